@@ -1,0 +1,36 @@
+"""Exceptions that ecoroute raises on purpose."""
+
+from __future__ import annotations
+
+
+class EcoRouteError(Exception):
+    """Base class for every error that ecoroute raises on purpose."""
+
+
+class NetworkError(EcoRouteError, ValueError):
+    """The input cannot be turned into a routable road network."""
+
+
+class UnknownNodeError(EcoRouteError, KeyError):
+    """A node id that is not in the road network."""
+
+    def __init__(self, node: object, detail: str = "") -> None:
+        self.node = node
+        message = f"Node {node!r} is not in the road network."
+        if detail:
+            message += f" {detail}"
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class NoRouteError(EcoRouteError):
+    """The target cannot be reached from the source on this network."""
+
+
+class UnknownVehicleError(EcoRouteError, KeyError):
+    """A vehicle name that is not in the catalogue."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -1,0 +1,539 @@
+"""Routes on a road network for one vehicle and objective: single routes and batches."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from . import _core
+from ._errors import NoRouteError
+from ._geo import unit_vectors
+from .vehicles import Vehicle, resolve_vehicle
+
+if TYPE_CHECKING:
+    import geopandas
+    import shapely
+
+    from .network import RoadNetwork
+
+FloatArray = npt.NDArray[np.float64]
+
+Objective = Literal["co2", "time", "distance", "fuel", "energy"] | Mapping[str, float]
+Algorithm = Literal["auto", "dijkstra", "bidirectional", "astar", "bidirectional_astar"]
+
+#: The algorithms the C++ core runs without preprocessing; all return equal costs.
+ALGORITHMS = ("dijkstra", "bidirectional", "astar", "bidirectional_astar")
+
+#: Objective names and the per-arc quantity (with its unit) each one minimises.
+OBJECTIVE_QUANTITY: dict[str, str] = {
+    "co2": "co2_g",
+    "time": "time_s",
+    "distance": "distance_m",
+    "fuel": "fuel_l",
+    "energy": "energy_kwh",
+}
+
+#: Pairs per C++ call in route_many: big enough to amortise the call, small
+#: enough to update a progress bar and honour Ctrl-C between chunks.
+_CHUNK_PAIRS = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """
+    One route: its nodes and arcs, and what driving it costs.
+
+    Attributes
+    ----------
+    nodes
+        Node ids (OSM ids for OSM data) from source to target.
+    arcs
+        Arc indices into the network's per-arc arrays, in driving order.
+    cost
+        Value of the router's objective along the route.
+    co2_g, time_s, distance_m
+        Tank-to-wheel CO2 (grams), free-flow travel time (seconds) and length
+        (metres) of the route.
+    fuel_l, energy_kwh
+        Fuel (litres) or battery energy (kWh) when the vehicle model reports it.
+    source_snap_m, target_snap_m
+        Distance from the requested coordinates to the nodes used (0 when
+        nodes were given by id).
+    """
+
+    nodes: npt.NDArray[np.int64]
+    arcs: npt.NDArray[np.uint32]
+    cost: float
+    co2_g: float
+    time_s: float
+    distance_m: float
+    fuel_l: float | None = None
+    energy_kwh: float | None = None
+    source_snap_m: float = 0.0
+    target_snap_m: float = 0.0
+    vehicle: str = ""
+    objective: str = ""
+    _network: RoadNetwork | None = field(default=None, repr=False)
+    _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> int:
+        """Id of the first node."""
+        return int(self.nodes[0])
+
+    @property
+    def target(self) -> int:
+        """Id of the last node."""
+        return int(self.nodes[-1])
+
+    @property
+    def coordinates(self) -> FloatArray:
+        """The route's (lon, lat) points, road shape points included."""
+        network = self._require_network()
+        start = int(network.node_index([self.nodes[0]])[0])
+        return network.path_coordinates(self.arcs, start)
+
+    @property
+    def geometry(self) -> shapely.LineString:
+        """The route as a shapely LineString in lon/lat (a repeated point when source == target)."""
+        import shapely
+
+        return shapely.LineString(self.coordinates)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the route's scalar fields as a dict (what to_geojson puts in properties)."""
+        out: dict[str, Any] = {
+            "source": self.source,
+            "target": self.target,
+            "vehicle": self.vehicle,
+            "objective": self.objective,
+            "cost": self.cost,
+            "co2_g": self.co2_g,
+            "time_s": self.time_s,
+            "distance_m": self.distance_m,
+            "source_snap_m": self.source_snap_m,
+            "target_snap_m": self.target_snap_m,
+        }
+        if self.fuel_l is not None:
+            out["fuel_l"] = self.fuel_l
+        if self.energy_kwh is not None:
+            out["energy_kwh"] = self.energy_kwh
+        return out
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Return the route as a GeoJSON Feature (a dict; ``json.dumps`` it to write a file)."""
+        coordinates = self.coordinates.tolist()
+        return {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coordinates},
+            "properties": self.summary() | {"nodes": [int(x) for x in self.nodes]},
+        }
+
+    def to_geojson_str(self) -> str:
+        """Return :meth:`to_geojson` serialised as a string."""
+        return json.dumps(self.to_geojson())
+
+    def to_gdf(self) -> geopandas.GeoDataFrame:
+        """
+        Return one row per arc of the route as a GeoDataFrame (EPSG:4326).
+
+        Columns: ``u``, ``v`` (node ids), ``arc``, ``length_m``, ``speed_kph``,
+        ``grade``, ``highway``, ``osm_way_id``, the router's per-arc quantities
+        (``co2_g``, ``time_s``, ...) and ``geometry``. Needs geopandas
+        (``pip install ecoroute[geo]``).
+        """
+        try:
+            import geopandas
+        except ImportError as error:
+            msg = "Route.to_gdf needs geopandas: pip install 'ecoroute[geo]'."
+            raise ImportError(msg) from error
+        import shapely
+
+        network = self._require_network()
+        arcs = self.arcs.astype(np.int64)
+        tail, head = network.tail[arcs], network.head[arcs]
+        columns: dict[str, Any] = {
+            "u": network.node_id[tail],
+            "v": network.node_id[head],
+            "arc": arcs,
+            "length_m": network.length_m[arcs],
+            "speed_kph": network.speed_kph[arcs],
+            "grade": network.grade[arcs],
+            "highway": network.highway[arcs],
+            "osm_way_id": network.osm_way_id[arcs],
+        }
+        for name, values in (self._arc_quantities or {}).items():
+            if name not in columns:
+                columns[name] = values[arcs]
+        geometry = [
+            shapely.LineString(network.path_coordinates([a], int(t)))
+            for a, t in zip(arcs, tail, strict=True)
+        ]
+        return geopandas.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+
+    def _require_network(self) -> RoadNetwork:
+        if self._network is None:
+            msg = "This Route is not attached to a network."
+            raise ValueError(msg)
+        return self._network
+
+
+class Router:
+    """
+    Least-cost routes on one network for one vehicle and objective.
+
+    The constructor turns the vehicle's emission model into one weight per arc
+    (a single vectorised NumPy pass) and hands it to the C++ core; every query
+    afterwards runs in C++ without the GIL.
+
+    Parameters
+    ----------
+    network
+        The road network to route on.
+    vehicle
+        A catalogue name (see :func:`ecoroute.vehicles`) or a :class:`Vehicle`.
+    objective
+        What to minimise: ``"co2"`` (grams, the default), ``"time"`` (seconds),
+        ``"distance"`` (metres), ``"fuel"`` (litres) or ``"energy"`` (kWh), or a
+        dict of non-negative weights over those names, e.g.
+        ``{"co2": 1.0, "time": 0.5}`` to price a second at half a gram.
+    algorithm
+        ``"dijkstra"``, ``"bidirectional"`` (bidirectional Dijkstra), ``"astar"``
+        (A* with a great-circle potential), ``"bidirectional_astar"`` (both
+        directions, average potentials), or ``"auto"`` (the default:
+        bidirectional A*, the fastest of them in ``benchmarks/``). All return
+        the same costs; only their speed differs.
+    payload_kg
+        Payload passed to the vehicle model (ignored by models without one).
+    num_threads
+        Threads for batch calls; 0 (the default) uses every core.
+
+    Raises
+    ------
+    ValueError
+        If the objective names a quantity the vehicle does not report, or has
+        negative or no positive weights.
+    UnknownVehicleError
+        (a ``KeyError``) for a vehicle name that is not in the catalogue.
+    """
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        vehicle: str | Vehicle = "car_petrol",
+        objective: Objective = "co2",
+        *,
+        algorithm: Algorithm = "auto",
+        payload_kg: float | None = None,
+        num_threads: int = 0,
+    ) -> None:
+        self.network = network
+        self.vehicle = resolve_vehicle(vehicle)
+        self.num_threads = _check_threads(num_threads)
+        self.arc_quantities: dict[str, FloatArray] = self.vehicle.arc_quantities(
+            network, payload_kg
+        )
+        for values in self.arc_quantities.values():
+            values.flags.writeable = False
+        self.objective = objective
+        self.objective_weights = _objective_weights(objective, self.arc_quantities)
+        weight = np.zeros(network.arc_count)
+        for quantity, factor in self.objective_weights.items():
+            weight += factor * self.arc_quantities[quantity]
+        self.weight: FloatArray = weight
+        self.weight.flags.writeable = False
+
+        if algorithm == "auto":
+            algorithm = "bidirectional_astar"
+        if algorithm not in ALGORITHMS:
+            msg = f"Unknown algorithm {algorithm!r}; choose auto or one of {', '.join(ALGORITHMS)}."
+            raise ValueError(msg)
+        self.algorithm: str = algorithm
+        self._metric = _core.Metric(network._graph, weight)
+        points = (
+            _core.SpherePoints(*unit_vectors(network.lat, network.lon))
+            if "astar" in algorithm
+            else None
+        )
+        self._router = _core.PairRouter(self._metric, algorithm, points)
+        self._report = [
+            q
+            for q in ("co2_g", "time_s", "distance_m", "fuel_l", "energy_kwh")
+            if q in self.arc_quantities
+        ]
+
+    def __repr__(self) -> str:
+        return (
+            f"Router({self.network!r}, vehicle={self.vehicle.name!r}, "
+            f"objective={_objective_label(self.objective)!r}, algorithm={self.algorithm!r})"
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def route(self, source: Any, target: Any) -> Route:
+        """
+        Return the least-cost route from ``source`` to ``target``.
+
+        Parameters
+        ----------
+        source, target
+            A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
+            is snapped to the nearest node (the snap distance is reported).
+
+        Raises
+        ------
+        UnknownNodeError
+            (a ``KeyError``) if a node id is not in the network.
+        NoRouteError
+            If the target cannot be reached from the source.
+        ValueError
+            If coordinates are NaN or out of range.
+        """
+        (s,), (s_snap,) = self._resolve([source], "source")
+        (t,), (t_snap,) = self._resolve([target], "target")
+        cost, sums, offsets, arcs = self._router.route_pairs(
+            np.array([s], dtype=np.uint32),
+            np.array([t], dtype=np.uint32),
+            [self.arc_quantities[q] for q in self._report],
+            with_paths=True,
+            num_threads=1,
+        )
+        if not math.isfinite(cost[0]):
+            msg = (
+                f"No route from node {self.network.node_id[s]} to node {self.network.node_id[t]} "
+                f"for {self.vehicle.name}: the target cannot be reached (one-way streets, closed "
+                "arcs or a disconnected part of the network)."
+            )
+            raise NoRouteError(msg)
+        path = arcs[offsets[0] : offsets[1]]
+        nodes = np.concatenate(([s], self.network.head[path])).astype(np.int64)
+        values = dict(zip(self._report, sums[0].tolist(), strict=True))
+        return Route(
+            nodes=self.network.node_id[nodes],
+            arcs=path,
+            cost=float(cost[0]),
+            co2_g=values["co2_g"],
+            time_s=values["time_s"],
+            distance_m=values["distance_m"],
+            fuel_l=values.get("fuel_l"),
+            energy_kwh=values.get("energy_kwh"),
+            source_snap_m=float(s_snap),
+            target_snap_m=float(t_snap),
+            vehicle=self.vehicle.name,
+            objective=_objective_label(self.objective),
+            _network=self.network,
+            _arc_quantities=self.arc_quantities,
+        )
+
+    def route_many(
+        self,
+        sources: Any,
+        targets: Any,
+        *,
+        return_paths: bool = False,
+        num_threads: int | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """
+        Route every pair ``sources[i] -> targets[i]`` in one call, in parallel C++.
+
+        Parameters
+        ----------
+        sources, targets
+            Equal-length sequences of node ids (an integer array), or of
+            ``(lat, lon)`` pairs (a float array of shape ``(k, 2)`` or a list of
+            tuples) snapped to their nearest nodes.
+        return_paths
+            Add a ``nodes`` column holding each route's node ids (an array per
+            row; costs memory on big batches).
+        num_threads
+            Overrides the router's ``num_threads`` for this call.
+        progress
+            Show a progress bar; by default only for batches of more than
+            100,000 pairs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pair: ``source``, ``target`` (node ids used),
+            ``reachable``, ``cost``, ``co2_g``, ``time_s``, ``distance_m``, the
+            vehicle's ``fuel_l`` or ``energy_kwh``, ``source_snap_m`` and
+            ``target_snap_m``. Unreachable pairs are rows with
+            ``reachable=False`` and infinite costs, never an exception.
+
+        Raises
+        ------
+        UnknownNodeError
+            (a ``KeyError``) if a node id is not in the network.
+        ValueError
+            If the two sequences differ in length, or coordinates are NaN.
+        """
+        s, s_snap = self._resolve(sources, "sources")
+        t, t_snap = self._resolve(targets, "targets")
+        if s.size != t.size:
+            msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
+            raise ValueError(msg)
+        threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        quantities = [self.arc_quantities[q] for q in self._report]
+
+        count = s.size
+        cost = np.empty(count)
+        sums = np.empty((count, len(quantities)))
+        paths: list[npt.NDArray[np.int64]] = []
+        show = count > 100_000 if progress is None else progress
+        from tqdm.auto import tqdm
+
+        with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
+            for begin in range(0, count, _CHUNK_PAIRS):
+                end = min(count, begin + _CHUNK_PAIRS)
+                c, q, offsets, arcs = self._router.route_pairs(
+                    s[begin:end],
+                    t[begin:end],
+                    quantities,
+                    with_paths=return_paths,
+                    num_threads=threads,
+                )
+                cost[begin:end] = c
+                sums[begin:end] = q
+                if return_paths:
+                    paths.extend(self._split_paths(s[begin:end], c, offsets, arcs))
+                bar.update(end - begin)
+
+        reachable = np.isfinite(cost)
+        sums[~reachable] = np.inf
+        frame: dict[str, Any] = {
+            "source": self.network.node_id[s],
+            "target": self.network.node_id[t],
+            "reachable": reachable,
+            "cost": cost,
+        }
+        for j, name in enumerate(self._report):
+            frame[name] = sums[:, j]
+        frame["source_snap_m"] = s_snap
+        frame["target_snap_m"] = t_snap
+        if return_paths:
+            frame["nodes"] = paths
+        return pd.DataFrame(frame)
+
+    def costs_from(self, source: Any) -> pd.Series:
+        """
+        Return the cost from ``source`` to every node (one-to-all), indexed by node id.
+
+        Unreachable nodes get ``inf``.
+        """
+        (s,), _ = self._resolve([source], "source")
+        cost, _ = self._router.one_to_all(int(s))
+        return pd.Series(cost, index=pd.Index(self.network.node_id, name="node"), name="cost")
+
+    # ------------------------------------------------------------------ internals
+
+    def _resolve(self, points: Any, name: str) -> tuple[npt.NDArray[np.uint32], FloatArray]:
+        """Turn node ids or (lat, lon) pairs into dense indices and snap distances."""
+        array = _as_points(points, name)
+        if array.ndim == 1:  # node ids
+            index = self.network.node_index(array)
+            return index.astype(np.uint32), np.zeros(index.size)
+        index, snap = self.network.nearest_nodes(array[:, 0], array[:, 1])
+        return index.astype(np.uint32), snap
+
+    def _split_paths(
+        self,
+        sources: npt.NDArray[np.uint32],
+        cost: FloatArray,
+        offsets: npt.NDArray[np.uint64],
+        arcs: npt.NDArray[np.uint32],
+    ) -> list[npt.NDArray[np.int64]]:
+        head = self.network.head
+        node_id = self.network.node_id
+        out = []
+        for i, source in enumerate(sources):
+            if not np.isfinite(cost[i]):
+                out.append(np.empty(0, dtype=np.int64))
+                continue
+            path = arcs[offsets[i] : offsets[i + 1]]
+            out.append(node_id[np.concatenate(([source], head[path])).astype(np.int64)])
+        return out
+
+
+def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
+    """Return node ids as a 1-D int array, or coordinates as a float array of shape (k, 2)."""
+    array = np.asarray(points)
+    if array.dtype == object:
+        try:
+            array = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            msg = f"{name} must hold node ids or (lat, lon) pairs."
+            raise TypeError(msg) from error
+    if array.ndim == 1 and array.size and array.dtype.kind not in "iu":
+        msg = f"{name} must hold integer node ids or (lat, lon) pairs, not {array.dtype} scalars."
+        raise TypeError(msg)
+    if array.ndim == 2 and array.shape[1] != 2:
+        msg = f"{name} coordinates must have shape (k, 2) as (lat, lon); got {array.shape}."
+        raise ValueError(msg)
+    if array.ndim == 2 and array.dtype.kind not in "iuf":
+        msg = f"{name} coordinates must be numbers, not {array.dtype}."
+        raise TypeError(msg)
+    if array.ndim not in (1, 2):
+        msg = f"{name} must be node ids or (lat, lon) pairs; got shape {array.shape}."
+        raise ValueError(msg)
+    if array.ndim == 2:
+        return array.astype(np.float64)
+    return array
+
+
+def _objective_weights(
+    objective: Objective, quantities: Mapping[str, FloatArray]
+) -> dict[str, float]:
+    """Return {quantity: factor} for the objective, checking the vehicle reports each quantity."""
+    if isinstance(objective, str):
+        weights: Mapping[str, float] = {objective: 1.0}
+    elif isinstance(objective, Mapping):
+        weights = objective
+    else:
+        msg = f"objective must be a name or a dict of weights, not {type(objective).__name__}."
+        raise TypeError(msg)
+    if not weights:
+        msg = "objective dict is empty; give at least one positive weight."
+        raise ValueError(msg)
+    out: dict[str, float] = {}
+    for name, factor in weights.items():
+        if name not in OBJECTIVE_QUANTITY:
+            msg = f"Unknown objective {name!r}; choose from {', '.join(OBJECTIVE_QUANTITY)}."
+            raise ValueError(msg)
+        quantity = OBJECTIVE_QUANTITY[name]
+        if quantity not in quantities:
+            reported = ", ".join(k for k, v in OBJECTIVE_QUANTITY.items() if v in quantities)
+            msg = f"This vehicle does not report {quantity}; objectives available: {reported}."
+            raise ValueError(msg)
+        value = float(factor)
+        if not math.isfinite(value) or value < 0:
+            msg = f"objective weight for {name!r} must be finite and >= 0, got {factor}."
+            raise ValueError(msg)
+        out[quantity] = value
+    if not any(out.values()):
+        msg = "objective needs at least one positive weight."
+        raise ValueError(msg)
+    return out
+
+
+def _objective_label(objective: Objective) -> str:
+    if isinstance(objective, str):
+        return objective
+    return "+".join(f"{factor:g}*{name}" for name, factor in objective.items())
+
+
+def _check_threads(num_threads: int) -> int:
+    if not isinstance(num_threads, int | np.integer) or num_threads < 0:
+        msg = f"num_threads must be an integer >= 0 (0 = all cores), got {num_threads!r}."
+        raise ValueError(msg)
+    return int(num_threads)
+
+
+__all__ = ["Route", "Router"]

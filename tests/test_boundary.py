@@ -1,0 +1,95 @@
+"""
+How data and errors cross the C++/Python boundary: dtypes, copies, read-only
+views and exception types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from ecoroute import _core
+
+
+def test_csr_graph_copies_its_input():
+    first_out = np.array([0, 1, 1], dtype=np.uint32)
+    head = np.array([1], dtype=np.uint32)
+    graph = _core.CsrGraph(first_out, head)
+    head[0] = 0  # mutating the input must not reach the graph
+    assert_array_equal(graph.head, [1])
+
+
+def test_csr_views_are_read_only_and_zero_copy():
+    graph = _core.CsrGraph([0, 1, 1], [1])
+    assert not graph.head.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        graph.head[0] = 0
+    assert graph.head.base is not None  # a view, not a copy
+    assert_array_equal(graph.tail, [0])
+
+
+@pytest.mark.parametrize(
+    ("first_out", "head", "error"),
+    [
+        ([1, 1], [0], ValueError),  # must start at 0
+        ([0, 2], [0], ValueError),  # must end at len(head)
+        ([0, 2, 1, 2], [0, 0], ValueError),  # must not decrease
+        ([0, 1], [5], IndexError),  # head out of range
+    ],
+)
+def test_invalid_csr_raises(first_out, head, error):
+    with pytest.raises(error):
+        _core.CsrGraph(first_out, head)
+
+
+@pytest.mark.parametrize("weight", [[-1.0], [np.nan], [1.0, 2.0]])
+def test_invalid_metric_raises(weight):
+    graph = _core.CsrGraph([0, 1, 1], [1])
+    with pytest.raises(ValueError, match="weight"):
+        _core.Metric(graph, weight)
+
+
+def test_metric_outlives_python_graph_reference():
+    """Tests that the metric shares ownership: deleting the Python graph is safe."""
+    graph = _core.CsrGraph([0, 1, 1], [1])
+    metric = _core.Metric(graph, [2.0])
+    router = _core.PairRouter(metric, "dijkstra")
+    del graph, metric
+    cost, _, _, _ = router.route_pairs(np.array([0], np.uint32), np.array([1], np.uint32))
+    assert cost.tolist() == [2.0]
+
+
+def test_route_pairs_validates_before_running():
+    graph = _core.CsrGraph([0, 1, 1], [1])
+    router = _core.PairRouter(_core.Metric(graph, [1.0]), "bidirectional")
+    with pytest.raises(IndexError, match="targets\\[0\\] is node 9"):
+        router.route_pairs(np.array([0], np.uint32), np.array([9], np.uint32))
+    with pytest.raises(ValueError, match="same length"):
+        router.route_pairs(np.array([0, 1], np.uint32), np.array([1], np.uint32))
+    with pytest.raises(ValueError, match="one value per arc"):
+        router.route_pairs(np.array([0], np.uint32), np.array([1], np.uint32), [np.ones(3)])
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        _core.PairRouter(_core.Metric(graph, [1.0]), "magic")
+    with pytest.raises(ValueError, match="needs node positions"):
+        _core.PairRouter(_core.Metric(graph, [1.0]), "astar")
+
+
+def test_batch_outputs_are_numpy_arrays_owning_their_memory():
+    graph = _core.CsrGraph([0, 1, 2, 2], [1, 2])
+    router = _core.PairRouter(_core.Metric(graph, [1.0, 2.0]), "dijkstra")
+    cost, sums, offsets, arcs = router.route_pairs(
+        np.array([0, 2], np.uint32),
+        np.array([2, 0], np.uint32),
+        [np.array([10.0, 20.0])],
+        with_paths=True,
+    )
+    assert cost.dtype == np.float64
+    assert cost.tolist() == [3.0, np.inf]
+    assert sums.shape == (2, 1)
+    assert sums[0, 0] == 30.0
+    assert np.isnan(sums[1, 0])
+    assert offsets.tolist() == [0, 2, 2]
+    assert arcs.dtype == np.uint32
+    assert arcs.tolist() == [0, 1]
+    assert cost.flags.writeable  # owned by NumPy through a capsule, not a view

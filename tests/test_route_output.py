@@ -1,0 +1,116 @@
+"""What a Route gives back: nodes, geometry, GeoJSON, GeoDataFrame, snapping."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import ecoroute
+from ecoroute._geo import haversine_m
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_osmnx):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ecoroute.RoadNetwork.from_osmnx(tiny_osmnx)
+
+
+def test_route_fields_on_tiny_network(tiny):
+    """
+    Tests a hand-checkable route: 1 -> 5 by distance must go 1-2-4-5
+    (110.6 + 111.2 + 110.6 m), since 3 -> 5 is 111.2 m too but 1-2-3 is
+    110.6 + 110.6 and 3->5 111.2: both 332.4 m; time breaks the tie.
+    """
+    router = ecoroute.Router(tiny, objective="distance")
+    route = router.route(1, 5)
+    expected = haversine_m(60.17, 24.94, 60.17, 24.942) * 2 + haversine_m(
+        60.17, 24.942, 60.171, 24.942
+    )
+    assert route.distance_m == pytest.approx(expected, rel=2e-3)
+    assert route.nodes[0] == 1
+    assert route.nodes[-1] == 5
+    assert route.co2_g > 0
+    assert route.fuel_l is not None
+    assert route.fuel_l > 0
+    assert route.energy_kwh is None
+
+
+def test_geometry_follows_shape_points_and_end_nodes(aguascalientes_osmnx):
+    """Tests that the LineString starts and ends at the end nodes and its length matches distance_m."""
+    network = ecoroute.RoadNetwork.from_osmnx(aguascalientes_osmnx)
+    router = ecoroute.Router(network, objective="time")
+    rng = np.random.default_rng(0)
+    for s, t in rng.choice(network.node_id, (10, 2)):
+        try:
+            route = router.route(int(s), int(t))
+        except ecoroute.NoRouteError:
+            continue
+        coords = np.asarray(route.geometry.coords)
+        i, j = network.node_index([s, t])
+        assert_allclose(coords[0], [network.lon[i], network.lat[i]])
+        assert_allclose(coords[-1], [network.lon[j], network.lat[j]])
+        along = haversine_m(coords[:-1, 1], coords[:-1, 0], coords[1:, 1], coords[1:, 0]).sum()
+        assert along == pytest.approx(route.distance_m, rel=0.01)
+
+
+def test_to_geojson_is_valid_json_with_properties(tiny):
+    route = ecoroute.Router(tiny).route(1, 3)
+    feature = json.loads(json.dumps(route.to_geojson()))
+    assert feature["type"] == "Feature"
+    assert feature["geometry"]["type"] == "LineString"
+    assert feature["geometry"]["coordinates"][0] == [24.94, 60.17]
+    assert feature["properties"]["co2_g"] == pytest.approx(route.co2_g)
+    assert feature["properties"]["nodes"][0] == 1
+
+
+def test_to_gdf_rows_sum_to_route_totals(tiny):
+    pytest.importorskip("geopandas")
+    route = ecoroute.Router(tiny, objective="time").route(1, 5)
+    frame = route.to_gdf()
+    assert len(frame) == len(route.arcs)
+    assert frame["co2_g"].sum() == pytest.approx(route.co2_g)
+    assert frame["length_m"].sum() == pytest.approx(route.distance_m)
+    assert frame.crs.to_epsg() == 4326
+    assert frame["u"].iloc[0] == 1
+
+
+def test_coordinates_are_snapped_with_distance(tiny):
+    """Tests (lat, lon) endpoints: snapped to the nearest node, snap distance reported."""
+    router = ecoroute.Router(tiny, objective="time")
+    route = router.route((60.17003, 24.9401), (60.1710, 24.9441))
+    assert route.nodes[0] == 1
+    assert route.nodes[-1] == 5
+    assert route.source_snap_m == pytest.approx(
+        haversine_m(60.17003, 24.9401, 60.17, 24.94), rel=1e-6
+    )
+    frame = router.route_many([(60.17003, 24.9401)], [(60.1710, 24.9441)])
+    assert frame["source"].tolist() == [1]
+    assert frame["source_snap_m"].iloc[0] == pytest.approx(route.source_snap_m)
+
+
+@pytest.mark.parametrize(
+    ("source", "error", "match"),
+    [
+        (12345, ecoroute.UnknownNodeError, "Node 12345 is not in the road network"),
+        ((math.nan, 24.9), ValueError, "lat is NaN"),
+        ((60.1, 200.0), ValueError, "lon must be <= 180"),
+        (1.5, TypeError, "integer node ids"),
+        ("1", TypeError, "node ids"),
+    ],
+)
+def test_bad_endpoints_raise_clear_errors(tiny, source, error, match):
+    router = ecoroute.Router(tiny)
+    with pytest.raises(error, match=match):
+        router.route(source, 3)
+
+
+def test_route_many_length_mismatch(tiny):
+    with pytest.raises(ValueError, match="same length"):
+        ecoroute.Router(tiny).route_many([1, 2], [3])
