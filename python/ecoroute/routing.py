@@ -249,6 +249,12 @@ class Router:
             weight += factor * self.arc_quantities[quantity]
         self.weight: FloatArray = weight
         self.weight.flags.writeable = False
+        self.node_potential: FloatArray | None = _objective_potential(
+            self.vehicle.node_potentials(network, payload_kg),
+            self.objective_weights,
+            network.node_count,
+        )
+        search_weight = _reduced_weight(network, weight, self.node_potential, self.vehicle.name)
 
         if algorithm == "auto":
             algorithm = "bidirectional_astar"
@@ -256,7 +262,7 @@ class Router:
             msg = f"Unknown algorithm {algorithm!r}; choose auto or one of {', '.join(ALGORITHMS)}."
             raise ValueError(msg)
         self.algorithm: str = algorithm
-        self._metric = _core.Metric(network._graph, weight)
+        self._metric = _core.Metric(network._graph, search_weight)
         points = (
             _core.SpherePoints(*unit_vectors(network.lat, network.lon))
             if "astar" in algorithm
@@ -305,6 +311,7 @@ class Router:
             with_paths=True,
             num_threads=1,
         )
+        cost = self._true_cost(cost, np.array([s]), np.array([t]))
         if not math.isfinite(cost[0]):
             msg = (
                 f"No route from node {self.network.node_id[s]} to node {self.network.node_id[t]} "
@@ -406,6 +413,7 @@ class Router:
                     paths.extend(self._split_paths(s[begin:end], c, offsets, arcs))
                 bar.update(end - begin)
 
+        cost = self._true_cost(cost, s, t)
         reachable = np.isfinite(cost)
         sums[~reachable] = np.inf
         frame: dict[str, Any] = {
@@ -430,9 +438,24 @@ class Router:
         """
         (s,), _ = self._resolve([source], "source")
         cost, _ = self._router.one_to_all(int(s))
+        if self.node_potential is not None:
+            cost = cost - self.node_potential[s] + self.node_potential
         return pd.Series(cost, index=pd.Index(self.network.node_id, name="node"), name="cost")
 
     # ------------------------------------------------------------------ internals
+
+    def _true_cost(
+        self, reduced: FloatArray, sources: npt.ArrayLike, targets: npt.ArrayLike
+    ) -> FloatArray:
+        """Undo the potential shift: a path's cost is its reduced cost - phi(s) + phi(t)."""
+        if self.node_potential is None:
+            return reduced
+        phi = self.node_potential
+        return (
+            reduced
+            - phi[np.asarray(sources, dtype=np.intp)]
+            + phi[np.asarray(targets, dtype=np.intp)]
+        )
 
     def _resolve(self, points: Any, name: str) -> tuple[npt.NDArray[np.uint32], FloatArray]:
         """Turn node ids or (lat, lon) pairs into dense indices and snap distances."""
@@ -521,6 +544,60 @@ def _objective_weights(
         msg = "objective needs at least one positive weight."
         raise ValueError(msg)
     return out
+
+
+def _objective_potential(
+    potentials: Mapping[str, FloatArray], weights: Mapping[str, float], node_count: int
+) -> FloatArray | None:
+    """Combine the vehicle's per-quantity node potentials with the objective's weights."""
+    used = {q: f for q, f in weights.items() if q in potentials and f}
+    if not used:
+        return None
+    total = np.zeros(node_count)
+    for quantity, factor in used.items():
+        phi = np.asarray(potentials[quantity], dtype=np.float64)
+        if phi.shape != (node_count,) or not np.isfinite(phi).all():
+            msg = f"The vehicle's {quantity} potential must be one finite value per node."
+            raise ValueError(msg)
+        total += factor * phi
+    total.flags.writeable = False
+    return total
+
+
+def _reduced_weight(
+    network: RoadNetwork, weight: FloatArray, potential: FloatArray | None, vehicle: str
+) -> FloatArray:
+    """
+    Return the weights the searches run on: the objective, shifted by the potential if any.
+
+    Without a potential every weight must be >= 0. With one, the reduced cost
+    ``w(u, v) + phi(u) - phi(v)`` must be >= 0 up to rounding; rounding
+    residue (1e-9 of the magnitudes involved) is set to 0, anything larger
+    means the vehicle model breaks its own energy bound and is reported.
+    """
+    if potential is None:
+        bad = weight < 0
+        if bad.any():
+            arc = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"{vehicle} gives arc {arc} a negative weight ({weight[arc]:.6g}) and no potential "
+                "to shift it by; negative weights need Vehicle.node_potentials."
+            )
+            raise ValueError(msg)
+        return weight
+    tail, head = network.tail, network.head
+    reduced = weight + potential[tail] - potential[head]
+    scale = np.abs(weight) + np.abs(potential[tail]) + np.abs(potential[head])
+    residue = reduced < 0
+    if (reduced[residue] < -1e-9 * np.maximum(scale[residue], 1e-12)).any():
+        arc = int(np.flatnonzero(residue & (reduced < -1e-9 * np.maximum(scale, 1e-12)))[0])
+        msg = (
+            f"{vehicle} recovers more on arc {arc} than its potential allows "
+            f"(reduced cost {reduced[arc]:.6g}); the model must keep w(u, v) >= phi(v) - phi(u)."
+        )
+        raise ValueError(msg)
+    reduced[residue] = 0.0
+    return reduced
 
 
 def _objective_label(objective: Objective) -> str:

@@ -89,6 +89,25 @@ class Vehicle(ABC):
         speed, slope = _broadcast_inputs(speed_kph, grade)
         return self.rates_per_km(speed, slope, payload_kg)["co2_g"]
 
+    def node_potentials(
+        self, network: RoadNetwork, payload_kg: float | None = None
+    ) -> dict[str, FloatArray]:
+        """
+        Return, per quantity that can be negative on an arc, a lower-bounding node potential.
+
+        For each returned quantity ``q`` and every arc ``(u, v)`` the model
+        guarantees ``q(u, v) >= phi_q[v] - phi_q[u]`` (for an EV's battery
+        energy, ``phi = m g h`` converted to kWh: no arc recovers more than the
+        potential energy lost; Eisner, Funke & Storandt 2011). The router runs
+        its searches on the non-negative reduced costs
+        ``q(u, v) + phi_q[u] - phi_q[v]`` and adds ``phi_q[t] - phi_q[s]`` back,
+        so energy-optimal routes with recuperation are exact, not clamped.
+        Quantities that are never negative (fuel, time, distance) need no
+        potential: the default returns an empty dict.
+        """
+        del network, payload_kg
+        return {}
+
     def arc_quantities(
         self, network: RoadNetwork, payload_kg: float | None = None
     ) -> dict[str, FloatArray]:
