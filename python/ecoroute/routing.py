@@ -34,6 +34,7 @@ ALGORITHMS = ("dijkstra", "bidirectional", "astar", "bidirectional_astar")
 #: Objective names and the per-arc quantity (with its unit) each one minimises.
 OBJECTIVE_QUANTITY: dict[str, str] = {
     "co2": "co2_g",
+    "co2e_wtw": "co2e_wtw_g",
     "time": "time_s",
     "distance": "distance_m",
     "fuel": "fuel_l",
@@ -63,6 +64,11 @@ class Route:
         (metres) of the route.
     fuel_l, energy_kwh
         Fuel (litres) or battery energy (kWh) when the vehicle model reports it.
+    co2e_wtw_g
+        Well-to-wheel CO2-equivalent (grams) when the vehicle model reports it.
+    quantities
+        Every quantity the vehicle model reports, summed along the route
+        (the fields above and any others, by name with unit suffix).
     source_snap_m, target_snap_m
         Distance from the requested coordinates to the nodes used (0 when
         nodes were given by id).
@@ -76,6 +82,8 @@ class Route:
     distance_m: float
     fuel_l: float | None = None
     energy_kwh: float | None = None
+    co2e_wtw_g: float | None = None
+    quantities: Mapping[str, float] = field(default_factory=dict)
     source_snap_m: float = 0.0
     target_snap_m: float = 0.0
     vehicle: str = ""
@@ -121,10 +129,8 @@ class Route:
             "source_snap_m": self.source_snap_m,
             "target_snap_m": self.target_snap_m,
         }
-        if self.fuel_l is not None:
-            out["fuel_l"] = self.fuel_l
-        if self.energy_kwh is not None:
-            out["energy_kwh"] = self.energy_kwh
+        for name, value in self.quantities.items():
+            out.setdefault(name, value)
         return out
 
     def to_geojson(self) -> dict[str, Any]:
@@ -269,11 +275,9 @@ class Router:
             else None
         )
         self._router = _core.PairRouter(self._metric, algorithm, points)
-        self._report = [
-            q
-            for q in ("co2_g", "time_s", "distance_m", "fuel_l", "energy_kwh")
-            if q in self.arc_quantities
-        ]
+        # Reported quantities: the three every model has first, then the model's own.
+        first = ("co2_g", "time_s", "distance_m")
+        self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
 
     def __repr__(self) -> str:
         return (
@@ -331,6 +335,8 @@ class Router:
             distance_m=values["distance_m"],
             fuel_l=values.get("fuel_l"),
             energy_kwh=values.get("energy_kwh"),
+            co2e_wtw_g=values.get("co2e_wtw_g"),
+            quantities=values,
             source_snap_m=float(s_snap),
             target_snap_m=float(t_snap),
             vehicle=self.vehicle.name,
@@ -371,7 +377,8 @@ class Router:
         pandas.DataFrame
             One row per pair: ``source``, ``target`` (node ids used),
             ``reachable``, ``cost``, ``co2_g``, ``time_s``, ``distance_m``, the
-            vehicle's ``fuel_l`` or ``energy_kwh``, ``source_snap_m`` and
+            vehicle's other quantities (``fuel_l`` or ``energy_kwh``,
+            ``co2e_wtw_g``, ...), ``source_snap_m`` and
             ``target_snap_m``. Unreachable pairs are rows with
             ``reachable=False`` and infinite costs, never an exception.
 
