@@ -1,9 +1,161 @@
-"""Road speeds: a fallback table by OSM highway class and imputation of missing speeds."""
+"""Road speeds: OSM maxspeed parsing, a fallback table by highway class, imputation."""
 
 from __future__ import annotations
 
+import functools
+import math
+import re
+
 import numpy as np
 import numpy.typing as npt
+
+KPH_PER_MPH = 1.609344
+KPH_PER_KNOT = 1.852
+
+#: Speed assumed for ``maxspeed=none`` (no legal limit, e.g. German Autobahn
+#: sections): the German advisory speed (Richtgeschwindigkeit), 130 km/h.
+NO_LIMIT_KPH = 130.0
+
+#: Speed for ``maxspeed=walk`` (walking pace, German/Austrian living streets):
+#: courts read "Schrittgeschwindigkeit" as roughly 4-7 km/h; 7 km/h is used.
+WALK_KPH = 7.0
+
+#: Legal default limits for ``maxspeed=<country>:<context>`` zone values, in km/h
+#: (OpenStreetMap wiki, "Default speed limits"; only the contexts seen most
+#: often are listed, per country where they differ from :data:`ZONE_DEFAULT_KPH`).
+ZONE_KPH: dict[str, float] = {
+    "AT:urban": 50.0,
+    "AT:rural": 100.0,
+    "AT:motorway": 130.0,
+    "AT:trunk": 100.0,
+    "BE:urban": 50.0,
+    "BE:rural": 90.0,
+    "BE-VLG:rural": 70.0,
+    "BE:motorway": 120.0,
+    "CH:urban": 50.0,
+    "CH:rural": 80.0,
+    "CH:trunk": 100.0,
+    "CH:motorway": 120.0,
+    "CZ:urban": 50.0,
+    "CZ:rural": 90.0,
+    "CZ:trunk": 110.0,
+    "CZ:motorway": 130.0,
+    "DE:urban": 50.0,
+    "DE:rural": 100.0,
+    "DE:motorway": NO_LIMIT_KPH,
+    "DE:trunk": 100.0,
+    "DE:zone30": 30.0,
+    "DE:zone:30": 30.0,
+    "DE:bicycle_road": 30.0,
+    "DK:urban": 50.0,
+    "DK:rural": 80.0,
+    "DK:motorway": 130.0,
+    "ES:urban": 50.0,
+    "ES:rural": 90.0,
+    "ES:trunk": 100.0,
+    "ES:motorway": 120.0,
+    "FI:urban": 50.0,
+    "FI:rural": 80.0,
+    "FI:motorway": 120.0,
+    "FR:urban": 50.0,
+    "FR:rural": 80.0,
+    "FR:trunk": 110.0,
+    "FR:motorway": 130.0,
+    "GB:nsl_single": 60 * KPH_PER_MPH,
+    "GB:nsl_dual": 70 * KPH_PER_MPH,
+    "GB:motorway": 70 * KPH_PER_MPH,
+    "UK:nsl_single": 60 * KPH_PER_MPH,
+    "UK:nsl_dual": 70 * KPH_PER_MPH,
+    "UK:motorway": 70 * KPH_PER_MPH,
+    "IT:urban": 50.0,
+    "IT:rural": 90.0,
+    "IT:trunk": 110.0,
+    "IT:motorway": 130.0,
+    "MT:urban": 50.0,
+    "MT:rural": 80.0,
+    "NL:urban": 50.0,
+    "NL:rural": 80.0,
+    "NL:trunk": 100.0,
+    "NL:motorway": 100.0,
+    "PL:urban": 50.0,
+    "PL:rural": 90.0,
+    "PL:trunk": 100.0,
+    "PL:motorway": 140.0,
+    "RU:urban": 60.0,
+    "RU:rural": 90.0,
+    "RU:motorway": 110.0,
+    "RU:living_street": 20.0,
+    "SE:urban": 50.0,
+    "SE:rural": 70.0,
+    "SE:motorway": 110.0,
+}
+
+#: Defaults for a zone context in a country missing from :data:`ZONE_KPH`, in km/h.
+ZONE_DEFAULT_KPH: dict[str, float] = {
+    "urban": 50.0,
+    "rural": 90.0,
+    "trunk": 100.0,
+    "motorway": 120.0,
+    "living_street": 20.0,
+    "zone20": 20.0,
+    "zone30": 30.0,
+    "zone:20": 20.0,
+    "zone:30": 30.0,
+    "school": 30.0,
+    "pedestrian_zone": WALK_KPH,
+}
+
+_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mph|knots|kn|km/h|kmh|kph)?\s*$", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_maxspeed(value: str | None) -> float:
+    """
+    Return an OSM ``maxspeed`` value in km/h, or NaN when it says nothing usable.
+
+    Understands numbers (km/h by default, ``mph``, ``knots``), ``none``
+    (:data:`NO_LIMIT_KPH`), ``walk`` (:data:`WALK_KPH`), country zones such as
+    ``RU:urban`` or ``DE:zone30`` (:data:`ZONE_KPH`, then
+    :data:`ZONE_DEFAULT_KPH` by context), and lists such as ``50;30`` (their
+    mean, as osmnx does). ``signals``, ``variable`` and anything unknown give NaN.
+
+    Examples
+    --------
+    >>> parse_maxspeed("30 mph")
+    48.28032
+    >>> parse_maxspeed("RU:urban")
+    60.0
+    """
+    if value is None:
+        return math.nan
+    text = str(value).strip()
+    if not text:
+        return math.nan
+    if ";" in text or "|" in text:
+        parts = [parse_maxspeed(part) for part in re.split(r"[;|]", text)]
+        known = [p for p in parts if not math.isnan(p)]
+        return sum(known) / len(known) if known else math.nan
+    match = _NUMBER.match(text)
+    if match:
+        number = float(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "").lower()
+        if unit == "mph":
+            number *= KPH_PER_MPH
+        elif unit in {"knots", "kn"}:
+            number *= KPH_PER_KNOT
+        return number if number > 0 else math.nan
+    lowered = text.lower()
+    if lowered == "none":
+        return NO_LIMIT_KPH
+    if lowered == "walk":
+        return WALK_KPH
+    if ":" in text:
+        if text in ZONE_KPH:
+            return ZONE_KPH[text]
+        context = text.split(":", 1)[1].lower()
+        return ZONE_DEFAULT_KPH.get(context, math.nan)
+    return math.nan
+
 
 #: Free-flow speed assumed for a highway class when nothing better is known, in km/h.
 #: Values are typical European urban/rural defaults for cars: roughly the legal

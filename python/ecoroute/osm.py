@@ -1,0 +1,520 @@
+"""Load drivable road networks from OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _topology
+from ._errors import NetworkError
+from ._geo import haversine_m
+from .network import RoadNetwork
+from .speeds import impute_speeds, parse_maxspeed
+
+log = logging.getLogger("ecoroute")
+
+NetworkType = Literal["drive", "drive_service"]
+
+SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
+
+#: Highway values never drivable (osmnx's "drive" filter, matched exactly
+#: rather than as regular-expression substrings).
+EXCLUDED_HIGHWAY = frozenset(
+    [
+        "abandoned",
+        "bridleway",
+        "bus_guideway",
+        "construction",
+        "corridor",
+        "cycleway",
+        "elevator",
+        "escalator",
+        "footway",
+        "no",
+        "path",
+        "pedestrian",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "rest_area",
+        "service",
+        "services",
+        "steps",
+        "track",
+    ]
+)
+#: ``service=*`` values excluded on every network type (as osmnx does).
+EXCLUDED_SERVICE = frozenset(
+    ["alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"]
+)
+#: Access values that close a way to private cars.
+CLOSED_ACCESS = frozenset(
+    ["no", "private", "agricultural", "forestry", "emergency", "psv", "bus", "military"]
+)
+#: ``oneway`` values meaning one-way (osmnx's set) and, of those, the reversed ones.
+ONEWAY_VALUES = frozenset({"yes", "true", "1", "-1", "reverse", "T", "F"})
+REVERSED_VALUES = frozenset({"-1", "reverse", "T"})
+#: Highway classes that are one-way unless tagged ``oneway=no`` (OSM wiki, Key:oneway).
+IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
+
+
+#: The way tags the loader reads.
+_TAGS = (
+    "highway",
+    "area",
+    "service",
+    "oneway",
+    "junction",
+    "access",
+    "vehicle",
+    "motor_vehicle",
+    "motorcar",
+    "maxspeed",
+    "maxspeed:forward",
+    "maxspeed:backward",
+)
+
+
+class OsmFileError(NetworkError):
+    """An OSM file that cannot be read: missing, empty, truncated, or not OSM at all."""
+
+
+def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bool:
+    """
+    Return whether a way with these tags belongs to the network.
+
+    ``"drive"`` follows osmnx's "drive" filter: a ``highway`` tag that is not
+    an area, not one of :data:`EXCLUDED_HIGHWAY` (service roads included), no
+    ``service`` value from :data:`EXCLUDED_SERVICE`. ``"drive_service"`` also
+    keeps ``highway=service``. Two documented differences from osmnx:
+
+    * access follows OSM's hierarchy for cars (``motorcar``, then
+      ``motor_vehicle``, then ``vehicle``, then ``access``): the most specific
+      tag present decides, and :data:`CLOSED_ACCESS` values close the way.
+      osmnx drops ``access=private`` and ``motor_vehicle``/``motorcar=no`` only,
+      so it keeps ``access=no`` roads and drops ``access=private`` ones that
+      say ``motorcar=yes``.
+    * ``oneway=reversible`` / ``alternating`` ways are dropped (their direction
+      changes over the day, so neither can be relied on); osmnx keeps them as
+      two-way roads.
+    """
+    highway = tags.get("highway")
+    if highway is None or (
+        highway in EXCLUDED_HIGHWAY
+        and not (network_type == "drive_service" and highway == "service")
+    ):
+        return False
+    if tags.get("area") == "yes":
+        return False
+    if tags.get("service") in EXCLUDED_SERVICE:
+        return False
+    if tags.get("oneway") in {"reversible", "alternating"}:
+        return False
+    for key in ("motorcar", "motor_vehicle", "vehicle", "access"):
+        value = tags.get(key)
+        if value is not None:
+            return value not in CLOSED_ACCESS
+    return True
+
+
+def oneway(tags: Mapping[str, str]) -> int:
+    """
+    Return 1 for one-way along the node order, -1 for one-way against it, 0 for two-way.
+
+    ``oneway`` values are osmnx's (``yes``, ``true``, ``1``, ``-1``,
+    ``reverse``, and Geofabrik's ``T``/``F``); ``junction=roundabout`` or
+    ``circular`` and ``highway=motorway``/``motorway_link`` imply one-way
+    unless ``oneway=no`` says otherwise (osmnx implies it for roundabouts only).
+    """
+    value = tags.get("oneway")
+    if value in ONEWAY_VALUES:
+        return -1 if value in REVERSED_VALUES else 1
+    if value in {"no", "false", "0"}:
+        return 0
+    if tags.get("junction") in {"roundabout", "circular"} or tags.get("highway") in IMPLIED_ONEWAY:
+        return 1
+    return 0
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: no such file."
+        raise OsmFileError(msg)
+    if path.is_dir():
+        msg = f"{path} is a directory, not an OSM file."
+        raise OsmFileError(msg)
+    if path.stat().st_size == 0:
+        msg = f"{path} is empty."
+        raise OsmFileError(msg)
+    name = path.name.lower()
+    if not name.endswith(SUFFIXES):
+        msg = f"{path}: unknown OSM file type; expected one of {', '.join(SUFFIXES)}."
+        raise OsmFileError(msg)
+
+
+class _Ways:
+    """The drivable ways of a file as flat arrays (one row per node reference)."""
+
+    def __init__(self) -> None:
+        self.ref: list[int] = []
+        self.lat: list[float] = []
+        self.lon: list[float] = []
+        self.way_length: list[int] = []  # references per way
+        self.way_id: list[int] = []
+        self.highway: list[str] = []
+        self.direction: list[int] = []  # 1, -1 or 0 (two-way)
+        self.speed_forward: list[float] = []
+        self.speed_backward: list[float] = []
+
+
+def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
+    import osmium
+
+    ways = _Ways()
+    ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
+    nan = math.nan
+    try:
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for way in processor:
+            way_tags = way.tags
+            highway = way_tags.get("highway")
+            if highway in EXCLUDED_HIGHWAY and not (
+                network_type == "drive_service" and highway == "service"
+            ):
+                continue  # most non-drivable ways stop here, before reading other tags
+            tags = {key: value for key in _TAGS if (value := way_tags.get(key)) is not None}
+            if not drivable(tags, network_type):
+                continue
+            count = 0
+            for node in way.nodes:
+                ref(node.ref)
+                location = node.location
+                if location.valid():
+                    lat(location.lat)
+                    lon(location.lon)
+                else:  # a reference to a node outside the extract
+                    lat(nan)
+                    lon(nan)
+                count += 1
+            maxspeed = parse_maxspeed(tags.get("maxspeed"))
+            forward = parse_maxspeed(tags.get("maxspeed:forward"))
+            backward = parse_maxspeed(tags.get("maxspeed:backward"))
+            ways.way_length.append(count)
+            ways.way_id.append(way.id)
+            ways.highway.append(tags["highway"])
+            ways.direction.append(oneway(tags))
+            ways.speed_forward.append(maxspeed if math.isnan(forward) else forward)
+            ways.speed_backward.append(maxspeed if math.isnan(backward) else backward)
+    except RuntimeError as error:  # libosmium: truncated, corrupt or not OSM
+        msg = f"{path} could not be read as OSM data ({error}); is it truncated or not an OSM file?"
+        raise OsmFileError(msg) from error
+    return ways
+
+
+def load_osm(
+    path: str | Path,
+    *,
+    network_type: NetworkType = "drive",
+    simplify: bool = True,
+    largest_component: bool | Literal["weak", "strong"] = True,
+    dem: Iterable[str | Path] | str | Path | None = None,
+) -> RoadNetwork:
+    """
+    Load the drivable road network of an OpenStreetMap file.
+
+    Reads .osm, .osm.bz2, .osm.gz and .osm.pbf files with pyosmium and builds
+    the network's arrays directly (no networkx). Ways are filtered as
+    :func:`drivable` says, one-way rules are :func:`oneway`'s, lengths are
+    great-circle distances between consecutive nodes (as osmnx), speeds come
+    from ``maxspeed`` (:func:`ecoroute.speeds.parse_maxspeed`; per direction
+    with ``maxspeed:forward``/``backward``), missing ones are imputed per
+    highway class (:func:`ecoroute.speeds.impute_speeds`), and travel times are
+    length over speed, summed along merged chains.
+
+    Ways clipped at the extract's boundary (references to nodes missing from
+    the file) keep the stretches whose nodes are present; the number of
+    dropped references is reported in a warning.
+
+    Parameters
+    ----------
+    path
+        The OSM file.
+    network_type
+        ``"drive"`` (osmnx's "drive": public roads without service roads) or
+        ``"drive_service"`` (service roads included).
+    simplify
+        Merge chains of degree-2 nodes into single arcs with full geometry,
+        node for node as ``osmnx.simplify_graph`` does.
+    largest_component
+        Keep only the largest connected part: ``True`` or ``"weak"`` (weakly
+        connected, as osmnx's ``retain_all=False``), ``"strong"`` (every node
+        can reach every other: no pair is unreachable), or ``False``.
+    dem
+        DEM tiles (SRTM .hgt, zipped or not, or GeoTIFF). When given,
+        simplification also keeps the nodes where a road's elevation profile
+        turns (:func:`ecoroute.elevation.profile_turning_points`: a mountain
+        road between two junctions keeps its climb and its descent as separate
+        arcs instead of one net grade), and elevations and grades are added
+        (:meth:`RoadNetwork.add_elevation`).
+
+    Returns
+    -------
+    RoadNetwork
+        Node ids are OSM node ids, arcs carry their OSM way id and highway class.
+
+    Raises
+    ------
+    OsmFileError
+        (a ``ValueError``) if the file is missing, empty, of an unknown type,
+        truncated or not OSM data, or has no drivable road.
+    """
+    path = Path(path)
+    _check_file(path)
+    started = time.perf_counter()
+    ways = _read_ways(path, network_type)
+    if not ways.way_id:
+        msg = f"{path} has no drivable road ({network_type!r} ways); nothing to route on."
+        raise OsmFileError(msg)
+
+    ref = np.asarray(ways.ref, dtype=np.int64)
+    lat = np.asarray(ways.lat, dtype=np.float64)
+    lon = np.asarray(ways.lon, dtype=np.float64)
+    way_of_ref = np.repeat(np.arange(len(ways.way_id)), ways.way_length)
+    present = ~np.isnan(lat)
+    dropped = int((~present).sum())
+    if dropped:
+        warnings.warn(
+            f"{path.name}: {dropped:,} way node references point outside the file (clipped "
+            "extract); the ways are kept where their nodes exist.",
+            stacklevel=2,
+        )
+
+    # Segments between consecutive references of the same way, both present,
+    # skipping repeated nodes (osmnx drops consecutive duplicates too).
+    a = np.arange(ref.size - 1)
+    b = a + 1
+    segment = (way_of_ref[a] == way_of_ref[b]) & present[a] & present[b] & (ref[a] != ref[b])
+    a, b = a[segment], b[segment]
+    if a.size == 0:
+        msg = f"{path} has drivable ways but no two consecutive nodes of one are in the file."
+        raise OsmFileError(msg)
+
+    used = np.concatenate([a, b])
+    node_id, first, inverse = np.unique(ref[used], return_index=True, return_inverse=True)
+    node_lat, node_lon = lat[used][first], lon[used][first]
+    u_seg, v_seg = inverse[: a.size], inverse[a.size :]
+    seg_way = way_of_ref[a]
+    seg_length = haversine_m(lat[a], lon[a], lat[b], lon[b])
+
+    # One arc per direction a segment may be driven in, in osmnx's insertion
+    # order (way by way: arcs along the node order, then the reverse arcs; a
+    # reversed one-way's arcs from its last segment to its first). The order
+    # only decides ties in simplification, as it does in osmnx.
+    direction = np.asarray(ways.direction, dtype=np.int8)[seg_way]
+    along = np.flatnonzero(direction >= 0)
+    against = np.flatnonzero(direction <= 0)
+    arc_seg = np.concatenate([along, against])
+    arc_along = np.r_[np.ones(along.size, dtype=bool), np.zeros(against.size, dtype=bool)]
+    position = np.where(direction[arc_seg] < 0, -arc_seg, arc_seg)
+    order = np.lexsort((position, ~arc_along, seg_way[arc_seg]))
+    arc_seg, arc_along = arc_seg[order], arc_along[order]
+    tail = np.where(arc_along, u_seg[arc_seg], v_seg[arc_seg])
+    head = np.where(arc_along, v_seg[arc_seg], u_seg[arc_seg])
+    arc_speed = np.where(
+        arc_along,
+        np.asarray(ways.speed_forward)[seg_way[arc_seg]],
+        np.asarray(ways.speed_backward)[seg_way[arc_seg]],
+    )
+    arc_length = seg_length[arc_seg]
+    arc_way = seg_way[arc_seg]
+
+    highway_names, highway_code = np.unique(
+        np.asarray(ways.highway, dtype=object).astype(str), return_inverse=True
+    )
+    arc_highway = highway_code[arc_way]
+    arc_speed, imputed = impute_speeds(arc_speed, highway_names[arc_highway])
+    log.info(
+        "%s: imputed %d of %d arc speeds from highway classes", path.name, imputed, arc_speed.size
+    )
+    arc_time = arc_length / (arc_speed / 3.6)
+
+    n = node_id.size
+    keep_node = np.ones(n, dtype=bool)
+    if largest_component:
+        keep_node = _topology.largest_component(n, tail, head, strong=largest_component == "strong")
+    if not keep_node.all():
+        keep_arc = keep_node[tail] & keep_node[head]
+        remap = np.cumsum(keep_node) - 1
+        tail, head = remap[tail[keep_arc]], remap[head[keep_arc]]
+        arc_length, arc_time, arc_way, arc_highway = (
+            x[keep_arc] for x in (arc_length, arc_time, arc_way, arc_highway)
+        )
+        node_id, node_lat, node_lon = node_id[keep_node], node_lat[keep_node], node_lon[keep_node]
+        n = node_id.size
+
+    if simplify:
+        keep = None
+        if dem is not None:
+            from .elevation import profile_turning_points
+
+            chains = _topology.simplify(n, tail, head)
+            chain_nodes = np.empty(chains.chain_arcs.size + chains.tail.size, dtype=np.int64)
+            # Node sequence of each chain: its first tail, then every piece's head.
+            node_offsets = chains.chain_offsets + np.arange(chains.chain_offsets.size)
+            first = node_offsets[:-1]
+            chain_nodes[first] = chains.tail
+            rest = np.ones(chain_nodes.size, dtype=bool)
+            rest[first] = False
+            chain_nodes[rest] = head[chains.chain_arcs]
+            keep = profile_turning_points(
+                node_lat, node_lon, node_offsets, chain_nodes, _as_list(dem)
+            )
+        merged = _topology.simplify(n, tail, head, keep)
+        chain = merged.chain_arcs
+        chain_of = np.repeat(np.arange(merged.tail.size), np.diff(merged.chain_offsets))
+        length = np.bincount(chain_of, weights=arc_length[chain], minlength=merged.tail.size)
+        travel_time = np.bincount(chain_of, weights=arc_time[chain], minlength=merged.tail.size)
+        # Class and way of a merged arc: those of its longest piece.
+        longest = _argmax_per_group(arc_length[chain], merged.chain_offsets)
+        out_highway = arc_highway[chain[longest]]
+        out_way = arc_way[chain[longest]]
+        # Shape points: the heads of every piece but the last.
+        interior = np.ones(chain.size, dtype=bool)
+        interior[merged.chain_offsets[1:] - 1] = False
+        shape_nodes = head[chain[interior]]
+        shape_counts = np.diff(merged.chain_offsets) - 1
+        geometry_offsets = np.zeros(merged.tail.size + 1, dtype=np.int64)
+        np.cumsum(shape_counts, out=geometry_offsets[1:])
+        geometry_lonlat = np.column_stack([node_lon[shape_nodes], node_lat[shape_nodes]])
+        kept = merged.node_kept
+        remap = np.cumsum(kept) - 1
+        tail, head = remap[merged.tail], remap[merged.head]
+        node_id, node_lat, node_lon = node_id[kept], node_lat[kept], node_lon[kept]
+        arc_length, arc_time, arc_way, arc_highway = length, travel_time, out_way, out_highway
+    else:
+        geometry_offsets = np.zeros(tail.size + 1, dtype=np.int64)
+        geometry_lonlat = np.empty((0, 2))
+
+    if tail.size == 0:
+        msg = f"{path}: no drivable arcs are left after keeping the largest component."
+        raise OsmFileError(msg)
+
+    network = _build(
+        node_id,
+        node_lat,
+        node_lon,
+        tail,
+        head,
+        arc_length,
+        arc_time,
+        arc_highway,
+        highway_names,
+        np.asarray(ways.way_id, dtype=np.int64)[arc_way],
+        geometry_offsets,
+        geometry_lonlat,
+    )
+    if dem is not None:
+        network.add_elevation(_as_list(dem))
+    log.info(
+        "%s: %d nodes, %d arcs in %.2f s",
+        path.name,
+        network.node_count,
+        network.arc_count,
+        time.perf_counter() - started,
+    )
+    return network
+
+
+def _as_list(paths: Iterable[str | Path] | str | Path) -> list[str | Path]:
+    return [paths] if isinstance(paths, str | Path) else list(paths)
+
+
+def _argmax_per_group(
+    values: npt.NDArray[np.float64], offsets: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Index (into ``values``) of the largest value of each group ``offsets[i]:offsets[i+1]``."""
+    group = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+    order = np.lexsort((-values, group))  # within each group, largest first
+    return order[offsets[:-1]]
+
+
+def _build(
+    node_id,
+    lat,
+    lon,
+    tail,
+    head,
+    length_m,
+    time_s,
+    highway_code,
+    highway_names,
+    way_id,
+    geometry_offsets,
+    geometry_lonlat,
+) -> RoadNetwork:  # type: ignore[no-untyped-def]
+    """Renumber nodes along a space-filling curve (memory locality for searches) and build."""
+    order = spatial_order(lat, lon)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    speed = np.divide(length_m * 3.6, time_s, out=np.full(length_m.size, 1.0), where=time_s > 0)
+    # Zero-length arcs (two OSM nodes at one spot) have no speed of their own.
+    speed[time_s <= 0] = np.nan
+    speed, _ = impute_speeds(speed, np.asarray(highway_names, dtype=object)[highway_code])
+    return RoadNetwork.from_arrays(
+        rank[tail],
+        rank[head],
+        length_m,
+        speed,
+        lat[order],
+        lon[order],
+        node_id=node_id[order],
+        travel_time_s=time_s,
+        highway=np.asarray(highway_names, dtype=object)[highway_code],
+        osm_way_id=way_id,
+        geometry_offsets=geometry_offsets,
+        geometry_lonlat=geometry_lonlat,
+    )
+
+
+def spatial_order(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """Return node indices sorted along a Hilbert curve over their bounding box."""
+    if lat.size == 0:
+        return np.empty(0, dtype=np.int64)
+    side = 1 << 16
+
+    def scale(values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        low, span = values.min(), np.ptp(values)
+        if span == 0:
+            return np.zeros(values.size, dtype=np.int64)
+        return np.minimum(((values - low) / span * side).astype(np.int64), side - 1)
+
+    x, y = scale(lon), scale(lat)
+    d = np.zeros(x.size, dtype=np.int64)
+    s = side >> 1
+    while s > 0:
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        x = np.where(flip, s - 1 - x, x)
+        y = np.where(flip, s - 1 - y, y)
+        x, y = np.where(~ry, y, x), np.where(~ry, x, y)
+        s >>= 1
+    return np.argsort(d, kind="stable")

@@ -1,0 +1,287 @@
+"""The OSM loader against osmnx on the same ways, hand-written files and broken input."""
+
+from __future__ import annotations
+
+import bz2
+import warnings
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import ecoroute
+from ecoroute import osm
+
+from .conftest import TEST_DATA, shared_file
+
+
+def _drivable_xml(src, dst):
+    """Write the ways ecoroute keeps (and every node) to .osm, for osmnx to read the same ways."""
+    osmium = pytest.importorskip("osmium")
+    with osmium.SimpleWriter(str(dst)) as writer:
+        for obj in osmium.FileProcessor(str(src)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                tags = dict(obj.tags)
+                if "highway" in tags and osm.drivable(tags):
+                    if osm.oneway(tags) == 1 and tags.get("oneway") not in osm.ONEWAY_VALUES:
+                        tags["oneway"] = (
+                            "yes"  # motorways: implied one-way, made explicit for osmnx
+                        )
+                    writer.add_way(obj.replace(tags=tags))
+
+
+@pytest.mark.parametrize("name", ["aguascalientes.osm.bz2", "andorra.osm.pbf"])
+def test_simplified_network_matches_osmnx_on_the_same_ways(tmp_path, name):
+    """
+    Tests that nodes, arcs and lengths equal osmnx.graph_from_xml (which
+    simplifies) on an .osm file holding exactly the ways our filter keeps.
+    Tolerance: counts and node sets exact; lengths within 1 mm (osmnx sums
+    great-circle steps with a 0.2 m larger Earth radius).
+    """
+    ox = pytest.importorskip("osmnx")
+    src = shared_file(f"osm/{name}")
+    xml = tmp_path / "drivable.osm"
+    _drivable_xml(src, xml)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = ox.graph_from_xml(xml, simplify=True)
+    network = ecoroute.load_osm(src)
+    assert network.node_count == graph.number_of_nodes()
+    assert network.arc_count == graph.number_of_edges()
+    assert set(network.node_id.tolist()) == set(graph.nodes)
+    osmnx_lengths = np.sort([d["length"] for _, _, d in graph.edges(data=True)])
+    assert_allclose(np.sort(network.length_m), osmnx_lengths, atol=1e-3)
+
+    # A route on our network equals networkx's on osmnx's graph (length).
+    router = ecoroute.Router(network, objective="distance")
+    rng = np.random.default_rng(0)
+    checked = 0
+    for s, t in rng.choice(network.node_id, (60, 2)):
+        try:
+            expected = nx.shortest_path_length(graph, int(s), int(t), weight="length")
+        except nx.NetworkXNoPath:
+            with pytest.raises(ecoroute.NoRouteError):
+                router.route(int(s), int(t))
+            continue
+        assert router.route(int(s), int(t)).distance_m == pytest.approx(expected, abs=1e-2)
+        checked += 1
+    assert checked > 20
+
+
+def test_xml_and_pbf_copies_give_identical_networks():
+    a = ecoroute.load_osm(shared_file("osm/aguascalientes.osm.bz2"))
+    b = ecoroute.load_osm(shared_file("osm/aguascalientes.osm.pbf"))
+    for field in (
+        "node_id",
+        "lat",
+        "lon",
+        "first_out",
+        "head",
+        "length_m",
+        "speed_kph",
+        "osm_way_id",
+        "geometry_offsets",
+        "geometry_lonlat",
+        "highway_code",
+    ):
+        assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
+def test_geometry_runs_through_the_merged_osm_nodes():
+    """Tests that a merged arc's length is the sum of the great-circle steps along its geometry."""
+    network = ecoroute.load_osm(shared_file("osm/aguascalientes.osm.pbf"))
+    for a in np.flatnonzero(np.diff(network.geometry_offsets) > 0)[:50]:
+        xy = network.path_coordinates([a], int(network.tail[a]))
+        steps = ecoroute._geo.haversine_m(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])
+        assert steps.sum() == pytest.approx(network.length_m[a], rel=1e-9)
+
+
+def test_clipped_extract_keeps_ways_and_counts_dropped_references():
+    """
+    Tests the clipped West Oakland file (osmnx raises on it): the warning's
+    count equals the references to missing nodes counted with a plain XML parse.
+    """
+    path = shared_file("osm/west-oakland-clipped.osm.bz2")
+    root = ET.fromstring(bz2.decompress(path.read_bytes()))
+    present = {n.get("id") for n in root.iter("node")}
+    missing = 0
+    for way in root.iter("way"):
+        tags = {t.get("k"): t.get("v") for t in way.iter("tag")}
+        if "highway" in tags and osm.drivable(tags):
+            missing += sum(nd.get("ref") not in present for nd in way.iter("nd"))
+    assert missing > 0
+    with pytest.warns(UserWarning, match=f"{missing:,} way node references point outside the file"):
+        network = ecoroute.load_osm(path)
+    assert network.node_count > 100
+    assert set(network.node_id.tolist()) <= {int(x) for x in present}
+
+
+def test_tiny_hand_written_file_unsimplified():
+    """
+    Tests tests/data/tiny.osm by hand: the service road is not in "drive",
+    leaving 6 nodes and 11 arcs (1-2-3 two-way: 4; 4->5: 1; 2-4: 2; 2-6-3: 4);
+    with "drive_service" the one-way=-1 service road adds 3->5.
+    """
+    drive = ecoroute.load_osm(TEST_DATA / "tiny.osm", simplify=False, largest_component=False)
+    assert drive.node_count == 6
+    assert drive.arc_count == 11
+    service = ecoroute.load_osm(
+        TEST_DATA / "tiny.osm",
+        simplify=False,
+        largest_component=False,
+        network_type="drive_service",
+    )
+    assert service.arc_count == 12
+    arc = np.flatnonzero(service.highway == "service")
+    assert service.node_id[service.tail[arc]].tolist() == [3]
+    assert service.node_id[service.head[arc]].tolist() == [5]
+    # maxspeed: residential 30 and tertiary 50 as tagged; service has no tag and no other
+    # service road in the file, so it takes the fallback table's 20 km/h.
+    assert_allclose(service.speed_kph[service.highway == "residential"], 30.0)
+    assert_allclose(service.speed_kph[service.highway == "tertiary"], 50.0)
+    assert_allclose(service.speed_kph[arc], ecoroute.speeds.FALLBACK_SPEED_KPH["service"])
+
+
+def test_tiny_hand_written_file_simplified(tmp_path):
+    """
+    Tests simplification by hand on tiny.osm ("drive", no service road): node 3
+    then has two neighbours (2 and 6) and degree 4, node 6 likewise, so by
+    osmnx's rules both are chain middles and 2-3-6-2 becomes a loop at node 2,
+    once in each direction. Left: nodes 1, 2, 4, 5; arcs 1<->2, 2<->4, 4->5
+    and the two loops: 7. osmnx on the same ways agrees.
+    """
+    network = ecoroute.load_osm(TEST_DATA / "tiny.osm", largest_component=False)
+    assert sorted(network.node_id.tolist()) == [1, 2, 4, 5]
+    assert network.arc_count == 7
+    loops = np.flatnonzero(network.tail == network.head)
+    assert network.node_id[network.tail[loops]].tolist() == [2, 2]
+    assert (np.diff(network.geometry_offsets)[loops] == 2).all()  # through 3 and 6
+
+    ox = pytest.importorskip("osmnx")
+    xml = tmp_path / "tiny-drive.osm"
+    _drivable_xml(TEST_DATA / "tiny.osm", xml)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = ox.graph_from_xml(xml, simplify=True, retain_all=True)
+    assert sorted(graph.nodes) == [1, 2, 4, 5]
+    assert graph.number_of_edges() == 7
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"highway": "residential"}, True),
+        ({"highway": "footway"}, False),
+        ({"highway": "service"}, False),
+        ({"highway": "residential", "access": "private"}, False),
+        ({"highway": "residential", "access": "no"}, False),
+        ({"highway": "residential", "access": "no", "motor_vehicle": "yes"}, True),
+        ({"highway": "residential", "access": "private", "motorcar": "yes"}, True),
+        ({"highway": "residential", "access": "destination"}, True),
+        ({"highway": "residential", "motorcar": "no"}, False),
+        ({"highway": "primary", "area": "yes"}, False),
+        ({"highway": "tertiary", "service": "driveway"}, False),
+        ({"highway": "primary", "oneway": "reversible"}, False),
+        ({"highway": "construction"}, False),
+    ],
+)
+def test_drive_filter(tags, expected):
+    assert osm.drivable(tags) is expected
+
+
+def test_drive_service_keeps_service_roads():
+    assert osm.drivable({"highway": "service"}, "drive_service")
+    assert not osm.drivable({"highway": "service", "service": "parking_aisle"}, "drive_service")
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"highway": "residential"}, 0),
+        ({"highway": "residential", "oneway": "yes"}, 1),
+        ({"highway": "residential", "oneway": "1"}, 1),
+        ({"highway": "residential", "oneway": "true"}, 1),
+        ({"highway": "residential", "oneway": "-1"}, -1),
+        ({"highway": "residential", "oneway": "reverse"}, -1),
+        ({"highway": "residential", "junction": "roundabout"}, 1),
+        ({"highway": "motorway"}, 1),
+        ({"highway": "motorway_link"}, 1),
+        ({"highway": "motorway", "oneway": "no"}, 0),
+        ({"highway": "primary", "oneway": "no"}, 0),
+    ],
+)
+def test_oneway_rules(tags, expected):
+    assert osm.oneway(tags) == expected
+
+
+def test_largest_component_strong_removes_one_way_traps():
+    """Tests that with "strong" every node reaches every other (networkx's oracle)."""
+    network = ecoroute.load_osm(shared_file("osm/monaco.osm.pbf"), largest_component="strong")
+    graph = nx.DiGraph(zip(network.tail.tolist(), network.head.tolist(), strict=True))
+    assert nx.is_strongly_connected(graph)
+    assert graph.number_of_nodes() == network.node_count
+
+
+def test_nodes_are_ordered_for_locality():
+    """Tests the Hilbert renumbering: consecutive node indices are close in space."""
+    network = ecoroute.load_osm(shared_file("osm/monaco.osm.pbf"))
+    gaps = ecoroute._geo.haversine_m(
+        network.lat[:-1], network.lon[:-1], network.lat[1:], network.lon[1:]
+    )
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(network.node_count)
+    random_gaps = ecoroute._geo.haversine_m(
+        network.lat[shuffled[:-1]],
+        network.lon[shuffled[:-1]],
+        network.lat[shuffled[1:]],
+        network.lon[shuffled[1:]],
+    )
+    assert np.median(gaps) < 0.2 * np.median(random_gaps)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.osm.pbf"
+    path.write_bytes(b"")
+    with pytest.raises(ecoroute.OsmFileError, match="is empty"):
+        ecoroute.load_osm(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ecoroute.OsmFileError, match="no such file"):
+        ecoroute.load_osm(tmp_path / "nothing.osm.pbf")
+
+
+def test_not_an_osm_file(tmp_path):
+    path = tmp_path / "notes.osm"
+    path.write_text("these are not the roads you are looking for\n")
+    with pytest.raises(ecoroute.OsmFileError, match="could not be read as OSM data"):
+        ecoroute.load_osm(path)
+
+
+def test_unknown_suffix(tmp_path):
+    path = tmp_path / "roads.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(ecoroute.OsmFileError, match="unknown OSM file type"):
+        ecoroute.load_osm(path)
+
+
+def test_truncated_pbf(tmp_path):
+    data = shared_file("osm/monaco.osm.pbf").read_bytes()
+    path = tmp_path / "cut.osm.pbf"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ecoroute.OsmFileError, match="truncated or not an OSM file"):
+        ecoroute.load_osm(path)
+
+
+def test_no_drivable_road(tmp_path):
+    path = tmp_path / "paths.osm"
+    path.write_text(
+        '<osm version="0.6"><node id="1" lat="60.0" lon="24.0"/><node id="2" lat="60.001" lon="24.0"/>'
+        '<way id="5"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>'
+    )
+    with pytest.raises(ecoroute.OsmFileError, match="no drivable road"):
+        ecoroute.load_osm(path)
