@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -170,6 +171,8 @@ class RoadNetwork:
         self.geometry_offsets: IntArray = read_only(offsets)
         self.geometry_lonlat: FloatArray = read_only(coords)
 
+        #: Extra arrays saved with the network (e.g. a prepared hierarchy), by name.
+        self.attachments: dict[str, npt.NDArray[Any]] = {}
         self._id_order: npt.NDArray[np.intp] | None = None
         self._sorted_ids: IntArray | None = None
         self._nearest: NearestNodeIndex | None = None
@@ -193,6 +196,8 @@ class RoadNetwork:
         highway: Sequence[str | None] | npt.ArrayLike | None = None,
         osm_way_id: npt.ArrayLike | None = None,
         geometry: Sequence[shapely.LineString | None] | None = None,
+        geometry_offsets: npt.ArrayLike | None = None,
+        geometry_lonlat: npt.ArrayLike | None = None,
         elevation_m: npt.ArrayLike | None = None,
     ) -> RoadNetwork:
         """
@@ -221,6 +226,10 @@ class RoadNetwork:
         geometry
             Shape of each arc as a shapely LineString from tail to head, or None
             for a straight arc.
+        geometry_offsets, geometry_lonlat
+            The same shapes as flat arrays (instead of ``geometry``): arc ``a``
+            bends through ``geometry_lonlat[geometry_offsets[a]:geometry_offsets[a+1]]``
+            (lon, lat rows; interior points only, the end nodes excluded).
         elevation_m
             Node elevations in metres.
 
@@ -267,6 +276,8 @@ class RoadNetwork:
                 msg = f"geometry must have {m} entries, got {len(geometry)}."
                 raise NetworkError(msg)
             offsets, coords = _encode_geometry([geometry[i] for i in order])
+        elif geometry_offsets is not None:
+            offsets, coords = _reorder_ragged(geometry_offsets, geometry_lonlat, order, m)
 
         return cls(
             first_out=first_out,
@@ -522,6 +533,120 @@ class RoadNetwork:
             pieces.append(np.array([[self.lon[y], self.lat[y]]]))
         return np.concatenate(pieces)
 
+    # ------------------------------------------------------------------ saving
+
+    def save(self, path: str | Path) -> Path:
+        """
+        Save the network to one file that :meth:`load` reads back in well under a second.
+
+        The file holds every array (checksummed, aligned for memory mapping) and
+        a versioned header; it is written to a temporary file and renamed into
+        place, so an interrupted save never leaves a half-written network.
+        """
+        from . import storage
+
+        arrays = {
+            "first_out": np.asarray(self.first_out),
+            "head": np.asarray(self.head),
+            "node_id": self.node_id,
+            "lat": self.lat,
+            "lon": self.lon,
+            "length_m": self.length_m,
+            "speed_kph": self.speed_kph,
+            "travel_time_s": self.travel_time_s,
+            "grade": self.grade,
+            "highway_code": self.highway_code,
+            "osm_way_id": self.osm_way_id,
+            "geometry_offsets": self.geometry_offsets,
+            "geometry_lonlat": self.geometry_lonlat,
+        }
+        if self.elevation_m is not None:
+            arrays["elevation_m"] = self.elevation_m
+        for name, array in self.attachments.items():
+            arrays[f"attachment/{name}"] = array
+        meta = {
+            "highway_names": list(self.highway_names),
+            "node_count": self.node_count,
+            "arc_count": self.arc_count,
+            "ecoroute_version": _version(),
+        }
+        return storage.write(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path: str | Path, *, verify: bool = True) -> RoadNetwork:
+        """
+        Load a network saved with :meth:`save`; arrays are memory-mapped, not copied.
+
+        Parameters
+        ----------
+        path
+            The saved network.
+        verify
+            Check every array against its checksum (reads the whole file once).
+
+        Raises
+        ------
+        NetworkFileError
+            (a ``ValueError``) if the file is not an ecoroute network, comes
+            from another format version, is truncated or corrupted.
+        """
+        from . import storage
+
+        arrays, meta = storage.read(path, verify=verify)
+        try:
+            network = cls(
+                first_out=arrays["first_out"],
+                head=arrays["head"],
+                node_id=arrays["node_id"],
+                lat=arrays["lat"],
+                lon=arrays["lon"],
+                length_m=arrays["length_m"],
+                speed_kph=arrays["speed_kph"],
+                travel_time_s=arrays["travel_time_s"],
+                grade=arrays["grade"],
+                highway_code=arrays["highway_code"],
+                highway_names=meta.get("highway_names", []),
+                osm_way_id=arrays["osm_way_id"],
+                geometry_offsets=arrays["geometry_offsets"],
+                geometry_lonlat=arrays["geometry_lonlat"],
+                elevation_m=arrays.get("elevation_m"),
+            )
+        except KeyError as error:
+            msg = f"{path} lacks the array {error}; it is not a complete ecoroute network."
+            raise storage.NetworkFileError(msg) from error
+        except (ValueError, IndexError) as error:
+            msg = f"{path} holds an invalid network: {error}"
+            raise storage.NetworkFileError(msg) from error
+        prefix = "attachment/"
+        network.attachments = {
+            k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)
+        }
+        return network
+
+    # ------------------------------------------------------------------ elevation
+
+    def add_elevation(
+        self, dem_paths: Iterable[str | Path] | str | Path, **options: float
+    ) -> RoadNetwork:
+        """
+        Set node elevations and arc grades from DEM tiles (SRTM .hgt, zipped or not, GeoTIFF).
+
+        Updates this network in place and returns it. See
+        :func:`ecoroute.elevation.add_elevation` for the method (along-road
+        smoothing, grades consistent with elevations, clipping) and options.
+        """
+        from .elevation import add_elevation
+
+        return add_elevation(self, dem_paths, **options)
+
+    def _set_elevation(self, elevation_m: npt.ArrayLike, grade: npt.ArrayLike) -> None:
+        self.elevation_m = read_only(
+            as_float_array(elevation_m, "elevation_m", size=self.node_count)
+        )
+        self.grade = read_only(
+            as_float_array(grade, "grade", size=self.arc_count, min_value=-1.0, max_value=1.0)
+        )
+
     # ------------------------------------------------------------------ conversion
 
     def to_osmnx(self) -> nx.MultiDiGraph:
@@ -581,6 +706,12 @@ class RoadNetwork:
                 raise NetworkError(msg)
 
 
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def _first(value: Any) -> Any:
     """Return the first element of an osmnx list-valued attribute, or the value itself."""
     if isinstance(value, list | tuple):
@@ -627,6 +758,31 @@ def _encode_geometry(shapes: Sequence[Any]) -> tuple[IntArray, FloatArray]:
     np.cumsum(counts, out=offsets[1:])
     coords_all = np.concatenate(pieces) if pieces else np.empty((0, 2))
     return offsets, coords_all
+
+
+def _reorder_ragged(
+    offsets: npt.ArrayLike, coords: npt.ArrayLike | None, order: npt.NDArray[np.intp], m: int
+) -> tuple[IntArray, FloatArray]:
+    """Permute ragged per-arc shape points (CSR offsets + rows) into ``order``."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    rows = np.asarray(coords if coords is not None else np.empty((0, 2)), dtype=np.float64).reshape(
+        -1, 2
+    )
+    if (
+        offsets.shape != (m + 1,)
+        or offsets[0] != 0
+        or offsets[-1] != len(rows)
+        or (np.diff(offsets) < 0).any()
+    ):
+        msg = "geometry_offsets must run from 0 to len(geometry_lonlat) with one step per arc."
+        raise NetworkError(msg)
+    counts = np.diff(offsets)[order]
+    new_offsets = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_offsets[1:])
+    starts = offsets[:-1][order]
+    # Row of every output shape point: its arc's first row plus its rank within the arc.
+    within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], counts)
+    return new_offsets, rows[np.repeat(starts, counts) + within]
 
 
 def _check_unprojected(G: Any) -> None:
