@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import datasets as datasets
+from . import elevation as elevation
 from . import speeds as speeds
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import NetworkError as NetworkError
@@ -9,9 +11,13 @@ from ._errors import NoRouteError as NoRouteError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from .dimacs import read_dimacs as read_dimacs
+from .elevation import ElevationError as ElevationError
 from .network import RoadNetwork as RoadNetwork
+from .osm import OsmFileError as OsmFileError
+from .osm import load_osm as load_osm
 from .routing import Route as Route
 from .routing import Router as Router
+from .storage import NetworkFileError as NetworkFileError
 from .vehicles import Vehicle as Vehicle
 from .vehicles import vehicle as vehicle
 from .vehicles import vehicles as vehicles
@@ -20,14 +26,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EcoRouteError",
+    "ElevationError",
     "NetworkError",
+    "NetworkFileError",
     "NoRouteError",
+    "OsmFileError",
     "RoadNetwork",
     "Route",
     "Router",
     "UnknownNodeError",
     "UnknownVehicleError",
     "Vehicle",
+    "datasets",
+    "elevation",
+    "load_osm",
     "read_dimacs",
     "speeds",
     "vehicle",
