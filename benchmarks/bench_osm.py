@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, print_table, write_results  # noqa: E402
+from _common import SHARED_DATA, print_table, write_results
 
 _MEASURE = r"""
 import json, sys, time, warnings
@@ -95,7 +95,9 @@ def drivable_xml(src: Path, dst: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--extracts", default="malta,rhein-neckar")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-osmnx", action="store_true", help="skip osmnx (slow)")
@@ -131,12 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         import ecoroute
 
         ny = ecoroute.read_dimacs(
-            dimacs / "USA-road-d.NY.gr.gz", dimacs / "USA-road-t.NY.gr.gz", dimacs / "USA-road-d.NY.co.gz"
+            dimacs / "USA-road-d.NY.gr.gz",
+            dimacs / "USA-road-t.NY.gr.gz",
+            dimacs / "USA-road-d.NY.co.gz",
         )
         saved = Path(tmp) / "ny.ecoroute"
         ny.save(saved)
         load = measure("load", str(saved), args.repeats)
-        results.append({"extract": "dimacs-ny saved network", "load": load, "bytes": saved.stat().st_size})
+        results.append(
+            {"extract": "dimacs-ny saved network", "load": load, "bytes": saved.stat().st_size}
+        )
 
     print(f"\nOSM file to routable simplified network, median of {args.repeats} fresh processes:\n")
     columns = ["extract", "nodes / arcs", "ecoroute s", "ecoroute peak MB (+load)"]

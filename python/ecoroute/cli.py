@@ -89,13 +89,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--geojson", type=Path, default=None, help="write the route as a GeoJSON Feature"
     )
 
+    batch = commands.add_parser(
+        "batch",
+        help="Route a table of trips (CSV or Parquet) into a result table; resumable.",
+        description="Route every trip of a trips table and write one result row per trip. Killed "
+        "and started again, the job resumes from its last checkpoint (<out>.parts/).",
+    )
+    batch.add_argument(
+        "--network", type=Path, required=True, help="saved network (ecoroute build) or OSM file"
+    )
+    batch.add_argument(
+        "--trips", type=Path, required=True, help="trips .parquet or .csv (see README for columns)"
+    )
+    batch.add_argument("--out", type=Path, required=True, help="results .parquet or .csv")
+    batch.add_argument(
+        "--vehicle", default="car_petrol", help="vehicle for rows without a 'vehicle' column"
+    )
+    batch.add_argument("--objective", default="co2", choices=sorted(OBJECTIVE_QUANTITY))
+    batch.add_argument(
+        "--geometry",
+        nargs="?",
+        const="wkb",
+        choices=["wkb", "geojson"],
+        default=None,
+        help="add each route's geometry (WKB, or GeoJSON strings)",
+    )
+    batch.add_argument("--threads", type=int, default=0, help="C++ threads (default 0: every core)")
+    batch.add_argument(
+        "--chunk-rows", type=int, default=100_000, help="rows per chunk and checkpoint"
+    )
+    batch.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="dask.distributed scheduler (tcp://host:8786) or 'local'",
+    )
+    batch.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return _demo(args)
         if args.command == "build":
             return _build(args)
+        if args.command == "batch":
+            return _batch(args)
         return _route(args)
+    except KeyboardInterrupt:
+        print(f"ecoroute {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (EcoRouteError, ValueError, KeyError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ecoroute {args.command}: error: {message}", file=sys.stderr)
@@ -274,6 +316,34 @@ def _route(args: argparse.Namespace) -> int:
     if args.geojson:
         args.geojson.write_text(route.to_geojson_str())
         print(f"wrote {args.geojson}")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from . import batch
+
+    started = time.perf_counter()
+    summary = batch.run(
+        args.network,
+        args.trips,
+        args.out,
+        vehicle=args.vehicle,
+        objective=args.objective,
+        geometry=args.geometry,
+        threads=args.threads,
+        chunk_rows=args.chunk_rows,
+        dask=args.dask,
+        overwrite=args.overwrite,
+    )
+    resumed = (
+        f", {summary.resumed_chunks} of {summary.chunks} chunks from checkpoints"
+        if summary.resumed_chunks
+        else ""
+    )
+    print(
+        f"Wrote {summary.output}: {summary.trips:,} trips ({summary.ok:,} ok, {summary.no_route:,} no route, "
+        f"{summary.bad_input:,} bad input) in {time.perf_counter() - started:.1f} s{resumed}."
+    )
     return 0
 
 

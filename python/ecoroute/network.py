@@ -483,18 +483,27 @@ class RoadNetwork:
         if wanted.size and wanted.dtype.kind not in "iu":
             msg = f"Node ids must be integers, not {wanted.dtype}."
             raise TypeError(msg)
-        wanted = wanted.astype(np.int64, copy=False).ravel()
+        index, found = self.find_nodes(wanted)
+        if not found.all():
+            missing = int(np.asarray(wanted).ravel()[np.flatnonzero(~found)[0]])
+            raise UnknownNodeError(missing)
+        return index
+
+    def find_nodes(self, ids: npt.ArrayLike) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """
+        Return the dense index of each node id and whether it was found (no exception).
+
+        Where ``found`` is False the index is meaningless; batch jobs use this
+        to mark bad rows instead of failing the whole batch.
+        """
+        wanted = np.asarray(ids).astype(np.int64, copy=False).ravel()
         if self._sorted_ids is None:
             self._id_order = np.argsort(self.node_id, kind="stable")
             self._sorted_ids = self.node_id[self._id_order]
         assert self._id_order is not None
-        pos = np.searchsorted(self._sorted_ids, wanted)
-        pos_clipped = np.minimum(pos, self.node_count - 1)
-        found = self._sorted_ids[pos_clipped] == wanted
-        if not found.all():
-            missing = int(wanted[np.flatnonzero(~found)[0]])
-            raise UnknownNodeError(missing)
-        return self._id_order[pos_clipped]
+        pos = np.minimum(np.searchsorted(self._sorted_ids, wanted), self.node_count - 1)
+        found = self._sorted_ids[pos] == wanted
+        return self._id_order[pos], found
 
     def nearest_nodes(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike
@@ -646,6 +655,60 @@ class RoadNetwork:
         self.grade = read_only(
             as_float_array(grade, "grade", size=self.arc_count, min_value=-1.0, max_value=1.0)
         )
+
+    def paths_coordinates(
+        self,
+        start_nodes: npt.ArrayLike,
+        path_offsets: npt.ArrayLike,
+        path_arcs: npt.ArrayLike,
+    ) -> tuple[FloatArray, IntArray]:
+        """
+        Return the (lon, lat) points of many paths at once, vectorised.
+
+        Path ``i`` starts at dense node ``start_nodes[i]`` and follows arcs
+        ``path_arcs[path_offsets[i]:path_offsets[i + 1]]``. The points of path
+        ``i`` are ``coords[offsets[i]:offsets[i + 1]]``: the start node, then
+        each arc's shape points and head. A path without arcs is its start
+        node twice (a degenerate line).
+        """
+        starts = np.asarray(start_nodes, dtype=np.int64)
+        offsets = np.asarray(path_offsets, dtype=np.int64)
+        arcs = np.asarray(path_arcs, dtype=np.int64)
+        shape_count = np.diff(self.geometry_offsets)
+        per_arc = shape_count[arcs] + 1  # shape points, then the head
+        arcs_per_path = np.diff(offsets)
+        arc_points = np.repeat(arcs, per_arc)
+        within = np.arange(arc_points.size) - np.repeat(np.cumsum(per_arc) - per_arc, per_arc)
+        is_head = within == shape_count[arc_points]
+        row = np.minimum(
+            self.geometry_offsets[arc_points] + within, max(len(self.geometry_lonlat) - 1, 0)
+        )
+        heads = self.head[arc_points].astype(np.int64)
+        body = np.empty((arc_points.size, 2))
+        if len(self.geometry_lonlat):
+            body[:] = self.geometry_lonlat[row]
+        body[is_head, 0] = self.lon[heads[is_head]]
+        body[is_head, 1] = self.lat[heads[is_head]]
+
+        # Points per path: the start node, its arcs' points (or the start again if it has none).
+        body_per_path = (
+            np.add.reduceat(per_arc, offsets[:-1]) if arcs.size else np.zeros(starts.size, np.int64)
+        )
+        body_per_path = np.where(arcs_per_path > 0, body_per_path, 0)
+        counts = 1 + np.where(arcs_per_path > 0, body_per_path, 1)
+        out_offsets = np.zeros(starts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=out_offsets[1:])
+        coords = np.empty((out_offsets[-1], 2))
+        coords[out_offsets[:-1], 0] = self.lon[starts]
+        coords[out_offsets[:-1], 1] = self.lat[starts]
+        empty = arcs_per_path == 0
+        coords[out_offsets[:-1][empty] + 1, 0] = self.lon[starts[empty]]
+        coords[out_offsets[:-1][empty] + 1, 1] = self.lat[starts[empty]]
+        body_slot = np.ones(out_offsets[-1], dtype=bool)
+        body_slot[out_offsets[:-1]] = False
+        body_slot[out_offsets[:-1][empty] + 1] = False
+        coords[body_slot] = body
+        return coords, out_offsets
 
     # ------------------------------------------------------------------ conversion
 

@@ -191,6 +191,29 @@ class Route:
         return self._network
 
 
+@dataclass(frozen=True)
+class PairResults:
+    """
+    Answers of :meth:`Router.route_indices` as plain arrays.
+
+    Attributes
+    ----------
+    cost
+        Objective value per pair (``inf`` where the target is unreachable).
+    quantities
+        Each reported quantity (``co2_g``, ``time_s``, ...) summed along the
+        chosen path, per pair (``inf`` where unreachable).
+    path_offsets, path_arcs
+        With paths: the arcs of pair ``i`` are
+        ``path_arcs[path_offsets[i]:path_offsets[i + 1]]``; otherwise None.
+    """
+
+    cost: FloatArray
+    quantities: dict[str, FloatArray]
+    path_offsets: npt.NDArray[np.uint64] | None = None
+    path_arcs: npt.NDArray[np.uint32] | None = None
+
+
 class Router:
     """
     Least-cost routes on one network for one vehicle and objective.
@@ -391,6 +414,55 @@ class Router:
         """
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
+        result = self.route_indices(
+            s, t, with_paths=return_paths, num_threads=num_threads, progress=progress
+        )
+        frame: dict[str, Any] = {
+            "source": self.network.node_id[s],
+            "target": self.network.node_id[t],
+            "reachable": np.isfinite(result.cost),
+            "cost": result.cost,
+        }
+        frame.update(result.quantities)
+        frame["source_snap_m"] = s_snap
+        frame["target_snap_m"] = t_snap
+        if return_paths:
+            frame["nodes"] = self._split_paths(s, result)
+        return pd.DataFrame(frame)
+
+    def route_indices(
+        self,
+        sources: npt.ArrayLike,
+        targets: npt.ArrayLike,
+        *,
+        with_paths: bool = False,
+        num_threads: int | None = None,
+        progress: bool | None = None,
+    ) -> PairResults:
+        """
+        Route pairs given as dense node indices; return plain arrays (the batch building block).
+
+        Parameters
+        ----------
+        sources, targets
+            Dense node indices (``0 .. node_count - 1``), e.g. from
+            :meth:`RoadNetwork.node_index` or :meth:`RoadNetwork.nearest_nodes`.
+        with_paths
+            Also return every path as arc indices in CSR form.
+        num_threads
+            Overrides the router's ``num_threads`` for this call.
+        progress
+            Show a progress bar; by default only for more than 100,000 pairs.
+
+        Returns
+        -------
+        PairResults
+            Costs (``inf`` where unreachable), each reported quantity summed
+            along the chosen paths (``inf`` where unreachable), and the paths.
+        """
+        n = self.network.node_count
+        s = _as_indices(sources, n, "sources")
+        t = _as_indices(targets, n, "targets")
         if s.size != t.size:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
@@ -400,7 +472,8 @@ class Router:
         count = s.size
         cost = np.empty(count)
         sums = np.empty((count, len(quantities)))
-        paths: list[npt.NDArray[np.int64]] = []
+        offset_parts: list[npt.NDArray[np.uint64]] = [np.zeros(1, dtype=np.uint64)]
+        arc_parts: list[npt.NDArray[np.uint32]] = []
         show = count > 100_000 if progress is None else progress
         from tqdm.auto import tqdm
 
@@ -411,31 +484,26 @@ class Router:
                     s[begin:end],
                     t[begin:end],
                     quantities,
-                    with_paths=return_paths,
+                    with_paths=with_paths,
                     num_threads=threads,
                 )
                 cost[begin:end] = c
                 sums[begin:end] = q
-                if return_paths:
-                    paths.extend(self._split_paths(s[begin:end], c, offsets, arcs))
+                if with_paths:
+                    offset_parts.append(offsets[1:] + offset_parts[-1][-1])
+                    arc_parts.append(arcs)
                 bar.update(end - begin)
 
         cost = self._true_cost(cost, s, t)
-        reachable = np.isfinite(cost)
-        sums[~reachable] = np.inf
-        frame: dict[str, Any] = {
-            "source": self.network.node_id[s],
-            "target": self.network.node_id[t],
-            "reachable": reachable,
-            "cost": cost,
-        }
-        for j, name in enumerate(self._report):
-            frame[name] = sums[:, j]
-        frame["source_snap_m"] = s_snap
-        frame["target_snap_m"] = t_snap
-        if return_paths:
-            frame["nodes"] = paths
-        return pd.DataFrame(frame)
+        sums[~np.isfinite(cost)] = np.inf
+        return PairResults(
+            cost=cost,
+            quantities={name: sums[:, j] for j, name in enumerate(self._report)},
+            path_offsets=np.concatenate(offset_parts) if with_paths else None,
+            path_arcs=(np.concatenate(arc_parts) if arc_parts else np.empty(0, np.uint32))
+            if with_paths
+            else None,
+        )
 
     def costs_from(self, source: Any) -> pd.Series:
         """
@@ -474,22 +542,27 @@ class Router:
         return index.astype(np.uint32), snap
 
     def _split_paths(
-        self,
-        sources: npt.NDArray[np.uint32],
-        cost: FloatArray,
-        offsets: npt.NDArray[np.uint64],
-        arcs: npt.NDArray[np.uint32],
+        self, sources: npt.NDArray[np.uint32], result: PairResults
     ) -> list[npt.NDArray[np.int64]]:
+        assert result.path_offsets is not None
+        assert result.path_arcs is not None
         head = self.network.head
         node_id = self.network.node_id
         out = []
-        for i, source in enumerate(sources):
-            if not np.isfinite(cost[i]):
+        for i, source in enumerate(sources.tolist()):
+            if not np.isfinite(result.cost[i]):
                 out.append(np.empty(0, dtype=np.int64))
                 continue
-            path = arcs[offsets[i] : offsets[i + 1]]
+            path = result.path_arcs[result.path_offsets[i] : result.path_offsets[i + 1]]
             out.append(node_id[np.concatenate(([source], head[path])).astype(np.int64)])
         return out
+
+
+def _as_indices(values: npt.ArrayLike, node_count: int, name: str) -> npt.NDArray[np.uint32]:
+    """Dense node indices as uint32, refusing floats, negatives and out-of-range values."""
+    from ._validate import as_index_array
+
+    return as_index_array(values, name, upper=node_count)
 
 
 def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
