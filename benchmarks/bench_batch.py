@@ -14,7 +14,6 @@ Writes benchmarks/results/batch.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, print_table, write_results  # noqa: E402
+from _common import SHARED_DATA, print_table, write_results
 
 _RUN = r"""
 import resource, sys, time
