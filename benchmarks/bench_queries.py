@@ -5,7 +5,7 @@ Same graph, same weights (travel time, parallel arcs collapsed to the cheapest
 for the peers that cannot hold them), same query pairs, same run. Each timing
 is the median of ``--repeats`` runs; ratios are peer time / ecoroute time.
 
-    python benchmarks/bench_queries.py                 # New York + Aguascalientes
+    python benchmarks/bench_queries.py                 # DIMACS New York + Malta (OSM)
     python benchmarks/bench_queries.py --graphs ny --pairs 30 --repeats 5
 
 Writes benchmarks/results/queries.json and prints Markdown tables.
@@ -37,21 +37,8 @@ def load_graph(name: str) -> ecoroute.RoadNetwork:
             d / "USA-road-d.NY.gr.gz", d / "USA-road-t.NY.gr.gz", d / "USA-road-d.NY.co.gz"
         )
     if name in {"malta", "rhein-neckar", "monaco", "andorra"}:
-        load_osm = getattr(ecoroute, "load_osm", None)
-        if load_osm is None:
-            msg = f"{name} needs ecoroute.load_osm (the OSM loader)."
-            raise SystemExit(msg)
-        return load_osm(SHARED_DATA / "osm" / f"{name}.osm.pbf")
-    if name == "aguascalientes":
-        import warnings
-
-        import osmnx as ox
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            graph = ox.graph_from_xml(SHARED_DATA / "osm" / "aguascalientes.osm.bz2", simplify=True)
-            graph = ox.add_edge_travel_times(ox.add_edge_speeds(graph, fallback=30.0))
-            return ecoroute.RoadNetwork.from_osmnx(graph)
+        # Strongly connected: random pairs are then all routable.
+        return ecoroute.load_osm(SHARED_DATA / "osm" / f"{name}.osm.pbf", largest_component="strong")
     msg = f"unknown graph {name!r}"
     raise SystemExit(msg)
 
@@ -222,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--graphs", default="ny", help="comma-separated: ny, aguascalientes, malta")
+    parser.add_argument("--graphs", default="ny,malta", help="comma-separated: ny, malta, rhein-neckar, ...")
     parser.add_argument("--pairs", type=int, default=30, help="query pairs timed for every method")
     parser.add_argument(
         "--repeats", type=int, default=5, help="runs per timing (the median is kept)"
