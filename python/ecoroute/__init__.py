@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import emissions as emissions
 from . import speeds as speeds
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import NetworkError as NetworkError
@@ -12,6 +13,8 @@ from .dimacs import read_dimacs as read_dimacs
 from .network import RoadNetwork as RoadNetwork
 from .routing import Route as Route
 from .routing import Router as Router
+from .vehicles import CombustionVehicle as CombustionVehicle
+from .vehicles import ElectricVehicle as ElectricVehicle
 from .vehicles import Vehicle as Vehicle
 from .vehicles import vehicle as vehicle
 from .vehicles import vehicles as vehicles
@@ -19,7 +22,9 @@ from .vehicles import vehicles as vehicles
 __version__ = "0.1.0"
 
 __all__ = [
+    "CombustionVehicle",
     "EcoRouteError",
+    "ElectricVehicle",
     "NetworkError",
     "NoRouteError",
     "RoadNetwork",
@@ -28,6 +33,7 @@ __all__ = [
     "UnknownNodeError",
     "UnknownVehicleError",
     "Vehicle",
+    "emissions",
     "read_dimacs",
     "speeds",
     "vehicle",
