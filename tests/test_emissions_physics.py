@@ -143,14 +143,17 @@ def test_battery_energy_reproduces_reference_table(name, speed, expected):
 
 @pytest.mark.parametrize("name", ["car_bev", "van_bev"])
 def test_ev_energy_respects_the_potential_bound_everywhere(name):
-    """Tests E >= m g grade per km (no arc recovers more than its potential energy) on a dense grid."""
+    """Tests E >= m g grade per km, and >= eta_regen m g grade descending, on a dense grid."""
     for model in ("physics", "hbefa4"):
         ev = ecoroute.vehicle(name, model=model)
         speeds, grades = np.meshgrid(np.linspace(3, 150, 60), np.linspace(-0.3, 0.3, 61))
         for payload in (0.0, ev.max_payload_kg):
             got = ev.energy_kwh_per_km(speeds, grades, payload_kg=payload)
-            bound = (ev.curb_mass_kg + payload) * 9.81 * grades * 1000 / 3.6e6
-            assert (got >= bound - 1e-12).all(), model
+            potential = (ev.curb_mass_kg + payload) * 9.81 * grades * 1000 / 3.6e6
+            assert (got >= potential - 1e-12).all(), model
+            # Descending, at most eta_regen of the potential energy is stored.
+            down = grades < 0
+            assert (got[down] >= ev.regeneration_efficiency * potential[down] - 1e-12).all()
 
 
 # ----------------------------------------------------------------- PRP / CMEM

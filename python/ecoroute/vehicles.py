@@ -525,14 +525,17 @@ class ElectricVehicle(RoadVehicle):
     physics mass term for payloads other than the class's.
 
     Energy bound. Whatever the model, the battery energy on a stretch of road
-    is kept >= ``m g dh`` (``dh`` the height gained): no arc recovers more than
-    the potential energy it loses, nor climbs for less than the potential
-    energy it gains. The physics model meets the bound by itself (efficiencies
-    <= 1); a fitted model can break it and is clamped to it. On a network with
-    node elevations the bound uses the nodes' heights, which is what makes the
-    height potential of :meth:`node_potentials` exact (Eisner, Funke &
-    Storandt 2011): arcs whose grade understates the climb between their
-    nodes' elevations are raised to the climb.
+    that gains height ``dh`` is kept >= ``m g dh`` when climbing and >=
+    ``eta_regen m g dh`` when descending (``dh < 0``): no arc climbs for less
+    than the potential energy it gains, nor stores more of the potential energy
+    it loses than the regeneration efficiency allows. Both are >= ``m g dh``,
+    the bound that makes the height potential of :meth:`node_potentials` exact
+    (Eisner, Funke & Storandt 2011), and any loop costs >= 0 (> 0 with
+    ``eta_regen < 1``). The physics model meets the bound by itself; a fitted
+    model (HBEFA4) can break it and is clamped to it. On a network with node
+    elevations the bound uses the nodes' heights: arcs whose grade misstates
+    the height change between their nodes (clipped grades, DEM noise) are
+    clamped to it.
 
     CO2. ``co2_g`` is battery energy / ``charging_efficiency`` x
     ``grid_g_per_kwh``: the CO2 of generating the electricity that charges the
@@ -635,8 +638,8 @@ class ElectricVehicle(RoadVehicle):
                 extra > 0, extra / self.propulsion_efficiency, extra * self.regeneration_efficiency
             )
             kwh = self.hbefa4.per_km(speed_kph, grade) + extra / J_PER_KWH
-        # The energy bound: never less than the potential energy gained per km.
-        return np.maximum(kwh, mass * GRAVITY_M_S2 * grade * (1000.0 / J_PER_KWH))
+        # The energy bound (class docstring), per km of road with this grade.
+        return np.maximum(kwh, self._bound_kwh(mass, grade * 1000.0))
 
     def arc_quantities(
         self, network: RoadNetwork, payload_kg: float | None = None
@@ -644,8 +647,9 @@ class ElectricVehicle(RoadVehicle):
         """
         Return energy, CO2 and CO2e on every arc, plus ``time_s`` and ``distance_m``.
 
-        With node elevations, each arc's energy is kept >= ``m g (h_head -
-        h_tail)`` (see the class docstring), so :meth:`node_potentials` holds.
+        With node elevations, each arc's energy is kept >= the energy bound of
+        its nodes' height change (see the class docstring), so
+        :meth:`node_potentials` holds.
         """
         payload = self.check_payload(payload_kg)
         grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
@@ -655,7 +659,7 @@ class ElectricVehicle(RoadVehicle):
         if network.elevation_m is not None:
             h = network.elevation_m
             climb = h[network.head] - h[network.tail]
-            np.maximum(kwh, self._kwh_per_m_height(payload) * climb, out=kwh)
+            np.maximum(kwh, self._bound_kwh(self.curb_mass_kg + payload, climb), out=kwh)
         out = self._from_energy(kwh)
         out["time_s"] = np.asarray(network.travel_time_s, dtype=np.float64)
         out["distance_m"] = np.asarray(network.length_m, dtype=np.float64)
@@ -699,6 +703,11 @@ class ElectricVehicle(RoadVehicle):
             "co2_g": phi * self.co2_g_per_battery_kwh,
             "co2e_wtw_g": phi * self.co2e_wtw_g_per_battery_kwh,
         }
+
+    def _bound_kwh(self, mass_kg: float, climb_m: FloatArray) -> FloatArray:
+        """Least battery energy for a height change: m g dh up, eta_regen m g dh down (kWh)."""
+        potential = mass_kg * GRAVITY_M_S2 / J_PER_KWH * climb_m
+        return np.where(climb_m > 0, potential, self.regeneration_efficiency * potential)
 
     def _kwh_per_m_height(self, payload: float) -> float:
         return (self.curb_mass_kg + payload) * GRAVITY_M_S2 / J_PER_KWH
