@@ -279,13 +279,38 @@ def test_router_weights_are_rate_times_length(name):
     )
     router = ecoroute.Router(network, v, "co2")
     km = network.length_m / 1000
-    expected = v.co2_g_per_km(network.speed_kph, network.grade) * km
+    expected = v.co2_g_per_km(network.speed_kph, network.grade, traffic=True) * km
     assert_allclose(router.arc_quantities["co2_g"], expected, rtol=1e-12)
     assert_allclose(router.weight, expected, rtol=1e-12)
     other = "energy_kwh" if name in ELECTRIC else "fuel_l"
     per_km = v.energy_kwh_per_km if name in ELECTRIC else v.fuel_l_per_km
-    assert_allclose(router.arc_quantities[other], per_km(network.speed_kph, network.grade) * km)
+    rate = per_km(network.speed_kph, network.grade, traffic=True)
+    assert_allclose(router.arc_quantities[other], rate * km)
     assert "co2e_wtw_g" in router.arc_quantities
+
+
+def test_traffic_dynamics_by_hand():
+    """
+    Tests the traffic term on arcs: at 40 km/h the wheels do 105 J/kg/km more
+    work, which costs m x 105 J / (eta_dt eta_m) of fuel for a combustion car,
+    m x 105 J x (1/eta_prop - eta_regen) of battery for an EV; nothing from
+    90 km/h, and nothing while the engine runs in overrun.
+    """
+    car = ecoroute.vehicle("car_petrol")
+    mass = 1193.7 + 179.7
+    extra_g = mass * 105.0 / (0.92 * 0.36) / 1e6 * 69.3
+    assert car.co2_g_per_km(40.0, traffic=True) - car.co2_g_per_km(40.0) == pytest.approx(extra_g)
+    assert car.co2_g_per_km(95.0, traffic=True) == pytest.approx(car.co2_g_per_km(95.0))
+    assert car.co2_g_per_km(40.0, -0.06, traffic=True) == 0.0
+    ev = ecoroute.vehicle("car_bev")
+    extra_kwh = (1794.0 + 75.0) * 105.0 * (1 / 0.85 - 0.75) / 3.6e6
+    gained = ev.energy_kwh_per_km(40.0, -0.03, traffic=True) - ev.energy_kwh_per_km(40.0, -0.03)
+    assert gained == pytest.approx(extra_kwh)
+    steady = ecoroute.vehicle("car_petrol", traffic_dynamics=False)
+    assert steady.co2_g_per_km(40.0, traffic=True) == pytest.approx(car.co2_g_per_km(40.0))
+    # COPERT averages real driving already: no extra term.
+    bus = ecoroute.vehicle("bus_diesel")
+    assert bus.co2_g_per_km(30.0, traffic=True) == pytest.approx(bus.co2_g_per_km(30.0))
 
 
 def test_router_payload_reaches_the_weights():
@@ -307,9 +332,8 @@ def test_network_grades_beyond_30_percent_are_clipped():
     )
     car = ecoroute.vehicle("car_petrol")
     co2 = car.arc_quantities(network)["co2_g"]
-    expected = (
-        car.co2_g_per_km(network.speed_kph, np.clip(grade, -0.3, 0.3)) * network.length_m / 1000
-    )
+    clipped = np.clip(grade, -0.3, 0.3)
+    expected = car.co2_g_per_km(network.speed_kph, clipped, traffic=True) * network.length_m / 1000
     assert_allclose(co2, expected)
 
 

@@ -22,6 +22,7 @@ from .emissions.physics import (
     J_PER_KWH,
     battery_power_w,
     road_load_n,
+    traffic_work_j_per_kg_km,
     willans_fuel_power_w,
 )
 
@@ -94,7 +95,23 @@ class Vehicle(ABC):
     def rates_per_km(
         self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
     ) -> dict[str, FloatArray]:
-        """Return each quantity per km (``co2_g`` and e.g. ``fuel_l``) at validated inputs."""
+        """
+        Return each quantity per km of a network arc (``co2_g`` and e.g. ``fuel_l``).
+
+        Inputs are already validated. This is what :meth:`arc_quantities`
+        multiplies by the arcs' lengths.
+        """
+
+    def constant_speed_rates_per_km(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
+    ) -> dict[str, FloatArray]:
+        """
+        Return each quantity per km when driving at exactly ``speed_kph``.
+
+        The same as :meth:`rates_per_km` unless the model adds traffic's
+        accelerations on network arcs (see :class:`RoadVehicle`).
+        """
+        return self.rates_per_km(speed_kph, grade, payload_kg)
 
     def replace(self, **changes: Any) -> Vehicle:
         """
@@ -122,14 +139,21 @@ class Vehicle(ABC):
         return dataclasses.replace(self, **changes)
 
     def co2_g_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """
         Return CO2 in grams per km at constant ``speed_kph`` on ``grade``.
 
         Tank-to-wheel for a combustion vehicle; for an electric vehicle, the
         CO2 of generating the charging electricity (negative where the battery
-        recovers energy).
+        recovers energy). With ``traffic=True``, ``speed_kph`` is an average
+        speed in traffic and the rate is the one network arcs get (see
+        :class:`RoadVehicle`).
 
         Raises
         ------
@@ -137,7 +161,7 @@ class Vehicle(ABC):
             If a speed is not > 0 or is NaN, a grade is NaN or beyond ±30 %, or
             the payload is negative or above the vehicle's maximum.
         """
-        return self._per_km("co2_g", speed_kph, grade, payload_kg)
+        return self._per_km("co2_g", speed_kph, grade, payload_kg, traffic)
 
     def _per_km(
         self,
@@ -145,9 +169,13 @@ class Vehicle(ABC):
         speed_kph: npt.ArrayLike,
         grade: npt.ArrayLike,
         payload_kg: float | None,
+        traffic: bool = False,
     ) -> FloatArray:
         speed, slope = _broadcast_inputs(speed_kph, grade)
-        rates = self.rates_per_km(speed, slope, payload_kg)
+        if traffic:
+            rates = self.rates_per_km(speed, slope, payload_kg)
+        else:
+            rates = self.constant_speed_rates_per_km(speed, slope, payload_kg)
         if quantity not in rates:
             msg = f"{self.name} does not report {quantity}; it reports {', '.join(rates)}."
             raise ValueError(msg)
@@ -205,6 +233,21 @@ class RoadVehicle(Vehicle):
     (``"hbefa4"``, ``"copert"``) use the masses (payload corrections) and, for
     grades outside their classes, the physics parameters.
 
+    Constant speed and traffic. The per-km methods (``co2_g_per_km`` ...)
+    give the rate at a constant speed, comparable with constant-speed
+    references. A network arc's speed is an average over real traffic, with
+    accelerations away from junctions and queues; with
+    ``traffic_dynamics=True`` (the default) the physics model adds their
+    positive wheel work (:func:`ecoroute.emissions.physics.traffic_work_j_per_kg_km`,
+    about 100 J per kg and km at 40 km/h, 0 from 90 km/h) to every arc: through
+    the engine for a combustion vehicle (while it is under load), and the
+    ``1/eta_prop - eta_regen`` share that regenerative braking does not return
+    for an EV. Without it, slow streets cost as little per km as motorways and
+    least-CO2 routes detour through neighbourhoods. The COPERT model already
+    averages real driving and the HBEFA4 polynomial is evaluated as SUMO does,
+    so neither adds it. Pass ``traffic=True`` to the per-km methods for the
+    arcs' rate.
+
     Attributes
     ----------
     curb_mass_kg
@@ -230,6 +273,8 @@ class RoadVehicle(Vehicle):
         Mass the HBEFA class stands for; payloads that make the vehicle heavier
         or lighter than this add or remove the physics mass term (rolling
         resistance and grade). None: curb mass plus the default payload.
+    traffic_dynamics
+        Whether network arcs add traffic's accelerations (physics model; see above).
     euro_class
         Emission standard, e.g. ``"Euro 6"`` or ``"Euro VI"`` (informative).
     sources
@@ -246,6 +291,7 @@ class RoadVehicle(Vehicle):
     model: str = "physics"
     hbefa4: Hbefa4Class | None = None
     hbefa4_reference_mass_kg: float | None = None
+    traffic_dynamics: bool = True
     euro_class: str = ""
     sources: str = ""
 
@@ -415,21 +461,32 @@ class CombustionVehicle(RoadVehicle):
         """The models this vehicle has parameters for."""
         return super().available_models + (("copert",) if self.copert is not None else ())
 
-    @property  # type: ignore[override]
-    def quantities(self) -> tuple[str, ...]:
+    @property
+    def quantities(self) -> tuple[str, ...]:  # type: ignore[override]
         """Per-km quantities: CO2, well-to-wheel CO2e and fuel (litres, or kg for a gas)."""
         amount = "fuel_l" if self.fuel_spec.is_liquid else "fuel_kg"
         return ("co2_g", "co2e_wtw_g", amount)
 
     def fuel_energy_mj_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """Return the fuel energy (MJ per km, lower heating value) at constant ``speed_kph``."""
         speed, slope = _broadcast_inputs(speed_kph, grade)
-        return self._fuel_mj_per_km(speed, slope, self.check_payload(payload_kg))
+        dynamics = traffic and self.traffic_dynamics
+        return self._fuel_mj_per_km(speed, slope, self.check_payload(payload_kg), dynamics)
 
     def fuel_l_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """
         Return fuel in litres per km at constant ``speed_kph`` on ``grade``.
@@ -442,26 +499,47 @@ class CombustionVehicle(RoadVehicle):
         if not self.fuel_spec.is_liquid:
             msg = f"{self.name} burns {self.fuel_spec.name}, a gas: use fuel_kg_per_km."
             raise ValueError(msg)
-        return self._per_km("fuel_l", speed_kph, grade, payload_kg)
+        return self._per_km("fuel_l", speed_kph, grade, payload_kg, traffic)
 
     def fuel_kg_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """Return fuel in kg per km at constant ``speed_kph`` on ``grade``."""
-        mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg)
+        mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg, traffic=traffic)
         return mj / self.fuel_spec.lower_heating_value_mj_per_kg
 
     def co2e_wtw_g_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """Return well-to-wheel CO2-equivalent in grams per km."""
-        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg)
+        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg, traffic)
 
     def rates_per_km(
         self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
     ) -> dict[str, FloatArray]:
-        """Return ``co2_g``, ``co2e_wtw_g`` and ``fuel_l`` (or ``fuel_kg``) per km."""
-        mj = self._fuel_mj_per_km(speed_kph, grade, self.check_payload(payload_kg))
+        """Return ``co2_g``, ``co2e_wtw_g`` and ``fuel_l`` (or ``fuel_kg``) per km of arc."""
+        return self._rates(speed_kph, grade, payload_kg, self.traffic_dynamics)
+
+    def constant_speed_rates_per_km(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
+    ) -> dict[str, FloatArray]:
+        """Return the same quantities at exactly ``speed_kph`` (no traffic accelerations)."""
+        return self._rates(speed_kph, grade, payload_kg, False)
+
+    def _rates(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None, dynamics: bool
+    ) -> dict[str, FloatArray]:
+        mj = self._fuel_mj_per_km(speed_kph, grade, self.check_payload(payload_kg), dynamics)
         spec = self.fuel_spec
         kg = mj * (1.0 / spec.lower_heating_value_mj_per_kg)
         out = {"co2_g": mj * spec.co2_g_per_mj, "co2e_wtw_g": mj * spec.wtw_co2e_g_per_mj}
@@ -472,11 +550,16 @@ class CombustionVehicle(RoadVehicle):
         return out
 
     def _fuel_mj_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload: float
+        self, speed_kph: FloatArray, grade: FloatArray, payload: float, dynamics: bool
     ) -> FloatArray:
         mass = self.curb_mass_kg + payload
         if self.model == "physics":
-            return self._physics_mj_per_km(speed_kph / 3.6, grade, mass)
+            mj = self._physics_mj_per_km(speed_kph / 3.6, grade, mass)
+            if dynamics:
+                # Accelerations go through the engine; none while it runs in overrun.
+                extra = mass * traffic_work_j_per_kg_km(speed_kph) / self._wheel_to_fuel() / 1e6
+                mj = mj + np.where(mj > 0.0, extra, 0.0)
+            return mj
         if self.model == "hbefa4":
             assert self.hbefa4 is not None
             co2 = self.hbefa4.per_km(speed_kph, grade)
@@ -591,23 +674,42 @@ class ElectricVehicle(RoadVehicle):
         return grid / self.charging_efficiency
 
     def energy_kwh_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """Return battery energy in kWh per km at constant ``speed_kph`` (negative: recovered)."""
-        return self._per_km("energy_kwh", speed_kph, grade, payload_kg)
+        return self._per_km("energy_kwh", speed_kph, grade, payload_kg, traffic)
 
     def co2e_wtw_g_per_km(
-        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
     ) -> FloatArray:
         """Return well-to-wheel CO2-equivalent in grams per km."""
-        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg)
+        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg, traffic)
 
     def rates_per_km(
         self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
     ) -> dict[str, FloatArray]:
-        """Return ``energy_kwh``, ``co2_g`` and ``co2e_wtw_g`` per km."""
-        kwh = self._energy_kwh_per_km(speed_kph, grade, self.check_payload(payload_kg))
-        return self._from_energy(kwh)
+        """Return ``energy_kwh``, ``co2_g`` and ``co2e_wtw_g`` per km of arc."""
+        payload = self.check_payload(payload_kg)
+        return self._from_energy(
+            self._energy_kwh_per_km(speed_kph, grade, payload, self.traffic_dynamics)
+        )
+
+    def constant_speed_rates_per_km(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
+    ) -> dict[str, FloatArray]:
+        """Return the same quantities at exactly ``speed_kph`` (no traffic accelerations)."""
+        payload = self.check_payload(payload_kg)
+        return self._from_energy(self._energy_kwh_per_km(speed_kph, grade, payload, False))
 
     def _from_energy(self, kwh: FloatArray) -> dict[str, FloatArray]:
         return {
@@ -617,7 +719,7 @@ class ElectricVehicle(RoadVehicle):
         }
 
     def _energy_kwh_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload: float
+        self, speed_kph: FloatArray, grade: FloatArray, payload: float, dynamics: bool
     ) -> FloatArray:
         mass = self.curb_mass_kg + payload
         if self.model == "physics":
@@ -631,6 +733,10 @@ class ElectricVehicle(RoadVehicle):
                 auxiliary_power_w=self.auxiliary_power_kw * 1000.0,
             )
             kwh = battery_w / v * (1000.0 / J_PER_KWH)
+            if dynamics:
+                # Regenerative braking returns eta_prop eta_regen of the acceleration work.
+                lost = 1.0 / self.propulsion_efficiency - self.regeneration_efficiency
+                kwh = kwh + mass * traffic_work_j_per_kg_km(speed_kph) * lost / J_PER_KWH
         else:
             assert self.hbefa4 is not None
             extra = self._mass_term_j_per_km(grade, mass)
@@ -653,7 +759,7 @@ class ElectricVehicle(RoadVehicle):
         """
         payload = self.check_payload(payload_kg)
         grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-        kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload) * (
+        kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload, self.traffic_dynamics) * (
             network.length_m / 1000.0
         )
         if network.elevation_m is not None:
@@ -684,7 +790,7 @@ class ElectricVehicle(RoadVehicle):
         payload = self.check_payload(payload_kg)
         if network.elevation_m is None:
             grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-            kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload)
+            kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload, self.traffic_dynamics)
             negative = int(np.count_nonzero((kwh < 0) & (network.length_m > 0)))
             if negative:
                 msg = (

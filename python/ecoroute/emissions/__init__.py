@@ -15,6 +15,7 @@ from .physics import AIR_DENSITY_KG_M3 as AIR_DENSITY_KG_M3
 from .physics import GRAVITY_M_S2 as GRAVITY_M_S2
 from .physics import battery_power_w as battery_power_w
 from .physics import road_load_n as road_load_n
+from .physics import traffic_work_j_per_kg_km as traffic_work_j_per_kg_km
 from .physics import willans_fuel_power_w as willans_fuel_power_w
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "fuel",
     "read_emep_eea_csv",
     "road_load_n",
+    "traffic_work_j_per_kg_km",
     "willans_fuel_power_w",
 ]

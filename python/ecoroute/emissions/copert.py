@@ -206,7 +206,7 @@ def read_emep_eea_csv(
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", newline="") as f:  # type: ignore[operator]
+    with opener(path, "rt", newline="") as f:
         matches = [
             row
             for row in csv.DictReader(f)
