@@ -11,8 +11,10 @@ Emission weights: how fast, and how they compare with NREL RouteE Powertrain.
    RouteE Compass (1,342 links with distance, speed and grade), ecoroute's
    ``car_petrol`` against RouteE's bundled 2016 Toyota Camry and ``car_bev``
    against its 2017 Chevrolet Bolt (``pip install routee-powertrain``; run
-   offline with ``ROUTEE_REGISTRY_BACKEND=local``). Reported: network totals,
-   the per-link ratio distribution, the correlation, and the grade slope.
+   offline with ``ROUTEE_REGISTRY_BACKEND=local``), on the per-link energy
+   ecoroute's arc weights use (``traffic=True``). Reported: network totals,
+   the per-link ratio on flat links, the correlation, and the ratio of the
+   energy's slope per % of grade on uphill and on downhill links.
    RouteE predicts link averages learned from real drive cycles and includes
    its real-world adjustment factor (1.166 Camry, 1.3958 Bolt); both are shown
    with and without it.
@@ -132,8 +134,11 @@ def compare(
     flat = np.abs(grade) < 0.01
     ratio = ours[moving & flat] / theirs[moving & flat]
 
-    def slope(values: np.ndarray) -> float:  # energy per km per +1 % grade (least squares)
-        return float(np.polyfit(grade * 100, values / km, 1)[0])
+    def slope(values: np.ndarray, side: np.ndarray) -> float:
+        """Energy per km per +1 % of grade, least squares over one side of the flat."""
+        return float(np.polyfit(grade[side] * 100, values[side] / km[side], 1)[0])
+
+    up, down = grade >= 0, grade <= 0
 
     return {
         "total_ratio": float(ours.sum() / theirs.sum()),
@@ -143,7 +148,8 @@ def compare(
             float(np.percentile(ratio, 90)),
         ],
         "correlation": float(np.corrcoef(ours, theirs)[0, 1]),
-        "grade_slope_ratio": slope(ours) / slope(theirs),
+        "uphill_slope_ratio": slope(ours, up) / slope(theirs, up),
+        "downhill_slope_ratio": slope(ours, down) / slope(theirs, down),
     }
 
 
@@ -176,12 +182,20 @@ def bench_routee() -> dict[str, Any]:
     speed, grade = links["speed_kph"], links["grade"]
     results: dict[str, Any] = {"links": len(km), "km": float(km.sum())}
     rows = []
+
+    def arcs(name: str, **overrides: Any) -> np.ndarray:
+        """ecoroute's per-link energy: what its arc weights use (rate in traffic x length)."""
+        v = ecoroute.vehicle(name, **overrides)
+        if isinstance(v, ecoroute.ElectricVehicle):
+            return v.energy_kwh_per_km(speed, grade, traffic=True) * km
+        return v.fuel_energy_mj_per_km(speed, grade, traffic=True) * km
+
     pairs = [
-        ("car_petrol (physics) vs Camry", ecoroute.vehicle("car_petrol").fuel_energy_mj_per_km(speed, grade) * km, camry_mj, camry_rwaf),
-        ("car_petrol (hbefa4) vs Camry", ecoroute.vehicle("car_petrol", model="hbefa4").fuel_energy_mj_per_km(speed, grade) * km, camry_mj, camry_rwaf),
-        ("car_bev (physics) vs Bolt", ecoroute.vehicle("car_bev").energy_kwh_per_km(speed, grade) * km, bolt_kwh, bolt_rwaf),
-        ("car_bev (hbefa4) vs Bolt", ecoroute.vehicle("car_bev", model="hbefa4").energy_kwh_per_km(speed, grade) * km, bolt_kwh, bolt_rwaf),
-    ]  # fmt: skip
+        ("car_petrol (physics) vs Camry", arcs("car_petrol"), camry_mj, camry_rwaf),
+        ("car_petrol (hbefa4) vs Camry", arcs("car_petrol", model="hbefa4"), camry_mj, camry_rwaf),
+        ("car_bev (physics) vs Bolt", arcs("car_bev"), bolt_kwh, bolt_rwaf),
+        ("car_bev (hbefa4) vs Bolt", arcs("car_bev", model="hbefa4"), bolt_kwh, bolt_rwaf),
+    ]
     for label, ours, theirs, rwaf in pairs:
         for adjusted in (True, False):
             stats = compare(ours, theirs if adjusted else theirs / rwaf, grade, km)
@@ -194,7 +208,9 @@ def bench_routee() -> dict[str, Any]:
                     "total ours/RouteE": f"{stats['total_ratio']:.2f}",
                     "flat links median (p10-p90)": f"{stats['flat_link_ratio_median']:.2f} ({p10:.2f}-{p90:.2f})",
                     "correlation": f"{stats['correlation']:.2f}",
-                    "grade slope ours/RouteE": f"{stats['grade_slope_ratio']:.2f}",
+                    "grade slope up / down": (
+                        f"{stats['uphill_slope_ratio']:.2f} / {stats['downhill_slope_ratio']:.2f}"
+                    ),
                 }
             )
     print(
@@ -207,7 +223,7 @@ def bench_routee() -> dict[str, Any]:
             "total ours/RouteE",
             "flat links median (p10-p90)",
             "correlation",
-            "grade slope ours/RouteE",
+            "grade slope up / down",
         ],
     )
     return results
