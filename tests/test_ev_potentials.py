@@ -201,7 +201,7 @@ def test_ev_energy_on_real_hilly_networks_equals_bellman_ford(real_hilly, name):
     energy = router.arc_quantities["energy_kwh"]
     assert (energy < 0).any(), "hilly real networks must have recuperating arcs"
     rng = np.random.default_rng(2026)
-    sources = np.repeat(rng.integers(0, network.node_count, 20), 12)
+    sources = np.repeat(rng.integers(0, network.node_count, 20), 20)  # 400 pairs
     targets = rng.integers(0, network.node_count, sources.size)
     expected = bellman_ford(network, energy, sources, targets)
     result = router.route_many(network.node_id[sources], network.node_id[targets])
