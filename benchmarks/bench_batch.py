@@ -42,7 +42,9 @@ def write_trips(network, count: int, path: Path, seed: int = 0) -> None:  # type
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
-    schema = pa.schema([("trip_id", pa.int64()), ("origin_node", pa.int64()), ("destination_node", pa.int64())])
+    schema = pa.schema(
+        [("trip_id", pa.int64()), ("origin_node", pa.int64()), ("destination_node", pa.int64())]
+    )
     with pq.ParquetWriter(str(path), schema) as writer:
         for begin in range(0, count, 1_000_000):
             k = min(1_000_000, count - begin)
@@ -63,15 +65,23 @@ def run_batch(network: Path, trips: Path, out: Path, *extra: str) -> dict[str, f
                "--out", str(out), "--overwrite", *extra]  # fmt: skip
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    values = dict(line.split() for line in result.stdout.splitlines() if line.startswith(("SECONDS", "PEAK_MB")))
+    values = dict(
+        line.split()
+        for line in result.stdout.splitlines()
+        if line.startswith(("SECONDS", "PEAK_MB"))
+    )
     return {"wall_s": time.perf_counter() - started, "seconds": float(values["SECONDS"]),
             "peak_mb": float(values["PEAK_MB"])}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--trips", default="1000000", help="comma-separated trip counts")
-    parser.add_argument("--geometry-trips", type=int, default=100_000, help="trips for the run with geometry")
+    parser.add_argument(
+        "--geometry-trips", type=int, default=100_000, help="trips for the run with geometry"
+    )
     parser.add_argument("--chunk-rows", type=int, default=100_000)
     args = parser.parse_args(argv)
 
@@ -79,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 
     dimacs = SHARED_DATA / "dimacs"
     network = ecoroute.read_dimacs(
-        dimacs / "USA-road-d.NY.gr.gz", dimacs / "USA-road-t.NY.gr.gz", dimacs / "USA-road-d.NY.co.gz"
+        dimacs / "USA-road-d.NY.gr.gz",
+        dimacs / "USA-road-t.NY.gr.gz",
+        dimacs / "USA-road-d.NY.co.gz",
     )
     prepare = getattr(network, "prepare", None)
     if prepare is not None:
@@ -95,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             trips = Path(tmp) / f"trips-{count}.parquet"
             if not trips.exists():
                 write_trips(network, count, trips)
-            measured = run_batch(saved, trips, Path(tmp) / "out.parquet", "--chunk-rows", str(args.chunk_rows), *extra)
+            measured = run_batch(
+                saved,
+                trips,
+                Path(tmp) / "out.parquet",
+                "--chunk-rows",
+                str(args.chunk_rows),
+                *extra,
+            )
             label = "with geometry (WKB)" if extra else "costs only"
             rows.append({
                 "trips": f"{count:,}", "output": label, "seconds": f"{measured['seconds']:.1f}",
@@ -104,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append({"trips": count, "geometry": bool(extra), **measured})
             print(rows[-1], flush=True)
 
-    print(f"\nDIMACS New York, eco-route + fastest route per trip, chunks of {args.chunk_rows:,} rows:\n")
+    print(
+        f"\nDIMACS New York, eco-route + fastest route per trip, chunks of {args.chunk_rows:,} rows:\n"
+    )
     print_table(rows, ["trips", "output", "seconds", "trips/s", "peak RSS MB"])
     path = write_results("batch", {"chunk_rows": args.chunk_rows, "runs": results})
     print(f"wrote {path}")

@@ -38,7 +38,9 @@ def load_graph(name: str) -> ecoroute.RoadNetwork:
         )
     if name in {"malta", "rhein-neckar", "monaco", "andorra"}:
         # Strongly connected: random pairs are then all routable.
-        return ecoroute.load_osm(SHARED_DATA / "osm" / f"{name}.osm.pbf", largest_component="strong")
+        return ecoroute.load_osm(
+            SHARED_DATA / "osm" / f"{name}.osm.pbf", largest_component="strong"
+        )
     msg = f"unknown graph {name!r}"
     raise SystemExit(msg)
 
@@ -209,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--graphs", default="ny,malta", help="comma-separated: ny, malta, rhein-neckar, ...")
+    parser.add_argument(
+        "--graphs", default="ny,malta", help="comma-separated: ny, malta, rhein-neckar, ..."
+    )
     parser.add_argument("--pairs", type=int, default=30, help="query pairs timed for every method")
     parser.add_argument(
         "--repeats", type=int, default=5, help="runs per timing (the median is kept)"

@@ -172,7 +172,9 @@ def test_killed_job_finishes_with_every_trip_exactly_once(helsinki, saved, tmp_p
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
             if attempt == 0 or len(list(parts.glob("part-*.parquet"))) > done_before:
-                time.sleep(float(rng.uniform(0.0, 0.3)) if attempt else float(rng.uniform(0.2, 0.6)))
+                time.sleep(
+                    float(rng.uniform(0.0, 0.3)) if attempt else float(rng.uniform(0.2, 0.6))
+                )
                 break
             time.sleep(0.01)
         if process.poll() is None and kills < 5:

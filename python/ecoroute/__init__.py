@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import datasets as datasets
 from . import elevation as elevation
+from . import emissions as emissions
 from . import speeds as speeds
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import NetworkError as NetworkError
@@ -18,6 +19,8 @@ from .osm import load_osm as load_osm
 from .routing import Route as Route
 from .routing import Router as Router
 from .storage import NetworkFileError as NetworkFileError
+from .vehicles import CombustionVehicle as CombustionVehicle
+from .vehicles import ElectricVehicle as ElectricVehicle
 from .vehicles import Vehicle as Vehicle
 from .vehicles import vehicle as vehicle
 from .vehicles import vehicles as vehicles
@@ -25,7 +28,9 @@ from .vehicles import vehicles as vehicles
 __version__ = "0.1.0"
 
 __all__ = [
+    "CombustionVehicle",
     "EcoRouteError",
+    "ElectricVehicle",
     "ElevationError",
     "NetworkError",
     "NetworkFileError",
@@ -39,6 +44,7 @@ __all__ = [
     "Vehicle",
     "datasets",
     "elevation",
+    "emissions",
     "load_osm",
     "read_dimacs",
     "speeds",

@@ -1,0 +1,37 @@
+"""Emission and energy models behind the vehicles: physics, HBEFA 4.2, EMEP/EEA (COPERT), fuels."""
+
+from __future__ import annotations
+
+from .copert import URBAN_BUS_STD_DIESEL_EURO_VI_EC as URBAN_BUS_STD_DIESEL_EURO_VI_EC
+from .copert import CopertTable as CopertTable
+from .copert import read_emep_eea_csv as read_emep_eea_csv
+from .fuels import EU27_GRID_G_PER_KWH as EU27_GRID_G_PER_KWH
+from .fuels import FUELS as FUELS
+from .fuels import Fuel as Fuel
+from .fuels import fuel as fuel
+from .hbefa4 import HBEFA4_CLASSES as HBEFA4_CLASSES
+from .hbefa4 import Hbefa4Class as Hbefa4Class
+from .physics import AIR_DENSITY_KG_M3 as AIR_DENSITY_KG_M3
+from .physics import GRAVITY_M_S2 as GRAVITY_M_S2
+from .physics import battery_power_w as battery_power_w
+from .physics import road_load_n as road_load_n
+from .physics import traffic_work_j_per_kg_km as traffic_work_j_per_kg_km
+from .physics import willans_fuel_power_w as willans_fuel_power_w
+
+__all__ = [
+    "AIR_DENSITY_KG_M3",
+    "EU27_GRID_G_PER_KWH",
+    "FUELS",
+    "GRAVITY_M_S2",
+    "HBEFA4_CLASSES",
+    "URBAN_BUS_STD_DIESEL_EURO_VI_EC",
+    "CopertTable",
+    "Fuel",
+    "Hbefa4Class",
+    "battery_power_w",
+    "fuel",
+    "read_emep_eea_csv",
+    "road_load_n",
+    "traffic_work_j_per_kg_km",
+    "willans_fuel_power_w",
+]

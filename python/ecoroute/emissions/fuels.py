@@ -1,0 +1,136 @@
+"""Fuels and electricity: CO2 per unit of energy, well-to-tank factors, heating values, densities."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fuel:
+    """
+    A combustion fuel: how much CO2 its energy carries and how to turn energy into litres.
+
+    Attributes
+    ----------
+    name
+        ``"petrol"``, ``"diesel"``, ``"cng"``, ``"lpg"`` or a name of your own.
+    co2_g_per_mj
+        Tank-to-wheel CO2 per MJ of fuel energy (lower heating value), full
+        oxidation. Defaults: IPCC 2006 Guidelines, Vol. 2, Ch. 3, Table 3.2.1
+        (road transport): motor gasoline 69,300, gas/diesel oil 74,100, LPG
+        63,100 and CNG 56,100 kg CO2/TJ.
+    wtt_co2e_g_per_mj
+        Well-to-tank CO2-equivalent per MJ: extraction, refining, transport and
+        distribution, plus the tank-to-wheel CH4 and N2O that ``co2_g_per_mj``
+        leaves out. Defaults are the life-cycle (well-to-wheel) GHG intensities
+        of Council Directive (EU) 2015/652, Annex I, Part 2, point 5 (petrol
+        93.3, diesel 95.1, LPG 73.6, CNG 69.3 g CO2e/MJ) minus the IPCC
+        tank-to-wheel CO2 above, so that ``co2_g_per_mj + wtt_co2e_g_per_mj``
+        is the Directive's well-to-wheel value.
+    lower_heating_value_mj_per_kg
+        Energy per kg of fuel (net calorific value). Defaults: EU market petrol
+        43.2 and diesel 43.1 MJ/kg (JEC Well-to-Wheels fuel properties, with
+        densities 0.745 and 0.832 kg/L; IPCC 2006's NCV defaults are 44.3 and
+        43.0), LPG 47.3 and natural gas 48.0 MJ/kg (IPCC 2006 NCV defaults).
+    density_kg_per_l
+        Density of a liquid fuel (0.745 petrol, 0.832 diesel, 0.54 LPG); None
+        for a gas (CNG), which is reported in kg instead of litres.
+    """
+
+    name: str
+    co2_g_per_mj: float
+    wtt_co2e_g_per_mj: float
+    lower_heating_value_mj_per_kg: float
+    density_kg_per_l: float | None
+
+    def __post_init__(self) -> None:
+        for field in ("co2_g_per_mj", "wtt_co2e_g_per_mj"):
+            value = getattr(self, field)
+            if not value >= 0:  # also catches NaN
+                msg = f"Fuel {self.name!r}: {field} must be >= 0, got {value}."
+                raise ValueError(msg)
+        if not self.lower_heating_value_mj_per_kg > 0:
+            msg = (
+                f"Fuel {self.name!r}: lower_heating_value_mj_per_kg must be > 0, "
+                f"got {self.lower_heating_value_mj_per_kg}."
+            )
+            raise ValueError(msg)
+        if self.density_kg_per_l is not None and not self.density_kg_per_l > 0:
+            msg = f"Fuel {self.name!r}: density_kg_per_l must be > 0 or None, got {self.density_kg_per_l}."
+            raise ValueError(msg)
+
+    @property
+    def is_liquid(self) -> bool:
+        """Whether the fuel is sold by the litre (else by the kg)."""
+        return self.density_kg_per_l is not None
+
+    @property
+    def wtw_co2e_g_per_mj(self) -> float:
+        """Well-to-wheel CO2-equivalent per MJ: tank-to-wheel CO2 plus well-to-tank."""
+        return self.co2_g_per_mj + self.wtt_co2e_g_per_mj
+
+    def replace(self, **changes: float | str | None) -> Fuel:
+        """Return a copy with the named properties changed (e.g. a biofuel blend's factors)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+#: The fuels ecoroute knows by name; see :class:`Fuel` for the sources of each number.
+FUELS: dict[str, Fuel] = {
+    "petrol": Fuel(
+        name="petrol",
+        co2_g_per_mj=69.3,
+        wtt_co2e_g_per_mj=93.3 - 69.3,
+        lower_heating_value_mj_per_kg=43.2,
+        density_kg_per_l=0.745,
+    ),
+    "diesel": Fuel(
+        name="diesel",
+        co2_g_per_mj=74.1,
+        wtt_co2e_g_per_mj=95.1 - 74.1,
+        lower_heating_value_mj_per_kg=43.1,
+        density_kg_per_l=0.832,
+    ),
+    "lpg": Fuel(
+        name="lpg",
+        co2_g_per_mj=63.1,
+        wtt_co2e_g_per_mj=73.6 - 63.1,
+        lower_heating_value_mj_per_kg=47.3,
+        density_kg_per_l=0.54,
+    ),
+    "cng": Fuel(
+        name="cng",
+        co2_g_per_mj=56.1,
+        wtt_co2e_g_per_mj=69.3 - 56.1,
+        lower_heating_value_mj_per_kg=48.0,
+        density_kg_per_l=None,
+    ),
+}
+
+#: Default grid carbon intensity, g CO2e per kWh generated: the EU-27 in 2023.
+#: The European Environment Agency's indicator "Greenhouse gas emission
+#: intensity of electricity generation" puts 1990 at 510 g CO2e/kWh and 2023
+#: 58 % below it, i.e. about 214 g CO2e/kWh. Set your own country and year:
+#: France or Sweden are below 60, Poland above 600.
+EU27_GRID_G_PER_KWH = 214.0
+
+
+def fuel(name: str | Fuel) -> Fuel:
+    """
+    Return the fuel called ``name`` (petrol, diesel, lpg, cng), or ``name`` if it is a Fuel.
+
+    Raises
+    ------
+    ValueError
+        For a name ecoroute does not know.
+    """
+    if isinstance(name, Fuel):
+        return name
+    try:
+        return FUELS[name]
+    except KeyError:
+        msg = (
+            f"Unknown fuel {name!r}; choose one of {', '.join(FUELS)} or pass an "
+            "ecoroute.emissions.Fuel with your own factors."
+        )
+        raise ValueError(msg) from None
