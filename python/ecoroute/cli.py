@@ -247,7 +247,7 @@ def _plot(network: RoadNetwork, routes: list[tuple[str, Any, Any]], path: Path) 
     ]
     fig, ax = plt.subplots(figsize=(8, 8))
     ax.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.8))
-    styles = {
+    styles: dict[str, dict[str, Any]] = {
         "eco": {"color": "#1b9e77", "lw": 3.0},
         "fastest": {"color": "#d95f02", "lw": 1.6, "ls": "--"},
     }

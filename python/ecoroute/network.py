@@ -265,7 +265,8 @@ class RoadNetwork:
         assert length is not None
         assert speed is not None
 
-        highway_code, highway_names = None, ()
+        highway_code: npt.NDArray[np.int16] | None = None
+        highway_names: tuple[str, ...] = ()
         if highway is not None:
             codes, names = _encode_highway(highway, m)
             highway_code, highway_names = codes[order], names
@@ -448,7 +449,7 @@ class RoadNetwork:
     @property
     def memory_bytes(self) -> int:
         """Bytes held by the topology and every per-arc and per-node array."""
-        arrays = [
+        arrays: list[npt.NDArray[Any]] = [
             self.node_id,
             self.lat,
             self.lon,
@@ -554,7 +555,7 @@ class RoadNetwork:
         """
         from . import storage
 
-        arrays = {
+        arrays: dict[str, npt.NDArray[Any]] = {
             "first_out": np.asarray(self.first_out),
             "head": np.asarray(self.head),
             "node_id": self.node_id,

@@ -201,7 +201,8 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
             if not drivable(tags, network_type):
                 continue
             count = 0
-            for node in way.nodes:
+            # The entity filter passes ways only.
+            for node in way.nodes:  # type: ignore[union-attr]
                 ref(node.ref)
                 location = node.location
                 if location.valid():
@@ -454,19 +455,19 @@ def _argmax_per_group(
 
 
 def _build(
-    node_id,
-    lat,
-    lon,
-    tail,
-    head,
-    length_m,
-    time_s,
-    highway_code,
-    highway_names,
-    way_id,
-    geometry_offsets,
-    geometry_lonlat,
-) -> RoadNetwork:  # type: ignore[no-untyped-def]
+    node_id: npt.NDArray[np.int64],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    length_m: npt.NDArray[np.float64],
+    time_s: npt.NDArray[np.float64],
+    highway_code: npt.NDArray[np.intp],
+    highway_names: npt.NDArray[np.str_],
+    way_id: npt.NDArray[np.int64],
+    geometry_offsets: npt.NDArray[np.int64],
+    geometry_lonlat: npt.NDArray[np.float64],
+) -> RoadNetwork:
     """Renumber nodes along a space-filling curve (memory locality for searches) and build."""
     order = spatial_order(lat, lon)
     rank = np.empty_like(order)

@@ -155,9 +155,9 @@ def read(
     return arrays, dict(info.get("meta", {}))
 
 
-def _raw(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+def _raw(array: npt.NDArray[Any]) -> memoryview:
     """The bytes of an array, without copying when it is contiguous."""
-    return np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+    return memoryview(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
 
 
 def _align(offset: int) -> int:
