@@ -9,6 +9,8 @@ from ._errors import NoRouteError as NoRouteError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from .dimacs import read_dimacs as read_dimacs
+from .hierarchy import Hierarchy as Hierarchy
+from .hierarchy import ODMatrix as ODMatrix
 from .network import RoadNetwork as RoadNetwork
 from .routing import Route as Route
 from .routing import Router as Router
@@ -20,8 +22,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EcoRouteError",
+    "Hierarchy",
     "NetworkError",
     "NoRouteError",
+    "ODMatrix",
     "RoadNetwork",
     "Route",
     "Router",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +19,8 @@ from .speeds import impute_speeds
 if TYPE_CHECKING:
     import networkx as nx
     import shapely
+
+    from .hierarchy import Hierarchy
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -65,6 +67,9 @@ class RoadNetwork:
         Shape points between the end nodes: arc ``a`` bends through
         ``geometry_lonlat[geometry_offsets[a]:geometry_offsets[a+1]]`` (lon, lat).
     """
+
+    #: The contraction hierarchy from :meth:`prepare`, or None before it.
+    hierarchy: Hierarchy | None = None
 
     def __init__(
         self,
@@ -400,6 +405,45 @@ class RoadNetwork:
             geometry=geometry,
             elevation_m=elevation,
         )
+
+    def prepare(
+        self,
+        *,
+        order: npt.ArrayLike | None = None,
+        arrays: Mapping[str, npt.ArrayLike] | None = None,
+        num_threads: int = 0,
+    ) -> Hierarchy:
+        """
+        Build the contraction hierarchy once; every Router on this network then uses it.
+
+        Afterwards ``Router(network, ...)`` customizes the hierarchy for its
+        vehicle (milliseconds) and answers queries and matrices in
+        microseconds per route. See :class:`ecoroute.hierarchy.Hierarchy`.
+
+        Parameters
+        ----------
+        order
+            Rebuild from a stored node order (``hierarchy.to_arrays()["order"]``)
+            instead of computing one.
+        arrays
+            Load a hierarchy saved with ``hierarchy.to_arrays()`` (validated,
+            nothing recomputed).
+        num_threads
+            Threads for computing the order; 0 uses every core.
+
+        Returns
+        -------
+        Hierarchy
+            Also kept as ``network.hierarchy``. Without arguments, an existing
+            hierarchy is returned as is.
+        """
+        if self.hierarchy is None or order is not None or arrays is not None:
+            from .hierarchy import prepare_network
+
+            self.hierarchy = prepare_network(
+                self, order=order, arrays=arrays, num_threads=num_threads
+            )
+        return self.hierarchy
 
     # ------------------------------------------------------------------ properties
 
