@@ -516,25 +516,29 @@ CchMetric::CchMetric(std::shared_ptr<Cch const> cch,
     auto const &c = *cch_;
     auto const m = c.arc_count();
     auto const n = c.node_count();
-    weight_.assign(m, CchArcWeight{inf_weight, inf_weight});
-    unpack_.assign(2 * std::size_t{m}, CchUnpack{invalid_id, invalid_id});
-
-    // Input arcs first, in CCH arc order: the cheapest of parallel arcs,
-    // the first (lowest id) on ties.
+    // Input arcs first, in one pass over the CCH arcs in order (codes are
+    // sorted): the cheapest of parallel arcs, the first (lowest id) on ties;
+    // infinity and no unpacking where no input arc exists.
+    weight_.resize(m);
+    unpack_.resize(2 * std::size_t{m});
+    auto *flat = reinterpret_cast<Weight *>(weight_.data());
+    static_assert(sizeof(CchArcWeight) == 2 * sizeof(Weight));
     auto const input = metric_->weight();
     auto const codes = c.sorted_input_code();
     auto const arcs = c.input_arc_by_code();
-    auto *flat = reinterpret_cast<Weight *>(weight_.data());
-    static_assert(sizeof(CchArcWeight) == 2 * sizeof(Weight));
-    for (std::size_t i = 0; i != codes.size(); ++i)
+    std::size_t i = 0;
+    for (std::size_t code = 0; code != 2 * std::size_t{m}; ++code)
     {
-        auto const code = codes[i];  // 2 * arc + direction = index in flat
-        auto const w = input[arcs[i]];
-        if (w < flat[code])
-        {
-            flat[code] = w;
-            unpack_[code] = {arcs[i], invalid_id};
-        }
+        Weight best = inf_weight;
+        CchUnpack how{invalid_id, invalid_id};
+        for (; i != codes.size() && codes[i] == code; ++i)
+            if (input[arcs[i]] < best)
+            {
+                best = input[arcs[i]];
+                how.first = arcs[i];
+            }
+        flat[code] = best;  // 2 * arc + direction
+        unpack_[code] = how;
     }
 
     auto *weight = weight_.data();
