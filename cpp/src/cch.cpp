@@ -388,12 +388,21 @@ void relax_lower_triangles(Cch const &cch,
                            CchUnpack *unpack,
                            ArcId *slot)
 {
-    for (auto b = cch.up_first_out(y); b != cch.up_first_out(y + 1); ++b)
-        slot[cch.up_head(b)] = b;
     auto const *head = cch.up_head().data();
     auto const *first_out = cch.up_first_out().data();
-    for (auto i = cch.down_first_out(y); i != cch.down_first_out(y + 1); ++i)
+    for (auto b = first_out[y]; b != first_out[y + 1]; ++b)
+        slot[head[b]] = b;
+    auto const down_end = cch.down_first_out(y + 1);
+    for (auto i = cch.down_first_out(y); i != down_end; ++i)
     {
+        // The next triangle fan sits in another rank's block: start loading
+        // it (and its page-table walk) while this one is relaxed.
+        if (i + 1 != down_end)
+        {
+            auto const next = cch.down_arc(i + 1);
+            __builtin_prefetch(weight + next);
+            __builtin_prefetch(head + next);
+        }
         auto const x = cch.down_tail(i);
         auto const a1 = cch.down_arc(i);  // {x, y}
         auto const w1 = weight[a1];       // forward x -> y, backward y -> x

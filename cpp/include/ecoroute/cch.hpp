@@ -2,7 +2,7 @@
 #define ECOROUTE_CCH_HPP
 
 #include "ecoroute/csr_graph.hpp"
-#include "ecoroute/huge_page_allocator.hpp"
+#include "ecoroute/large_block_allocator.hpp"
 #include "ecoroute/metric.hpp"
 #include "ecoroute/types.hpp"
 
@@ -254,8 +254,8 @@ public:
 private:
     std::shared_ptr<Cch const> cch_;
     std::shared_ptr<Metric const> metric_;
-    HugeVector<CchArcWeight> weight_;
-    HugeVector<CchUnpack> unpack_;  // 2 per arc: forward, backward
+    LargeVector<CchArcWeight> weight_;
+    LargeVector<CchUnpack> unpack_;  // 2 per arc: forward, backward
 };
 
 /**
@@ -294,7 +294,7 @@ public:
 private:
     std::shared_ptr<CchMetric const> metric_;
     std::size_t count_;
-    HugeVector<double> value_;  // [(2 * arc + direction) * count + j]
+    LargeVector<double> value_;  // [(2 * arc + direction) * count + j]
 };
 }  // namespace ecoroute
 

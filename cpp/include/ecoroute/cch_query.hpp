@@ -56,8 +56,8 @@ private:
     void clear_path(NodeId r, Label *labels) const;
 
     CchMetric const *metric_;
-    HugeVector<Label> forward_;
-    HugeVector<Label> backward_;
+    LargeVector<Label> forward_;
+    LargeVector<Label> backward_;
     NodeId source_ = invalid_id;  // ranks of the last query
     NodeId target_ = invalid_id;
     NodeId meeting_ = invalid_id;
