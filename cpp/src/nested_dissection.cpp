@@ -547,7 +547,8 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
         auto high_begin = nodes.begin();
         for (auto const b : balances)  // shrinking ranges, O(k) in all
         {
-            auto const side = std::max<NodeId>(1, k * b / 100);
+            auto const side = std::max<NodeId>(
+                1, static_cast<NodeId>(std::uint64_t{k} * b / 100));
             auto const low = nodes.begin() + side;
             auto const high = nodes.end() - side;
             std::nth_element(nodes.begin(), low, low_end, less);
@@ -562,7 +563,8 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
     double best_ratio = 0;
     for (auto const b : balances)
     {
-        auto const side = std::max<NodeId>(1, k * b / 100);
+        auto const side = std::max<NodeId>(
+            1, static_cast<NodeId>(std::uint64_t{k} * b / 100));
         std::vector<FlowCutter> cutters;
         cutters.reserve(4);
         for (int d = 0; d != 4; ++d)
