@@ -514,3 +514,62 @@ def test_osm_extracts_match_dijkstra(name):
     network = load_osm(shared_file(f"osm/{name}.osm.pbf"))
     network.prepare()
     _check_real_graph(network, "car_petrol", "co2", 20, 100, seed=8)
+
+
+# --------------------------------------------------------------------------- the C++ boundary
+
+
+def _tiny_core():
+    graph = _core.CsrGraph([0, 1, 2, 3], [1, 2, 0])  # a directed triangle
+    order = _core.nested_dissection_order(graph, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0])
+    return graph, _core.Cch(graph, order)
+
+
+def test_core_views_are_read_only_and_objects_share_ownership():
+    """Tests read-only zero-copy views, and that routers keep what they need alive."""
+    graph, cch = _tiny_core()
+    for name in ("order", "rank", "up_first_out", "up_head", "parent"):
+        view = getattr(cch, name)
+        assert not view.flags.writeable, name
+        assert view.base is not None, name
+    metric = _core.Metric(graph, [1.0, 2.0, 4.0])
+    router = _core.CchRouter(_core.CchMetric(cch, metric))
+    del graph, cch, metric
+    cost, _, offsets, arcs = router.route_pairs(
+        np.array([0, 2], np.uint32), np.array([2, 1], np.uint32), with_paths=True
+    )
+    assert cost.tolist() == [3.0, 5.0]
+    assert arcs.tolist() == [0, 1, 2, 0]
+    assert offsets.tolist() == [0, 2, 4]
+    matrix, sums = router.matrix(np.array([0, 1, 2], np.uint32), np.array([0, 1, 2], np.uint32))
+    assert matrix.tolist() == [[0.0, 1.0, 3.0], [6.0, 0.0, 2.0], [4.0, 5.0, 0.0]]
+    assert sums.shape == (0, 3, 3)
+    assert router.costs_from(1).tolist() == [6.0, 0.0, 2.0]
+
+
+def test_core_errors_cross_as_python_exceptions():
+    """Tests the exception types of bad ids, bad lengths and quantities of another metric."""
+    graph, cch = _tiny_core()
+    customized = _core.CchMetric(cch, _core.Metric(graph, [1.0, 2.0, 4.0]))
+    router = _core.CchRouter(customized)
+    ok, bad = np.array([0], np.uint32), np.array([3], np.uint32)
+    with pytest.raises(IndexError, match="node_count is 3"):
+        router.route_pairs(ok, bad)
+    with pytest.raises(IndexError):
+        router.matrix(bad, ok)
+    with pytest.raises(IndexError):
+        router.costs_from(3)
+    with pytest.raises(ValueError, match="same length"):
+        router.route_pairs(ok, np.array([0, 1], np.uint32))
+    with pytest.raises(ValueError, match="one value per arc"):
+        _core.CchQuantities(customized, [np.ones(2)])
+    other = _core.CchMetric(cch, _core.Metric(graph, [1.0, 1.0, 1.0]))
+    quantities = _core.CchQuantities(other, [np.ones(3)])
+    with pytest.raises(ValueError, match="another metric"):
+        router.matrix(ok, ok, quantities)
+    with pytest.raises(ValueError, match="permutation"):
+        _core.Cch(graph, np.array([0, 0, 1], np.uint32))
+    with pytest.raises(ValueError, match=r"not chordal|no arc"):
+        _core.Cch.from_arrays(
+            graph, cch.order, np.array([0, 1, 1, 1], np.uint32), np.array([2], np.uint32)
+        )

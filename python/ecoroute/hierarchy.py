@@ -214,7 +214,7 @@ class CchEngine:
 
     def route_pairs(self, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Cost, sums, path offsets and arcs of each pair (see ``_core.PairRouter``)."""
-        return self._router.route_pairs(*args, **kwargs)  # type: ignore[no-any-return]
+        return self._router.route_pairs(*args, **kwargs)
 
     def one_to_all(self, source: int) -> tuple[FloatArray, None]:
         """Cost from ``source`` to every node (no predecessor arcs)."""
@@ -233,9 +233,7 @@ class CchEngine:
         if self._quantities is None or self._quantities[0] != key:
             # Customized once per Router (the arrays are the Router's own).
             self._quantities = (key, _core.CchQuantities(self.metric, quantities))
-        return self._router.matrix(  # type: ignore[no-any-return]
-            sources, targets, self._quantities[1], num_threads=num_threads
-        )
+        return self._router.matrix(sources, targets, self._quantities[1], num_threads=num_threads)
 
 
 @dataclass(frozen=True, eq=False)
