@@ -466,6 +466,7 @@ void bottom_up_in_parallel(Cch const &cch, unsigned threads, Visit const &visit)
         if (p != invalid_id)
             pending[p].fetch_add(1, std::memory_order_relaxed);
     }
+    ready.reserve(items);  // workers push without reallocating
     for (NodeId r = 0; r != n; ++r)
     {
         bool const fits = cch.subtree_work(r) <= limit;
@@ -561,14 +562,13 @@ CchMetric::CchMetric(std::shared_ptr<Cch const> cch,
             relax_lower_triangles(c, y, weight, unpack, slot.data());
         return;
     }
-    std::vector<std::vector<ArcId>> slots(threads);
+    // Scratch allocated here, so that nothing in the workers can throw.
+    std::vector<std::vector<ArcId>> slots(threads, std::vector<ArcId>(n));
     bottom_up_in_parallel(c,
                           threads,
                           [&](unsigned thread, NodeId first, NodeId last)
                           {
                               auto &slot = slots[thread];
-                              if (slot.empty())
-                                  slot.resize(n);
                               for (auto y = first;; ++y)
                               {
                                   relax_lower_triangles(
