@@ -7,6 +7,7 @@
 #include "ecoroute/cch.hpp"
 #include "ecoroute/cch_query.hpp"
 #include "ecoroute/cch_router.hpp"
+#include "ecoroute/dijkstra.hpp"
 #include "ecoroute/nested_dissection.hpp"
 
 #include <algorithm>
@@ -460,6 +461,94 @@ void test_from_arrays_round_trip_and_validation()
     CHECK_THROWS(Cch(other, order, first, head), std::invalid_argument);
 }
 
+// A side x side grid of two-way streets with random weights, some one-way
+// and closed arcs: big enough that the order splits parts on several
+// threads and customization takes its parallel path.
+RandomGraph grid_graph(unsigned seed, NodeId side)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto const n = side * side;
+    std::vector<std::vector<std::pair<NodeId, Weight>>> out(n);
+    auto link = [&](NodeId a, NodeId b)
+    {
+        auto const w = 1 + std::round(unit(rng) * 20);
+        auto const roll = unit(rng);
+        if (roll < 0.9)
+            out[a].push_back({b, roll < 0.02 ? inf_weight : w});
+        if (roll > 0.1)
+            out[b].push_back({a, w});
+    };
+    for (NodeId r = 0; r != side; ++r)
+        for (NodeId c = 0; c != side; ++c)
+        {
+            if (c + 1 != side)
+                link(r * side + c, r * side + c + 1);
+            if (r + 1 != side)
+                link(r * side + c, (r + 1) * side + c);
+        }
+    RandomGraph g;
+    std::vector<ArcId> first_out{0};
+    std::vector<NodeId> head;
+    for (NodeId v = 0; v != n; ++v)
+    {
+        for (auto [h, w] : out[v])
+        {
+            head.push_back(h);
+            g.weight.push_back(w);
+        }
+        first_out.push_back(static_cast<ArcId>(head.size()));
+    }
+    g.graph = std::make_shared<CsrGraph const>(first_out, head);
+    for (NodeId v = 0; v != n; ++v)
+    {
+        auto const lat = (45 + (v / side) * 1e-3) * std::numbers::pi / 180;
+        auto const lon = (7 + (v % side) * 1e-3) * std::numbers::pi / 180;
+        g.x.push_back(std::cos(lat) * std::cos(lon));
+        g.y.push_back(std::cos(lat) * std::sin(lon));
+        g.z.push_back(std::sin(lat));
+    }
+    return g;
+}
+
+void test_parallel_paths_on_a_grid()
+{
+    auto const g = grid_graph(5, 220);
+    auto const one = nested_dissection_order(*g.graph, g.x, g.y, g.z, 1);
+    auto const three = nested_dissection_order(*g.graph, g.x, g.y, g.z, 3);
+    CHECK(one == three);
+    auto const cch = std::make_shared<Cch const>(g.graph, one);
+    CHECK(cch->triangle_count() > 200'000);  // customization goes parallel
+    auto const metric = std::make_shared<Metric const>(g.graph, g.weight);
+    auto const serial = std::make_shared<CchMetric const>(cch, metric, 1);
+    auto const parallel = std::make_shared<CchMetric const>(cch, metric, 3);
+    bool same = true;
+    for (ArcId b = 0; b != cch->arc_count(); ++b)
+        same = same && serial->weight(b).forward == parallel->weight(b).forward
+               && serial->weight(b).backward == parallel->weight(b).backward
+               && serial->unpack(b, 0).first == parallel->unpack(b, 0).first
+               && serial->unpack(b, 1).second == parallel->unpack(b, 1).second;
+    CHECK(same);
+
+    DijkstraQuery dijkstra(*metric);
+    CchQuery query(*parallel);
+    std::mt19937 rng(9);
+    std::uniform_int_distribution<NodeId> node(0, g.graph->node_count() - 1);
+    for (int i = 0; i != 300; ++i)
+    {
+        auto const s = node(rng), t = node(rng);
+        dijkstra.reset().add_source(s).run(t);
+        query.run(s, t);
+        CHECK(close(query.distance(), dijkstra.distance_to(t)));
+        CHECK(path_ok(*g.graph,
+                      g.weight,
+                      query.arc_path(),
+                      s,
+                      t,
+                      dijkstra.distance_to(t)));
+    }
+}
+
 void test_invalid_input_and_edge_cases()
 {
     auto const g = random_graph(2, 30, 60);
@@ -545,6 +634,7 @@ int main()
     test_customization_matches_restricted_shortest_paths();
     test_queries_match_bellman_ford();
     test_batches_and_matrices();
+    test_parallel_paths_on_a_grid();
     test_from_arrays_round_trip_and_validation();
     test_invalid_input_and_edge_cases();
     if (ecoroute_test::failures != 0)
