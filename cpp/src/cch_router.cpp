@@ -338,6 +338,9 @@ MatrixResult CchRouter::matrix(std::span<NodeId const> sources,
         for (auto const &e : entries)
             ++bucket_first[e.rank + 1];
     }
+    if (entry_count >= invalid_id)  // checked before any source starts
+        throw std::invalid_argument(
+            "too many targets for one matrix: split them into blocks.");
     for (NodeId r = 0; r != n; ++r)
         bucket_first[r + 1] += bucket_first[r];
     std::vector<std::uint32_t> bucket_target(entry_count);
