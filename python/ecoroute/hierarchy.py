@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -269,7 +269,6 @@ class ODMatrix:
     vehicle: str = ""
     objective: str = ""
     algorithm: str = ""
-    _names: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -361,7 +360,6 @@ def od_matrix(router: Router, sources: Any, targets: Any, *, num_threads: int) -
         vehicle=router.vehicle.name,
         objective=_label(router),
         algorithm=router.algorithm,
-        _names=tuple(names),
     )
 
 
