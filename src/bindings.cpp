@@ -6,8 +6,11 @@
 
 #include "ecoroute/astar.hpp"
 #include "ecoroute/batch.hpp"
+#include "ecoroute/cch.hpp"
+#include "ecoroute/cch_router.hpp"
 #include "ecoroute/csr_graph.hpp"
 #include "ecoroute/metric.hpp"
+#include "ecoroute/nested_dissection.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -62,6 +65,20 @@ template <class T> py::array_t<T> view(std::span<T const> data, py::handle self)
         static_cast<py::ssize_t>(data.size()), data.data(), self);
     array.attr("setflags")("write"_a = false);
     return array;
+}
+
+// (cost, sums (pairs x quantities), path_offsets, path_arcs) for Python.
+py::tuple batch_to_python(BatchResult &&result,
+                          std::size_t pair_count,
+                          std::size_t quantity_count)
+{
+    auto sums = to_numpy(std::move(result.sums));
+    sums = sums.reshape({static_cast<py::ssize_t>(pair_count),
+                         static_cast<py::ssize_t>(quantity_count)});
+    return py::make_tuple(to_numpy(std::move(result.cost)),
+                          sums,
+                          to_numpy(std::move(result.path_offsets)),
+                          to_numpy(std::move(result.path_arcs)));
 }
 
 Algorithm parse_algorithm(std::string const &name)
@@ -232,6 +249,196 @@ PYBIND11_MODULE(_core, m)
                 }
                 return py::make_tuple(to_numpy(std::move(cost)),
                                       to_numpy(std::move(pred_arc)));
+            },
+            "source"_a);
+
+    m.def(
+        "nested_dissection_order",
+        [](std::shared_ptr<CsrGraph> const &graph,
+           InArray<double> const &x,
+           InArray<double> const &y,
+           InArray<double> const &z,
+           unsigned num_threads)
+        {
+            auto const xs = as_span(x, "x");
+            auto const ys = as_span(y, "y");
+            auto const zs = as_span(z, "z");
+            std::vector<NodeId> order;
+            {
+                py::gil_scoped_release release;
+                order
+                    = nested_dissection_order(*graph, xs, ys, zs, num_threads);
+            }
+            return to_numpy(std::move(order));
+        },
+        "graph"_a,
+        "x"_a,
+        "y"_a,
+        "z"_a,
+        py::kw_only(),
+        "num_threads"_a = 0);
+
+    py::class_<Cch, std::shared_ptr<Cch>>(m, "Cch")
+        .def(py::init(
+                 [](std::shared_ptr<CsrGraph> const &graph,
+                    InArray<NodeId> const &order)
+                 {
+                     auto o = to_vector(order, "order");
+                     py::gil_scoped_release release;
+                     return std::make_shared<Cch>(graph, std::move(o));
+                 }),
+             "graph"_a,
+             "order"_a)  // the hierarchy shares ownership of the graph
+        .def_static(
+            "from_arrays",
+            [](std::shared_ptr<CsrGraph> const &graph,
+               InArray<NodeId> const &order,
+               InArray<ArcId> const &up_first_out,
+               InArray<NodeId> const &up_head)
+            {
+                auto o = to_vector(order, "order");
+                auto f = to_vector(up_first_out, "up_first_out");
+                auto h = to_vector(up_head, "up_head");
+                py::gil_scoped_release release;
+                return std::make_shared<Cch>(
+                    graph, std::move(o), std::move(f), std::move(h));
+            },
+            "graph"_a,
+            "order"_a,
+            "up_first_out"_a,
+            "up_head"_a)
+        .def_property_readonly("node_count", &Cch::node_count)
+        .def_property_readonly("arc_count", &Cch::arc_count)
+        .def_property_readonly("tree_height", &Cch::tree_height)
+        .def_property_readonly("triangle_count", &Cch::triangle_count)
+        .def_property_readonly("memory_bytes", &Cch::memory_bytes)
+        .def_property_readonly(
+            "order",
+            [](py::object self)
+            { return view(self.cast<Cch const &>().order(), self); })
+        .def_property_readonly(
+            "rank",
+            [](py::object self)
+            { return view(self.cast<Cch const &>().rank(), self); })
+        .def_property_readonly(
+            "up_first_out",
+            [](py::object self)
+            { return view(self.cast<Cch const &>().up_first_out(), self); })
+        .def_property_readonly(
+            "up_head",
+            [](py::object self)
+            { return view(self.cast<Cch const &>().up_head(), self); })
+        .def_property_readonly(
+            "parent",
+            [](py::object self)
+            { return view(self.cast<Cch const &>().parent(), self); });
+
+    py::class_<CchMetric, std::shared_ptr<CchMetric>>(m, "CchMetric")
+        .def(py::init(
+                 [](std::shared_ptr<Cch> const &cch,
+                    std::shared_ptr<Metric> const &metric,
+                    unsigned num_threads)
+                 {
+                     py::gil_scoped_release release;
+                     return std::make_shared<CchMetric>(
+                         cch, metric, num_threads);
+                 }),
+             "cch"_a,
+             "metric"_a,
+             py::kw_only(),
+             "num_threads"_a = 0)  // shares ownership of both
+        .def_property_readonly("memory_bytes", &CchMetric::memory_bytes);
+
+    py::class_<CchQuantities, std::shared_ptr<CchQuantities>>(m,
+                                                              "CchQuantities")
+        .def(py::init(
+                 [](std::shared_ptr<CchMetric> const &metric,
+                    std::vector<InArray<double>> const &per_arc)
+                 {
+                     std::vector<std::span<double const>> spans;
+                     for (auto const &array : per_arc)
+                         spans.push_back(as_span(array, "quantity"));
+                     py::gil_scoped_release release;
+                     return std::make_shared<CchQuantities>(metric, spans);
+                 }),
+             "metric"_a,
+             "per_arc"_a)
+        .def_property_readonly("count", &CchQuantities::count)
+        .def_property_readonly("memory_bytes", &CchQuantities::memory_bytes);
+
+    py::class_<CchRouter>(m, "CchRouter")
+        .def(py::init<std::shared_ptr<CchMetric const>>(), "metric"_a)
+        .def_property_readonly("algorithm",
+                               [](CchRouter const &) { return "cch"; })
+        .def(
+            "route_pairs",
+            [](CchRouter const &router,
+               InArray<NodeId> const &sources,
+               InArray<NodeId> const &targets,
+               std::vector<InArray<double>> const &sum_over,
+               bool with_paths,
+               unsigned num_threads)
+            {
+                auto const src = as_span(sources, "sources");
+                auto const dst = as_span(targets, "targets");
+                std::vector<std::span<double const>> quantities;
+                for (auto const &array : sum_over)
+                    quantities.push_back(as_span(array, "sum_over item"));
+                BatchResult result;
+                {
+                    py::gil_scoped_release release;
+                    result = router.route_pairs(
+                        src, dst, quantities, with_paths, num_threads);
+                }
+                return batch_to_python(
+                    std::move(result), src.size(), quantities.size());
+            },
+            "sources"_a,
+            "targets"_a,
+            "sum_over"_a = std::vector<InArray<double>>{},
+            py::kw_only(),
+            "with_paths"_a = false,
+            "num_threads"_a = 0)
+        .def(
+            "matrix",
+            [](CchRouter const &router,
+               InArray<NodeId> const &sources,
+               InArray<NodeId> const &targets,
+               std::shared_ptr<CchQuantities> const &quantities,
+               unsigned num_threads)
+            {
+                auto const src = as_span(sources, "sources");
+                auto const dst = as_span(targets, "targets");
+                MatrixResult result;
+                {
+                    py::gil_scoped_release release;
+                    result = router.matrix(
+                        src, dst, quantities.get(), num_threads);
+                }
+                auto const rows = static_cast<py::ssize_t>(src.size());
+                auto const columns = static_cast<py::ssize_t>(dst.size());
+                auto const k = static_cast<py::ssize_t>(
+                    quantities ? quantities->count() : 0);
+                auto cost = to_numpy(std::move(result.cost));
+                auto sums = to_numpy(std::move(result.sums));
+                return py::make_tuple(cost.reshape({rows, columns}),
+                                      sums.reshape({k, rows, columns}));
+            },
+            "sources"_a,
+            "targets"_a,
+            "quantities"_a = nullptr,
+            py::kw_only(),
+            "num_threads"_a = 0)
+        .def(
+            "costs_from",
+            [](CchRouter const &router, NodeId source)
+            {
+                std::vector<Weight> cost;
+                {
+                    py::gil_scoped_release release;
+                    cost = router.costs_from(source);
+                }
+                return to_numpy(std::move(cost));
             },
             "source"_a);
 }

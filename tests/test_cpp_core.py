@@ -26,7 +26,7 @@ def _cmake() -> str:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sanitizers need gcc or clang")
 def test_cpp_core_tests_pass_under_sanitizers(tmp_path_factory):
-    """Tests the C++ search core against its own Bellman-Ford reference, with ASan and UBSan."""
+    """Tests the C++ searches and the CCH against Bellman-Ford references, with ASan and UBSan."""
     cmake = _cmake()
     build = tmp_path_factory.mktemp("build-cpp")
     configure = [
@@ -49,8 +49,9 @@ def test_cpp_core_tests_pass_under_sanitizers(tmp_path_factory):
         capture_output=True,
         text=True,
     )
-    result = subprocess.run(
-        [str(build / "test_search")], capture_output=True, text=True, check=False, timeout=600
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "all checks passed" in result.stdout
+    for test in ("test_search", "test_cch"):
+        result = subprocess.run(
+            [str(build / test)], capture_output=True, text=True, check=False, timeout=600
+        )
+        assert result.returncode == 0, f"{test}:\n{result.stdout}{result.stderr}"
+        assert "all checks passed" in result.stdout, test

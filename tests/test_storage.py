@@ -140,3 +140,35 @@ def _offset_of(path, name):
     header_length = struct.unpack("<I", path.read_bytes()[12:16])[0]
     header = json.loads(path.read_bytes()[32 : 32 + header_length])
     return header["arrays"][name]["offset"]
+
+
+def test_prepared_network_round_trip_keeps_the_hierarchy(tmp_path):
+    """Tests that a saved prepared network loads prepared, with the same routes (plain Dijkstra oracle)."""
+    network = random_network(4, node_count=120, edge_count=400)
+    network.prepare()
+    network.save(tmp_path / "p")
+    loaded = ecoroute.RoadNetwork.load(tmp_path / "p")
+    assert loaded.hierarchy is not None
+    router = ecoroute.Router(loaded, objective="time")
+    assert router.algorithm == "cch"
+    reference = ecoroute.Router(network, objective="time", algorithm="dijkstra")
+    ids = network.node_id
+    # Sums in a different order: equal to rounding, not bit for bit.
+    np.testing.assert_allclose(
+        router.route_many(ids, ids[::-1])["cost"],
+        reference.route_many(ids, ids[::-1])["cost"],
+        rtol=1e-12,
+    )
+
+
+def test_invalid_hierarchy_in_a_file_is_reported(tmp_path):
+    """Tests a file whose checksums pass but whose hierarchy is not one of this graph."""
+    network = random_network(4, node_count=120, edge_count=400)
+    network.prepare()
+    network.save(tmp_path / "p")
+    arrays, meta = storage.read(tmp_path / "p")
+    arrays = {k: np.array(v) for k, v in arrays.items()}
+    arrays["hierarchy/order"] = arrays["hierarchy/order"][::-1].copy()
+    storage.write(tmp_path / "bad", arrays, meta)
+    with pytest.raises(ecoroute.NetworkFileError, match="invalid contraction hierarchy"):
+        ecoroute.RoadNetwork.load(tmp_path / "bad")

@@ -13,6 +13,8 @@ from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from .dimacs import read_dimacs as read_dimacs
 from .elevation import ElevationError as ElevationError
+from .hierarchy import Hierarchy as Hierarchy
+from .hierarchy import ODMatrix as ODMatrix
 from .network import RoadNetwork as RoadNetwork
 from .osm import OsmFileError as OsmFileError
 from .osm import load_osm as load_osm
@@ -32,9 +34,11 @@ __all__ = [
     "EcoRouteError",
     "ElectricVehicle",
     "ElevationError",
+    "Hierarchy",
     "NetworkError",
     "NetworkFileError",
     "NoRouteError",
+    "ODMatrix",
     "OsmFileError",
     "RoadNetwork",
     "Route",

@@ -72,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="weak",
         help="keep the largest weakly (default) or strongly connected part, or all",
     )
+    build.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="skip the contraction hierarchy (by default it is built and saved: fast routing)",
+    )
 
     route = commands.add_parser(
         "route",
@@ -280,7 +285,8 @@ def _build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     component: Any = {"weak": True, "strong": "strong", "all": False}[args.component]
-    steps = ["load " + args.file.name] + (["elevation"] if args.dem else []) + ["save"]
+    steps = ["load " + args.file.name] + (["elevation"] if args.dem else [])
+    steps += ([] if args.no_prepare else ["prepare"]) + ["save"]
     with tqdm(total=len(steps), desc=steps[0], unit="step", disable=None) as bar:
         network = load_osm(
             args.file,
@@ -290,6 +296,10 @@ def _build(args: argparse.Namespace) -> int:
             dem=args.dem,
         )
         bar.update(1 + bool(args.dem))
+        if not args.no_prepare:
+            bar.set_description("prepare")
+            network.prepare()
+            bar.update(1)
         bar.set_description("save")
         network.save(args.output)
         bar.update(1)

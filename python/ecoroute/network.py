@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,8 @@ from .speeds import impute_speeds
 if TYPE_CHECKING:
     import networkx as nx
     import shapely
+
+    from .hierarchy import Hierarchy
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -66,6 +68,9 @@ class RoadNetwork:
         Shape points between the end nodes: arc ``a`` bends through
         ``geometry_lonlat[geometry_offsets[a]:geometry_offsets[a+1]]`` (lon, lat).
     """
+
+    #: The contraction hierarchy from :meth:`prepare`, or None before it.
+    hierarchy: Hierarchy | None = None
 
     def __init__(
         self,
@@ -413,6 +418,45 @@ class RoadNetwork:
             elevation_m=elevation,
         )
 
+    def prepare(
+        self,
+        *,
+        order: npt.ArrayLike | None = None,
+        arrays: Mapping[str, npt.ArrayLike] | None = None,
+        num_threads: int = 0,
+    ) -> Hierarchy:
+        """
+        Build the contraction hierarchy once; every Router on this network then uses it.
+
+        Afterwards ``Router(network, ...)`` customizes the hierarchy for its
+        vehicle (milliseconds) and answers queries and matrices in
+        microseconds per route. See :class:`ecoroute.hierarchy.Hierarchy`.
+
+        Parameters
+        ----------
+        order
+            Rebuild from a stored node order (``hierarchy.to_arrays()["order"]``)
+            instead of computing one.
+        arrays
+            Load a hierarchy saved with ``hierarchy.to_arrays()`` (validated,
+            nothing recomputed).
+        num_threads
+            Threads for computing the order; 0 uses every core.
+
+        Returns
+        -------
+        Hierarchy
+            Also kept as ``network.hierarchy``. Without arguments, an existing
+            hierarchy is returned as is.
+        """
+        if self.hierarchy is None or order is not None or arrays is not None:
+            from .hierarchy import prepare_network
+
+            self.hierarchy = prepare_network(
+                self, order=order, arrays=arrays, num_threads=num_threads
+            )
+        return self.hierarchy
+
     # ------------------------------------------------------------------ properties
 
     @property
@@ -549,9 +593,10 @@ class RoadNetwork:
         """
         Save the network to one file that :meth:`load` reads back in well under a second.
 
-        The file holds every array (checksummed, aligned for memory mapping) and
-        a versioned header; it is written to a temporary file and renamed into
-        place, so an interrupted save never leaves a half-written network.
+        The file holds every array (checksummed, aligned for memory mapping),
+        the contraction hierarchy when the network is prepared (:meth:`prepare`),
+        and a versioned header; it is written to a temporary file and renamed
+        into place, so an interrupted save never leaves a half-written network.
         """
         from . import storage
 
@@ -574,6 +619,9 @@ class RoadNetwork:
             arrays["elevation_m"] = self.elevation_m
         for name, array in self.attachments.items():
             arrays[f"attachment/{name}"] = array
+        if self.hierarchy is not None:
+            for name, array in self.hierarchy.to_arrays().items():
+                arrays[f"hierarchy/{name}"] = np.asarray(array)
         meta = {
             "highway_names": list(self.highway_names),
             "node_count": self.node_count,
@@ -631,6 +679,13 @@ class RoadNetwork:
         network.attachments = {
             k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)
         }
+        hierarchy = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("hierarchy/")}
+        if hierarchy:
+            try:
+                network.prepare(arrays=hierarchy)
+            except (ValueError, IndexError) as error:
+                msg = f"{path} holds an invalid contraction hierarchy: {error}"
+                raise storage.NetworkFileError(msg) from error
         return network
 
     # ------------------------------------------------------------------ elevation

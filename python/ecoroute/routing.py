@@ -21,12 +21,13 @@ if TYPE_CHECKING:
     import geopandas
     import shapely
 
+    from .hierarchy import ODMatrix
     from .network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
 
 Objective = Literal["co2", "time", "distance", "fuel", "energy"] | Mapping[str, float]
-Algorithm = Literal["auto", "dijkstra", "bidirectional", "astar", "bidirectional_astar"]
+Algorithm = Literal["auto", "dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch"]
 
 #: The algorithms the C++ core runs without preprocessing; all return equal costs.
 ALGORITHMS = ("dijkstra", "bidirectional", "astar", "bidirectional_astar")
@@ -236,9 +237,11 @@ class Router:
     algorithm
         ``"dijkstra"``, ``"bidirectional"`` (bidirectional Dijkstra), ``"astar"``
         (A* with a great-circle potential), ``"bidirectional_astar"`` (both
-        directions, average potentials), or ``"auto"`` (the default:
-        bidirectional A*, the fastest of them in ``benchmarks/``). All return
-        the same costs; only their speed differs.
+        directions, average potentials), ``"cch"`` (the network's contraction
+        hierarchy, see :meth:`RoadNetwork.prepare`; customized here for this
+        vehicle), or ``"auto"`` (the default: ``"cch"`` when the network is
+        prepared, else bidirectional A*, the fastest search without
+        preprocessing). All return the same costs; only their speed differs.
     payload_kg
         Payload passed to the vehicle model (ignored by models without one).
     num_threads
@@ -286,18 +289,28 @@ class Router:
         search_weight = _reduced_weight(network, weight, self.node_potential, self.vehicle.name)
 
         if algorithm == "auto":
-            algorithm = "bidirectional_astar"
-        if algorithm not in ALGORITHMS:
-            msg = f"Unknown algorithm {algorithm!r}; choose auto or one of {', '.join(ALGORITHMS)}."
+            algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
+        if algorithm not in (*ALGORITHMS, "cch"):
+            msg = (
+                f"Unknown algorithm {algorithm!r}; choose auto, cch or one of "
+                f"{', '.join(ALGORITHMS)}."
+            )
+            raise ValueError(msg)
+        if algorithm == "cch" and network.hierarchy is None:
+            msg = "algorithm='cch' needs a prepared network: call network.prepare() first."
             raise ValueError(msg)
         self.algorithm: str = algorithm
         self._metric = _core.Metric(network._graph, search_weight)
-        points = (
-            _core.SpherePoints(*unit_vectors(network.lat, network.lon))
-            if "astar" in algorithm
-            else None
-        )
-        self._router = _core.PairRouter(self._metric, algorithm, points)
+        self._router: Any
+        if network.hierarchy is not None and algorithm == "cch":
+            self._router = network.hierarchy.customize(self._metric, num_threads=self.num_threads)
+        else:
+            points = (
+                _core.SpherePoints(*unit_vectors(network.lat, network.lon))
+                if "astar" in algorithm
+                else None
+            )
+            self._router = _core.PairRouter(self._metric, algorithm, points)
         # Reported quantities: the three every model has first, then the model's own.
         first = ("co2_g", "time_s", "distance_m")
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
@@ -504,6 +517,34 @@ class Router:
             if with_paths
             else None,
         )
+
+    def matrix(self, sources: Any, targets: Any, *, num_threads: int | None = None) -> ODMatrix:
+        """
+        Route from every source to every target in one call: an origin-destination matrix.
+
+        On a prepared network (:meth:`RoadNetwork.prepare`) this runs the
+        hierarchy's many-to-many search in C++ on every core, without
+        unpacking a single path; otherwise it runs one search per pair.
+
+        Parameters
+        ----------
+        sources, targets
+            Node ids (an integer array) or ``(lat, lon)`` pairs, as for
+            :meth:`route_many`; the two may differ in length.
+        num_threads
+            Overrides the router's ``num_threads`` for this call.
+
+        Returns
+        -------
+        ODMatrix
+            ``cost`` and one matrix per reported quantity (``co2_g``,
+            ``time_s``, ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each
+            summed along the same least-cost route; ``inf`` where unreachable.
+        """
+        from .hierarchy import od_matrix
+
+        threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        return od_matrix(self, sources, targets, num_threads=threads)
 
     def costs_from(self, source: Any) -> pd.Series:
         """

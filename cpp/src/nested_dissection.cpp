@@ -1,0 +1,739 @@
+#include "ecoroute/nested_dissection.hpp"
+
+#include "ecoroute/batch.hpp"  // resolve_thread_count
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace ecoroute
+{
+namespace
+{
+constexpr NodeId unreached = invalid_id;
+
+// One connected piece of the undirected simple graph being dissected: CSR
+// over local ids 0..k-1, every edge stored as two arcs that know each other.
+struct Part
+{
+    std::vector<ArcId> first_out;  // k + 1 entries
+    std::vector<NodeId> head;      // local ids
+    std::vector<ArcId> back;       // back[a]: the arc head[a] -> tail(a)
+    std::vector<NodeId> global;    // global[v]: node id in the input graph
+
+    [[nodiscard]] NodeId node_count() const
+    {
+        return static_cast<NodeId>(global.size());
+    }
+    [[nodiscard]] ArcId arc_count() const
+    {
+        return static_cast<ArcId>(head.size());
+    }
+};
+
+// Fills `back` from sorted, symmetric adjacency lists: visiting tails in
+// increasing order meets the entries of every list in increasing order too,
+// so a cursor per node points at the reverse arc.
+void link_back_arcs(Part &part)
+{
+    auto const k = part.node_count();
+    part.back.resize(part.head.size());
+    std::vector<ArcId> cursor(part.first_out.begin(), part.first_out.end() - 1);
+    for (NodeId x = 0; x != k; ++x)
+        for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+            part.back[a] = cursor[part.head[a]]++;
+}
+
+// The undirected simple graph underneath `graph`: no loops, no multi-edges.
+Part make_top_part(CsrGraph const &graph)
+{
+    auto const n = graph.node_count();
+    Part part;
+    part.global.resize(n);
+    for (NodeId x = 0; x != n; ++x)
+        part.global[x] = x;
+    part.first_out.assign(n + 1, 0);
+    std::vector<NodeId> seen(n, invalid_id);
+    for (int pass = 0; pass != 2; ++pass)
+    {
+        for (NodeId x = 0; x != n; ++x)
+        {
+            auto const begin = pass == 0 ? 0 : part.first_out[x];
+            auto end = begin;
+            auto add = [&](NodeId y)
+            {
+                if (y == x || seen[y] == x)
+                    return;
+                seen[y] = x;
+                if (pass == 1)
+                    part.head[end] = y;
+                ++end;
+            };
+            for (auto a = graph.first_out(x); a != graph.first_out(x + 1); ++a)
+                add(graph.head(a));
+            for (auto i = graph.first_in(x); i != graph.first_in(x + 1); ++i)
+                add(graph.in_tail(i));
+            if (pass == 0)
+                part.first_out[x + 1] = end;
+            else
+                std::sort(part.head.begin() + begin, part.head.begin() + end);
+        }
+        if (pass == 0)
+        {
+            for (NodeId x = 0; x != n; ++x)
+                part.first_out[x + 1] += part.first_out[x];
+            part.head.resize(part.first_out[n]);
+            std::fill(seen.begin(), seen.end(), invalid_id);
+        }
+    }
+    link_back_arcs(part);
+    return part;
+}
+
+// The connected components of `part` without the nodes marked in `removed`,
+// in order of their smallest local id; local ids keep their relative order.
+std::vector<Part> split_components(Part const &part,
+                                   std::vector<std::uint8_t> const &removed)
+{
+    auto const k = part.node_count();
+    std::vector<NodeId> component(k, invalid_id);
+    std::vector<NodeId> size;
+    std::vector<NodeId> stack;
+    for (NodeId r = 0; r != k; ++r)
+    {
+        if (removed[r] || component[r] != invalid_id)
+            continue;
+        auto const c = static_cast<NodeId>(size.size());
+        size.push_back(0);
+        component[r] = c;
+        stack.push_back(r);
+        while (!stack.empty())
+        {
+            auto const x = stack.back();
+            stack.pop_back();
+            ++size[c];
+            for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+            {
+                auto const y = part.head[a];
+                if (!removed[y] && component[y] == invalid_id)
+                {
+                    component[y] = c;
+                    stack.push_back(y);
+                }
+            }
+        }
+    }
+
+    std::vector<Part> parts(size.size());
+    std::vector<NodeId> local(k, invalid_id);
+    std::vector<ArcId> new_arc(part.arc_count(), invalid_id);
+    for (std::size_t c = 0; c != parts.size(); ++c)
+    {
+        parts[c].global.reserve(size[c]);
+        parts[c].first_out.reserve(size[c] + 1);
+        parts[c].first_out.push_back(0);
+    }
+    for (NodeId x = 0; x != k; ++x)
+    {
+        if (removed[x])
+            continue;
+        auto &p = parts[component[x]];
+        local[x] = p.node_count();
+        p.global.push_back(part.global[x]);
+    }
+    for (NodeId x = 0; x != k; ++x)
+    {
+        if (removed[x])
+            continue;
+        auto &p = parts[component[x]];
+        for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+        {
+            auto const y = part.head[a];
+            if (removed[y])
+                continue;
+            new_arc[a] = p.arc_count();
+            p.head.push_back(local[y]);
+        }
+        p.first_out.push_back(p.arc_count());
+    }
+    for (auto &p : parts)
+        p.back.resize(p.head.size());
+    for (NodeId x = 0; x != k; ++x)
+    {
+        if (removed[x])
+            continue;
+        auto &p = parts[component[x]];
+        for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+            if (new_arc[a] != invalid_id)
+                p.back[new_arc[a]] = new_arc[part.back[a]];
+    }
+    return parts;
+}
+
+enum Role : std::uint8_t
+{
+    free_node = 0,
+    source_node = 1,
+    target_node = 2,
+};
+
+/**
+ * Unit-capacity maximum flow between a source and a target node set of one
+ * Part, advanced one Dinic phase at a time (so that several cutters can
+ * race and only the winner runs to the end). An undirected edge carries one
+ * unit in either direction: arc a is usable unless it is saturated, and
+ * pushing along a cancels flow on its back arc first.
+ */
+class FlowCutter
+{
+    Part const *part_;
+    std::vector<std::uint8_t> role_;
+    std::vector<NodeId> boundary_;  // sources with a non-source neighbour
+    std::vector<std::uint8_t> saturated_;  // per arc
+    std::vector<NodeId> level_;            // BFS level in the current phase
+    std::vector<ArcId> current_;           // DFS: next arc to try per node
+    std::vector<NodeId> queue_;
+    std::vector<ArcId> path_;
+    unsigned flow_ = 0;
+    bool finished_ = false;
+
+public:
+    FlowCutter(Part const &part, std::vector<std::uint8_t> role)
+        : part_(&part), role_(std::move(role)), saturated_(part.arc_count(), 0),
+          level_(part.node_count()), current_(part.node_count()),
+          queue_(part.node_count())
+    {
+        // The source set acts as one node: only its boundary ever matters.
+        for (NodeId v = 0; v != part.node_count(); ++v)
+        {
+            if (role_[v] != source_node)
+                continue;
+            for (auto a = part.first_out[v]; a != part.first_out[v + 1]; ++a)
+                if (role_[part.head[a]] != source_node)
+                {
+                    boundary_.push_back(v);
+                    break;
+                }
+        }
+    }
+
+    [[nodiscard]] unsigned flow() const { return flow_; }
+    [[nodiscard]] bool finished() const { return finished_; }
+
+    //! One phase: a BFS level graph, then a blocking flow along it. Marks
+    //! the cutter finished when no target can be reached any more.
+    void advance()
+    {
+        if (finished_)
+            return;
+        if (!build_levels())
+        {
+            finished_ = true;
+            return;
+        }
+        augment_blocking_flow();
+    }
+
+    //! After finishing: the most balanced minimum cut this flow can give,
+    //! as a membership flag per node of the side that was returned.
+    [[nodiscard]] std::vector<std::uint8_t> balanced_side() const;
+
+private:
+    // BFS levels from the sources over unsaturated arcs, targets included
+    // but not expanded. Not stopping at the first target level lets one
+    // phase augment along paths to targets at every distance: on road
+    // graphs that cuts the phases from about one per unit of flow to a few.
+    // Sources other than the boundary keep level `unreached` and are never
+    // entered (role check).
+    bool build_levels()
+    {
+        auto const &p = *part_;
+        auto const *first_out = p.first_out.data();
+        auto const *head = p.head.data();
+        auto const *saturated = saturated_.data();
+        auto const *role = role_.data();
+        auto *level = level_.data();
+        auto *queue = queue_.data();
+        std::fill(level_.begin(), level_.end(), unreached);
+        std::size_t queue_end = 0;
+        for (auto const v : boundary_)
+        {
+            level[v] = 0;
+            queue[queue_end++] = v;
+        }
+        bool target_reached = false;
+        for (std::size_t i = 0; i != queue_end; ++i)
+        {
+            auto const x = queue[i];
+            auto const next_level = level[x] + 1;
+            for (auto a = first_out[x]; a != first_out[x + 1]; ++a)
+            {
+                auto const y = head[a];
+                if (saturated[a] || level[y] != unreached
+                    || role[y] == source_node)
+                    continue;
+                level[y] = next_level;
+                if (role[y] == target_node)
+                    target_reached = true;
+                else
+                    queue[queue_end++] = y;
+            }
+        }
+        return target_reached;
+    }
+
+    void augment_blocking_flow()
+    {
+        auto const &p = *part_;
+        auto const *first_out = p.first_out.data();
+        auto const *head = p.head.data();
+        auto const *back = p.back.data();
+        auto *saturated = saturated_.data();
+        auto *level = level_.data();
+        auto *current = current_.data();
+        std::copy(p.first_out.begin(), p.first_out.end() - 1, current_.begin());
+        for (auto const s : boundary_)
+        {
+            path_.clear();
+            auto x = s;
+            while (true)
+            {
+                auto const end = first_out[x + 1];
+                auto const wanted = level[x] + 1;
+                auto a = current[x];
+                while (a != end && (saturated[a] || level[head[a]] != wanted))
+                    ++a;
+                current[x] = a;
+                if (a == end)  // dead end: nobody needs to enter x again
+                {
+                    level[x] = unreached;
+                    if (path_.empty())
+                        break;
+                    x = head[back[path_.back()]];
+                    path_.pop_back();
+                    continue;
+                }
+                path_.push_back(a);
+                x = head[a];
+                if (role_[x] == target_node)
+                {
+                    for (auto const b : path_)
+                    {
+                        if (saturated[back[b]])
+                            saturated[back[b]] = 0;
+                        else
+                            saturated[b] = 1;
+                    }
+                    ++flow_;
+                    path_.clear();
+                    x = s;
+                }
+            }
+        }
+    }
+};
+
+std::vector<std::uint8_t> FlowCutter::balanced_side() const
+{
+    // Closures in the residual graph: A = reachable from the sources,
+    // B = able to reach a target. Any residual-closed set between them is a
+    // minimum cut; grow the smaller side across saturated arcs ("piercing")
+    // until it cannot grow any more, which balances the two sides.
+    auto const &p = *part_;
+    auto const k = p.node_count();
+    std::vector<std::uint8_t> in_a(k, 0), in_b(k, 0);
+    NodeId count_a = 0, count_b = 0;
+    std::vector<NodeId> stack, pierce_a, pierce_b;
+
+    auto grow_a = [&]
+    {
+        while (!stack.empty())
+        {
+            auto const x = stack.back();
+            stack.pop_back();
+            ++count_a;
+            for (auto a = p.first_out[x]; a != p.first_out[x + 1]; ++a)
+            {
+                auto const y = p.head[a];
+                if (saturated_[a])
+                    pierce_a.push_back(y);
+                else if (!in_a[y])
+                {
+                    in_a[y] = 1;
+                    stack.push_back(y);
+                }
+            }
+        }
+    };
+    auto grow_b = [&]
+    {
+        while (!stack.empty())
+        {
+            auto const y = stack.back();
+            stack.pop_back();
+            ++count_b;
+            for (auto a = p.first_out[y]; a != p.first_out[y + 1]; ++a)
+            {
+                auto const x = p.head[a];  // x -> y is arc back[a]
+                if (saturated_[p.back[a]])
+                    pierce_b.push_back(x);
+                else if (!in_b[x])
+                {
+                    in_b[x] = 1;
+                    stack.push_back(x);
+                }
+            }
+        }
+    };
+
+    for (NodeId v = 0; v != k; ++v)
+        if (role_[v] == source_node)
+        {
+            in_a[v] = 1;
+            stack.push_back(v);
+        }
+    grow_a();
+    for (NodeId v = 0; v != k; ++v)
+        if (role_[v] == target_node)
+        {
+            in_b[v] = 1;
+            stack.push_back(v);
+        }
+    grow_b();
+
+    while (true)
+    {
+        bool const grow_source_side = count_a <= count_b;
+        auto &candidates = grow_source_side ? pierce_a : pierce_b;
+        NodeId pierce = invalid_id;
+        while (!candidates.empty() && pierce == invalid_id)
+        {
+            auto const v = candidates.back();
+            candidates.pop_back();
+            if (!in_a[v] && !in_b[v])
+                pierce = v;
+        }
+        if (pierce == invalid_id)
+            return grow_source_side ? in_a : in_b;
+        stack.push_back(pierce);
+        if (grow_source_side)
+        {
+            in_a[pierce] = 1;
+            grow_a();
+        }
+        else
+        {
+            in_b[pierce] = 1;
+            grow_b();
+        }
+    }
+}
+
+// Node separator from an edge cut: the end points of the cut edges on one
+// side. Taking the side with fewer of them (the larger side on ties, which
+// evens out the two parts) gave fewer CCH arcs and triangles on DIMACS New
+// York than a minimum vertex cover of the cut edges, which mixes both sides.
+std::vector<NodeId> boundary_separator(Part const &part,
+                                       std::vector<std::uint8_t> const &side)
+{
+    std::vector<NodeId> boundary[2];
+    NodeId on_side = 0;
+    for (NodeId x = 0; x != part.node_count(); ++x)
+    {
+        on_side += side[x];
+        for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+            if (side[part.head[a]] != side[x])
+            {
+                boundary[side[x]].push_back(x);
+                break;
+            }
+    }
+    auto const larger = 2 * on_side >= part.node_count() ? 1 : 0;
+    if (boundary[0].size() == boundary[1].size())
+        return std::move(boundary[larger]);
+    return std::move(boundary[boundary[0].size() < boundary[1].size() ? 0 : 1]);
+}
+
+using Vec3 = std::array<double, 3>;
+
+double dot(Vec3 const &a, Vec3 const &b)
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+Vec3 cross(Vec3 const &a, Vec3 const &b)
+{
+    return {a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0]};
+}
+
+Vec3 normalized(Vec3 const &a)
+{
+    auto const norm = std::sqrt(dot(a, a));
+    if (!(norm > 1e-300))
+        return {0, 0, 1};
+    return {a[0] / norm, a[1] / norm, a[2] / norm};
+}
+
+struct Positions
+{
+    std::span<double const> x, y, z;
+    [[nodiscard]] Vec3 operator[](NodeId v) const { return {x[v], y[v], z[v]}; }
+};
+
+// A node separator of a connected part (at least 3 nodes): the best of the
+// inertial-flow cuts over four directions and two balances.
+std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
+{
+    auto const k = part.node_count();
+
+    // Tangent plane at the centroid: east- and north-like unit vectors.
+    Vec3 centre{0, 0, 0};
+    for (auto const g : part.global)
+    {
+        auto const p = pos[g];
+        for (int i = 0; i != 3; ++i)
+            centre[i] += p[i];
+    }
+    centre = normalized(centre);
+    Vec3 const pole = std::abs(centre[2]) < 0.9 ? Vec3{0, 0, 1} : Vec3{1, 0, 0};
+    auto const east = normalized(cross(pole, centre));
+    auto const north = cross(centre, east);
+    std::vector<double> along_east(k), along_north(k);
+    for (NodeId v = 0; v != k; ++v)
+    {
+        auto const p = pos[part.global[v]];
+        along_east[v] = dot(p, east);
+        along_north[v] = dot(p, north);
+    }
+
+    // Per direction, node order partitioned so that for every balance b the
+    // first and last b*k nodes are the extremes along that direction.
+    constexpr std::array<unsigned, 2> balances{33, 25};  // percent, descending
+    std::array<std::vector<NodeId>, 4> by_key;
+    for (int d = 0; d != 4; ++d)
+    {
+        auto key = [&](NodeId v)
+        {
+            switch (d)
+            {
+            case 0:
+                return along_east[v];
+            case 1:
+                return along_north[v];
+            case 2:
+                return along_east[v] + along_north[v];
+            default:
+                return along_east[v] - along_north[v];
+            }
+        };
+        auto less = [&](NodeId a, NodeId b)
+        {
+            auto const ka = key(a), kb = key(b);
+            return ka < kb || (ka == kb && a < b);
+        };
+        auto &nodes = by_key[d];
+        nodes.resize(k);
+        for (NodeId v = 0; v != k; ++v)
+            nodes[v] = v;
+        auto low_end = nodes.end();
+        auto high_begin = nodes.begin();
+        for (auto const b : balances)  // shrinking ranges, O(k) in all
+        {
+            auto const side = std::max<NodeId>(
+                1, static_cast<NodeId>(std::uint64_t{k} * b / 100));
+            auto const low = nodes.begin() + side;
+            auto const high = nodes.end() - side;
+            std::nth_element(nodes.begin(), low, low_end, less);
+            std::nth_element(
+                std::max(high_begin, low), high, nodes.end(), less);
+            low_end = low;
+            high_begin = high;
+        }
+    }
+
+    std::vector<NodeId> best;
+    double best_ratio = 0;
+    for (auto const b : balances)
+    {
+        auto const side = std::max<NodeId>(
+            1, static_cast<NodeId>(std::uint64_t{k} * b / 100));
+        std::vector<FlowCutter> cutters;
+        cutters.reserve(4);
+        for (int d = 0; d != 4; ++d)
+        {
+            std::vector<std::uint8_t> role(k, free_node);
+            for (NodeId i = 0; i != side; ++i)
+            {
+                role[by_key[d][i]] = source_node;
+                role[by_key[d][k - 1 - i]] = target_node;
+            }
+            cutters.emplace_back(part, std::move(role));
+        }
+        // Race: always advance the cutter with the least flow so far; the
+        // first to finish has the smallest cut of the four.
+        FlowCutter *winner = nullptr;
+        while (winner == nullptr)
+        {
+            auto *next = &cutters[0];
+            for (auto &cutter : cutters)
+                if (cutter.flow() < next->flow())
+                    next = &cutter;
+            if (next->finished())
+                winner = next;
+            else
+                next->advance();
+        }
+        auto const side_flags = winner->balanced_side();
+        auto separator = boundary_separator(part, side_flags);
+        NodeId on_side = 0, separator_on_side = 0;
+        for (NodeId v = 0; v != k; ++v)
+            on_side += side_flags[v];
+        for (auto const v : separator)
+            separator_on_side += side_flags[v];
+        auto const a = on_side - separator_on_side;
+        auto const rest = k - on_side - (separator.size() - separator_on_side);
+        auto const smaller = std::max<NodeId>(
+            1, std::min<NodeId>(a, static_cast<NodeId>(rest)));
+        auto const ratio = static_cast<double>(separator.size()) / smaller;
+        if (best.empty() || ratio < best_ratio)
+        {
+            best = std::move(separator);
+            best_ratio = ratio;
+        }
+    }
+    return best;
+}
+
+// Shared state of the parallel dissection: a stack of parts to split.
+class Dissection
+{
+    Positions pos_;
+    std::vector<NodeId> &order_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<std::pair<Part, NodeId>> stack_;  // part, first rank
+    unsigned busy_ = 0;
+
+    // Parts smaller than this are finished by the thread that made them.
+    static constexpr NodeId share_threshold = 20000;
+
+public:
+    Dissection(Positions pos, std::vector<NodeId> &order)
+        : pos_(pos), order_(order)
+    {
+    }
+
+    void push(Part part, NodeId rank_begin)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stack_.emplace_back(std::move(part), rank_begin);
+        }
+        wake_.notify_one();
+    }
+
+    void work()
+    {
+        std::unique_lock lock(mutex_);
+        while (true)
+        {
+            wake_.wait(lock, [&] { return !stack_.empty() || busy_ == 0; });
+            if (stack_.empty())
+            {
+                wake_.notify_all();
+                return;
+            }
+            auto [part, rank_begin] = std::move(stack_.back());
+            stack_.pop_back();
+            ++busy_;
+            lock.unlock();
+            dissect(std::move(part), rank_begin);
+            lock.lock();
+            --busy_;
+        }
+    }
+
+private:
+    // Orders the nodes of one connected part into ranks
+    // [rank_begin, rank_begin + k).
+    void dissect(Part part, NodeId rank_begin)
+    {
+        auto const k = part.node_count();
+        if (k <= 2)
+        {
+            for (NodeId v = 0; v != k; ++v)
+                order_[rank_begin + v] = part.global[v];
+            return;
+        }
+        auto const separator = find_separator(part, pos_);
+        std::vector<std::uint8_t> removed(k, 0);
+        auto top = rank_begin + k - static_cast<NodeId>(separator.size());
+        for (auto const v : separator)
+        {
+            removed[v] = 1;
+            order_[top++] = part.global[v];
+        }
+        auto children = split_components(part, removed);
+        part = Part();  // release memory before recursing
+        auto next = rank_begin;
+        for (auto &child : children)
+        {
+            auto const size = child.node_count();
+            if (size >= share_threshold)
+                push(std::move(child), next);
+            else
+                dissect(std::move(child), next);
+            next += size;
+        }
+    }
+};
+}  // namespace
+
+std::vector<NodeId> nested_dissection_order(CsrGraph const &graph,
+                                            std::span<double const> x,
+                                            std::span<double const> y,
+                                            std::span<double const> z,
+                                            unsigned num_threads)
+{
+    auto const n = graph.node_count();
+    if (x.size() != n || y.size() != n || z.size() != n)
+        throw std::invalid_argument(
+            "positions must have one x, y and z per node (" + std::to_string(n)
+            + "); got " + std::to_string(x.size()) + ", "
+            + std::to_string(y.size()) + " and " + std::to_string(z.size())
+            + ".");
+    for (NodeId v = 0; v != n; ++v)
+        if (!std::isfinite(x[v]) || !std::isfinite(y[v])
+            || !std::isfinite(z[v]))
+            throw std::invalid_argument("position of node " + std::to_string(v)
+                                        + " is not finite.");
+
+    std::vector<NodeId> order(n, invalid_id);
+    auto components
+        = split_components(make_top_part(graph), std::vector<std::uint8_t>(n));
+    Dissection dissection(Positions{x, y, z}, order);
+    NodeId next = 0;
+    for (auto &component : components)
+    {
+        auto const size = component.node_count();
+        dissection.push(std::move(component), next);
+        next += size;
+    }
+    auto const threads = resolve_thread_count(num_threads, n);
+    {
+        std::vector<std::jthread> workers;
+        for (unsigned t = 1; t < threads; ++t)
+            workers.emplace_back([&] { dissection.work(); });
+        dissection.work();
+    }
+    return order;
+}
+}  // namespace ecoroute
