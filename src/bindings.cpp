@@ -377,7 +377,8 @@ PYBIND11_MODULE(_core, m)
                InArray<NodeId> const &targets,
                std::vector<InArray<double>> const &sum_over,
                bool with_paths,
-               unsigned num_threads)
+               unsigned num_threads,
+               std::shared_ptr<CchQuantities> const &customized)
             {
                 auto const src = as_span(sources, "sources");
                 auto const dst = as_span(targets, "targets");
@@ -387,18 +388,24 @@ PYBIND11_MODULE(_core, m)
                 BatchResult result;
                 {
                     py::gil_scoped_release release;
-                    result = router.route_pairs(
-                        src, dst, quantities, with_paths, num_threads);
+                    result = router.route_pairs(src,
+                                                dst,
+                                                quantities,
+                                                with_paths,
+                                                num_threads,
+                                                customized.get());
                 }
-                return batch_to_python(
-                    std::move(result), src.size(), quantities.size());
+                auto const count
+                    = customized ? customized->count() : quantities.size();
+                return batch_to_python(std::move(result), src.size(), count);
             },
             "sources"_a,
             "targets"_a,
             "sum_over"_a = std::vector<InArray<double>>{},
             py::kw_only(),
             "with_paths"_a = false,
-            "num_threads"_a = 0)
+            "num_threads"_a = 0,
+            "quantities"_a = nullptr)
         .def(
             "matrix",
             [](CchRouter const &router,

@@ -94,6 +94,31 @@ CchQuery &CchQuery::run(NodeId source, NodeId target)
     return *this;
 }
 
+void CchQuery::add_quantities(CchQuantities const &quantities,
+                              double *out) const
+{
+    if (meeting_ == invalid_id)
+        return;
+    auto const &cch = metric_->cch();
+    auto const k = quantities.count();
+    for (auto r = meeting_; r != source_;)
+    {
+        auto const b = forward_[r].pred;
+        auto const *value = quantities.at(b, 0);
+        for (std::size_t j = 0; j != k; ++j)
+            out[j] += value[j];
+        r = cch.up_tail(b);
+    }
+    for (auto r = meeting_; r != target_;)
+    {
+        auto const b = backward_[r].pred;
+        auto const *value = quantities.at(b, 1);
+        for (std::size_t j = 0; j != k; ++j)
+            out[j] += value[j];
+        r = cch.up_tail(b);
+    }
+}
+
 void CchQuery::append_arc_path(std::vector<ArcId> &out)
 {
     if (meeting_ == invalid_id)

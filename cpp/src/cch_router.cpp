@@ -161,9 +161,16 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
                        std::span<NodeId const> targets,
                        std::span<std::span<double const> const> sum_over,
                        bool with_paths,
-                       unsigned num_threads) const
+                       unsigned num_threads,
+                       CchQuantities const *quantities) const
 {
     auto const &graph = metric_->cch().graph();
+    if (quantities != nullptr && !sum_over.empty())
+        throw std::invalid_argument("give per-arc quantities to sum, or "
+                                    "customized quantities, not both.");
+    if (quantities != nullptr && &quantities->metric() != metric_.get())
+        throw std::invalid_argument(
+            "the quantities were customized for another metric.");
     if (sources.size() != targets.size())
         throw std::invalid_argument(
             "sources and targets must have the same length: got "
@@ -179,7 +186,8 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
                 + std::to_string(sum_over[j].size()) + ".");
 
     auto const pair_count = sources.size();
-    auto const quantity_count = sum_over.size();
+    auto const quantity_count
+        = quantities != nullptr ? quantities->count() : sum_over.size();
     BatchResult result;
     result.cost.assign(pair_count, inf_weight);
     result.sums.assign(pair_count * quantity_count, 0.0);
@@ -190,7 +198,8 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
         return result;
     }
     auto const threads = resolve_thread_count(num_threads, pair_count);
-    bool const need_arcs = with_paths || quantity_count != 0;
+    bool const need_arcs
+        = with_paths || (quantity_count != 0 && quantities == nullptr);
 
     // Paths are gathered per thread, then stitched in pair order.
     struct Piece
@@ -222,12 +231,22 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
                     auto const cost
                         = query->run(sources[i], targets[i]).distance();
                     result.cost[i] = cost;
+                    if (quantities != nullptr)
+                    {
+                        auto *sums = result.sums.data() + i * quantity_count;
+                        if (cost == inf_weight)
+                            std::fill_n(sums, quantity_count, nan);
+                        else
+                            query->add_quantities(*quantities, sums);
+                    }
                     if (!need_arcs)
                         continue;
                     auto const start = arcs.size();
                     if (cost != inf_weight)
                         query->append_arc_path(arcs);
-                    for (std::size_t j = 0; j != quantity_count; ++j)
+                    for (std::size_t j = 0;
+                         quantities == nullptr && j != quantity_count;
+                         ++j)
                     {
                         double sum = cost != inf_weight ? 0.0 : nan;
                         for (auto p = start; p != arcs.size(); ++p)

@@ -332,6 +332,9 @@ void test_batches_and_matrices()
         {
             auto const pairs = router.route_pairs(
                 pair_sources, pair_targets, sum_over, true, threads);
+            // Sums from customized quantities (no unpacking), costs only.
+            auto const fast = router.route_pairs(
+                pair_sources, pair_targets, {}, false, threads, &quantities);
             auto const matrix
                 = router.matrix(sources, targets, &quantities, threads);
             auto const cells = pair_sources.size();
@@ -353,8 +356,12 @@ void test_batches_and_matrices()
                 // (same tie-breaking): same cost bit for bit, and the same
                 // arc count and random quantity along it.
                 CHECK(matrix.cost[i] == pairs.cost[i]);
+                CHECK(fast.cost[i] == pairs.cost[i]);
+                CHECK(fast.path_offsets.empty());
                 if (reference == inf_weight)
                 {
+                    CHECK(std::isnan(fast.sums[2 * i]));
+                    CHECK(std::isnan(fast.sums[2 * i + 1]));
                     CHECK(std::isnan(pairs.sums[2 * i]));
                     CHECK(std::isnan(matrix.sums[i]));
                     CHECK(std::isnan(matrix.sums[cells + i]));
@@ -363,6 +370,8 @@ void test_batches_and_matrices()
                 CHECK(pairs.sums[2 * i] == static_cast<double>(arcs.size()));
                 CHECK(matrix.sums[i] == pairs.sums[2 * i]);
                 CHECK(close(matrix.sums[cells + i], pairs.sums[2 * i + 1]));
+                CHECK(fast.sums[2 * i] == pairs.sums[2 * i]);
+                CHECK(close(fast.sums[2 * i + 1], pairs.sums[2 * i + 1]));
             }
         }
 
@@ -587,6 +596,11 @@ void test_invalid_input_and_edge_cases()
     std::vector<std::span<double const>> one{ones};
     CchQuantities const elsewhere(other, one);
     CHECK_THROWS(router.matrix(ok, ok, &elsewhere, 1), std::invalid_argument);
+    CHECK_THROWS(router.route_pairs(ok, ok, {}, false, 1, &elsewhere),
+                 std::invalid_argument);
+    CchQuantities const own(customized, one);
+    CHECK_THROWS(router.route_pairs(ok, ok, one, false, 1, &own),
+                 std::invalid_argument);
 
     // Tiny graphs: no nodes, one node, two nodes joined by a closed arc.
     for (NodeId n : {0u, 1u})

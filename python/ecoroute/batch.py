@@ -29,6 +29,11 @@ Geometry = Literal["wkb", "geojson"]
 #: Rows per chunk: one checkpoint (and one C++ call per vehicle group) each.
 DEFAULT_CHUNK_ROWS = 100_000
 
+#: Rows per chunk when geometries are written (a route's points take far more
+#: memory than its numbers), and routes whose paths are unpacked at once.
+GEOMETRY_CHUNK_ROWS = 10_000
+GEOMETRY_BATCH_ROUTES = 2_000
+
 #: Payloads are routed in bins of this many kilograms (one router per bin and vehicle).
 PAYLOAD_STEP_KG = 100.0
 
@@ -125,7 +130,7 @@ class _Routers:
     """Routers per (vehicle, payload bin): the eco-route one and the fastest-route one, LRU-cached."""
 
     def __init__(
-        self, network: RoadNetwork, objective: Objective, threads: int, size: int = 16
+        self, network: RoadNetwork, objective: Objective, threads: int, size: int = 4
     ) -> None:
         self.network = network
         self.objective = objective
@@ -253,7 +258,7 @@ def process_chunk(
             bad(_mask(n, rows), f"{name}: {error}")
             continue
         s, t = index["origin"][rows], index["destination"][rows]
-        result = eco.route_indices(s, t, with_paths=geometry is not None, progress=False)
+        result = eco.route_indices(s, t, progress=False)
         best = fastest.route_indices(s, t, progress=False)
         out["cost"][rows] = result.cost
         for q in quantity_columns:
@@ -266,11 +271,20 @@ def process_chunk(
         status[rows[unreachable]] = "no_route"
         message[rows[unreachable]] = "the destination cannot be reached from the origin"
         if geometry is not None:
-            assert result.path_offsets is not None
-            assert result.path_arcs is not None
-            geometry_column[rows] = _geometries(
-                network, s, result.path_offsets, result.path_arcs, unreachable, geometry
-            )
+            # Paths in small batches: memory stays bounded however long the routes are.
+            for begin in range(0, rows.size, GEOMETRY_BATCH_ROUTES):
+                part = slice(begin, begin + GEOMETRY_BATCH_ROUTES)
+                paths = eco.route_indices(s[part], t[part], with_paths=True, progress=False)
+                assert paths.path_offsets is not None
+                assert paths.path_arcs is not None
+                geometry_column[rows[part]] = _geometries(
+                    network,
+                    s[part],
+                    paths.path_offsets,
+                    paths.path_arcs,
+                    unreachable[part],
+                    geometry,
+                )
 
     failed = status != "ok"
     for q in (*quantity_columns, "cost", "fastest_co2_g", "fastest_time_s", "fastest_distance_m"):
@@ -327,7 +341,7 @@ def run(
     objective: Objective = "co2",
     geometry: Geometry | bool | None = None,
     threads: int = 0,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     dask: Any = None,
     progress: bool | None = None,
     overwrite: bool = False,
@@ -363,7 +377,8 @@ def run(
     threads
         C++ threads per process; 0 uses every core.
     chunk_rows
-        Rows per chunk (and per checkpoint).
+        Rows per chunk (and per checkpoint); by default 100,000, or 10,000
+        with geometry (a route's points take much more memory than its numbers).
     dask
         A ``dask.distributed`` scheduler address (``"tcp://host:8786"``), a
         ``Client``, or ``"local"`` for a local cluster; None runs here.
@@ -390,6 +405,8 @@ def run(
         msg = f"geometry must be 'wkb' or 'geojson', not {geometry!r}."
         raise ValueError(msg)
     geometry = geometry or None
+    if chunk_rows is None:
+        chunk_rows = GEOMETRY_CHUNK_ROWS if geometry else DEFAULT_CHUNK_ROWS
     if chunk_rows < 1:
         msg = "chunk_rows must be >= 1."
         raise ValueError(msg)

@@ -121,7 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     batch.add_argument("--threads", type=int, default=0, help="C++ threads (default 0: every core)")
     batch.add_argument(
-        "--chunk-rows", type=int, default=100_000, help="rows per chunk and checkpoint"
+        "--chunk-rows",
+        type=int,
+        default=None,
+        help="rows per chunk and checkpoint (default 100,000; 10,000 with --geometry)",
     )
     batch.add_argument(
         "--dask",

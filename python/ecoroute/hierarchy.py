@@ -212,9 +212,36 @@ class CchEngine:
         self._router = _core.CchRouter(self.metric)
         self._quantities: tuple[tuple[int, ...], _core.CchQuantities] | None = None
 
-    def route_pairs(self, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        """Cost, sums, path offsets and arcs of each pair (see ``_core.PairRouter``)."""
-        return self._router.route_pairs(*args, **kwargs)
+    def route_pairs(
+        self,
+        sources: npt.NDArray[np.uint32],
+        targets: npt.NDArray[np.uint32],
+        sum_over: list[FloatArray] | None = None,
+        *,
+        with_paths: bool = False,
+        num_threads: int = 0,
+    ) -> tuple[Any, ...]:
+        """
+        Cost, sums, path offsets and arcs of each pair (see ``_core.PairRouter``).
+
+        Without paths, the sums come from quantities customized along the
+        hierarchy's shortcuts (once per Router), so no path is unpacked.
+        """
+        if sum_over and not with_paths:
+            return self._router.route_pairs(
+                sources, targets, num_threads=num_threads, quantities=self._customized(sum_over)
+            )
+        return self._router.route_pairs(
+            sources, targets, sum_over or [], with_paths=with_paths, num_threads=num_threads
+        )
+
+    def _customized(self, quantities: list[FloatArray]) -> _core.CchQuantities:
+        """The quantities carried along this metric's shortcuts (built once per list of arrays)."""
+        key = tuple(id(q) for q in quantities)
+        if self._quantities is None or self._quantities[0] != key:
+            # The arrays are the Router's own, alive as long as it is.
+            self._quantities = (key, _core.CchQuantities(self.metric, quantities))
+        return self._quantities[1]
 
     def one_to_all(self, source: int) -> tuple[FloatArray, None]:
         """Cost from ``source`` to every node (no predecessor arcs)."""
@@ -229,11 +256,9 @@ class CchEngine:
         num_threads: int,
     ) -> tuple[FloatArray, FloatArray]:
         """Cost matrix and per-quantity matrices (NaN where unreachable)."""
-        key = tuple(id(q) for q in quantities)
-        if self._quantities is None or self._quantities[0] != key:
-            # Customized once per Router (the arrays are the Router's own).
-            self._quantities = (key, _core.CchQuantities(self.metric, quantities))
-        return self._router.matrix(sources, targets, self._quantities[1], num_threads=num_threads)
+        return self._router.matrix(
+            sources, targets, self._customized(quantities), num_threads=num_threads
+        )
 
 
 @dataclass(frozen=True, eq=False)

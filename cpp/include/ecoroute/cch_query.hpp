@@ -42,6 +42,10 @@ public:
     [[nodiscard]] std::vector<ArcId> arc_path();
     //! Appends the input arcs of the path found to ``out``.
     void append_arc_path(std::vector<ArcId> &out);
+    //! Adds the ``quantities.count()`` sums along the path found to ``out``,
+    //! from the CCH arcs' customized values: no path unpacking. ``quantities``
+    //! must be built on the metric this query searches.
+    void add_quantities(CchQuantities const &quantities, double *out) const;
     //! Rank where the two searches met (invalid_id if unreachable).
     [[nodiscard]] NodeId meeting_rank() const { return meeting_; }
 

@@ -63,13 +63,17 @@ public:
         return metric_;
     }
 
-    //! Same contract as PairRouter::route_pairs.
+    //! Same contract as PairRouter::route_pairs. Sums come from
+    //! ``sum_over`` (per input arc: each path is unpacked to add them up) or,
+    //! faster, from ``quantities`` customized on this router's metric (added
+    //! along the CCH path without unpacking); give one or the other.
     [[nodiscard]] BatchResult
     route_pairs(std::span<NodeId const> sources,
                 std::span<NodeId const> targets,
                 std::span<std::span<double const> const> sum_over,
                 bool with_paths,
-                unsigned num_threads) const;
+                unsigned num_threads,
+                CchQuantities const *quantities = nullptr) const;
 
     //! Cost from every source to every target, and, when ``quantities`` is
     //! given (it must be built on this router's metric), their sums.
