@@ -157,7 +157,7 @@ def read(
 
 def _raw(array: npt.NDArray[Any]) -> memoryview:
     """The bytes of an array, without copying when it is contiguous."""
-    return memoryview(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+    return np.ascontiguousarray(array).reshape(-1).view(np.uint8).data
 
 
 def _align(offset: int) -> int:
