@@ -127,3 +127,33 @@ def test_a_model_breaking_its_bound_is_reported():
 
     with pytest.raises(ValueError, match="recovers more on arc"):
         ecoroute.Router(_hilly(0), Cheat(name="cheat"), "energy")
+
+
+def test_time_routing_needs_no_potential_even_where_energy_goes_negative():
+    """
+    Tests that an EV on a network with grades but no elevations (no potential
+    possible) routes by time: time weights are never negative. Oracle: networkx
+    on the travel times.
+    """
+    base = random_network(2)
+    grade = np.where(np.arange(base.arc_count) % 2 == 0, -0.08, 0.08)
+    network = ecoroute.RoadNetwork.from_arrays(
+        base.tail, base.head, base.length_m, base.speed_kph, base.lat, base.lon, grade=grade
+    )
+    with pytest.raises(ValueError, match="no node elevations"):
+        ecoroute.Router(network, "car_bev", "energy")
+    router = ecoroute.Router(network, "car_bev", "time")
+    assert router.node_potential is None
+    graph = nx.MultiDiGraph()
+    graph.add_weighted_edges_from(
+        zip(
+            network.tail.tolist(),
+            network.head.tolist(),
+            network.travel_time_s.tolist(),
+            strict=True,
+        )
+    )
+    lengths = nx.single_source_dijkstra_path_length(graph, 0)
+    costs = router.costs_from(int(network.node_id[0]))
+    for node, cost in lengths.items():
+        assert costs.iloc[node] == pytest.approx(cost, rel=1e-9)

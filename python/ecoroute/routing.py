@@ -281,11 +281,15 @@ class Router:
             weight += factor * self.arc_quantities[quantity]
         self.weight: FloatArray = weight
         self.weight.flags.writeable = False
-        self.node_potential: FloatArray | None = _objective_potential(
-            self.vehicle.node_potentials(network, payload_kg),
-            self.objective_weights,
-            network.node_count,
-        )
+        # A potential is needed only where the objective's own weights go negative
+        # (an EV's energy or CO2); time, distance and fuel never do.
+        self.node_potential: FloatArray | None = None
+        if (weight < 0).any():
+            self.node_potential = _objective_potential(
+                self.vehicle.node_potentials(network, payload_kg),
+                self.objective_weights,
+                network.node_count,
+            )
         search_weight = _reduced_weight(network, weight, self.node_potential, self.vehicle.name)
 
         if algorithm == "auto":
