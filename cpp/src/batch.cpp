@@ -1,5 +1,7 @@
 #include "ecoroute/batch.hpp"
 
+#include "batch_support.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -12,36 +14,6 @@ namespace ecoroute
 {
 namespace
 {
-// Finished query objects, kept for the next call: a query owns O(node_count)
-// scratch memory that would otherwise be allocated on every call.
-template <class Query> class QueryPool
-{
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<Query>> free_;
-
-public:
-    // Returns a pooled query, or a new one from ``make()``.
-    template <class Make> std::unique_ptr<Query> acquire_with(Make const &make)
-    {
-        {
-            std::lock_guard lock(mutex_);
-            if (!free_.empty())
-            {
-                auto query = std::move(free_.back());
-                free_.pop_back();
-                return query;
-            }
-        }
-        return make();
-    }
-
-    void release(std::unique_ptr<Query> query)
-    {
-        std::lock_guard lock(mutex_);
-        free_.push_back(std::move(query));
-    }
-};
-
 // Uniform "search one pair, then read cost and arcs" over the algorithms.
 struct DijkstraAdapter
 {
@@ -100,24 +72,15 @@ struct BidirectionalAStarAdapter
     std::vector<ArcId> arcs() const { return query.arc_path(); }
 };
 
-void check_nodes(std::span<NodeId const> nodes, NodeId n, char const *name)
-{
-    for (std::size_t i = 0; i != nodes.size(); ++i)
-        if (nodes[i] >= n)
-            throw std::out_of_range(std::string(name) + "[" + std::to_string(i)
-                                    + "] is node " + std::to_string(nodes[i])
-                                    + " but node_count is " + std::to_string(n)
-                                    + ".");
-}
 }  // namespace
 
 struct PairRouter::Pools
 {
-    QueryPool<DijkstraAdapter> dijkstra;
-    QueryPool<BidirectionalAdapter> bidirectional;
-    QueryPool<AStarAdapter> astar;
-    QueryPool<BidirectionalAStarAdapter> bidirectional_astar;
-    QueryPool<DijkstraQuery> one_to_all;
+    detail::ObjectPool<DijkstraAdapter> dijkstra;
+    detail::ObjectPool<BidirectionalAdapter> bidirectional;
+    detail::ObjectPool<AStarAdapter> astar;
+    detail::ObjectPool<BidirectionalAStarAdapter> bidirectional_astar;
+    detail::ObjectPool<DijkstraQuery> one_to_all;
 };
 
 unsigned resolve_thread_count(unsigned requested, std::size_t work_items)
@@ -158,7 +121,7 @@ double PairRouter::potential_scale() const
 namespace
 {
 template <class Adapter, class Make>
-void run_pairs(QueryPool<Adapter> &pool,
+void run_pairs(detail::ObjectPool<Adapter> &pool,
                Make const &make,
                std::span<NodeId const> sources,
                std::span<NodeId const> targets,
@@ -169,85 +132,57 @@ void run_pairs(QueryPool<Adapter> &pool,
 {
     auto const pair_count = sources.size();
     auto const quantity_count = sum_over.size();
-    // Paths are collected per thread and stitched in pair order afterwards.
-    struct PathPiece
-    {
-        std::size_t pair;
-        std::size_t begin;
-        std::size_t size;
-    };
-    std::vector<std::vector<ArcId>> thread_arcs(num_threads);
-    std::vector<std::vector<PathPiece>> thread_pieces(num_threads);
-
+    bool const need_arcs = with_paths || quantity_count != 0;
+    detail::PathCollector paths(num_threads);
     constexpr std::size_t chunk = 16;
     std::atomic<std::size_t> next{0};
 
-    auto work = [&](unsigned thread_index)
-    {
-        auto query = pool.acquire_with(make);
-        auto &arcs_out = thread_arcs[thread_index];
-        auto &pieces = thread_pieces[thread_index];
-        bool const need_arcs = with_paths || quantity_count != 0;
-
-        while (true)
+    detail::run_on_threads(
+        num_threads,
+        [&](unsigned t)
         {
-            auto const begin = next.fetch_add(chunk);
-            if (begin >= pair_count)
-                break;
-            auto const end = std::min(pair_count, begin + chunk);
-            for (auto i = begin; i != end; ++i)
+            auto query = pool.acquire(make);
+            auto &buffer = paths.buffer(t);
+            while (true)
             {
-                auto const cost = query->run(sources[i], targets[i]);
-                result.cost[i] = cost;
-                if (!need_arcs)
-                    continue;
-                auto const reachable = cost != inf_weight;
-                auto arcs = reachable ? query->arcs() : std::vector<ArcId>{};
-                for (std::size_t j = 0; j != quantity_count; ++j)
+                auto const begin = next.fetch_add(chunk);
+                if (begin >= pair_count)
+                    break;
+                auto const end = std::min(pair_count, begin + chunk);
+                for (auto i = begin; i != end; ++i)
                 {
-                    double sum = reachable
-                                     ? 0.0
-                                     : std::numeric_limits<double>::quiet_NaN();
-                    for (auto const a : arcs)
-                        sum += sum_over[j][a];
-                    result.sums[i * quantity_count + j] = sum;
-                }
-                if (with_paths)
-                {
-                    pieces.push_back({i, arcs_out.size(), arcs.size()});
-                    arcs_out.insert(arcs_out.end(), arcs.begin(), arcs.end());
+                    auto const cost = query->run(sources[i], targets[i]);
+                    result.cost[i] = cost;
+                    if (!need_arcs)
+                        continue;
+                    auto const reachable = cost != inf_weight;
+                    auto const start = buffer.size();
+                    if (reachable)
+                    {
+                        auto const arcs = query->arcs();
+                        buffer.insert(buffer.end(), arcs.begin(), arcs.end());
+                    }
+                    for (std::size_t j = 0; j != quantity_count; ++j)
+                    {
+                        double sum
+                            = reachable
+                                  ? 0.0
+                                  : std::numeric_limits<double>::quiet_NaN();
+                        for (auto p = start; p != buffer.size(); ++p)
+                            sum += sum_over[j][buffer[p]];
+                        result.sums[i * quantity_count + j] = sum;
+                    }
+                    if (with_paths)
+                        paths.add(t, i, start);
+                    else
+                        buffer.resize(start);
                 }
             }
-        }
-        pool.release(std::move(query));
-    };
+            pool.release(std::move(query));
+        });
 
-    {
-        std::vector<std::jthread> workers;
-        workers.reserve(num_threads - 1);
-        for (unsigned t = 1; t < num_threads; ++t)
-            workers.emplace_back(work, t);
-        work(0);
-    }  // joins
-
-    if (!with_paths)
-        return;
-    std::vector<std::size_t> size(pair_count, 0);
-    for (auto const &pieces : thread_pieces)
-        for (auto const &piece : pieces)
-            size[piece.pair] = piece.size;
-    result.path_offsets.assign(pair_count + 1, 0);
-    for (std::size_t i = 0; i != pair_count; ++i)
-        result.path_offsets[i + 1] = result.path_offsets[i] + size[i];
-    result.path_arcs.resize(result.path_offsets.back());
-    for (unsigned t = 0; t != num_threads; ++t)
-        for (auto const &piece : thread_pieces[t])
-            std::copy_n(thread_arcs[t].begin()
-                            + static_cast<std::ptrdiff_t>(piece.begin),
-                        piece.size,
-                        result.path_arcs.begin()
-                            + static_cast<std::ptrdiff_t>(
-                                result.path_offsets[piece.pair]));
+    if (with_paths)
+        paths.stitch(pair_count, result);
 }
 }  // namespace
 
@@ -259,19 +194,8 @@ PairRouter::route_pairs(std::span<NodeId const> sources,
                         unsigned num_threads) const
 {
     auto const &graph = metric_->graph();
-    if (sources.size() != targets.size())
-        throw std::invalid_argument(
-            "sources and targets must have the same length: got "
-            + std::to_string(sources.size()) + " and "
-            + std::to_string(targets.size()) + ".");
-    check_nodes(sources, graph.node_count(), "sources");
-    check_nodes(targets, graph.node_count(), "targets");
-    for (std::size_t j = 0; j != sum_over.size(); ++j)
-        if (sum_over[j].size() != graph.arc_count())
-            throw std::invalid_argument(
-                "every quantity to sum must have one value per arc; quantity "
-                + std::to_string(j) + " has "
-                + std::to_string(sum_over[j].size()) + ".");
+    detail::check_pairs(
+        sources, targets, sum_over, graph.node_count(), graph.arc_count());
 
     BatchResult result;
     result.cost.assign(sources.size(), inf_weight);
@@ -348,7 +272,7 @@ void PairRouter::one_to_all(NodeId source,
         throw std::out_of_range("source is node " + std::to_string(source)
                                 + " but node_count is " + std::to_string(n)
                                 + ".");
-    auto query = pools_->one_to_all.acquire_with(
+    auto query = pools_->one_to_all.acquire(
         [&] { return std::make_unique<DijkstraQuery>(*metric_); });
     query->reset().add_source(source).run();
     cost.resize(n);

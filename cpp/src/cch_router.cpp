@@ -2,6 +2,8 @@
 
 #include "ecoroute/cch_query.hpp"
 
+#include "batch_support.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
@@ -14,35 +16,6 @@ namespace ecoroute
 {
 namespace
 {
-// Finished scratch objects, kept for the next call (each holds O(node_count)
-// memory that would otherwise be allocated and touched on every call).
-template <class T> class Pool
-{
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<T>> free_;
-
-public:
-    template <class Make> std::unique_ptr<T> acquire(Make const &make)
-    {
-        {
-            std::lock_guard lock(mutex_);
-            if (!free_.empty())
-            {
-                auto item = std::move(free_.back());
-                free_.pop_back();
-                return item;
-            }
-        }
-        return make();
-    }
-
-    void release(std::unique_ptr<T> item)
-    {
-        std::lock_guard lock(mutex_);
-        free_.push_back(std::move(item));
-    }
-};
-
 // One side of an unpruned elimination-tree search: labels per rank, reset
 // along the walked path only.
 struct TreeSearch
@@ -120,31 +93,12 @@ struct TreeSearch
     }
 };
 
-void check_nodes(std::span<NodeId const> nodes, NodeId n, char const *name)
-{
-    for (std::size_t i = 0; i != nodes.size(); ++i)
-        if (nodes[i] >= n)
-            throw std::out_of_range(std::string(name) + "[" + std::to_string(i)
-                                    + "] is node " + std::to_string(nodes[i])
-                                    + " but node_count is " + std::to_string(n)
-                                    + ".");
-}
-
-// Runs work(thread_index) on `threads` threads (the caller is thread 0).
-template <class Work> void run_on_threads(unsigned threads, Work const &work)
-{
-    std::vector<std::jthread> workers;
-    workers.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t)
-        workers.emplace_back(work, t);
-    work(0);
-}
 }  // namespace
 
 struct CchRouter::Pools
 {
-    Pool<CchQuery> queries;
-    Pool<TreeSearch> searches;
+    detail::ObjectPool<CchQuery> queries;
+    detail::ObjectPool<TreeSearch> searches;
 };
 
 CchRouter::CchRouter(std::shared_ptr<CchMetric const> metric)
@@ -171,19 +125,8 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
     if (quantities != nullptr && &quantities->metric() != metric_.get())
         throw std::invalid_argument(
             "the quantities were customized for another metric.");
-    if (sources.size() != targets.size())
-        throw std::invalid_argument(
-            "sources and targets must have the same length: got "
-            + std::to_string(sources.size()) + " and "
-            + std::to_string(targets.size()) + ".");
-    check_nodes(sources, graph.node_count(), "sources");
-    check_nodes(targets, graph.node_count(), "targets");
-    for (std::size_t j = 0; j != sum_over.size(); ++j)
-        if (sum_over[j].size() != graph.arc_count())
-            throw std::invalid_argument(
-                "every quantity to sum must have one value per arc; quantity "
-                + std::to_string(j) + " has "
-                + std::to_string(sum_over[j].size()) + ".");
+    detail::check_pairs(
+        sources, targets, sum_over, graph.node_count(), graph.arc_count());
 
     auto const pair_count = sources.size();
     auto const quantity_count
@@ -201,25 +144,18 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
     bool const need_arcs
         = with_paths || (quantity_count != 0 && quantities == nullptr);
 
-    // Paths are gathered per thread, then stitched in pair order.
-    struct Piece
-    {
-        std::size_t pair, begin, size;
-    };
-    std::vector<std::vector<ArcId>> thread_arcs(threads);
-    std::vector<std::vector<Piece>> thread_pieces(threads);
+    detail::PathCollector paths(threads);
     std::atomic<std::size_t> next{0};
     constexpr std::size_t chunk = 64;
     auto const nan = std::numeric_limits<double>::quiet_NaN();
 
-    run_on_threads(
+    detail::run_on_threads(
         threads,
         [&](unsigned t)
         {
             auto query = pools_->queries.acquire(
                 [&] { return std::make_unique<CchQuery>(*metric_); });
-            auto &arcs = thread_arcs[t];
-            auto &pieces = thread_pieces[t];
+            auto &arcs = paths.buffer(t);
             while (true)
             {
                 auto const begin = next.fetch_add(chunk);
@@ -254,7 +190,7 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
                         result.sums[i * quantity_count + j] = sum;
                     }
                     if (with_paths)
-                        pieces.push_back({i, start, arcs.size() - start});
+                        paths.add(t, i, start);
                     else
                         arcs.resize(start);
                 }
@@ -262,24 +198,8 @@ CchRouter::route_pairs(std::span<NodeId const> sources,
             pools_->queries.release(std::move(query));
         });
 
-    if (!with_paths)
-        return result;
-    std::vector<std::size_t> size(pair_count, 0);
-    for (auto const &pieces : thread_pieces)
-        for (auto const &piece : pieces)
-            size[piece.pair] = piece.size;
-    result.path_offsets.assign(pair_count + 1, 0);
-    for (std::size_t i = 0; i != pair_count; ++i)
-        result.path_offsets[i + 1] = result.path_offsets[i] + size[i];
-    result.path_arcs.resize(result.path_offsets.back());
-    for (unsigned t = 0; t != threads; ++t)
-        for (auto const &piece : thread_pieces[t])
-            std::copy_n(thread_arcs[t].begin()
-                            + static_cast<std::ptrdiff_t>(piece.begin),
-                        piece.size,
-                        result.path_arcs.begin()
-                            + static_cast<std::ptrdiff_t>(
-                                result.path_offsets[piece.pair]));
+    if (with_paths)
+        paths.stitch(pair_count, result);
     return result;
 }
 
@@ -290,8 +210,8 @@ MatrixResult CchRouter::matrix(std::span<NodeId const> sources,
 {
     auto const &cch = metric_->cch();
     auto const n = cch.node_count();
-    check_nodes(sources, n, "sources");
-    check_nodes(targets, n, "targets");
+    detail::check_nodes(sources, n, "sources");
+    detail::check_nodes(targets, n, "targets");
     if (quantities != nullptr && &quantities->metric() != metric_.get())
         throw std::invalid_argument(
             "the quantities were customized for another metric.");
@@ -318,7 +238,7 @@ MatrixResult CchRouter::matrix(std::span<NodeId const> sources,
     auto const target_threads = resolve_thread_count(num_threads, target_count);
     std::vector<std::vector<Entry>> thread_entries(target_threads);
     std::vector<std::vector<double>> thread_values(target_threads);
-    run_on_threads(
+    detail::run_on_threads(
         target_threads,
         [&](unsigned t)
         {
@@ -390,7 +310,7 @@ MatrixResult CchRouter::matrix(std::span<NodeId const> sources,
     // wins, so ties go to the lowest meeting rank.
     auto const source_threads = resolve_thread_count(num_threads, source_count);
     std::atomic<std::size_t> next{0};
-    run_on_threads(
+    detail::run_on_threads(
         source_threads,
         [&](unsigned)
         {

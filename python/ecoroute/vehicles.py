@@ -163,6 +163,24 @@ class Vehicle(ABC):
         """
         return self._per_km("co2_g", speed_kph, grade, payload_kg, traffic)
 
+    def co2e_wtw_g_per_km(
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
+    ) -> FloatArray:
+        """
+        Return well-to-wheel CO2-equivalent in grams per km (same inputs as :meth:`co2_g_per_km`).
+
+        Raises
+        ------
+        ValueError
+            For the inputs :meth:`co2_g_per_km` refuses, or a model without it.
+        """
+        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg, traffic)
+
     def _per_km(
         self,
         quantity: str,
@@ -513,17 +531,6 @@ class CombustionVehicle(RoadVehicle):
         mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg, traffic=traffic)
         return mj / self.fuel_spec.lower_heating_value_mj_per_kg
 
-    def co2e_wtw_g_per_km(
-        self,
-        speed_kph: npt.ArrayLike,
-        grade: npt.ArrayLike = 0.0,
-        payload_kg: float | None = None,
-        *,
-        traffic: bool = False,
-    ) -> FloatArray:
-        """Return well-to-wheel CO2-equivalent in grams per km."""
-        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg, traffic)
-
     def rates_per_km(
         self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
     ) -> dict[str, FloatArray]:
@@ -683,17 +690,6 @@ class ElectricVehicle(RoadVehicle):
     ) -> FloatArray:
         """Return battery energy in kWh per km at constant ``speed_kph`` (negative: recovered)."""
         return self._per_km("energy_kwh", speed_kph, grade, payload_kg, traffic)
-
-    def co2e_wtw_g_per_km(
-        self,
-        speed_kph: npt.ArrayLike,
-        grade: npt.ArrayLike = 0.0,
-        payload_kg: float | None = None,
-        *,
-        traffic: bool = False,
-    ) -> FloatArray:
-        """Return well-to-wheel CO2-equivalent in grams per km."""
-        return self._per_km("co2e_wtw_g", speed_kph, grade, payload_kg, traffic)
 
     def rates_per_km(
         self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
