@@ -213,7 +213,8 @@ def build(
         raise OverflowError(msg)
 
     forbidden_units = math.ceil(forbidden * scale)
-    forbidden_seconds = HORIZON_S // (n + vehicles + 2)
+    # Long enough to break any window; small enough that penalties times it stay far from int64.
+    forbidden_seconds = 10 * max(86_400, int(max_time) * (n + vehicles + 1))
     distance = []
     for j, leg in enumerate(legs):
         units = to_units(np.where(np.isnan(leg), 0.0, leg), scale, "leg costs")
@@ -221,6 +222,7 @@ def build(
         np.fill_diagonal(units, 0)
         distance.append(units)
         durations[j][~reachable[j]] = forbidden_seconds
+    typical = _typical_leg_cost(distance, durations, reachable, profile_of_type, per_second, scale)
 
     stop_list = list(stops)
     required = ~optional
@@ -255,6 +257,7 @@ def build(
         distance=tuple(distance),
         duration=tuple(durations),
         coordinates=_coordinates(inputs, locations),
+        typical_leg_cost=typical,
     )
     info = {
         "scale": scale,
@@ -332,6 +335,24 @@ def _fits_in_time(inputs: FleetInputs, k: int, i: int, to_stop: int, back: int) 
             f"{rtype.name}'s longest route of {limit / 3600:.2f} h"
         )
     return True, ""
+
+
+def _typical_leg_cost(
+    distance: list[IntArray],
+    durations: list[IntArray],
+    reachable: list[npt.NDArray[np.bool_]],
+    profile_of_type: list[int],
+    per_second: FloatArray,
+    scale: float,
+) -> float:
+    """Mean cost of a leg between distinct locations, in solver units (at least 1)."""
+    values = []
+    for k, j in enumerate(profile_of_type):
+        off = reachable[j] & ~np.eye(len(reachable[j]), dtype=bool)
+        cost = distance[j][off] + round(per_second[k] * scale) * durations[j][off]
+        if cost.size:
+            values.append(float(cost.mean()))
+    return max(1.0, float(np.mean(values))) if values else 1.0
 
 
 def _grams_up(kg: float) -> int:

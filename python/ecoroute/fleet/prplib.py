@@ -222,7 +222,9 @@ def prp_plan_inputs(
     The fleet is unlimited in the PRP (one truck per customer is enough);
     the depot closes at the depot's due time.
     """
-    depot = Depot("depot", node=0, open_s=float(instance.ready_s[0]), close_s=float(instance.due_s[0]))
+    depot = Depot(
+        "depot", node=0, open_s=float(instance.ready_s[0]), close_s=float(instance.due_s[0])
+    )
     stops = [
         Stop(
             f"{i}",
@@ -233,9 +235,7 @@ def prp_plan_inputs(
         )
         for i in range(1, instance.customers + 1)
     ]
-    truck = VehicleType(
-        vehicle or prp_truck(), name="prp_truck", count=instance.customers
-    )
+    truck = VehicleType(vehicle or prp_truck(), name="prp_truck", count=instance.customers)
     return depot, stops, truck
 
 

@@ -69,6 +69,9 @@ class VrpProblem:
         profile pays per leg (the objective, scaled); ``duration`` is seconds.
     coordinates
         (x, y) per location, informative only.
+    typical_leg_cost
+        Mean cost of a leg (distance units plus priced duration): sets how
+        hard the search penalises a unit of excess load or lateness.
     """
 
     depot_open: IntArray
@@ -83,6 +86,7 @@ class VrpProblem:
     distance: tuple[IntArray, ...]
     duration: tuple[IntArray, ...]
     coordinates: npt.NDArray[np.float64]
+    typical_leg_cost: float = 1.0
 
     @property
     def num_depots(self) -> int:
@@ -169,7 +173,7 @@ def solve(
         )
     result = pyvrp.solve(
         data, criterion, seed=int(seed), collect_stats=False, display=False,
-        initial_solution=initial,
+        params=pyvrp.SolveParams(penalty=_penalties(pyvrp, problem)), initial_solution=initial,
     )  # fmt: skip
     best = result.best
     routes = []
@@ -198,6 +202,25 @@ def solve(
         runtime_s=float(result.runtime),
         backend=_backend(pyvrp),
     )
+
+
+def _penalties(pyvrp: Any, problem: VrpProblem) -> Any:
+    """
+    Penalty weights per unit of excess load (g) and lateness (s), in the problem's cost units.
+
+    PyVRP's defaults (0.1 .. 100,000 per unit, starting half-way) assume costs
+    of the same order as loads and seconds. Ours are milligrams or micro-money:
+    a leg costs 10^5..10^7 units, so a second of lateness or a gram over
+    capacity would cost next to nothing and the search could end on an
+    infeasible plan. Here a unit of violation never costs less than a typical
+    leg (and at most a hundred), bounded so that penalty times violation stays
+    far below int64 overflow.
+    """
+    typical = max(1.0, float(problem.typical_leg_cost))
+    longest = max((float(d.max()) for d in problem.duration if d.size), default=0.0)
+    violation = max(1.0, float(problem.demand.sum()), longest * (problem.num_clients + 1))
+    highest = min(100.0 * typical, 1e17 / violation)
+    return pyvrp.PenaltyParams(min_penalty=min(typical, highest), max_penalty=highest)
 
 
 def _problem_data(pyvrp: Any, problem: VrpProblem) -> Any:
