@@ -64,10 +64,14 @@ def test_od_matrices_match_networkx(seed, vehicle):
 
 
 def _instance(seed: int):
+    """Six stops (one optional), three vehicle types; seed 3 has a second depot, downhill."""
     network = grid_town(10 + seed)
     rng = np.random.default_rng(seed)
     depot_node = int(rng.integers(network.node_count))
-    nodes = rng.choice(np.setdiff1d(np.arange(network.node_count), [depot_node]), 6, replace=False)
+    low = int(np.argmin(network.elevation_m))
+    nodes = rng.choice(
+        np.setdiff1d(np.arange(network.node_count), [depot_node, low]), 6, replace=False
+    )
     stops = []
     for i, x in enumerate(nodes):
         window = (8 * 3600.0, 8 * 3600.0 + 900.0 + 300.0 * i) if i in (1, 3) else None
@@ -82,12 +86,17 @@ def _instance(seed: int):
                 prize=250.0 if i == 5 else 0.0,
             )
         )
+    depots = [depot_at(network, depot_node)]
+    ends = {}
+    if seed == 3:  # the EV ends at a depot in the valley: its potential does not telescope
+        depots.append(depot_at(network, low, "valley"))
+        ends = {"end_depot": "valley"}
     fleet = [
-        VehicleType("van_bev", count=1, capacity_kg=700.0, shift=(8 * 3600.0, 12 * 3600.0)),
+        VehicleType("van_bev", count=1, capacity_kg=700.0, shift=(8 * 3600.0, 12 * 3600.0), **ends),
         VehicleType("van_diesel", count=2, capacity_kg=900.0, shift=(7.5 * 3600.0, 18 * 3600.0)),
         VehicleType("truck_18t_diesel", count=1, shift=(7 * 3600.0, 18 * 3600.0)),
     ]
-    return network, depot_at(network, depot_node), stops, fleet
+    return network, depots, stops, fleet
 
 
 def _oracle_matrices(network, inputs, objective):
@@ -158,19 +167,20 @@ def _brute_force(inputs, cost, time):
     return solve(0, frozenset(range(n)))
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("objective", ["co2", "distance"])
 def test_plan_is_brute_force_optimal(seed, objective):
     """
     Tests that plan_fleet finds the optimal plan of tiny heterogeneous instances (capacities,
-    time windows, shifts, an optional stop with a prize) for the CO2 and distance objectives:
-    the plan's cost under the oracle's matrices equals the brute-force optimum.
+    time windows, shifts, an optional stop with a prize, an EV ending at another depot) for
+    the CO2 and distance objectives: the plan's cost under the oracle's matrices equals the
+    brute-force optimum.
     """
-    network, depot, stops, fleet = _instance(seed)
+    network, depots, stops, fleet = _instance(seed)
     plan = plan_fleet(
-        network, [depot], stops, fleet, objective=objective, max_iterations=3000, baselines=()
+        network, depots, stops, fleet, objective=objective, max_iterations=3000, baselines=()
     )
-    inputs = resolve_inputs(network, [depot], stops, fleet)
+    inputs = resolve_inputs(network, depots, stops, fleet)
     cost, time = _oracle_matrices(network, inputs, objective)
     optimum = _brute_force(inputs, cost, time)
     assert math.isfinite(optimum)
@@ -193,10 +203,10 @@ def test_matrix_costs_reach_the_solver_unrounded():
     Tests that the solver's objective equals the oracle's cost of the plan in milligrams:
     integer scaling loses at most half a milligram per leg (nothing truncated to grams).
     """
-    network, depot, stops, fleet = _instance(0)
+    network, depots, stops, fleet = _instance(0)
     required = [Stop(s.id, lat=s.lat, lon=s.lon, demand_kg=s.demand_kg) for s in stops]
-    plan = plan_fleet(network, [depot], required, fleet, max_iterations=1000, baselines=())
-    inputs = resolve_inputs(network, [depot], required, fleet)
+    plan = plan_fleet(network, depots, required, fleet, max_iterations=1000, baselines=())
+    inputs = resolve_inputs(network, depots, required, fleet)
     cost, _ = _oracle_matrices(network, inputs, "co2")
     types = {t.name: k for k, t in enumerate(inputs.types)}
     depots = len(inputs.depots)

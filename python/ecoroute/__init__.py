@@ -9,6 +9,7 @@ from . import fleet as fleet
 from . import speeds as speeds
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import FleetInputError as FleetInputError
+from ._errors import FleetPlanWarning as FleetPlanWarning
 from ._errors import NetworkError as NetworkError
 from ._errors import NoRouteError as NoRouteError
 from ._errors import UnknownNodeError as UnknownNodeError
@@ -40,6 +41,7 @@ __all__ = [
     "ElevationError",
     "FleetInputError",
     "FleetPlan",
+    "FleetPlanWarning",
     "Hierarchy",
     "NetworkError",
     "NetworkFileError",

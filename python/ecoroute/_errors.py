@@ -38,3 +38,7 @@ class UnknownVehicleError(EcoRouteError, KeyError):
 
 class FleetInputError(EcoRouteError, ValueError):
     """Depots, stops or vehicle types that cannot make a fleet plan, and what to change."""
+
+
+class FleetPlanWarning(UserWarning):
+    """A fleet plan that breaks a limit the solver could not satisfy in its search budget."""

@@ -103,6 +103,8 @@ def _print_summary(plan: FleetPlan) -> None:
             f"{saving.vehicle_choice['co2e_wtw_g'] / 1000:+.2f} kg), "
             f"{saving.extra_duration_s / 3600:+.2f} h, {saving.extra_distance_m / 1000:+.1f} km"
         )
+    if not totals["feasible"]:
+        print("WARNING: the plan breaks a limit (see feasible, late_s, overtime_s in vehicles.csv)")
     if plan.unassigned:
         print(f"{len(plan.unassigned)} stops unassigned (see unassigned.csv):")
         for item in plan.unassigned[:10]:

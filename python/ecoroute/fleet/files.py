@@ -182,7 +182,7 @@ def write_outputs(plan: FleetPlan, folder: str | Path) -> list[Path]:
     plan.to_json(written[0])
     for level in ("vehicles", "legs", "stops", "unassigned"):
         target = out / f"{level}.csv"
-        plan.to_dataframe(level).to_csv(target, index=False)  # type: ignore[arg-type]
+        plan.to_dataframe(level).to_csv(target, index=False)
         written.append(target)
     geojson = out / "plan.geojson"
     geojson.write_text(json.dumps(plan.to_geojson()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def plot_plan(
             (lon[tail] >= x0 - pad_x) & (lon[tail] <= x1 + pad_x)
             & (lat[tail] >= y0 - pad_y) & (lat[tail] <= y1 + pad_y)
         )  # fmt: skip
-        segments = np.stack(
+        segments: Any = np.stack(
             [
                 np.column_stack([lon[tail[inside]], lat[tail[inside]]]),
                 np.column_stack([lon[head[inside]], lat[head[inside]]]),
@@ -68,7 +68,9 @@ def plot_plan(
             ax.plot(c[:, 0], c[:, 1], color=colour, lw=2.0, zorder=3, label=label)
     for feature in geo:
         kind = feature["properties"]["kind"]
-        x, y = feature["geometry"]["coordinates"] if kind != "leg" else (None, None)
+        if kind == "leg":
+            continue
+        x, y = feature["geometry"]["coordinates"]
         if kind == "stop":
             ax.plot(x, y, "o", color="white", mec="black", ms=5, zorder=4)
         elif kind == "depot":

@@ -87,7 +87,9 @@ class Profiles:
     The matrices and routers of every vehicle type and objective, built on demand and shared.
 
     Vehicle types that share the vehicle model, the matrix payload and the
-    path choice share one set of matrices (one C++ call).
+    path choice share one set of matrices (one C++ call); fastest and shortest
+    paths are shared by every vehicle type (their weights are the network's
+    free-flow times and lengths, whatever the vehicle).
     """
 
     def __init__(self, network: RoadNetwork, inputs: FleetInputs, *, num_threads: int = 0) -> None:
@@ -105,7 +107,11 @@ class Profiles:
         router_objective, per_second, per_vehicle = _path_objective(
             objective, rtype, self.inputs.carbon_price_per_t
         )
-        key = (_vehicle_key(rtype), rtype.matrix_payload_kg, _freeze(router_objective))
+        if router_objective in _VEHICLE_FREE:
+            # Fastest and shortest paths are the same for every vehicle: one router, one matrix.
+            key: Any = router_objective
+        else:
+            key = (_vehicle_key(rtype), rtype.matrix_payload_kg, _freeze(router_objective))
         router = self._routers.get(key)
         if router is None:
             router = Router(
@@ -176,9 +182,13 @@ class Profiles:
         return result.path_offsets, result.path_arcs, result.cost
 
 
+#: Router objectives whose arc weights do not depend on the vehicle (free-flow time, length).
+_VEHICLE_FREE = ("time", "distance")
+
+
 def _path_objective(
     objective: str, rtype: ResolvedType, carbon_price_per_t: float
-) -> tuple[str | dict[str, float], float, float]:
+) -> tuple[Any, float, float]:
     """Return (Router objective, cost per second on duty, cost per vehicle used) for a type."""
     if objective in ("co2", "co2e_wtw", "distance"):
         return objective, 0.0, 0.0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._errors import FleetInputError
+from .._errors import FleetInputError, FleetPlanWarning
 from . import problem as vrp
 from .evaluate import Evaluation, PlannedRoute, earliest_start, evaluate
 from .matrices import OBJECTIVES, Profiles
@@ -106,6 +107,14 @@ def plan_fleet(
         negative demand, a window that ends before it starts, ...
     UnknownVehicleError
         (a ``KeyError``) for a vehicle name not in the catalogue.
+    OverflowError
+        For numbers no integer resolution can hold (a prize of 1e40).
+
+    Warns
+    -----
+    FleetPlanWarning
+        If the solver ends on a plan that breaks a limit even after leaving
+        stops out (too few iterations for a tightly constrained instance).
 
     Notes
     -----
@@ -282,17 +291,30 @@ def _solve(
     built = vrp.build(
         inputs, by_type, objective, screened.keep, respect_optional=respect_optional, fallback=False
     )
-    solution = solve(built.problem, **stop_rule)
-    runtime, iterations = solution.runtime_s, solution.iterations
-    if not solution.feasible or vrp.uses_forbidden_leg(built, solution):
-        built = vrp.build(
-            inputs, by_type, objective, screened.keep, respect_optional=respect_optional,
-            fallback=True,
-        )  # fmt: skip
-        solution = solve(built.problem, **stop_rule)
+    # PyVRP's own penalties first; if that ends infeasible, strict penalties; if that ends
+    # infeasible too, the fleet cannot take every stop: make them skippable at a high prize.
+    attempts = 0
+    runtime, iterations = 0.0, 0
+    for fallback, strict in ((False, False), (False, True), (True, True)):
+        if fallback:
+            built = vrp.build(
+                inputs, by_type, objective, screened.keep, respect_optional=respect_optional,
+                fallback=True,
+            )  # fmt: skip
+        solution = solve(built.problem, strict=strict, **stop_rule)
+        attempts += 1
         runtime += solution.runtime_s
         iterations += solution.iterations
+        if solution.feasible and not vrp.uses_forbidden_leg(built, solution):
+            break
     solution_units_check(built.problem, solution)
+    if not solution.feasible:
+        message = (
+            f"The {objective} plan still breaks a capacity, time window or shift limit after "
+            "leaving stops out; it is returned for inspection (VehicleRoute.feasible, late_s, "
+            "overtime_s). Give the solver more iterations or time."
+        )
+        warnings.warn(message, FleetPlanWarning, stacklevel=3)
     routes = vrp.routes_from(built, solution)
     if vrp.uses_forbidden_leg(built, solution):  # pragma: no cover - prizes make this unreachable
         unassigned.extend(
@@ -329,6 +351,8 @@ def _solve(
         "runtime_s": runtime,
         "iterations": iterations,
         "feasible": solution.feasible,
+        "attempts": attempts,
+        "strict_penalties": strict,
         "solver_cost_units": solution.cost,
         "stops_planned": len(built.stops),
         **dict(stop_rule.items()),

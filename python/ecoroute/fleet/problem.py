@@ -187,7 +187,9 @@ def build(
         per_second[k] = p.metric.per_second
         if p.potential is not None and rtype.start_depot != rtype.end_depot:
             shift[k] = p.potential[rtype.end_depot] - p.potential[rtype.start_depot]
-    per_vehicle_shifted = np.maximum(per_vehicle + shift, 0.0)
+    # A route's reduced cost is its true cost + phi(start) - phi(end): the per-vehicle cost takes
+    # phi(end) - phi(start) back (negative for an EV ending downhill; PyVRP sums it as given).
+    per_vehicle_shifted = per_vehicle + shift
 
     optional = inputs.optional[list(stops)] if respect_optional else np.zeros(n, dtype=bool)
     prizes = np.where(optional, inputs.prize[list(stops)], 0.0)
@@ -202,7 +204,7 @@ def build(
         t.count * per_second[k] * min(route_time, t.max_duration_s)
         for k, t in enumerate(inputs.types)
     )
-    fixed = float(sum(t.count * per_vehicle_shifted[k] for k, t in enumerate(inputs.types)))
+    fixed = float(sum(t.count * abs(per_vehicle_shifted[k]) for k, t in enumerate(inputs.types)))
     plan_bound = max_leg * (n + vehicles) + fixed + duration_cost + float(prizes.sum()) + 1.0
     required_prize = plan_bound if fallback else 0.0
     with_prizes = plan_bound + required_prize * int((~optional).sum())

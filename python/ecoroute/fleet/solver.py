@@ -130,6 +130,7 @@ def solve(
     max_iterations: int | None = None,
     time_limit_s: float | None = None,
     seed: int = 0,
+    strict: bool = False,
     initial_routes: list[tuple[int, list[int]]] | None = None,
 ) -> VrpSolution:
     """
@@ -145,6 +146,10 @@ def solve(
         repeatable; time limits do not.
     seed
         Seed of the search's random numbers.
+    strict
+        Penalise every unit of excess load or lateness at least as much as a
+        typical leg (see :func:`_strict_penalties`) instead of PyVRP's default
+        penalty weights.
     initial_routes
         Optional warm start: ``(vehicle type, clients)`` per route.
 
@@ -173,7 +178,9 @@ def solve(
         )
     result = pyvrp.solve(
         data, criterion, seed=int(seed), collect_stats=False, display=False,
-        params=pyvrp.SolveParams(penalty=_penalties(pyvrp, problem)), initial_solution=initial,
+        params=pyvrp.SolveParams(penalty=_strict_penalties(pyvrp, problem) if strict
+                                 else pyvrp.PenaltyParams()),
+        initial_solution=initial,
     )  # fmt: skip
     best = result.best
     routes = []
@@ -204,17 +211,19 @@ def solve(
     )
 
 
-def _penalties(pyvrp: Any, problem: VrpProblem) -> Any:
+def _strict_penalties(pyvrp: Any, problem: VrpProblem) -> Any:
     """
     Penalty weights per unit of excess load (g) and lateness (s), in the problem's cost units.
 
-    PyVRP's defaults (0.1 .. 100,000 per unit, starting half-way) assume costs
-    of the same order as loads and seconds. Ours are milligrams or micro-money:
-    a leg costs 10^5..10^7 units, so a second of lateness or a gram over
-    capacity would cost next to nothing and the search could end on an
-    infeasible plan. Here a unit of violation never costs less than a typical
-    leg (and at most a hundred), bounded so that penalty times violation stays
-    far below int64 overflow.
+    PyVRP's defaults (0.1 .. 100,000 per unit, starting half-way) are absolute;
+    our costs are milligrams or micro-money, a leg 10^5..10^7 units, so a gram
+    over capacity costs next to nothing and a short search can end on an
+    infeasible plan (two stops 2 g over a van's capacity share it). The
+    defaults search well all the same (``benchmarks/bench_fleet.py
+    --ablation``), so ecoroute tries them first and falls back to these:
+    a unit of violation never costs less than a typical leg (and at most a
+    hundred), bounded so that penalty times violation stays far below int64
+    overflow.
     """
     typical = max(1.0, float(problem.typical_leg_cost))
     longest = max((float(d.max()) for d in problem.duration if d.size), default=0.0)
