@@ -335,11 +335,13 @@ def _print_malta(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--repeats", type=int, default=3, help="timing repeats of one matrix")
     parser.add_argument("--ablation", action="store_true", help="iterations x penalties study")
-    parser.add_argument("--ablation-iterations", type=int, nargs="+", default=[500, 2000, 8000])
+    parser.add_argument(
+        "--ablation-iterations", type=int, nargs="+", default=[500, 2000, 5000, 20000]
+    )
     parser.add_argument(
         "--prplib", nargs="*",
         default=["UK10_01", "UK10_02", "UK15_01", "UK20_01", "UK25_01", "UK50_01", "UK100_01"],

@@ -63,8 +63,12 @@ def test_od_matrices_match_networkx(seed, vehicle):
         assert quantities["distance_m"][i, j] == pytest.approx(network.length_m[arcs].sum())
 
 
-def _instance(seed: int):
-    """Six stops (one optional), three vehicle types; seed 3 has a second depot, downhill."""
+def _instance(seed: int, *, priced: bool = False):
+    """
+    Six stops (one optional), three vehicle types; seed 3 has a second depot, downhill.
+
+    ``priced`` adds money: energy prices, per-km and fixed costs, a prize in money.
+    """
     network = grid_town(10 + seed)
     rng = np.random.default_rng(seed)
     depot_node = int(rng.integers(network.node_count))
@@ -83,7 +87,7 @@ def _instance(seed: int):
                 service_s=120.0 + 10.7 * i,
                 time_window=window,
                 optional=i == 5,
-                prize=250.0 if i == 5 else 0.0,
+                prize=(0.9 if priced else 250.0) if i == 5 else 0.0,
             )
         )
     depots = [depot_at(network, depot_node)]
@@ -91,11 +95,21 @@ def _instance(seed: int):
     if seed == 3:  # the EV ends at a depot in the valley: its potential does not telescope
         depots.append(depot_at(network, low, "valley"))
         ends = {"end_depot": "valley"}
+    prices: dict[str, dict[str, float]] = {"van_bev": {}, "van_diesel": {}, "truck": {}}
+    if priced:
+        prices = {
+            "van_bev": {"energy_price": 0.25, "fixed_cost": 4.0},
+            "van_diesel": {"energy_price": 1.8, "cost_per_km": 0.1, "fixed_cost": 2.5},
+            "truck": {"energy_price": 1.8, "cost_per_km": 0.3, "fixed_cost": 1.0},
+        }
     fleet = [
-        VehicleType("van_bev", count=1, capacity_kg=700.0, shift=(8 * 3600.0, 12 * 3600.0), **ends),
-        VehicleType("van_diesel", count=2, capacity_kg=900.0, shift=(7.5 * 3600.0, 18 * 3600.0)),
-        VehicleType("truck_18t_diesel", count=1, shift=(7 * 3600.0, 18 * 3600.0)),
-    ]
+        VehicleType("van_bev", count=1, capacity_kg=700.0, shift=(8 * 3600.0, 12 * 3600.0),
+                    **ends, **prices["van_bev"]),
+        VehicleType("van_diesel", count=2, capacity_kg=900.0, shift=(7.5 * 3600.0, 18 * 3600.0),
+                    **prices["van_diesel"]),
+        VehicleType("truck_18t_diesel", count=1, shift=(7 * 3600.0, 18 * 3600.0),
+                    **prices["truck"]),
+    ]  # fmt: skip
     return network, depots, stops, fleet
 
 
@@ -104,15 +118,25 @@ def _oracle_matrices(network, inputs, objective):
     cost, time = [], []
     for rtype in inputs.types:
         q = rtype.vehicle.arc_quantities(network, rtype.matrix_payload_kg)
-        c, arcs = oracle_paths(network, q[QUANTITY[objective]], nodes)
+        if objective == "cost":  # money per arc: energy, carbon, per km (no hourly cost here)
+            spec = rtype.spec
+            energy = q["energy_kwh"] if "energy_kwh" in q else q["fuel_l"]
+            weight = (
+                spec.energy_price * energy
+                + inputs.carbon_price_per_t / 1e6 * q["co2e_wtw_g"]
+                + spec.cost_per_km / 1000.0 * q["distance_m"]
+            )
+        else:
+            weight = q[QUANTITY[objective]]
+        c, arcs = oracle_paths(network, weight, nodes)
         t = np.array([[network.travel_time_s[a].sum() for a in row] for row in arcs])
         cost.append(c)
         time.append(np.ceil(t - 1e-6).astype(int))  # the documented rounding: up to whole seconds
     return cost, time
 
 
-def _route_cost(inputs, cost, time, k, sequence):
-    """Objective of one route (None if infeasible), earliest departure."""
+def _route_cost(inputs, cost, time, k, sequence, priced=False):
+    """Objective of one route (None if infeasible), earliest departure; fixed cost if priced."""
     rtype = inputs.types[k]
     depots = len(inputs.depots)
     if sum(inputs.demand_kg[i] for i in sequence) > rtype.capacity_kg:
@@ -131,10 +155,10 @@ def _route_cost(inputs, cost, time, k, sequence):
     total += cost[k][at, rtype.end_depot]
     if clock > rtype.shift_end_s:
         return None
-    return total
+    return total + (rtype.spec.fixed_cost if priced else 0.0)
 
 
-def _brute_force(inputs, cost, time):
+def _brute_force(inputs, cost, time, priced=False):
     n = len(inputs.stops)
     vehicles = [k for k, t in enumerate(inputs.types) for _ in range(t.count)]
     best_route = {}
@@ -144,7 +168,7 @@ def _brute_force(inputs, cost, time):
                 values = [
                     c
                     for order in itertools.permutations(subset)
-                    if (c := _route_cost(inputs, cost, time, k, order)) is not None
+                    if (c := _route_cost(inputs, cost, time, k, order, priced)) is not None
                 ]
                 if values:
                     best_route[k, frozenset(subset)] = min(values)
@@ -168,21 +192,24 @@ def _brute_force(inputs, cost, time):
 
 
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("objective", ["co2", "distance"])
+@pytest.mark.parametrize("objective", ["co2", "distance", "cost"])
 def test_plan_is_brute_force_optimal(seed, objective):
     """
     Tests that plan_fleet finds the optimal plan of tiny heterogeneous instances (capacities,
     time windows, shifts, an optional stop with a prize, an EV ending at another depot) for
-    the CO2 and distance objectives: the plan's cost under the oracle's matrices equals the
-    brute-force optimum.
+    the CO2, distance and cost objectives (energy prices, a carbon price, per-km and fixed
+    costs): the plan's cost under the oracle's matrices equals the brute-force optimum.
     """
-    network, depots, stops, fleet = _instance(seed)
+    priced = objective == "cost"
+    network, depots, stops, fleet = _instance(seed, priced=priced)
+    carbon = 100.0 if priced else 0.0
     plan = plan_fleet(
-        network, depots, stops, fleet, objective=objective, max_iterations=3000, baselines=()
-    )
-    inputs = resolve_inputs(network, depots, stops, fleet)
+        network, depots, stops, fleet, objective=objective, max_iterations=3000, baselines=(),
+        carbon_price_per_t=carbon,
+    )  # fmt: skip
+    inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon)
     cost, time = _oracle_matrices(network, inputs, objective)
-    optimum = _brute_force(inputs, cost, time)
+    optimum = _brute_force(inputs, cost, time, priced)
     assert math.isfinite(optimum)
 
     types = {t.name: k for k, t in enumerate(inputs.types)}
@@ -190,7 +217,7 @@ def test_plan_is_brute_force_optimal(seed, objective):
     for route in plan.routes:
         k = types[route.vehicle_type]
         sequence = [inputs.stop_index[s] for s in route.stops]
-        value = _route_cost(inputs, cost, time, k, sequence)
+        value = _route_cost(inputs, cost, time, k, sequence, priced)
         assert value is not None, f"{route.vehicle} is infeasible for the oracle"
         total += value
     total += sum(inputs.prize[inputs.stop_index[u.stop]] for u in plan.unassigned)

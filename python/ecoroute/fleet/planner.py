@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..network import RoadNetwork
 
 #: Iterations of the solver's search when neither a limit nor a time is given.
-DEFAULT_MAX_ITERATIONS = 2000
+DEFAULT_MAX_ITERATIONS = 5000
 
 #: The baselines a plan is compared with by default.
 DEFAULT_BASELINES = ("distance", "time")
