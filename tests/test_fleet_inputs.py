@@ -145,6 +145,7 @@ def test_unknown_vehicle_type_is_a_clear_error(town_with_island):
             "start_s, end_s",
         ),
         ([VehicleType("van_bev", energy_price=-1)], [], "energy_price must be >= 0"),
+        ([VehicleType("van_bev")], [Stop("a", lat=60, lon=25, time_window=(9.2, 9.7))], "no whole"),
         ([], [], "fleet is empty"),
         ([VehicleType("van_bev")], ["not a stop"], "expected a Stop"),
     ],

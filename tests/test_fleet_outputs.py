@@ -85,6 +85,7 @@ def test_json_report_is_strict_json_with_the_iso_fields(planned):
 def test_savings_split_adds_up(planned):
     _, _, plan = planned
     for name, saving in plan.savings.items():
+        assert saving.baseline_unserved == ()
         base = plan.baselines[name].totals
         assert saving.co2e_wtw_saved_g == pytest.approx(
             base["co2e_wtw_g"] - plan.totals["co2e_wtw_g"]

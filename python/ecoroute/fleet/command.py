@@ -103,6 +103,11 @@ def _print_summary(plan: FleetPlan) -> None:
             f"{saving.vehicle_choice['co2e_wtw_g'] / 1000:+.2f} kg), "
             f"{saving.extra_duration_s / 3600:+.2f} h, {saving.extra_distance_m / 1000:+.1f} km"
         )
+        if saving.baseline_unserved:
+            print(
+                f"  note: the {name} plan leaves out {len(saving.baseline_unserved)} stops this "
+                "plan serves; the two plans do not deliver the same"
+            )
     if not totals["feasible"]:
         print("WARNING: the plan breaks a limit (see feasible, late_s, overtime_s in vehicles.csv)")
     if plan.unassigned:

@@ -549,6 +549,12 @@ def _window(window: Any, where: str) -> tuple[float, float]:
     if end < start:
         msg = f"{where}: the window ends ({end:g} s) before it starts ({start:g} s)."
         raise FleetInputError(msg)
+    if math.isfinite(end) and math.ceil(start - 1e-6) > math.floor(end + 1e-6):
+        msg = (
+            f"{where}: the window ({start:g} s to {end:g} s) holds no whole second; the "
+            "solver counts in seconds, so widen it."
+        )
+        raise FleetInputError(msg)
     return start, end
 
 

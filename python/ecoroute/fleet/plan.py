@@ -370,6 +370,11 @@ class Savings:
     with the path rule held fixed, ``[(B - P~) + (B~ - P)] / 2`` (the
     two-factor Shapley split: the average over both orders of making the
     two changes). ``orders`` keeps the one-sided values.
+
+    ``baseline_unserved`` lists stops the plan serves but the baseline could
+    not (e.g. a window met only on the plan's paths); when it is not empty
+    the two plans do not deliver the same and the saving is understated or
+    overstated accordingly.
     """
 
     baseline: str
@@ -382,6 +387,7 @@ class Savings:
     road_choice: dict[str, float]
     vehicle_choice: dict[str, float]
     orders: dict[str, dict[str, float]]
+    baseline_unserved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -161,6 +161,7 @@ def plan_fleet(
             base=base_scored,
             base_on_plan_paths=evaluate(network, inputs, profiles, outcome.routes, objective),
             plan_on_base_paths=evaluate(network, inputs, profiles, main.routes, name),
+            unserved=tuple(u.stop for u in outcome.unassigned),
         )
         evaluate_s += time.perf_counter() - began
 
@@ -404,6 +405,7 @@ def _savings(
     base: Evaluation,
     base_on_plan_paths: Evaluation,
     plan_on_base_paths: Evaluation,
+    unserved: tuple[str, ...] = (),
 ) -> Savings:
     """The saving against one baseline, split into road choice and vehicle choice (Shapley)."""
 
@@ -440,4 +442,5 @@ def _savings(
         road_choice=road,
         vehicle_choice=vehicle,
         orders=orders,
+        baseline_unserved=unserved,
     )

@@ -150,7 +150,7 @@ def build(
     depots = len(inputs.depots)
     locations = np.concatenate([np.arange(depots), depots + np.asarray(stops, dtype=np.intp)])
     grid = np.ix_(locations, locations)
-    n, _size = len(stops), len(locations)
+    n = len(stops)
     vehicles = sum(t.count for t in inputs.types)
 
     # One solver profile per distinct matrix set.
@@ -247,11 +247,11 @@ def build(
                 start_depot=t.start_depot,
                 end_depot=t.end_depot,
                 profile=profile_of_type[k],
-                fixed_cost=round(per_vehicle_shifted[k] * scale),
+                fixed_cost=int(np.rint(per_vehicle_shifted[k] * scale)),
                 shift_start=window_start(t.shift_start_s),
                 shift_end=window_end(t.shift_end_s, HORIZON_S),
                 max_duration=window_end(t.max_duration_s, HORIZON_S),
-                unit_duration_cost=round(per_second[k] * scale),
+                unit_duration_cost=int(np.rint(per_second[k] * scale)),
                 name=t.name,
             )
             for k, t in enumerate(inputs.types)
