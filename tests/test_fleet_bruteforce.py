@@ -32,7 +32,8 @@ QUANTITY = {"co2": "co2_g", "distance": "distance_m"}
 @pytest.mark.parametrize(
     ("seed", "vehicle"), [(0, "van_diesel"), (1, "van_bev"), (2, "truck_18t_diesel")]
 )
-def test_od_matrices_match_networkx(seed, vehicle):
+@pytest.mark.parametrize("prepared", [False, True], ids=["pairwise", "cch"])
+def test_od_matrices_match_networkx(seed, vehicle, prepared):
     """
     Tests that the all-pairs CO2 matrix equals networkx's least-CO2 path costs (Bellman-Ford,
     EV recuperation included), and that time and distance beside it belong to one least-CO2
@@ -40,6 +41,8 @@ def test_od_matrices_match_networkx(seed, vehicle):
     a truck rolling downhill in overrun burns nothing, so the oracle's path can differ.)
     """
     network = grid_town(seed)
+    if prepared:
+        network.prepare()
     rng = np.random.default_rng(seed)
     nodes = rng.choice(network.node_count, 7, replace=False)
     model = ecoroute.vehicle(vehicle)
@@ -193,7 +196,8 @@ def _brute_force(inputs, cost, time, priced=False):
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("objective", ["co2", "distance", "cost"])
-def test_plan_is_brute_force_optimal(seed, objective):
+@pytest.mark.parametrize("prepare", [True, False], ids=["cch", "pairwise"])
+def test_plan_is_brute_force_optimal(seed, objective, prepare):
     """
     Tests that plan_fleet finds the optimal plan of tiny heterogeneous instances (capacities,
     time windows, shifts, an optional stop with a prize, an EV ending at another depot) for
@@ -205,8 +209,9 @@ def test_plan_is_brute_force_optimal(seed, objective):
     carbon = 100.0 if priced else 0.0
     plan = plan_fleet(
         network, depots, stops, fleet, objective=objective, max_iterations=3000, baselines=(),
-        carbon_price_per_t=carbon,
+        carbon_price_per_t=carbon, prepare=prepare,
     )  # fmt: skip
+    assert (network.hierarchy is not None) == prepare
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon)
     cost, time = _oracle_matrices(network, inputs, objective)
     optimum = _brute_force(inputs, cost, time, priced)

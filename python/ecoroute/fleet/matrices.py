@@ -38,17 +38,14 @@ def od_matrices(
     that same route, so times match the path the cost was chosen on.
     Unreachable pairs are ``inf``.
 
-    This is the only place fleet planning builds matrices: one call into the
-    threaded C++ core for all pairs. When ``Router.matrix`` (many-to-many on
-    contraction hierarchies) is available it can replace the body.
+    This is the only place fleet planning builds matrices: one
+    :meth:`Router.matrix` call, the contraction hierarchy's many-to-many
+    search on a prepared network (milliseconds), one search per pair in the
+    threaded C++ core otherwise.
     """
-    n = nodes.size
-    sources = np.repeat(nodes, n)
-    targets = np.tile(nodes, n)
-    result = router.route_indices(sources, targets, num_threads=num_threads)
-    cost = result.cost.reshape(n, n)
-    quantities = {name: values.reshape(n, n) for name, values in result.quantities.items()}
-    return cost, quantities
+    ids = router.network.node_id[np.asarray(nodes, dtype=np.intp)]
+    matrix = router.matrix(ids, ids, num_threads=num_threads)
+    return np.asarray(matrix.cost), dict(matrix.quantities)
 
 
 @dataclass(frozen=True)
