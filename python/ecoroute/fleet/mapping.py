@@ -83,7 +83,10 @@ def plot_plan(
         f"{totals['stops_served']} stops, {totals['co2e_wtw_g'] / 1000:.1f} kg CO2e WTW"
     )
     for name, saving in plan.savings.items():
-        heading += f"\n{saving.co2e_wtw_saved_pct:+.1f} % CO2e against the {name} plan"
+        heading += (
+            f"\n{saving.co2e_wtw_saved_pct:.1f} % less CO2e than the {name}-optimal plan, "
+            f"{saving.extra_duration_s / 3600:+.1f} h on duty, {saving.extra_distance_m / 1000:+.0f} km"
+        )
     if plan.unassigned:
         heading += f"; {len(plan.unassigned)} stops unassigned (red x)"
     ax.set_title(heading, fontsize=10)

@@ -341,9 +341,10 @@ class Unassigned:
     reaches it carries), ``"unreachable"`` (no road path from a depot and
     back), ``"time_window"`` (no vehicle can get there within its window and
     still return within its shift), ``"not_worth_prize"`` (optional, and
-    serving it would add more to the objective than its prize) or
+    serving it would add more to the objective than its prize),
     ``"no_room"`` (each vehicle could serve it alone, but the fleet cannot
-    fit all required stops into its routes).
+    fit all required stops into its routes) or ``"not_planned"`` (not in the
+    routes given to :func:`ecoroute.fleet.evaluate_routes`).
     """
 
     stop: str
@@ -408,6 +409,8 @@ class FleetPlan:
         One :class:`Visit` per stop served.
     unassigned
         Stops left out, each with its reason.
+    depots
+        ``(id, lat, lon)`` of each depot, at the road node used.
     baselines
         Plans for the same fleet and stops under other objectives, scored the same way.
     savings
