@@ -5,14 +5,19 @@ from __future__ import annotations
 from . import datasets as datasets
 from . import elevation as elevation
 from . import emissions as emissions
+from . import fleet as fleet
 from . import speeds as speeds
 from ._errors import EcoRouteError as EcoRouteError
+from ._errors import FleetInputError as FleetInputError
+from ._errors import FleetPlanWarning as FleetPlanWarning
 from ._errors import NetworkError as NetworkError
 from ._errors import NoRouteError as NoRouteError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from .dimacs import read_dimacs as read_dimacs
 from .elevation import ElevationError as ElevationError
+from .fleet import FleetPlan as FleetPlan
+from .fleet import plan_fleet as plan_fleet
 from .hierarchy import Hierarchy as Hierarchy
 from .hierarchy import ODMatrix as ODMatrix
 from .network import RoadNetwork as RoadNetwork
@@ -34,6 +39,9 @@ __all__ = [
     "EcoRouteError",
     "ElectricVehicle",
     "ElevationError",
+    "FleetInputError",
+    "FleetPlan",
+    "FleetPlanWarning",
     "Hierarchy",
     "NetworkError",
     "NetworkFileError",
@@ -49,7 +57,9 @@ __all__ = [
     "datasets",
     "elevation",
     "emissions",
+    "fleet",
     "load_osm",
+    "plan_fleet",
     "read_dimacs",
     "speeds",
     "vehicle",

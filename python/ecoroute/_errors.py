@@ -34,3 +34,11 @@ class UnknownVehicleError(EcoRouteError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class FleetInputError(EcoRouteError, ValueError):
+    """Depots, stops or vehicle types that cannot make a fleet plan, and what to change."""
+
+
+class FleetPlanWarning(UserWarning):
+    """A fleet plan that breaks a limit the solver could not satisfy in its search budget."""

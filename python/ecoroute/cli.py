@@ -14,6 +14,7 @@ import numpy as np
 
 from . import datasets
 from ._errors import EcoRouteError, NoRouteError
+from .fleet import command as fleet_command
 from .network import RoadNetwork
 from .osm import SUFFIXES, load_osm
 from .routing import OBJECTIVE_QUANTITY, Router
@@ -134,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     batch.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
+    fleet_command.add_parser(commands)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -142,11 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "batch":
             return _batch(args)
+        if args.command == "fleet":
+            return fleet_command.run(args, _open_network)
         return _route(args)
     except KeyboardInterrupt:
         print(f"ecoroute {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (EcoRouteError, ValueError, KeyError, OSError) as error:
+    except (EcoRouteError, ValueError, KeyError, OSError, ImportError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ecoroute {args.command}: error: {message}", file=sys.stderr)
         return 2

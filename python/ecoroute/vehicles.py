@@ -219,12 +219,27 @@ class Vehicle(ABC):
         return {}
 
     def arc_quantities(
-        self, network: RoadNetwork, payload_kg: float | None = None
+        self,
+        network: RoadNetwork,
+        payload_kg: float | None = None,
+        *,
+        arcs: npt.ArrayLike | None = None,
     ) -> dict[str, FloatArray]:
         """
         Return this vehicle's quantities on every arc of ``network``, in one vectorised pass.
 
         Grades beyond ±30 % (elevation noise on short arcs) are clipped to ±30 %.
+
+        Parameters
+        ----------
+        network
+            The road network.
+        payload_kg
+            Payload carried (None: the vehicle's default payload).
+        arcs
+            Only these arcs (indices, in this order, repeats allowed), e.g. one
+            leg of a fleet plan evaluated at the payload it carries; the values
+            equal the full-network call's at those positions.
 
         Returns
         -------
@@ -232,12 +247,12 @@ class Vehicle(ABC):
             ``co2_g`` and the model's other quantities (e.g. ``fuel_l``) per arc,
             plus ``time_s`` and ``distance_m``.
         """
-        grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-        rates = self.rates_per_km(network.speed_kph, grade, payload_kg)
-        length_km = network.length_m / 1000.0
+        speed, grade, length, time = _arc_inputs(network, arcs)
+        rates = self.rates_per_km(speed, np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE), payload_kg)
+        length_km = length / 1000.0
         out = {name: rate * length_km for name, rate in rates.items()}
-        out["time_s"] = np.asarray(network.travel_time_s, dtype=np.float64)
-        out["distance_m"] = np.asarray(network.length_m, dtype=np.float64)
+        out["time_s"] = np.asarray(time, dtype=np.float64)
+        out["distance_m"] = np.asarray(length, dtype=np.float64)
         return out
 
 
@@ -744,27 +759,37 @@ class ElectricVehicle(RoadVehicle):
         return np.maximum(kwh, self._bound_kwh(mass, grade * 1000.0))
 
     def arc_quantities(
-        self, network: RoadNetwork, payload_kg: float | None = None
+        self,
+        network: RoadNetwork,
+        payload_kg: float | None = None,
+        *,
+        arcs: npt.ArrayLike | None = None,
     ) -> dict[str, FloatArray]:
         """
         Return energy, CO2 and CO2e on every arc, plus ``time_s`` and ``distance_m``.
 
         With node elevations, each arc's energy is kept >= the energy bound of
         its nodes' height change (see the class docstring), so
-        :meth:`node_potentials` holds.
+        :meth:`node_potentials` holds. ``arcs`` restricts the result to those
+        arcs, as in :meth:`Vehicle.arc_quantities`.
         """
         payload = self.check_payload(payload_kg)
-        grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-        kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload, self.traffic_dynamics) * (
-            network.length_m / 1000.0
+        speed, grade, length, time = _arc_inputs(network, arcs)
+        grade = np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
+        kwh = self._energy_kwh_per_km(speed, grade, payload, self.traffic_dynamics) * (
+            length / 1000.0
         )
         if network.elevation_m is not None:
             h = network.elevation_m
-            climb = h[network.head] - h[network.tail]
+            tail, head = network.tail, network.head
+            if arcs is not None:
+                index = np.asarray(arcs, dtype=np.intp)
+                tail, head = tail[index], head[index]
+            climb = h[head] - h[tail]
             np.maximum(kwh, self._bound_kwh(self.curb_mass_kg + payload, climb), out=kwh)
         out = self._from_energy(kwh)
-        out["time_s"] = np.asarray(network.travel_time_s, dtype=np.float64)
-        out["distance_m"] = np.asarray(network.length_m, dtype=np.float64)
+        out["time_s"] = np.asarray(time, dtype=np.float64)
+        out["distance_m"] = np.asarray(length, dtype=np.float64)
         return out
 
     def node_potentials(
@@ -813,6 +838,25 @@ class ElectricVehicle(RoadVehicle):
 
     def _kwh_per_m_height(self, payload: float) -> float:
         return (self.curb_mass_kg + payload) * GRAVITY_M_S2 / J_PER_KWH
+
+
+def _arc_inputs(
+    network: RoadNetwork, arcs: npt.ArrayLike | None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return speed, grade, length and travel time of every arc, or of ``arcs`` only."""
+    columns = (network.speed_kph, network.grade, network.length_m, network.travel_time_s)
+    if arcs is None:
+        return columns
+    index = np.asarray(arcs)
+    if index.size and index.dtype.kind not in "iu":
+        msg = f"arcs must be integer arc indices, not {index.dtype}."
+        raise TypeError(msg)
+    index = index.astype(np.intp, copy=False).ravel()
+    if index.size and (index.min() < 0 or index.max() >= network.arc_count):
+        msg = f"arcs holds indices outside 0..{network.arc_count - 1}."
+        raise IndexError(msg)
+    speed, grade, length, time = (np.asarray(c)[index] for c in columns)
+    return speed, grade, length, time
 
 
 def _check(

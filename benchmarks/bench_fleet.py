@@ -1,0 +1,434 @@
+"""
+Fleet planning: a 200-stop mixed-fleet day on Malta, and the PRPLIB instances of Demir et al.
+
+Part 1 (Malta, ``osm/malta.osm.pbf``, flat: no DEM here). 200 stops on random
+nodes of the largest strongly connected part (seeded), 20-150 kg each, 3-8
+min service, a third with a two-hour window between 08:00 and 17:00; two
+depots (Marsa, Mosta); fleet: 6 diesel vans (1200 kg) and 4 electric vans
+(900 kg, 8 h max) from Marsa, one 18 t truck from Mosta, all on a 07:00-17:00
+shift. ``plan_fleet`` with the CO2 objective and the distance and time
+baselines, at a fixed iteration count, for several solver seeds. Reported:
+the time to build one 202 x 202 matrix (all pairs between depots and stops,
+one vehicle type, cost plus every quantity on the same paths; median of
+repeats) with one search per pair and on the contraction hierarchy (and the
+time to prepare it), all matrices of a plan, solve time per plan, the CO2e (WTW)
+of the CO2 plan against the distance- and time-optimal plans of the same
+fleet, split into road choice and vehicle choice, with the extra hours on
+duty and kilometres.
+
+Part 2 (``--ablation``): on the same instance and matrices, the CO2 plan's
+CO2e at several iteration counts, with PyVRP's default penalty weights (what
+ecoroute tries first) and with the strict ones it falls back to when a
+search ends infeasible (see ``ecoroute.fleet.solver``).
+
+Part 3 (PRPLIB, ``prplib/*.txt``): the CMEM truck against the closed form,
+and distance-optimal plans at 90 km/h through the whole planner: routes, km,
+CMEM litres at the payload on board, feasibility replayed from the instance
+data, solve time; beside the numbers the reference notes measured with PyVRP
+directly (same fuel model, 2.67 kg CO2 per litre), as a cross-check.
+
+    python benchmarks/bench_fleet.py                      # parts 1 and 3
+    python benchmarks/bench_fleet.py --ablation           # and part 2
+    python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
+
+Writes benchmarks/results/fleet.json and prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SHARED_DATA, median_time, print_table, write_results
+
+import ecoroute
+from ecoroute.fleet import Depot, Stop, VehicleType, od_matrices, plan_fleet
+
+#: The reference notes' PRPLIB runs (fleet-planning.md §3.3): distance-optimal CVRPTW with
+#: PyVRP at 90 km/h, CMEM fuel at the payload on board, 2.67 kg CO2 per litre.
+REFERENCE_NOTES_90KPH = {
+    "UK10_01": {"routes": 2, "km": 408, "kg_co2": 212.1},
+    "UK20_01": {"routes": 3, "km": 780, "kg_co2": 403.4},
+    "UK25_01": {"routes": 3, "km": 666, "kg_co2": 347.4},
+    "UK50_01": {"routes": 7, "km": 1358, "kg_co2": 711.9},
+    "UK100_01": {"routes": 14, "km": 2789, "kg_co2": 1470.3},
+}
+CO2_KG_PER_L_PRP = 2.67
+
+
+def malta_instance(network: ecoroute.RoadNetwork, seed: int = 0):
+    """The 200-stop day on Malta: depots, stops, fleet."""
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(network.node_count, 200, replace=False)
+    stops = []
+    for i, x in enumerate(nodes):
+        window = None
+        if i % 3 == 0:
+            start = float(rng.integers(8, 15)) * 3600.0
+            window = (start, start + 7200.0)
+        stops.append(
+            Stop(
+                f"S{i:03d}",
+                lat=float(network.lat[x]),
+                lon=float(network.lon[x]),
+                demand_kg=float(rng.integers(20, 150)),
+                service_s=float(rng.integers(3, 9) * 60),
+                time_window=window,
+            )
+        )
+    depots = [Depot("Marsa", lat=35.878, lon=14.495), Depot("Mosta", lat=35.910, lon=14.425)]
+    shift = (7 * 3600.0, 17 * 3600.0)
+    fleet = [
+        VehicleType("van_diesel", count=6, capacity_kg=1200.0, shift=shift),
+        VehicleType("van_bev", count=4, capacity_kg=900.0, shift=shift, max_duration_s=8 * 3600.0),
+        VehicleType("truck_18t_diesel", count=1, start_depot="Mosta", shift=shift),
+    ]
+    return depots, stops, fleet
+
+
+def load_malta() -> ecoroute.RoadNetwork:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ecoroute.load_osm(SHARED_DATA / "osm/malta.osm.pbf", largest_component="strong")
+
+
+def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict[str, Any]:
+    depots, stops, fleet = malta_instance(network)
+    # One matrix: 202 x 202 locations, one vehicle type, least-CO2 paths.
+    nodes = np.concatenate(
+        [
+            network.nearest_nodes([d.lat for d in depots], [d.lon for d in depots])[0],
+            network.nearest_nodes([s.lat for s in stops], [s.lon for s in stops])[0],
+        ]
+    )
+    pairwise = ecoroute.Router(
+        network, "van_diesel", "co2", payload_kg=600.0, algorithm="bidirectional_astar"
+    )
+    matrix_s, matrix_all = median_time(lambda: od_matrices(pairwise, nodes), repeats)
+    prepare_runs = []
+    for _ in range(repeats):  # a fresh hierarchy each time
+        network.hierarchy = None
+        began = time.perf_counter()
+        network.prepare()
+        prepare_runs.append(time.perf_counter() - began)
+    cch = ecoroute.Router(network, "van_diesel", "co2", payload_kg=600.0)
+    cch_s, cch_all = median_time(lambda: od_matrices(cch, nodes), repeats)
+
+    runs = []
+    for seed in seeds:
+        plan = plan_fleet(network, depots, stops, fleet, max_iterations=iterations, seed=seed)
+        row: dict[str, Any] = {
+            "seed": seed,
+            "matrix_s": plan.timings["matrix_s"],
+            "solve_s_co2": plan.solver["runtime_s"],
+            "solve_s_distance": plan.baselines["distance"].solver["runtime_s"],
+            "solve_s_time": plan.baselines["time"].solver["runtime_s"],
+            "total_s": plan.timings["total_s"],
+            "feasible": plan.totals["feasible"],
+            "unassigned": len(plan.unassigned),
+            "plan": _totals(plan),
+        }
+        for name in ("distance", "time"):
+            saving = plan.savings[name]
+            row[name] = _totals(plan.baselines[name]) | {
+                "co2e_saved_kg": saving.co2e_wtw_saved_g / 1000,
+                "co2e_saved_pct": saving.co2e_wtw_saved_pct,
+                "road_choice_kg": saving.road_choice["co2e_wtw_g"] / 1000,
+                "vehicle_choice_kg": saving.vehicle_choice["co2e_wtw_g"] / 1000,
+                "extra_duty_h": saving.extra_duration_s / 3600,
+                "extra_driving_h": saving.extra_driving_s / 3600,
+                "extra_km": saving.extra_distance_m / 1000,
+            }
+        runs.append(row)
+        print(f"  seed {seed}: {row['total_s']:.1f} s", file=sys.stderr)
+    return {
+        "network": repr(network),
+        "stops": len(stops),
+        "fleet": [f"{t.count} x {t.vehicle}" for t in fleet],
+        "iterations": iterations,
+        "one_matrix_pairwise_s": matrix_s,
+        "one_matrix_pairwise_runs_s": matrix_all,
+        "prepare_s": statistics.median(prepare_runs),
+        "prepare_runs_s": prepare_runs,
+        "one_matrix_cch_s": cch_s,
+        "one_matrix_cch_runs_s": cch_all,
+        "runs": runs,
+    }
+
+
+def _totals(plan) -> dict[str, Any]:
+    totals = plan.totals
+    return {
+        "co2e_wtw_kg": totals["co2e_wtw_g"] / 1000,
+        "co2_ttw_kg": totals["co2_ttw_g"] / 1000,
+        "km": totals["distance_m"] / 1000,
+        "duty_h": totals["duration_s"] / 3600,
+        "driving_h": totals["time_s"] / 3600,
+        "vehicles": totals["vehicles_used"],
+        "g_per_tkm": totals["co2e_wtw_g_per_tkm"],
+        "by_type": {
+            t: sum(r.co2e_wtw_g for r in plan.routes if r.vehicle_type == t) / 1000
+            for t in sorted({r.vehicle_type for r in plan.routes})
+        },
+        "stops_by_type": {
+            t: sum(len(r.stops) for r in plan.routes if r.vehicle_type == t)
+            for t in sorted({r.vehicle_type for r in plan.routes})
+        },
+    }
+
+
+def part_ablation(network, iteration_counts: list[int], seeds: list[int]) -> list[dict[str, Any]]:
+    """The CO2 plan's CO2e by iteration count, with PyVRP's default and with strict penalties."""
+    from ecoroute.fleet import evaluate as fleet_evaluate
+    from ecoroute.fleet import problem as vrp
+    from ecoroute.fleet.matrices import Profiles
+    from ecoroute.fleet.model import resolve_inputs
+    from ecoroute.fleet.solver import solve
+
+    depots, stops, fleet = malta_instance(network)
+    inputs = resolve_inputs(network, depots, stops, fleet)
+    profiles = Profiles(network, inputs)
+    by_type = [profiles.profile(k, "co2") for k in range(len(inputs.types))]
+    screened = vrp.screen(inputs, by_type, list(range(len(stops))))
+    built = vrp.build(inputs, by_type, "co2", screened.keep, respect_optional=True, fallback=False)
+    rows = []
+    for strict in (False, True):
+        for iterations in iteration_counts:
+            for seed in seeds:
+                solution = solve(built.problem, max_iterations=iterations, seed=seed, strict=strict)
+                scored = fleet_evaluate.evaluate(
+                    network, inputs, profiles, vrp.routes_from(built, solution), "co2"
+                )
+                rows.append(
+                    {
+                        "penalties": "strict" if strict else "pyvrp default",
+                        "iterations": iterations,
+                        "seed": seed,
+                        "solve_s": solution.runtime_s,
+                        "feasible": solution.feasible,
+                        "co2e_wtw_kg": sum(r.co2e_wtw_g for r in scored.routes) / 1000,
+                    }
+                )
+    return rows
+
+
+def part_prplib(names: list[str], iterations: int) -> dict[str, Any]:
+    from ecoroute.fleet import prplib
+
+    truck = prplib.prp_truck()
+    speeds = np.linspace(20.0, 90.0, 71)
+    worst = 0.0
+    for payload in (0.0, 1825.0, 3650.0):
+        ours = truck.fuel_l_per_km(speeds, 0.0, payload)
+        theirs = np.array([prplib.cmem_fuel_l(1000.0, v, 6350.0 + payload) for v in speeds])
+        worst = max(worst, float(np.abs(ours / theirs - 1).max()))
+    rows = []
+    for name in names:
+        path = SHARED_DATA / "prplib" / f"{name}.txt"
+        if not path.exists():
+            continue
+        instance = prplib.read_prplib(path)
+        network = prplib.prp_network(instance, 90.0)
+        depot, stops, vehicle = prplib.prp_plan_inputs(instance)
+        plan = plan_fleet(
+            network, depot, stops, vehicle, objective="distance", max_iterations=iterations,
+            baselines=(),
+        )  # fmt: skip
+        fuel = plan.totals["fuel_l"]
+        reference = REFERENCE_NOTES_90KPH.get(name, {})
+        rows.append(
+            {
+                "instance": name,
+                "customers": instance.customers,
+                "routes": len(plan.routes),
+                "km": plan.totals["distance_m"] / 1000,
+                "fuel_l": fuel,
+                "kg_co2_at_2.67": fuel * CO2_KG_PER_L_PRP,
+                "feasible": _prp_feasible(instance, network, plan),
+                "unassigned": len(plan.unassigned),
+                "solve_s": plan.solver["runtime_s"],
+                "notes_routes": reference.get("routes"),
+                "notes_km": reference.get("km"),
+                "notes_kg_co2": reference.get("kg_co2"),
+            }
+        )
+    return {
+        "cmem_max_relative_error": worst,
+        "cmem_optimal_speed_kph": prplib.cmem_optimal_speed_kph(),
+        "iterations": iterations,
+        "instances": rows,
+    }
+
+
+def _prp_feasible(instance, network, plan) -> bool:
+    """Replay every route from the instance's data: load, windows, depot due time."""
+    v = 90.0 / 3.6
+    for route in plan.routes:
+        customers = [int(s) for s in route.stops]
+        if instance.demand_kg[customers].sum() > instance.max_payload_kg:
+            return False
+        clock = route.start_s
+        for k, leg in enumerate(route.legs):
+            clock += float(network.length_m[leg.arcs.astype(int)].sum()) / v
+            if k < len(customers):
+                c = customers[k]
+                clock = max(clock, instance.ready_s[c])
+                if clock > instance.due_s[c] + 1e-6:
+                    return False
+                clock += instance.service_s[c]
+        if clock > instance.due_s[0] + 1e-6:
+            return False
+    return True
+
+
+def _print_malta(result: dict[str, Any]) -> None:
+    runs = result["runs"]
+
+    def med(key: str, sub: str | None = None) -> float:
+        values = [r[key][sub] if sub else r[key] for r in runs]
+        return statistics.median(values)
+
+    print(
+        f"\nMalta, {result['stops']} stops, {', '.join(result['fleet'])}; "
+        f"{result['iterations']} iterations per plan, seeds {[r['seed'] for r in runs]} "
+        "(medians; per-seed values in fleet.json)\n"
+    )
+    print_table(
+        [
+            {
+                "step": "one 202 x 202 matrix, one search per pair (van_diesel, CO2 paths)",
+                "s": f"{result['one_matrix_pairwise_s']:.3f}",
+            },
+            {
+                "step": "network.prepare() (contraction hierarchy, once per network)",
+                "s": f"{result['prepare_s']:.3f}",
+            },
+            {
+                "step": "one 202 x 202 matrix on the hierarchy",
+                "s": f"{result['one_matrix_cch_s']:.4f}",
+            },
+            {
+                "step": "all matrices of a plan (3 CO2 + time + distance, hierarchy)",
+                "s": f"{med('matrix_s'):.3f}",
+            },
+            {
+                "step": f"solve, CO2 plan ({result['iterations']} it.)",
+                "s": f"{med('solve_s_co2'):.2f}",
+            },
+            {"step": "solve, distance plan", "s": f"{med('solve_s_distance'):.2f}"},
+            {"step": "solve, time plan", "s": f"{med('solve_s_time'):.2f}"},
+            {"step": "plan_fleet end to end (3 plans, evaluation)", "s": f"{med('total_s'):.1f}"},
+        ],
+        ["step", "s"],
+    )
+    print()
+    rows = []
+    for label, key in (("CO2 plan", "plan"), ("distance plan", "distance"), ("time plan", "time")):
+        row = {
+            "plan": label,
+            "kg CO2e WTW": f"{med(key, 'co2e_wtw_kg'):.1f}",
+            "kg CO2 TTW": f"{med(key, 'co2_ttw_kg'):.1f}",
+            "km": f"{med(key, 'km'):.0f}",
+            "h on duty": f"{med(key, 'duty_h'):.1f}",
+            "h driving": f"{med(key, 'driving_h'):.1f}",
+            "g CO2e/tkm": f"{med(key, 'g_per_tkm'):.0f}",
+        }
+        if key != "plan":
+            row |= {
+                "CO2e saved": f"{med(key, 'co2e_saved_pct'):.1f} %",
+                "of which road choice": f"{med(key, 'road_choice_kg'):.1f} kg",
+                "vehicle choice": f"{med(key, 'vehicle_choice_kg'):.1f} kg",
+                "extra h on duty": f"{med(key, 'extra_duty_h'):+.1f}",
+                "extra km": f"{med(key, 'extra_km'):+.0f}",
+            }
+        rows.append(row)
+    columns = ["plan", "kg CO2e WTW", "kg CO2 TTW", "km", "h on duty", "h driving", "g CO2e/tkm",
+               "CO2e saved", "of which road choice", "vehicle choice", "extra h on duty",
+               "extra km"]  # fmt: skip
+    print_table(rows, columns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iterations", type=int, default=5000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--repeats", type=int, default=3, help="timing repeats of one matrix")
+    parser.add_argument("--ablation", action="store_true", help="iterations x penalties study")
+    parser.add_argument(
+        "--ablation-iterations", type=int, nargs="+", default=[500, 2000, 5000, 20000]
+    )
+    parser.add_argument(
+        "--prplib", nargs="*",
+        default=["UK10_01", "UK10_02", "UK15_01", "UK20_01", "UK25_01", "UK50_01", "UK100_01"],
+    )  # fmt: skip
+    parser.add_argument("--prplib-iterations", type=int, default=10_000)
+    parser.add_argument("--skip-malta", action="store_true")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"ecoroute": ecoroute.__version__}
+    started = time.perf_counter()
+    if not args.skip_malta:
+        network = load_malta()
+        results["malta"] = part_malta(network, args.iterations, args.seeds, args.repeats)
+        _print_malta(results["malta"])
+        if args.ablation:
+            rows = part_ablation(network, args.ablation_iterations, args.seeds)
+            results["ablation"] = rows
+            print("\nCO2 plan by iteration count and solver penalties (median over seeds)\n")
+            table = []
+            for penalties in ("pyvrp default", "strict"):
+                for iterations in args.ablation_iterations:
+                    chosen = [r for r in rows if r["penalties"] == penalties
+                              and r["iterations"] == iterations]  # fmt: skip
+                    table.append(
+                        {
+                            "penalties": penalties,
+                            "iterations": iterations,
+                            "kg CO2e WTW": f"{statistics.median(r['co2e_wtw_kg'] for r in chosen):.1f}",
+                            "range": f"{min(r['co2e_wtw_kg'] for r in chosen):.1f}-"
+                            f"{max(r['co2e_wtw_kg'] for r in chosen):.1f}",
+                            "solve s": f"{statistics.median(r['solve_s'] for r in chosen):.2f}",
+                            "feasible": f"{sum(r['feasible'] for r in chosen)}/{len(chosen)}",
+                        }
+                    )
+            print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
+                                "feasible"])  # fmt: skip
+    if args.prplib:
+        results["prplib"] = part_prplib(args.prplib, args.prplib_iterations)
+        prp = results["prplib"]
+        print(
+            f"\nPRPLIB at 90 km/h, distance objective ({prp['iterations']} iterations); CMEM "
+            f"truck vs closed form: max relative error {prp['cmem_max_relative_error']:.1e}; "
+            f"fuel-optimal speed {prp['cmem_optimal_speed_kph']:.2f} km/h\n"
+        )
+        table = [
+            {
+                "instance": r["instance"],
+                "routes": r["routes"],
+                "km": f"{r['km']:.0f}",
+                "CMEM l": f"{r['fuel_l']:.1f}",
+                "kg CO2 (2.67/l)": f"{r['kg_co2_at_2.67']:.1f}",
+                "feasible (replayed)": r["feasible"],
+                "solve s": f"{r['solve_s']:.2f}",
+                "notes: routes / km / kg": "-" if r["notes_km"] is None
+                else f"{r['notes_routes']} / {r['notes_km']} / {r['notes_kg_co2']}",
+            }
+            for r in prp["instances"]
+        ]  # fmt: skip
+        print_table(table, list(table[0]) if table else ["instance"])
+    results["wall_s"] = time.perf_counter() - started
+    path = write_results("fleet", results)
+    print(f"\nWrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""Travel matrices per vehicle type from the routing engine: cost, time and emissions on one path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import FleetInputError
+from ..routing import Router
+
+if TYPE_CHECKING:
+    from ..network import RoadNetwork
+    from .model import FleetInputs, ResolvedType
+
+FloatArray = npt.NDArray[np.float64]
+
+#: What each plan objective minimises, and the unit of its value.
+OBJECTIVES: dict[str, str] = {
+    "co2": "g CO2 (tank-to-wheel; electricity generation for EVs)",
+    "co2e_wtw": "g CO2e well-to-wheel",
+    "time": "s on duty (driving, waiting, service)",
+    "distance": "m driven",
+    "cost": "money (energy, carbon, km, hours, fixed)",
+}
+
+
+def od_matrices(
+    router: Router, nodes: npt.NDArray[np.intp], *, num_threads: int | None = None
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """
+    Return the all-pairs cost and every reported quantity between ``nodes`` (dense indices).
+
+    Entry ``[i, j]`` is the least-cost route from ``nodes[i]`` to ``nodes[j]``;
+    every quantity (``time_s``, ``distance_m``, ``co2_g``, ...) is summed along
+    that same route, so times match the path the cost was chosen on.
+    Unreachable pairs are ``inf``.
+
+    This is the only place fleet planning builds matrices: one
+    :meth:`Router.matrix` call, the contraction hierarchy's many-to-many
+    search on a prepared network (milliseconds), one search per pair in the
+    threaded C++ core otherwise.
+    """
+    ids = router.network.node_id[np.asarray(nodes, dtype=np.intp)]
+    matrix = router.matrix(ids, ids, num_threads=num_threads)
+    return np.asarray(matrix.cost), dict(matrix.quantities)
+
+
+@dataclass(frozen=True)
+class PathMetric:
+    """
+    How one vehicle type chooses its paths for one plan objective.
+
+    ``router`` picks the path between two locations. What the solver pays for
+    a leg is ``cost - per_second * time_s`` of that path; ``per_second`` is
+    charged on the whole route duration instead (waiting and service too).
+    """
+
+    router: Router
+    per_second: float
+    per_vehicle: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Matrices of one (vehicle model, payload, objective): what the solver sees for a type."""
+
+    metric: PathMetric
+    leg_cost: FloatArray
+    time_s: FloatArray
+    quantities: dict[str, FloatArray]
+    potential: FloatArray | None
+
+    @property
+    def reachable(self) -> npt.NDArray[np.bool_]:
+        """Which location pairs have a path."""
+        return np.isfinite(self.time_s)
+
+
+class Profiles:
+    """
+    The matrices and routers of every vehicle type and objective, built on demand and shared.
+
+    Vehicle types that share the vehicle model, the matrix payload and the
+    path choice share one set of matrices (one C++ call); fastest and shortest
+    paths are shared by every vehicle type (their weights are the network's
+    free-flow times and lengths, whatever the vehicle).
+    """
+
+    def __init__(self, network: RoadNetwork, inputs: FleetInputs, *, num_threads: int = 0) -> None:
+        self.network = network
+        self.inputs = inputs
+        self.num_threads = num_threads
+        self.nodes = inputs.location_node
+        self._routers: dict[Any, Router] = {}
+        self._profiles: dict[Any, Profile] = {}
+        self.matrix_seconds = 0.0
+
+    def metric(self, type_index: int, objective: str) -> PathMetric:
+        """Return how vehicle type ``type_index`` picks paths and pays for ``objective``."""
+        rtype = self.inputs.types[type_index]
+        router_objective, per_second, per_vehicle = _path_objective(
+            objective, rtype, self.inputs.carbon_price_per_t
+        )
+        if router_objective in _VEHICLE_FREE:
+            # Fastest and shortest paths are the same for every vehicle: one router, one matrix.
+            key: Any = router_objective
+        else:
+            key = (_vehicle_key(rtype), rtype.matrix_payload_kg, _freeze(router_objective))
+        router = self._routers.get(key)
+        if router is None:
+            router = Router(
+                self.network,
+                rtype.vehicle,
+                router_objective,
+                payload_kg=rtype.matrix_payload_kg,
+                num_threads=self.num_threads,
+            )
+            self._routers[key] = router
+        return PathMetric(router=router, per_second=per_second, per_vehicle=per_vehicle)
+
+    def profile(self, type_index: int, objective: str) -> Profile:
+        """Return the matrices vehicle type ``type_index`` is planned with under ``objective``."""
+        import time
+
+        metric = self.metric(type_index, objective)
+        key = (id(metric.router), metric.per_second)
+        found = self._profiles.get(key)
+        if found is not None:
+            return found
+        started = time.perf_counter()
+        cost, quantities = od_matrices(metric.router, self.nodes, num_threads=self.num_threads)
+        self.matrix_seconds += time.perf_counter() - started
+        time_s = quantities["time_s"]
+        leg_cost = cost - metric.per_second * np.where(np.isfinite(time_s), time_s, 0.0)
+        potential = None
+        if metric.router.node_potential is not None:
+            potential = np.asarray(metric.router.node_potential)[self.nodes]
+        profile = Profile(
+            metric=metric,
+            leg_cost=leg_cost,
+            time_s=time_s,
+            quantities=quantities,
+            potential=potential,
+        )
+        self._profiles[key] = profile
+        return profile
+
+    def paths(
+        self,
+        type_index: int,
+        objective: str,
+        origins: npt.NDArray[np.intp],
+        destinations: npt.NDArray[np.intp],
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray]:
+        """
+        Return the road paths of legs between locations, as the matrices chose them.
+
+        Parameters
+        ----------
+        type_index, objective
+            Whose paths: the vehicle type and the objective it was planned for.
+        origins, destinations
+            Location indices (depots first, then stops) of each leg.
+
+        Returns
+        -------
+        tuple
+            CSR offsets and arc indices of every leg's path, and its cost.
+        """
+        router = self.metric(type_index, objective).router
+        result = router.route_indices(
+            self.nodes[origins], self.nodes[destinations], with_paths=True
+        )
+        assert result.path_offsets is not None
+        assert result.path_arcs is not None
+        return result.path_offsets, result.path_arcs, result.cost
+
+
+#: Router objectives whose arc weights do not depend on the vehicle (free-flow time, length).
+_VEHICLE_FREE = ("time", "distance")
+
+
+def _path_objective(
+    objective: str, rtype: ResolvedType, carbon_price_per_t: float
+) -> tuple[Any, float, float]:
+    """Return (Router objective, cost per second on duty, cost per vehicle used) for a type."""
+    if objective in ("co2", "co2e_wtw", "distance"):
+        return objective, 0.0, 0.0
+    if objective == "time":
+        return "time", 1.0, 0.0
+    if objective != "cost":
+        msg = f"Unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}."
+        raise FleetInputError(msg)
+    spec = rtype.spec
+    per_second = spec.cost_per_hour / 3600.0
+    weights: dict[str, float] = {}
+    if carbon_price_per_t > 0:
+        weights["co2e_wtw"] = carbon_price_per_t / 1e6
+    if spec.cost_per_km > 0:
+        weights["distance"] = spec.cost_per_km / 1000.0
+    if per_second > 0:
+        weights["time"] = per_second
+    if spec.energy_price > 0:
+        energy = rtype.fuel_quantity
+        if energy == "fuel_kg":
+            msg = (
+                f"vehicle type {rtype.name!r}: energy_price is per litre or kWh, and this "
+                "vehicle's fuel is a gas measured in kg; put its fuel cost in cost_per_km."
+            )
+            raise FleetInputError(msg)
+        weights["energy" if energy == "energy_kwh" else "fuel"] = spec.energy_price
+    if not weights:
+        # Nothing on the road costs money: any path is as good; take the fastest.
+        return "time", 0.0, spec.fixed_cost
+    return weights, per_second, spec.fixed_cost
+
+
+def _vehicle_key(rtype: ResolvedType) -> Any:
+    """Types given by the same catalogue name share matrices; Vehicle objects by identity."""
+    spec = rtype.spec.vehicle
+    return ("name", spec) if isinstance(spec, str) else ("object", id(rtype.vehicle))
+
+
+def _freeze(objective: str | dict[str, float]) -> Any:
+    return objective if isinstance(objective, str) else tuple(sorted(objective.items()))
+
+
+def finite_max(values: FloatArray) -> float:
+    """Largest finite absolute value (0 for none)."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size else 0.0
+
+
+__all__ = ["OBJECTIVES", "Profile", "Profiles", "od_matrices"]

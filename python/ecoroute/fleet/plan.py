@@ -1,0 +1,627 @@
+"""A fleet plan and its ISO 14083 / GLEC-style report: per plan, per vehicle, per leg and per stop."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import matplotlib.figure
+    import pandas as pd
+
+    from ..network import RoadNetwork
+
+#: Quantities summed from legs to vehicles to plans, with their units in their names.
+SUMMED = (
+    "distance_m",
+    "time_s",
+    "fuel_l",
+    "fuel_kg",
+    "energy_kwh",
+    "co2_g",
+    "co2_ttw_g",
+    "co2e_wtt_g",
+    "co2e_wtw_g",
+    "tkm",
+)
+
+#: How the numbers were made, for the report's readers (ISO 14083:2023 / GLEC v3 vocabulary).
+METHOD = {
+    "standard": "ISO 14083:2023, GLEC Framework v3 vocabulary (modelled, not measured, data)",
+    "data_quality": "modelled from planned routes with ecoroute's vehicle emission models",
+    "boundary": "well-to-wheel (WTW) = tank-to-wheel (TTW) + well-to-tank (WTT)",
+    "ttw": (
+        "co2_ttw_g: CO2 from burning fuel on board (full oxidation, IPCC 2006 factors); "
+        "0 for battery-electric vehicles"
+    ),
+    "wtt": (
+        "co2e_wtt_g = co2e_wtw_g - co2_ttw_g: fuel supply (EU Directive 2015/652 life-cycle "
+        "intensities) including the fuels' CH4 and N2O, or electricity generation for EVs"
+    ),
+    "co2_g": (
+        "what the 'co2' objective minimises: co2_ttw_g for combustion vehicles, CO2 of "
+        "generating the charging electricity for EVs"
+    ),
+    "distance": "planned road distance of the routes (no distance adjustment factor)",
+    "transport_activity": "tkm = payload on board (t) x km driven, summed over legs",
+    "allocation": (
+        "a vehicle's emissions are allocated to its stops in proportion to each stop's "
+        "tonne-km on board (demand x road distance from the depot to the stop)"
+    ),
+    "payload": "each leg is evaluated at the payload on board: all deliveries still ahead",
+    "gwp": "CO2e factors as given by the fuel and grid data (AR5/AR6 mix); not recomputed",
+    "offsets": "none; savings against baselines are planning estimates, not offsets",
+}
+
+
+@dataclass(frozen=True)
+class Leg:
+    """
+    One drive between two consecutive locations of a route, on its road path.
+
+    Attributes
+    ----------
+    vehicle, vehicle_type
+        Which vehicle drives it (e.g. ``"van_bev#2"``) and its type.
+    index
+        Position in the route (0 leaves the depot).
+    origin, destination
+        Depot or stop ids.
+    payload_kg
+        Mass on board while driving it.
+    distance_m, time_s
+        Road distance and free-flow driving time of the path.
+    depart_s, arrive_s
+        Leaving the origin and arriving at the destination, seconds after midnight.
+    wait_s, late_s
+        Waiting for the destination's window to open; how late service
+        starts after the window closed (0 in a feasible plan).
+    fuel_l, fuel_kg, energy_kwh
+        Fuel (litres, or kg for a gas) or battery energy; None when not applicable.
+    co2_g, co2_ttw_g, co2e_wtt_g, co2e_wtw_g
+        Emissions (see :data:`METHOD`).
+    tkm
+        Transport activity: payload (t) x distance (km).
+    arcs
+        The path's arc indices in the network.
+    start_node
+        Dense index of the node the path starts at.
+    """
+
+    vehicle: str
+    vehicle_type: str
+    index: int
+    origin: str
+    destination: str
+    payload_kg: float
+    distance_m: float
+    time_s: float
+    depart_s: float
+    arrive_s: float
+    wait_s: float
+    late_s: float
+    fuel_l: float | None
+    fuel_kg: float | None
+    energy_kwh: float | None
+    co2_g: float
+    co2_ttw_g: float
+    co2e_wtt_g: float
+    co2e_wtw_g: float
+    tkm: float
+    arcs: npt.NDArray[np.uint32] = field(repr=False)
+    start_node: int = field(repr=False, default=0)
+
+    @property
+    def co2e_wtw_g_per_tkm(self) -> float:
+        """Emission intensity of the leg (NaN without payload)."""
+        return _ratio(self.co2e_wtw_g, self.tkm)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the leg's scalar fields (what the tables and GeoJSON show)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HIDDEN}
+        out["co2e_wtw_g_per_tkm"] = self.co2e_wtw_g_per_tkm
+        return out
+
+
+@dataclass(frozen=True)
+class Visit:
+    """
+    One stop served: when, by whom, and the emissions allocated to it (an ISO 14083 shipment).
+
+    Attributes
+    ----------
+    stop, vehicle, vehicle_type
+        The stop id and who serves it.
+    position
+        Position in the vehicle's route (1 is the first stop).
+    arrive_s, service_start_s, depart_s, wait_s, late_s
+        The schedule, seconds after midnight.
+    demand_kg
+        Mass delivered.
+    snap_m
+        Distance from the stop's coordinates to the road node used.
+    onboard_m
+        Road distance the delivery travels on the vehicle (depot to stop).
+    tkm
+        Its transport activity: demand (t) x onboard distance (km).
+    co2_ttw_g, co2e_wtw_g
+        The vehicle's emissions allocated to this delivery by tonne-km.
+    """
+
+    stop: str
+    vehicle: str
+    vehicle_type: str
+    position: int
+    arrive_s: float
+    service_start_s: float
+    depart_s: float
+    wait_s: float
+    late_s: float
+    demand_kg: float
+    snap_m: float
+    onboard_m: float
+    tkm: float
+    co2_ttw_g: float
+    co2e_wtw_g: float
+
+
+class _LegSum:
+    """A read-only attribute summing one quantity over a route's legs (None if no leg has it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, route: Any, owner: type | None = None) -> Any:
+        if route is None:
+            return self
+        return _sum_legs(route.legs, self.name)
+
+
+@dataclass(frozen=True)
+class VehicleRoute:
+    """
+    One vehicle's day: its legs, stops, totals and the ISO 14083 / GLEC fields.
+
+    Sums over the legs are properties (``distance_m``, ``time_s``, ``co2e_wtw_g``, ...).
+
+    Attributes
+    ----------
+    vehicle, vehicle_type
+        Label (type name and number) and type name.
+    model, energy_carrier
+        The vehicle model's catalogue name and what it runs on.
+    start_depot, end_depot
+        Depot ids.
+    stops
+        Stop ids in visiting order.
+    legs
+        The drives between them.
+    start_s, end_s
+        Leaving the start depot and arriving at the end depot.
+    capacity_kg, delivered_kg
+        Capacity and the total mass delivered (the load leaving the depot).
+    service_s
+        Time spent serving stops.
+    cost
+        Money: fixed cost, per km, per hour on duty, energy and carbon price.
+    max_duration_s, shift_end_s
+        The type's limits, for the feasibility check.
+    """
+
+    vehicle: str
+    vehicle_type: str
+    model: str
+    energy_carrier: str
+    start_depot: str
+    end_depot: str
+    stops: tuple[str, ...]
+    legs: tuple[Leg, ...]
+    start_s: float
+    end_s: float
+    capacity_kg: float
+    delivered_kg: float
+    service_s: float
+    cost: float
+    max_duration_s: float = math.inf
+    shift_end_s: float = math.inf
+
+    distance_m = _LegSum()
+    time_s = _LegSum()
+    fuel_l = _LegSum()
+    fuel_kg = _LegSum()
+    energy_kwh = _LegSum()
+    co2_g = _LegSum()
+    co2_ttw_g = _LegSum()
+    co2e_wtt_g = _LegSum()
+    co2e_wtw_g = _LegSum()
+    tkm = _LegSum()
+
+    @property
+    def duration_s(self) -> float:
+        """Time on duty, depot to depot: driving, waiting and service."""
+        return self.end_s - self.start_s
+
+    @property
+    def wait_s(self) -> float:
+        """Time spent waiting for windows to open."""
+        return float(sum(leg.wait_s for leg in self.legs))
+
+    @property
+    def late_s(self) -> float:
+        """Total lateness beyond stop windows (0 in a feasible plan)."""
+        return float(sum(leg.late_s for leg in self.legs))
+
+    @property
+    def overtime_s(self) -> float:
+        """Time beyond the longest allowed route or after the shift or depot closes."""
+        return max(0.0, self.duration_s - self.max_duration_s, self.end_s - self.shift_end_s)
+
+    @property
+    def loaded_distance_m(self) -> float:
+        """Distance driven with payload on board."""
+        return float(sum(leg.distance_m for leg in self.legs if leg.payload_kg > 0))
+
+    @property
+    def empty_distance_m(self) -> float:
+        """Distance driven empty (GLEC's empty-running distance)."""
+        return float(sum(leg.distance_m for leg in self.legs if leg.payload_kg <= 0))
+
+    @property
+    def load_factor(self) -> float:
+        """Distance-weighted mean payload over capacity (tkm over capacity-km)."""
+        return _ratio(self.tkm, self.capacity_kg / 1000.0 * self.distance_m / 1000.0)
+
+    @property
+    def co2e_wtw_g_per_tkm(self) -> float:
+        """GLEC intensity: WTW CO2e per tonne-km."""
+        return _ratio(self.co2e_wtw_g, self.tkm)
+
+    @property
+    def co2e_wtw_g_per_km(self) -> float:
+        """WTW CO2e per km driven."""
+        return _ratio(self.co2e_wtw_g, self.distance_m / 1000.0)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the route keeps every window, its capacity, shift and longest duration."""
+        tolerance = 1e-3
+        return (
+            self.late_s <= tolerance
+            and self.overtime_s <= tolerance
+            and self.delivered_kg <= self.capacity_kg + 1e-9
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Return the route's scalar fields and totals (one row of the vehicles table)."""
+        out: dict[str, Any] = {
+            "vehicle": self.vehicle,
+            "vehicle_type": self.vehicle_type,
+            "model": self.model,
+            "energy_carrier": self.energy_carrier,
+            "start_depot": self.start_depot,
+            "end_depot": self.end_depot,
+            "stops": len(self.stops),
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "duration_s": self.duration_s,
+            "service_s": self.service_s,
+            "wait_s": self.wait_s,
+            "capacity_kg": self.capacity_kg,
+            "delivered_kg": self.delivered_kg,
+        }
+        for name in SUMMED:
+            out[name] = getattr(self, name)
+        out |= {
+            "loaded_distance_m": self.loaded_distance_m,
+            "empty_distance_m": self.empty_distance_m,
+            "load_factor": self.load_factor,
+            "co2e_wtw_g_per_tkm": self.co2e_wtw_g_per_tkm,
+            "co2e_wtw_g_per_km": self.co2e_wtw_g_per_km,
+            "cost": self.cost,
+            "late_s": self.late_s,
+            "overtime_s": self.overtime_s,
+            "feasible": self.feasible,
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """
+    A stop the plan does not serve, and why.
+
+    ``reason`` is one of ``"over_capacity"`` (heavier than any vehicle that
+    reaches it carries), ``"unreachable"`` (no road path from a depot and
+    back), ``"time_window"`` (no vehicle can get there within its window and
+    still return within its shift), ``"not_worth_prize"`` (optional, and
+    serving it would add more to the objective than its prize),
+    ``"no_room"`` (each vehicle could serve it alone, but the fleet cannot
+    fit all required stops into its routes) or ``"not_planned"`` (not in the
+    routes given to :func:`ecoroute.fleet.evaluate_routes`).
+    """
+
+    stop: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Savings:
+    """
+    How the plan compares with a baseline plan for the same fleet and stops.
+
+    Positive ``*_saved_*`` values mean the plan emits less; positive
+    ``extra_*`` values mean it takes longer or drives further.
+
+    ``road_choice`` and ``vehicle_choice`` split each saving (grams, per
+    quantity) into two parts that add up to it exactly. Let ``B`` be the
+    baseline and ``P`` the plan; ``B~`` is the baseline's stop sequences and
+    vehicles driven on the plan's paths (e.g. least-CO2 between each pair of
+    consecutive stops), ``P~`` the plan's sequences driven on the baseline's
+    paths. Road choice is what changing paths saves with the stops and
+    vehicles held fixed, ``[(B - B~) + (P~ - P)] / 2``; vehicle choice is what
+    changing which vehicle serves which stops, and in which order, saves
+    with the path rule held fixed, ``[(B - P~) + (B~ - P)] / 2`` (the
+    two-factor Shapley split: the average over both orders of making the
+    two changes). ``orders`` keeps the one-sided values.
+
+    ``baseline_unserved`` lists stops the plan serves but the baseline could
+    not (e.g. a window met only on the plan's paths); when it is not empty
+    the two plans do not deliver the same and the saving is understated or
+    overstated accordingly.
+    """
+
+    baseline: str
+    co2_saved_g: float
+    co2e_wtw_saved_g: float
+    co2e_wtw_saved_pct: float
+    extra_duration_s: float
+    extra_driving_s: float
+    extra_distance_m: float
+    road_choice: dict[str, float]
+    vehicle_choice: dict[str, float]
+    orders: dict[str, dict[str, float]]
+    baseline_unserved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class FleetPlan:
+    """
+    A fleet plan: routes on real roads, what they emit, and how that compares with baselines.
+
+    Every number is computed by ecoroute's emission model on the legs' road
+    paths at the payload on board (never the solver's objective).
+
+    Attributes
+    ----------
+    objective
+        What the plan minimises (``"co2"``, ``"co2e_wtw"``, ``"time"``, ``"distance"``, ``"cost"``).
+    routes
+        One :class:`VehicleRoute` per vehicle used.
+    visits
+        One :class:`Visit` per stop served.
+    unassigned
+        Stops left out, each with its reason.
+    depots
+        ``(id, lat, lon)`` of each depot, at the road node used.
+    baselines
+        Plans for the same fleet and stops under other objectives, scored the same way.
+    savings
+        This plan against each baseline (see :class:`Savings`).
+    solver
+        Backend, iterations, run time, integer scale and status of each solve.
+    timings
+        Seconds spent on matrices, solving and evaluation.
+    carbon_price_per_t
+        Money per tonne of WTW CO2e in ``cost``.
+    """
+
+    objective: str
+    routes: tuple[VehicleRoute, ...]
+    visits: tuple[Visit, ...]
+    unassigned: tuple[Unassigned, ...]
+    depots: tuple[tuple[str, float, float], ...]
+    baselines: Mapping[str, FleetPlan] = field(default_factory=dict)
+    savings: Mapping[str, Savings] = field(default_factory=dict)
+    solver: Mapping[str, Any] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    carbon_price_per_t: float = 0.0
+    _network: RoadNetwork | None = field(default=None, repr=False)
+    _stop_points: Mapping[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ totals
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """Plan totals: the summed quantities, intensities, cost, counts and feasibility."""
+        out: dict[str, Any] = {name: _sum_routes(self.routes, name) for name in SUMMED}
+        out["duration_s"] = float(sum(r.duration_s for r in self.routes))
+        out["wait_s"] = float(sum(r.wait_s for r in self.routes))
+        out["co2e_wtw_g_per_tkm"] = _ratio(out["co2e_wtw_g"], out["tkm"])
+        out["co2e_wtw_g_per_km"] = _ratio(out["co2e_wtw_g"], out["distance_m"] / 1000.0)
+        out["cost"] = float(sum(r.cost for r in self.routes))
+        out["vehicles_used"] = len(self.routes)
+        out["stops_served"] = len(self.visits)
+        out["stops_unassigned"] = len(self.unassigned)
+        out["delivered_kg"] = float(sum(r.delivered_kg for r in self.routes))
+        out["feasible"] = all(r.feasible for r in self.routes)
+        return out
+
+    # ------------------------------------------------------------------ tables
+
+    def to_dataframe(
+        self, level: Literal["legs", "vehicles", "stops", "unassigned"] = "legs"
+    ) -> pd.DataFrame:
+        """
+        Return one table of the plan.
+
+        Parameters
+        ----------
+        level
+            ``"legs"`` (default; one row per leg), ``"vehicles"`` (one row per
+            vehicle used), ``"stops"`` (one row per stop served, with the
+            allocated emissions) or ``"unassigned"``.
+        """
+        import pandas as pd
+
+        if level == "legs":
+            rows = [leg.summary() for route in self.routes for leg in route.legs]
+            columns = [f.name for f in fields(Leg) if f.name not in _HIDDEN]
+            columns.append("co2e_wtw_g_per_tkm")
+        elif level == "vehicles":
+            rows = [route.summary() for route in self.routes]
+            columns = list(rows[0]) if rows else ["vehicle"]
+        elif level == "stops":
+            rows = [asdict(visit) for visit in self.visits]
+            columns = [f.name for f in fields(Visit)]
+        elif level == "unassigned":
+            rows = [asdict(u) for u in self.unassigned]
+            columns = [f.name for f in fields(Unassigned)]
+        else:
+            msg = f"level must be legs, vehicles, stops or unassigned, not {level!r}."
+            raise ValueError(msg)
+        return pd.DataFrame(rows, columns=columns)
+
+    # ------------------------------------------------------------------ JSON
+
+    def report(self) -> dict[str, Any]:
+        """Return the whole report as plain data (what :meth:`to_json` writes)."""
+        out: dict[str, Any] = {
+            "method": METHOD,
+            "objective": self.objective,
+            "carbon_price_per_t": self.carbon_price_per_t,
+            "totals": self.totals,
+            "vehicles": [
+                route.summary()
+                | {"stop_ids": list(route.stops), "legs": [leg.summary() for leg in route.legs]}
+                for route in self.routes
+            ],
+            "stops": [asdict(v) for v in self.visits],
+            "unassigned": [asdict(u) for u in self.unassigned],
+            "depots": [{"id": d, "lat": lat, "lon": lon} for d, lat, lon in self.depots],
+            "baselines": {
+                name: {
+                    "totals": plan.totals,
+                    "vehicles": [route.summary() for route in plan.routes],
+                }
+                for name, plan in self.baselines.items()
+            },
+            "savings": {name: asdict(s) for name, s in self.savings.items()},
+            "solver": dict(self.solver),
+            "timings": dict(self.timings),
+        }
+        return _json_safe(out)
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = 1) -> str:
+        """
+        Return the report as JSON, and write it to ``path`` if given.
+
+        Infinite and NaN numbers (e.g. an intensity without payload) become ``null``.
+        """
+        text = json.dumps(self.report(), indent=indent, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    # ------------------------------------------------------------------ maps
+
+    def to_geojson(self) -> dict[str, Any]:
+        """
+        Return the plan as a GeoJSON FeatureCollection (a dict; ``json.dumps`` it to save).
+
+        Features: one LineString per leg (its road path, properties as in the
+        legs table plus ``kind="leg"``), one Point per stop served
+        (``kind="stop"``), unassigned stop (``kind="unassigned"`` with the
+        reason) and depot (``kind="depot"``). Coordinates are lon, lat.
+        """
+        network = self._require_network()
+        features: list[dict[str, Any]] = []
+        legs = [leg for route in self.routes for leg in route.legs]
+        if legs:
+            offsets = np.zeros(len(legs) + 1, dtype=np.int64)
+            np.cumsum([leg.arcs.size for leg in legs], out=offsets[1:])
+            arcs = np.concatenate([leg.arcs for leg in legs]).astype(np.int64)
+            starts = np.array([leg.start_node for leg in legs], dtype=np.int64)
+            coords, coord_offsets = network.paths_coordinates(starts, offsets, arcs)
+            for i, leg in enumerate(legs):
+                line = coords[coord_offsets[i] : coord_offsets[i + 1]].tolist()
+                features.append(_feature("LineString", line, {"kind": "leg"} | leg.summary()))
+        for visit in self.visits:
+            lat, lon = self._stop_points[visit.stop]
+            features.append(_feature("Point", [lon, lat], {"kind": "stop"} | asdict(visit)))
+        for item in self.unassigned:
+            lat, lon = self._stop_points[item.stop]
+            properties = {"kind": "unassigned"} | asdict(item)
+            features.append(_feature("Point", [lon, lat], properties))
+        for depot, lat, lon in self.depots:
+            features.append(_feature("Point", [lon, lat], {"kind": "depot", "id": depot}))
+        return _json_safe({"type": "FeatureCollection", "features": features})
+
+    def plot(
+        self, path: str | Path | None = None, *, title: str | None = None
+    ) -> matplotlib.figure.Figure:
+        """
+        Draw the plan on its road network and return the figure; save a PNG if ``path`` is given.
+
+        Each vehicle's route has its own colour (the legend gives its CO2e),
+        depots are black squares, stops dots, unassigned stops red crosses.
+        """
+        from .mapping import plot_plan
+
+        return plot_plan(self, path, title=title)
+
+    def _require_network(self) -> RoadNetwork:
+        if self._network is None:
+            msg = "This FleetPlan is not attached to a road network."
+            raise ValueError(msg)
+        return self._network
+
+
+_HIDDEN = {"arcs", "start_node"}
+
+
+def _sum_legs(legs: tuple[Leg, ...], name: str) -> float | None:
+    values = [getattr(leg, name) for leg in legs]
+    if values and all(v is None for v in values):
+        return None
+    return float(sum(v for v in values if v is not None))
+
+
+def _sum_routes(routes: tuple[VehicleRoute, ...], name: str) -> float | None:
+    values = [getattr(route, name) for route in routes]
+    present = [v for v in values if v is not None]
+    if values and not present:
+        return None
+    return float(sum(present))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def _feature(kind: str, coordinates: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coordinates},
+        "properties": properties,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """Turn NumPy scalars into Python ones and NaN or infinity into None, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

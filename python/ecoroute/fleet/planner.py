@@ -1,0 +1,458 @@
+"""plan_fleet: least-CO2 (or time, distance, cost) plans for a heterogeneous fleet, with baselines."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .._errors import FleetInputError, FleetPlanWarning
+from . import problem as vrp
+from .evaluate import Evaluation, PlannedRoute, earliest_start, evaluate
+from .matrices import OBJECTIVES, Profiles
+from .model import Depot, FleetInputs, Stop, VehicleType, resolve_inputs
+from .plan import FleetPlan, Savings, Unassigned
+from .solver import solution_units_check, solve
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..network import RoadNetwork
+
+#: Iterations of the solver's search when neither a limit nor a time is given.
+DEFAULT_MAX_ITERATIONS = 5000
+
+#: The baselines a plan is compared with by default.
+DEFAULT_BASELINES = ("distance", "time")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One objective solved: routes, stops left out, the solver's account."""
+
+    routes: list[PlannedRoute]
+    unassigned: list[Unassigned]
+    solver: dict[str, Any]
+
+
+def plan_fleet(
+    network: RoadNetwork,
+    depots: Sequence[Depot] | Depot,
+    stops: Sequence[Stop] | pd.DataFrame,
+    fleet: Sequence[VehicleType] | VehicleType,
+    *,
+    objective: str = "co2",
+    carbon_price_per_t: float = 0.0,
+    max_iterations: int | None = None,
+    time_limit_s: float | None = None,
+    seed: int = 0,
+    baselines: Sequence[str] = DEFAULT_BASELINES,
+    prepare: bool = True,
+    num_threads: int = 0,
+) -> FleetPlan:
+    """
+    Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
+
+    Every vehicle type gets matrices from ecoroute's router (least-CO2 paths
+    for its own emission model, with travel times of those same paths); PyVRP
+    assigns stops to vehicles and orders them under capacities, time windows
+    and shifts. Every leg is then expanded to its road path and scored by the
+    full emission model at the payload on board, which drops after each
+    delivery. The same fleet is planned for each baseline objective and
+    scored the same way, and the saving is split into road choice and
+    vehicle choice (see :class:`ecoroute.fleet.Savings`).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    depots
+        Where vehicles start and end (:class:`Depot`).
+    stops
+        Deliveries (:class:`Stop`, or a table with the columns of
+        :func:`ecoroute.fleet.stops_from_frame`).
+    fleet
+        Vehicle types (:class:`VehicleType`) with counts and limits.
+    objective
+        ``"co2"`` (grams CO2: tank-to-wheel, or electricity generation for an
+        EV; the default), ``"co2e_wtw"`` (well-to-wheel CO2e), ``"time"``
+        (seconds on duty), ``"distance"`` (metres) or ``"cost"`` (money:
+        energy, carbon price, per km, per hour and fixed costs of each type).
+    carbon_price_per_t
+        Money per tonne of WTW CO2e, in ``"cost"`` and in every plan's reported cost.
+    max_iterations, time_limit_s
+        Stop each solver run after this many iterations and/or seconds
+        (default: :data:`DEFAULT_MAX_ITERATIONS` iterations). Iterations give
+        the same plan on every run with the same seed; a time limit does not.
+    seed
+        Seed of the solver's search.
+    baselines
+        Objectives to compare the plan with, planned for the same fleet and
+        the stops this plan serves (the plan's own objective is skipped).
+    prepare
+        Build the network's contraction hierarchy first if it has none
+        (:meth:`RoadNetwork.prepare`; it stays on the network and every later
+        Router uses it): matrices then take milliseconds instead of one search
+        per pair. The routes and costs are the same either way.
+    num_threads
+        Routing threads for the matrices; 0 uses every core.
+
+    Returns
+    -------
+    FleetPlan
+        Routes, schedules, emissions (TTW, WTT, WTW), tonne-km and
+        intensities, unassigned stops with reasons, baselines and savings.
+
+    Raises
+    ------
+    FleetInputError
+        (a ``ValueError``) for inputs that cannot make a plan: no depot, a
+        duplicate id, a capacity above the vehicle model's maximum payload,
+        negative demand, a window that ends before it starts, ...
+    UnknownVehicleError
+        (a ``KeyError``) for a vehicle name not in the catalogue.
+    OverflowError
+        For numbers no integer resolution can hold (a prize of 1e40).
+
+    Warns
+    -----
+    FleetPlanWarning
+        If the solver ends on a plan that breaks a limit even after leaving
+        stops out (too few iterations for a tightly constrained instance).
+
+    Notes
+    -----
+    Stops no vehicle can serve (no road to them, heavier than every vehicle
+    that reaches them, windows that cannot be met) are not errors: they come
+    back in :attr:`FleetPlan.unassigned` with their reason, and so do stops
+    the fleet as a whole has no room for.
+    """
+    started = time.perf_counter()
+    if objective not in OBJECTIVES:
+        msg = f"Unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}."
+        raise FleetInputError(msg)
+    unknown = [b for b in baselines if b not in OBJECTIVES]
+    if unknown:
+        msg = f"Unknown baseline {unknown[0]!r}; choose from {', '.join(OBJECTIVES)}."
+        raise FleetInputError(msg)
+    if max_iterations is None and time_limit_s is None:
+        max_iterations = DEFAULT_MAX_ITERATIONS
+    stop_rule = {"max_iterations": max_iterations, "time_limit_s": time_limit_s, "seed": seed}
+
+    inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    prepare_s = 0.0
+    if prepare and network.hierarchy is None:
+        began = time.perf_counter()
+        network.prepare(num_threads=num_threads)
+        prepare_s = time.perf_counter() - began
+    profiles = Profiles(network, inputs, num_threads=num_threads)
+
+    main = _solve(inputs, profiles, objective, range(len(inputs.stops)), True, stop_rule)
+    evaluate_started = time.perf_counter()
+    scored = evaluate(network, inputs, profiles, main.routes, objective)
+    evaluate_s = time.perf_counter() - evaluate_started
+
+    served = sorted(inputs.stop_index[v.stop] for v in scored.visits)
+    baseline_plans: dict[str, FleetPlan] = {}
+    savings: dict[str, Savings] = {}
+    for name in dict.fromkeys(baselines):
+        if name == objective:
+            continue
+        outcome = _solve(inputs, profiles, name, served, False, stop_rule)
+        began = time.perf_counter()
+        base_scored = evaluate(network, inputs, profiles, outcome.routes, name)
+        baseline_plans[name] = _plan(
+            network, inputs, name, base_scored, outcome.unassigned, outcome.solver, {}
+        )
+        savings[name] = _savings(
+            name,
+            plan=scored,
+            base=base_scored,
+            base_on_plan_paths=evaluate(network, inputs, profiles, outcome.routes, objective),
+            plan_on_base_paths=evaluate(network, inputs, profiles, main.routes, name),
+            unserved=tuple(u.stop for u in outcome.unassigned),
+        )
+        evaluate_s += time.perf_counter() - began
+
+    solve_s = main.solver["runtime_s"] + sum(
+        p.solver.get("runtime_s", 0.0) for p in baseline_plans.values()
+    )
+    timings = {
+        "prepare_s": prepare_s,
+        "matrix_s": profiles.matrix_seconds,
+        "solve_s": solve_s,
+        "evaluate_s": evaluate_s,
+        "total_s": time.perf_counter() - started,
+    }
+    return _plan(
+        network,
+        inputs,
+        objective,
+        scored,
+        main.unassigned,
+        main.solver,
+        timings,
+        baselines=baseline_plans,
+        savings=savings,
+    )
+
+
+def evaluate_routes(
+    network: RoadNetwork,
+    depots: Sequence[Depot] | Depot,
+    stops: Sequence[Stop] | pd.DataFrame,
+    fleet: Sequence[VehicleType] | VehicleType,
+    routes: Sequence[tuple[str, Sequence[str]]],
+    *,
+    paths: str = "co2",
+    carbon_price_per_t: float = 0.0,
+    start_s: Sequence[float] | None = None,
+) -> FleetPlan:
+    """
+    Score routes you already have (today's manual plan) exactly as ``plan_fleet`` scores its own.
+
+    Parameters
+    ----------
+    network, depots, stops, fleet
+        As for :func:`plan_fleet`.
+    routes
+        ``(vehicle type name, [stop ids in visiting order])`` per vehicle.
+    paths
+        Which paths the legs follow between stops: the least-``"co2"``
+        (default), ``"co2e_wtw"``, ``"time"``, ``"distance"`` or ``"cost"`` path
+        of each vehicle type.
+    carbon_price_per_t
+        Money per tonne of WTW CO2e in the reported cost.
+    start_s
+        When each route leaves its depot (default: as early as the type's
+        shift and the depot allow).
+
+    Returns
+    -------
+    FleetPlan
+        The scored routes; stops not in any route are listed as unassigned
+        (reason ``"not_planned"``). Feasibility (windows, capacity, shift) is
+        reported per vehicle, not enforced.
+
+    Raises
+    ------
+    FleetInputError
+        If a route names an unknown vehicle type or stop, visits a stop
+        twice, or uses more vehicles of a type than its count.
+    """
+    if paths not in OBJECTIVES:
+        msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
+        raise FleetInputError(msg)
+    inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    type_index = {t.name: k for k, t in enumerate(inputs.types)}
+    planned: list[PlannedRoute] = []
+    seen: set[str] = set()
+    used: dict[int, int] = {}
+    for r, (name, stop_ids) in enumerate(routes):
+        if name not in type_index:
+            msg = f"routes[{r}] names vehicle type {name!r}; the fleet has {', '.join(type_index)}."
+            raise FleetInputError(msg)
+        k = type_index[name]
+        used[k] = used.get(k, 0) + 1
+        if used[k] > inputs.types[k].count:
+            msg = f"routes use {used[k]} vehicles of type {name!r}, but the fleet has {inputs.types[k].count}."
+            raise FleetInputError(msg)
+        indices = []
+        for stop_id in stop_ids:
+            if stop_id not in inputs.stop_index:
+                msg = f"routes[{r}] visits {stop_id!r}, which is not a stop."
+                raise FleetInputError(msg)
+            if stop_id in seen:
+                msg = f"stop {stop_id!r} is visited twice."
+                raise FleetInputError(msg)
+            seen.add(stop_id)
+            indices.append(inputs.stop_index[stop_id])
+        start = earliest_start(inputs, k) if start_s is None else float(start_s[r])
+        planned.append(PlannedRoute(k, tuple(indices), start))
+    profiles = Profiles(network, inputs)
+    scored = evaluate(network, inputs, profiles, planned, paths)
+    missing = [
+        Unassigned(s.id, "not_planned", "not in any of the given routes")
+        for s in inputs.stops
+        if s.id not in seen
+    ]
+    return _plan(network, inputs, f"given ({paths} paths)", scored, missing, {}, {})
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _solve(
+    inputs: FleetInputs,
+    profiles: Profiles,
+    objective: str,
+    candidates: Sequence[int],
+    respect_optional: bool,
+    stop_rule: dict[str, Any],
+) -> _Outcome:
+    """Screen, build, solve (falling back to skippable stops when the fleet is too small)."""
+    by_type = [profiles.profile(k, objective) for k in range(len(inputs.types))]
+    screened = vrp.screen(inputs, by_type, list(candidates))
+    unassigned = list(screened.unassigned)
+    info: dict[str, Any] = {"objective": objective, "runtime_s": 0.0, "iterations": 0}
+    if not screened.keep:
+        info |= {"feasible": True, "stops_planned": 0}
+        return _Outcome([], unassigned, info)
+
+    built = vrp.build(
+        inputs, by_type, objective, screened.keep, respect_optional=respect_optional, fallback=False
+    )
+    # PyVRP's own penalties first; if that ends infeasible, strict penalties; if that ends
+    # infeasible too, the fleet cannot take every stop: make them skippable at a high prize.
+    attempts = 0
+    runtime, iterations = 0.0, 0
+    for fallback, strict in ((False, False), (False, True), (True, True)):
+        if fallback:
+            built = vrp.build(
+                inputs, by_type, objective, screened.keep, respect_optional=respect_optional,
+                fallback=True,
+            )  # fmt: skip
+        solution = solve(built.problem, strict=strict, **stop_rule)
+        attempts += 1
+        runtime += solution.runtime_s
+        iterations += solution.iterations
+        if solution.feasible and not vrp.uses_forbidden_leg(built, solution):
+            break
+    solution_units_check(built.problem, solution)
+    if not solution.feasible:
+        message = (
+            f"The {objective} plan still breaks a capacity, time window or shift limit after "
+            "leaving stops out; it is returned for inspection (VehicleRoute.feasible, late_s, "
+            "overtime_s). Give the solver more iterations or time."
+        )
+        warnings.warn(message, FleetPlanWarning, stacklevel=3)
+    routes = vrp.routes_from(built, solution)
+    if vrp.uses_forbidden_leg(built, solution):  # pragma: no cover - prizes make this unreachable
+        unassigned.extend(
+            Unassigned(
+                inputs.stops[i].id, "no_room", "its route would need a road that does not exist"
+            )
+            for route in routes
+            for i in route.stops
+        )
+        routes = []
+    for c in solution.unplanned:
+        i = built.stops[c]
+        stop = inputs.stops[i]
+        if respect_optional and inputs.optional[i]:
+            unassigned.append(
+                Unassigned(
+                    stop.id,
+                    "not_worth_prize",
+                    f"optional: serving it adds more to the {objective} objective than its "
+                    f"prize of {inputs.prize[i]:g}",
+                )
+            )
+        else:
+            unassigned.append(
+                Unassigned(
+                    stop.id,
+                    "no_room",
+                    "a vehicle could serve it alone, but the fleet has no room for it beside "
+                    "the other stops (capacity, windows or shifts); add vehicles or relax limits",
+                )
+            )
+    info |= built.info | {
+        "backend": solution.backend,
+        "runtime_s": runtime,
+        "iterations": iterations,
+        "feasible": solution.feasible,
+        "attempts": attempts,
+        "strict_penalties": strict,
+        "solver_cost_units": solution.cost,
+        "stops_planned": len(built.stops),
+        **dict(stop_rule.items()),
+    }
+    return _Outcome(routes, unassigned, info)
+
+
+def _plan(
+    network: RoadNetwork,
+    inputs: FleetInputs,
+    objective: str,
+    scored: Evaluation,
+    unassigned: Sequence[Unassigned],
+    solver: dict[str, Any],
+    timings: dict[str, float],
+    *,
+    baselines: dict[str, FleetPlan] | None = None,
+    savings: dict[str, Savings] | None = None,
+) -> FleetPlan:
+    order = {s.id: i for i, s in enumerate(inputs.stops)}
+    lonlat = inputs.location_lonlat
+    depots = len(inputs.depots)
+    points = {
+        s.id: (float(lonlat[depots + i, 1]), float(lonlat[depots + i, 0]))
+        for i, s in enumerate(inputs.stops)
+    }
+    return FleetPlan(
+        objective=objective,
+        routes=scored.routes,
+        visits=scored.visits,
+        unassigned=tuple(sorted(unassigned, key=lambda u: order.get(u.stop, 0))),
+        depots=tuple(
+            (d.id, float(lonlat[j, 1]), float(lonlat[j, 0])) for j, d in enumerate(inputs.depots)
+        ),
+        baselines=baselines or {},
+        savings=savings or {},
+        solver=solver,
+        timings=timings,
+        carbon_price_per_t=inputs.carbon_price_per_t,
+        _network=network,
+        _stop_points=points,
+    )
+
+
+def _savings(
+    name: str,
+    *,
+    plan: Evaluation,
+    base: Evaluation,
+    base_on_plan_paths: Evaluation,
+    plan_on_base_paths: Evaluation,
+    unserved: tuple[str, ...] = (),
+) -> Savings:
+    """The saving against one baseline, split into road choice and vehicle choice (Shapley)."""
+
+    def total(evaluation: Evaluation, quantity: str) -> float:
+        return float(sum(getattr(route, quantity) for route in evaluation.routes))
+
+    road: dict[str, float] = {}
+    vehicle: dict[str, float] = {}
+    orders: dict[str, dict[str, float]] = {}
+    for quantity in ("co2_g", "co2e_wtw_g"):
+        b, p = total(base, quantity), total(plan, quantity)
+        b_tilde, p_tilde = total(base_on_plan_paths, quantity), total(plan_on_base_paths, quantity)
+        road[quantity] = ((b - b_tilde) + (p_tilde - p)) / 2.0
+        vehicle[quantity] = ((b - p_tilde) + (b_tilde - p)) / 2.0
+        orders[quantity] = {
+            "road_first_road": b - b_tilde,
+            "road_first_vehicle": b_tilde - p,
+            "vehicle_first_vehicle": b - p_tilde,
+            "vehicle_first_road": p_tilde - p,
+        }
+    base_wtw, plan_wtw = total(base, "co2e_wtw_g"), total(plan, "co2e_wtw_g")
+
+    def duration(evaluation: Evaluation) -> float:
+        return float(sum(route.duration_s for route in evaluation.routes))
+
+    return Savings(
+        baseline=name,
+        co2_saved_g=total(base, "co2_g") - total(plan, "co2_g"),
+        co2e_wtw_saved_g=base_wtw - plan_wtw,
+        co2e_wtw_saved_pct=100.0 * (base_wtw - plan_wtw) / base_wtw if base_wtw > 0 else 0.0,
+        extra_duration_s=duration(plan) - duration(base),
+        extra_driving_s=total(plan, "time_s") - total(base, "time_s"),
+        extra_distance_m=total(plan, "distance_m") - total(base, "distance_m"),
+        road_choice=road,
+        vehicle_choice=vehicle,
+        orders=orders,
+        baseline_unserved=unserved,
+    )
