@@ -4,13 +4,12 @@
 // python/ecoroute (Python). User-facing documentation lives on the Python
 // wrappers; this module is private.
 
-#include "ecoroute/astar.hpp"
-#include "ecoroute/batch.hpp"
 #include "ecoroute/cch.hpp"
-#include "ecoroute/cch_router.hpp"
 #include "ecoroute/csr_graph.hpp"
 #include "ecoroute/metric.hpp"
 #include "ecoroute/nested_dissection.hpp"
+#include "ecoroute/potential.hpp"
+#include "ecoroute/query_engine.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -67,49 +66,49 @@ template <class T> py::array_t<T> view(std::span<T const> data, py::handle self)
     return array;
 }
 
-// (cost, sums (pairs x quantities), path_offsets, path_arcs) for Python.
-py::tuple batch_to_python(BatchResult &&result,
-                          std::size_t pair_count,
-                          std::size_t quantity_count)
+// The one result conversion: (cost, sums (pairs x quantities), path_offsets,
+// path_arcs), the arrays handed over without copies.
+py::tuple to_python(PairResult &&result, std::size_t quantity_count)
 {
+    auto const pairs = static_cast<py::ssize_t>(result.cost.size());
     auto sums = to_numpy(std::move(result.sums));
-    sums = sums.reshape({static_cast<py::ssize_t>(pair_count),
-                         static_cast<py::ssize_t>(quantity_count)});
-    return py::make_tuple(to_numpy(std::move(result.cost)),
-                          sums,
-                          to_numpy(std::move(result.path_offsets)),
-                          to_numpy(std::move(result.path_arcs)));
+    return py::make_tuple(
+        to_numpy(std::move(result.cost)),
+        sums.reshape({pairs, static_cast<py::ssize_t>(quantity_count)}),
+        to_numpy(std::move(result.path_offsets)),
+        to_numpy(std::move(result.path_arcs)));
 }
 
-Algorithm parse_algorithm(std::string const &name)
+// (cost (rows x columns), sums (quantities x rows x columns)).
+py::tuple to_python(MatrixResult &&result,
+                    std::size_t rows,
+                    std::size_t columns,
+                    std::size_t quantity_count)
 {
-    if (name == "dijkstra")
-        return Algorithm::dijkstra;
-    if (name == "bidirectional")
-        return Algorithm::bidirectional;
-    if (name == "astar")
-        return Algorithm::astar;
-    if (name == "bidirectional_astar")
-        return Algorithm::bidirectional_astar;
-    throw py::value_error(
-        "unknown algorithm '" + name
-        + "'; expected dijkstra, bidirectional, astar or bidirectional_astar.");
+    auto const r = static_cast<py::ssize_t>(rows);
+    auto const c = static_cast<py::ssize_t>(columns);
+    auto cost = to_numpy(std::move(result.cost));
+    auto sums = to_numpy(std::move(result.sums));
+    return py::make_tuple(
+        cost.reshape({r, c}),
+        sums.reshape({static_cast<py::ssize_t>(quantity_count), r, c}));
 }
 
-char const *algorithm_name(Algorithm algorithm)
+// A QueryEngine and the NumPy arrays of the quantities it reads: the engine
+// stores views into them, so they live exactly as long as it does.
+struct BoundEngine
 {
-    switch (algorithm)
-    {
-    case Algorithm::dijkstra:
-        return "dijkstra";
-    case Algorithm::bidirectional:
-        return "bidirectional";
-    case Algorithm::astar:
-        return "astar";
-    case Algorithm::bidirectional_astar:
-        return "bidirectional_astar";
-    }
-    return "?";
+    std::vector<InArray<double>> arrays;
+    std::unique_ptr<QueryEngine> engine;
+};
+
+std::vector<std::span<double const>>
+quantity_spans(std::vector<InArray<double>> const &arrays)
+{
+    std::vector<std::span<double const>> spans;
+    for (auto const &array : arrays)
+        spans.push_back(as_span(array, "quantity"));
+    return spans;
 }
 }  // namespace
 
@@ -180,30 +179,58 @@ PYBIND11_MODULE(_core, m)
              "y"_a,
              "z"_a);
 
-    py::class_<PairRouter>(m, "PairRouter")
+    py::enum_<Algorithm>(m, "Algorithm")
+        .value("dijkstra", Algorithm::dijkstra)
+        .value("bidirectional", Algorithm::bidirectional)
+        .value("astar", Algorithm::astar)
+        .value("bidirectional_astar", Algorithm::bidirectional_astar)
+        .value("cch", Algorithm::cch);
+
+    py::class_<BoundEngine>(m, "QueryEngine")
         .def(py::init(
                  [](std::shared_ptr<Metric> const &metric,
-                    std::string const &algorithm,
+                    Algorithm algorithm,
+                    std::vector<InArray<double>> quantities,
                     std::shared_ptr<SpherePoints> const &points)
                  {
-                     auto const parsed = parse_algorithm(algorithm);
+                     auto bound = std::make_unique<BoundEngine>();
+                     bound->arrays = std::move(quantities);
+                     auto spans = quantity_spans(bound->arrays);
                      py::gil_scoped_release release;  // A* scans every arc
-                     return std::make_unique<PairRouter>(
-                         metric, parsed, points);
+                     bound->engine = std::make_unique<QueryEngine>(
+                         metric, algorithm, std::move(spans), points);
+                     return bound;
                  }),
              "metric"_a,
              "algorithm"_a,
+             "quantities"_a,
              "points"_a = nullptr)
+        .def(py::init(
+                 [](std::shared_ptr<CchMetric> const &metric,
+                    std::vector<InArray<double>> quantities)
+                 {
+                     auto bound = std::make_unique<BoundEngine>();
+                     bound->arrays = std::move(quantities);
+                     bound->engine = std::make_unique<QueryEngine>(
+                         metric, quantity_spans(bound->arrays));
+                     return bound;
+                 }),
+             "metric"_a,
+             "quantities"_a)
         .def_property_readonly("algorithm",
-                               [](PairRouter const &router)
-                               { return algorithm_name(router.algorithm()); })
-        .def_property_readonly("potential_scale", &PairRouter::potential_scale)
+                               [](BoundEngine const &self)
+                               { return self.engine->algorithm(); })
+        .def_property_readonly("potential_scale",
+                               [](BoundEngine const &self)
+                               { return self.engine->potential_scale(); })
+        .def_property_readonly("quantity_count",
+                               [](BoundEngine const &self)
+                               { return self.engine->quantity_count(); })
         .def(
             "route_pairs",
-            [](PairRouter const &router,
+            [](BoundEngine const &self,
                InArray<NodeId> const &sources,
                InArray<NodeId> const &targets,
-               std::vector<InArray<double>> const &sum_over,
                bool with_paths,
                unsigned num_threads)
             {
@@ -211,44 +238,53 @@ PYBIND11_MODULE(_core, m)
                 // arrays stay alive until this function returns.
                 auto const src = as_span(sources, "sources");
                 auto const dst = as_span(targets, "targets");
-                std::vector<std::span<double const>> quantities;
-                for (auto const &array : sum_over)
-                    quantities.push_back(as_span(array, "sum_over item"));
-
-                BatchResult result;
+                PairResult result;
                 {
-                    py::gil_scoped_release release;  // pure C++ from here on
-                    result = router.route_pairs(
-                        src, dst, quantities, with_paths, num_threads);
+                    py::gil_scoped_release release;
+                    result = self.engine->route_pairs(
+                        src, dst, with_paths, num_threads);
                 }
-
-                auto sums = to_numpy(std::move(result.sums));
-                sums = sums.reshape(
-                    {static_cast<py::ssize_t>(src.size()),
-                     static_cast<py::ssize_t>(quantities.size())});
-                return py::make_tuple(to_numpy(std::move(result.cost)),
-                                      sums,
-                                      to_numpy(std::move(result.path_offsets)),
-                                      to_numpy(std::move(result.path_arcs)));
+                return to_python(std::move(result),
+                                 self.engine->quantity_count());
             },
             "sources"_a,
             "targets"_a,
-            "sum_over"_a = std::vector<InArray<double>>{},
             py::kw_only(),
             "with_paths"_a = false,
             "num_threads"_a = 0)
         .def(
-            "one_to_all",
-            [](PairRouter const &router, NodeId source)
+            "matrix",
+            [](BoundEngine const &self,
+               InArray<NodeId> const &sources,
+               InArray<NodeId> const &targets,
+               unsigned num_threads)
             {
-                std::vector<Weight> cost;
-                std::vector<ArcId> pred_arc;
+                auto const src = as_span(sources, "sources");
+                auto const dst = as_span(targets, "targets");
+                MatrixResult result;
                 {
                     py::gil_scoped_release release;
-                    router.one_to_all(source, cost, pred_arc);
+                    result = self.engine->matrix(src, dst, num_threads);
                 }
-                return py::make_tuple(to_numpy(std::move(cost)),
-                                      to_numpy(std::move(pred_arc)));
+                return to_python(std::move(result),
+                                 src.size(),
+                                 dst.size(),
+                                 self.engine->quantity_count());
+            },
+            "sources"_a,
+            "targets"_a,
+            py::kw_only(),
+            "num_threads"_a = 0)
+        .def(
+            "costs_from",
+            [](BoundEngine const &self, NodeId source)
+            {
+                std::vector<Weight> cost;
+                {
+                    py::gil_scoped_release release;
+                    cost = self.engine->costs_from(source);
+                }
+                return to_numpy(std::move(cost));
             },
             "source"_a);
 
@@ -349,103 +385,4 @@ PYBIND11_MODULE(_core, m)
              "num_threads"_a = 0)  // shares ownership of both
         .def_property_readonly("memory_bytes", &CchMetric::memory_bytes);
 
-    py::class_<CchQuantities, std::shared_ptr<CchQuantities>>(m,
-                                                              "CchQuantities")
-        .def(py::init(
-                 [](std::shared_ptr<CchMetric> const &metric,
-                    std::vector<InArray<double>> const &per_arc)
-                 {
-                     std::vector<std::span<double const>> spans;
-                     for (auto const &array : per_arc)
-                         spans.push_back(as_span(array, "quantity"));
-                     py::gil_scoped_release release;
-                     return std::make_shared<CchQuantities>(metric, spans);
-                 }),
-             "metric"_a,
-             "per_arc"_a)
-        .def_property_readonly("count", &CchQuantities::count)
-        .def_property_readonly("memory_bytes", &CchQuantities::memory_bytes);
-
-    py::class_<CchRouter>(m, "CchRouter")
-        .def(py::init<std::shared_ptr<CchMetric const>>(), "metric"_a)
-        .def_property_readonly("algorithm",
-                               [](CchRouter const &) { return "cch"; })
-        .def(
-            "route_pairs",
-            [](CchRouter const &router,
-               InArray<NodeId> const &sources,
-               InArray<NodeId> const &targets,
-               std::vector<InArray<double>> const &sum_over,
-               bool with_paths,
-               unsigned num_threads,
-               std::shared_ptr<CchQuantities> const &customized)
-            {
-                auto const src = as_span(sources, "sources");
-                auto const dst = as_span(targets, "targets");
-                std::vector<std::span<double const>> quantities;
-                for (auto const &array : sum_over)
-                    quantities.push_back(as_span(array, "sum_over item"));
-                BatchResult result;
-                {
-                    py::gil_scoped_release release;
-                    result = router.route_pairs(src,
-                                                dst,
-                                                quantities,
-                                                with_paths,
-                                                num_threads,
-                                                customized.get());
-                }
-                auto const count
-                    = customized ? customized->count() : quantities.size();
-                return batch_to_python(std::move(result), src.size(), count);
-            },
-            "sources"_a,
-            "targets"_a,
-            "sum_over"_a = std::vector<InArray<double>>{},
-            py::kw_only(),
-            "with_paths"_a = false,
-            "num_threads"_a = 0,
-            "quantities"_a = nullptr)
-        .def(
-            "matrix",
-            [](CchRouter const &router,
-               InArray<NodeId> const &sources,
-               InArray<NodeId> const &targets,
-               std::shared_ptr<CchQuantities> const &quantities,
-               unsigned num_threads)
-            {
-                auto const src = as_span(sources, "sources");
-                auto const dst = as_span(targets, "targets");
-                MatrixResult result;
-                {
-                    py::gil_scoped_release release;
-                    result = router.matrix(
-                        src, dst, quantities.get(), num_threads);
-                }
-                auto const rows = static_cast<py::ssize_t>(src.size());
-                auto const columns = static_cast<py::ssize_t>(dst.size());
-                auto const k = static_cast<py::ssize_t>(
-                    quantities ? quantities->count() : 0);
-                auto cost = to_numpy(std::move(result.cost));
-                auto sums = to_numpy(std::move(result.sums));
-                return py::make_tuple(cost.reshape({rows, columns}),
-                                      sums.reshape({k, rows, columns}));
-            },
-            "sources"_a,
-            "targets"_a,
-            "quantities"_a = nullptr,
-            py::kw_only(),
-            "num_threads"_a = 0)
-        .def(
-            "costs_from",
-            [](CchRouter const &router, NodeId source)
-            {
-                std::vector<Weight> cost;
-                {
-                    py::gil_scoped_release release;
-                    cost = router.costs_from(source);
-                }
-                return to_numpy(std::move(cost));
-            },
-            "source"_a);
 }

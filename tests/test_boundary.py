@@ -54,7 +54,7 @@ def test_metric_outlives_python_graph_reference():
     """Tests that the metric shares ownership: deleting the Python graph is safe."""
     graph = _core.CsrGraph([0, 1, 1], [1])
     metric = _core.Metric(graph, [2.0])
-    router = _core.PairRouter(metric, "dijkstra")
+    router = _core.QueryEngine(metric, _core.Algorithm.dijkstra, [])
     del graph, metric
     cost, _, _, _ = router.route_pairs(np.array([0], np.uint32), np.array([1], np.uint32))
     assert cost.tolist() == [2.0]
@@ -62,33 +62,36 @@ def test_metric_outlives_python_graph_reference():
 
 def test_route_pairs_validates_before_running():
     graph = _core.CsrGraph([0, 1, 1], [1])
-    router = _core.PairRouter(_core.Metric(graph, [1.0]), "bidirectional")
+    router = _core.QueryEngine(_core.Metric(graph, [1.0]), _core.Algorithm.bidirectional, [])
     with pytest.raises(IndexError, match="targets\\[0\\] is node 9"):
         router.route_pairs(np.array([0], np.uint32), np.array([9], np.uint32))
     with pytest.raises(ValueError, match="same length"):
         router.route_pairs(np.array([0, 1], np.uint32), np.array([1], np.uint32))
     with pytest.raises(ValueError, match="one value per arc"):
-        router.route_pairs(np.array([0], np.uint32), np.array([1], np.uint32), [np.ones(3)])
-    with pytest.raises(ValueError, match="unknown algorithm"):
-        _core.PairRouter(_core.Metric(graph, [1.0]), "magic")
+        _core.QueryEngine(_core.Metric(graph, [1.0]), _core.Algorithm.dijkstra, [np.ones(3)])
+    with pytest.raises(TypeError):  # algorithms are an enum, not strings
+        _core.QueryEngine(_core.Metric(graph, [1.0]), "dijkstra", [])
     with pytest.raises(ValueError, match="needs node positions"):
-        _core.PairRouter(_core.Metric(graph, [1.0]), "astar")
+        _core.QueryEngine(_core.Metric(graph, [1.0]), _core.Algorithm.astar, [])
+    with pytest.raises(ValueError, match="customized hierarchy"):
+        _core.QueryEngine(_core.Metric(graph, [1.0]), _core.Algorithm.cch, [])
 
 
 def test_batch_outputs_are_numpy_arrays_owning_their_memory():
     graph = _core.CsrGraph([0, 1, 2, 2], [1, 2])
-    router = _core.PairRouter(_core.Metric(graph, [1.0, 2.0]), "dijkstra")
+    quantity = np.array([10.0, 20.0])
+    router = _core.QueryEngine(
+        _core.Metric(graph, [1.0, 2.0]), _core.Algorithm.dijkstra, [quantity]
+    )
+    del quantity  # the engine keeps the arrays it reads alive
     cost, sums, offsets, arcs = router.route_pairs(
-        np.array([0, 2], np.uint32),
-        np.array([2, 0], np.uint32),
-        [np.array([10.0, 20.0])],
-        with_paths=True,
+        np.array([0, 2], np.uint32), np.array([2, 0], np.uint32), with_paths=True
     )
     assert cost.dtype == np.float64
     assert cost.tolist() == [3.0, np.inf]
     assert sums.shape == (2, 1)
     assert sums[0, 0] == 30.0
-    assert np.isnan(sums[1, 0])
+    assert sums[1, 0] == np.inf  # unreachable is inf everywhere
     assert offsets.tolist() == [0, 2, 2]
     assert arcs.dtype == np.uint32
     assert arcs.tolist() == [0, 1]

@@ -343,7 +343,7 @@ def test_prepare_keeps_one_hierarchy_and_auto_uses_it():
     assert network.hierarchy is hierarchy
     assert network.prepare() is hierarchy
     assert hierarchy.node_count == network.node_count
-    assert hierarchy.arc_count > 0
+    assert hierarchy.edge_count > 0
     assert 0 < hierarchy.tree_height <= network.node_count
     assert hierarchy.memory_bytes > 0
     assert "Hierarchy(" in repr(hierarchy)
@@ -374,7 +374,7 @@ def test_arrays_round_trip_and_cheap_rebuild():
     plain = ecoroute.Router(copy, "car_petrol", "time", algorithm="dijkstra")
     ids = copy.node_id
     assert_allclose(router.matrix(ids, ids).cost, plain.matrix(ids, ids).cost, rtol=1e-9)
-    assert shuffled.arc_count >= loaded.arc_count  # a random order fills in more
+    assert shuffled.edge_count >= loaded.edge_count  # a random order fills in more
 
 
 def test_invalid_hierarchy_arrays_are_refused():
@@ -533,7 +533,7 @@ def test_core_views_are_read_only_and_objects_share_ownership():
         assert not view.flags.writeable, name
         assert view.base is not None, name
     metric = _core.Metric(graph, [1.0, 2.0, 4.0])
-    router = _core.CchRouter(_core.CchMetric(cch, metric))
+    router = _core.QueryEngine(_core.CchMetric(cch, metric), [])
     del graph, cch, metric
     cost, _, offsets, arcs = router.route_pairs(
         np.array([0, 2], np.uint32), np.array([2, 1], np.uint32), with_paths=True
@@ -551,7 +551,7 @@ def test_core_errors_cross_as_python_exceptions():
     """Tests the exception types of bad ids, bad lengths and quantities of another metric."""
     graph, cch = _tiny_core()
     customized = _core.CchMetric(cch, _core.Metric(graph, [1.0, 2.0, 4.0]))
-    router = _core.CchRouter(customized)
+    router = _core.QueryEngine(customized, [])
     ok, bad = np.array([0], np.uint32), np.array([3], np.uint32)
     with pytest.raises(IndexError, match="node_count is 3"):
         router.route_pairs(ok, bad)
@@ -562,11 +562,7 @@ def test_core_errors_cross_as_python_exceptions():
     with pytest.raises(ValueError, match="same length"):
         router.route_pairs(ok, np.array([0, 1], np.uint32))
     with pytest.raises(ValueError, match="one value per arc"):
-        _core.CchQuantities(customized, [np.ones(2)])
-    other = _core.CchMetric(cch, _core.Metric(graph, [1.0, 1.0, 1.0]))
-    quantities = _core.CchQuantities(other, [np.ones(3)])
-    with pytest.raises(ValueError, match="another metric"):
-        router.matrix(ok, ok, quantities)
+        _core.QueryEngine(customized, [np.ones(2)])
     with pytest.raises(ValueError, match="permutation"):
         _core.Cch(graph, np.array([0, 0, 1], np.uint32))
     with pytest.raises(ValueError, match=r"not chordal|no arc"):

@@ -219,7 +219,7 @@ def test_astar_potential_degrades_to_dijkstra_on_zero_weights():
     """Tests that one free arc between distinct points makes the scale 0 (still exact)."""
     network = random_network(8)  # has zero-length arcs
     router = ecoroute.Router(network, objective="distance", algorithm="astar")
-    assert router._router.potential_scale == 0.0
+    assert router._engine.potential_scale == 0.0
 
 
 def test_costs_from_matches_networkx():
@@ -241,7 +241,7 @@ def test_astar_potential_is_admissible():
     """
     network = random_network(8, node_count=120, edge_count=400, zero_lengths=False)
     router = ecoroute.Router(network, objective="time", algorithm="astar")
-    scale = router._router.potential_scale
+    scale = router._engine.potential_scale
     assert scale > 0
     xyz = np.column_stack(ecoroute._geo.unit_vectors(network.lat, network.lon))
     chord = np.linalg.norm(xyz[network.tail] - xyz[network.head], axis=1)

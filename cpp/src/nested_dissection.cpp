@@ -1,6 +1,6 @@
 #include "ecoroute/nested_dissection.hpp"
 
-#include "ecoroute/batch.hpp"  // resolve_thread_count
+#include "ecoroute/threads.hpp"
 
 #include <algorithm>
 #include <array>

@@ -6,8 +6,8 @@
 
 #include "ecoroute/cch.hpp"
 #include "ecoroute/cch_query.hpp"
-#include "ecoroute/cch_router.hpp"
-#include "ecoroute/dijkstra.hpp"
+#include "ecoroute/query_engine.hpp"
+#include "ecoroute/search.hpp"
 #include "ecoroute/nested_dissection.hpp"
 
 #include <algorithm>
@@ -278,7 +278,7 @@ void test_queries_match_bellman_ford()
         auto const metric = std::make_shared<Metric const>(g.graph, g.weight);
         auto const customized = std::make_shared<CchMetric const>(cch, metric);
         CchQuery query(*customized);  // reused for every pair
-        CchRouter router(customized);
+        QueryEngine engine(customized, {});
         auto const n = g.graph->node_count();
         for (NodeId s = 0; s != n; ++s)
         {
@@ -292,7 +292,7 @@ void test_queries_match_bellman_ford()
                 if (s == t)
                     CHECK(arcs.empty());
             }
-            auto const all = router.costs_from(s);
+            auto const all = engine.costs_from(s);
             for (NodeId t = 0; t != n; ++t)
                 CHECK(close(all[t], reference[t]));
         }
@@ -305,8 +305,6 @@ void test_batches_and_matrices()
     auto const cch = make_cch(g, 1);
     auto const metric = std::make_shared<Metric const>(g.graph, g.weight);
     auto const customized = std::make_shared<CchMetric const>(cch, metric);
-    CchRouter router(customized);
-
     std::vector<NodeId> sources, targets;
     for (NodeId s = 0; s < 80; s += 3)
         sources.push_back(s);
@@ -324,19 +322,22 @@ void test_batches_and_matrices()
     std::mt19937 rng(3);
     for (auto &v : random)
         v = std::uniform_real_distribution<double>(-2.0, 5.0)(rng);
-    std::vector<std::span<double const>> sum_over{ones, random};
-    CchQuantities const quantities(customized, sum_over);
+    std::vector<std::span<double const>> quantities{ones, random};
+    QueryEngine engine(customized, quantities);
+    // The same pairs without the hierarchy: sums along the unpacked paths.
+    QueryEngine plain_engine(metric, Algorithm::dijkstra, quantities);
 
     for (unsigned threads : {1u, 3u})
         for (int repeat = 0; repeat != 2; ++repeat)  // pooled objects reused
         {
-            auto const pairs = router.route_pairs(
-                pair_sources, pair_targets, sum_over, true, threads);
-            // Sums from customized quantities (no unpacking), costs only.
-            auto const fast = router.route_pairs(
-                pair_sources, pair_targets, {}, false, threads, &quantities);
-            auto const matrix
-                = router.matrix(sources, targets, &quantities, threads);
+            auto const pairs
+                = engine.route_pairs(pair_sources, pair_targets, true, threads);
+            // Sums along the shortcuts (no unpacking), no paths.
+            auto const fast = engine.route_pairs(
+                pair_sources, pair_targets, false, threads);
+            auto const matrix = engine.matrix(sources, targets, threads);
+            auto const dijkstra_matrix
+                = plain_engine.matrix(sources, targets, threads);
             auto const cells = pair_sources.size();
             CHECK(matrix.cost.size() == cells);
             CHECK(matrix.sums.size() == 2 * cells);
@@ -358,13 +359,15 @@ void test_batches_and_matrices()
                 CHECK(matrix.cost[i] == pairs.cost[i]);
                 CHECK(fast.cost[i] == pairs.cost[i]);
                 CHECK(fast.path_offsets.empty());
+                CHECK(close(dijkstra_matrix.cost[i], reference));
                 if (reference == inf_weight)
                 {
-                    CHECK(std::isnan(fast.sums[2 * i]));
-                    CHECK(std::isnan(fast.sums[2 * i + 1]));
-                    CHECK(std::isnan(pairs.sums[2 * i]));
-                    CHECK(std::isnan(matrix.sums[i]));
-                    CHECK(std::isnan(matrix.sums[cells + i]));
+                    CHECK(fast.sums[2 * i] == inf_weight);
+                    CHECK(fast.sums[2 * i + 1] == inf_weight);
+                    CHECK(pairs.sums[2 * i] == inf_weight);
+                    CHECK(matrix.sums[i] == inf_weight);
+                    CHECK(matrix.sums[cells + i] == inf_weight);
+                    CHECK(dijkstra_matrix.sums[i] == inf_weight);
                     continue;
                 }
                 CHECK(pairs.sums[2 * i] == static_cast<double>(arcs.size()));
@@ -376,13 +379,14 @@ void test_batches_and_matrices()
         }
 
     // Costs only, no quantities: same costs.
-    auto const plain = router.matrix(sources, targets, nullptr, 2);
+    QueryEngine costs_only(customized, {});
+    auto const plain = costs_only.matrix(sources, targets, 2);
     CHECK(plain.sums.empty());
-    auto const with = router.matrix(sources, targets, &quantities, 1);
+    auto const with = engine.matrix(sources, targets, 1);
     CHECK(plain.cost == with.cost);
     // Empty sides.
-    CHECK(router.matrix({}, targets, &quantities, 0).cost.empty());
-    CHECK(router.matrix(sources, {}, nullptr, 0).cost.empty());
+    CHECK(engine.matrix({}, targets, 0).cost.empty());
+    CHECK(costs_only.matrix(sources, {}, 0).cost.empty());
 }
 
 void test_from_arrays_round_trip_and_validation()
@@ -546,15 +550,15 @@ void test_parallel_paths_on_a_grid()
     for (int i = 0; i != 300; ++i)
     {
         auto const s = node(rng), t = node(rng);
-        dijkstra.reset().add_source(s).run(t);
+        dijkstra.run(s, t);
         query.run(s, t);
-        CHECK(close(query.distance(), dijkstra.distance_to(t)));
+        CHECK(close(query.distance(), dijkstra.distance()));
         CHECK(path_ok(*g.graph,
                       g.weight,
                       query.arc_path(),
                       s,
                       t,
-                      dijkstra.distance_to(t)));
+                      dijkstra.distance()));
     }
 }
 
@@ -574,33 +578,20 @@ void test_invalid_input_and_edge_cases()
     CHECK_THROWS(CchMetric(cch, foreign), std::invalid_argument);
     CHECK_THROWS(CchMetric(nullptr, metric), std::invalid_argument);
 
-    CchRouter router(customized);
+    QueryEngine engine(customized, {});
     std::vector<NodeId> ok{0}, bad{30}, two{0, 1};
-    CHECK_THROWS(router.route_pairs(ok, bad, {}, false, 1), std::out_of_range);
-    CHECK_THROWS(router.route_pairs(bad, ok, {}, false, 1), std::out_of_range);
-    CHECK_THROWS(router.route_pairs(ok, two, {}, false, 1),
-                 std::invalid_argument);
-    CHECK_THROWS(router.matrix(bad, ok, nullptr, 1), std::out_of_range);
-    CHECK_THROWS(router.matrix(ok, bad, nullptr, 1), std::out_of_range);
-    CHECK_THROWS(router.costs_from(30), std::out_of_range);
+    CHECK_THROWS(engine.route_pairs(ok, bad, false, 1), std::out_of_range);
+    CHECK_THROWS(engine.route_pairs(bad, ok, false, 1), std::out_of_range);
+    CHECK_THROWS(engine.route_pairs(ok, two, false, 1), std::invalid_argument);
+    CHECK_THROWS(engine.matrix(bad, ok, 1), std::out_of_range);
+    CHECK_THROWS(engine.matrix(ok, bad, 1), std::out_of_range);
+    CHECK_THROWS(engine.costs_from(30), std::out_of_range);
     CchQuery query(*customized);
     CHECK_THROWS(query.run(0, 30), std::out_of_range);
     std::vector<double> short_quantity(3);
     std::vector<std::span<double const>> wrong{short_quantity};
-    CHECK_THROWS(router.route_pairs(ok, ok, wrong, false, 1),
-                 std::invalid_argument);
-    CHECK_THROWS(CchQuantities(customized, wrong), std::invalid_argument);
-    // Quantities customized for another metric.
-    auto const other = std::make_shared<CchMetric const>(cch, metric);
-    std::vector<double> ones(g.graph->arc_count(), 1.0);
-    std::vector<std::span<double const>> one{ones};
-    CchQuantities const elsewhere(other, one);
-    CHECK_THROWS(router.matrix(ok, ok, &elsewhere, 1), std::invalid_argument);
-    CHECK_THROWS(router.route_pairs(ok, ok, {}, false, 1, &elsewhere),
-                 std::invalid_argument);
-    CchQuantities const own(customized, one);
-    CHECK_THROWS(router.route_pairs(ok, ok, one, false, 1, &own),
-                 std::invalid_argument);
+    CHECK_THROWS(QueryEngine(customized, wrong), std::invalid_argument);
+    CHECK_THROWS(CchQuantities(*customized, wrong), std::invalid_argument);
 
     // Tiny graphs: no nodes, one node, two nodes joined by a closed arc.
     for (NodeId n : {0u, 1u})

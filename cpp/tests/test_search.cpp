@@ -3,10 +3,8 @@
 
 #include "check.hpp"
 
-#include "ecoroute/astar.hpp"
-#include "ecoroute/batch.hpp"
-#include "ecoroute/bidirectional_dijkstra.hpp"
-#include "ecoroute/dijkstra.hpp"
+#include "ecoroute/query_engine.hpp"
+#include "ecoroute/search.hpp"
 
 #include <cmath>
 #include <memory>
@@ -126,54 +124,45 @@ bool path_ok(CsrGraph const &graph,
     return at == t && close(sum, cost);
 }
 
+// Every query object has the same call shape: run(s, t), distance(),
+// append_arc_path(out). Checks one against Bellman-Ford for one pair.
+template <class Query>
+void check_query(Query &query,
+                 RandomGraph const &g,
+                 std::vector<Weight> const &reference,
+                 NodeId s,
+                 NodeId t)
+{
+    query.run(s, t);
+    CHECK(close(query.distance(), reference[t]));
+    std::vector<ArcId> arcs{7};  // appends after what is there
+    query.append_arc_path(arcs);
+    arcs.erase(arcs.begin());
+    CHECK(path_ok(*g.graph, g.weight, arcs, s, t, reference[t]));
+}
+
 void test_algorithms_match_bellman_ford()
 {
     for (unsigned seed = 0; seed != 20; ++seed)
     {
         auto const g = random_graph(seed, 60, 150);
         auto const metric = std::make_shared<Metric const>(g.graph, g.weight);
-        GeoPotential const potential(*metric, *g.points);
+        GeoBound const bound(*metric, *g.points);
         DijkstraQuery dijkstra(*metric);
         BidirectionalDijkstraQuery bidirectional(*metric);
-        AStarQuery astar(*metric, potential);
-        BidirectionalAStarQuery bidirectional_astar(*metric, potential);
+        AStarQuery astar(*metric, TargetPotential(bound));
+        BidirectionalAStarQuery bidirectional_astar(*metric,
+                                                    AveragePotential(bound));
 
         for (NodeId s = 0; s != g.graph->node_count(); ++s)
         {
             auto const reference = bellman_ford(*g.graph, g.weight, s);
             for (NodeId t = 0; t != g.graph->node_count(); ++t)
             {
-                dijkstra.reset().add_source(s).run(t);
-                CHECK(close(dijkstra.distance_to(t), reference[t]));
-                CHECK(path_ok(*g.graph,
-                              g.weight,
-                              dijkstra.arc_path_to(t),
-                              s,
-                              t,
-                              reference[t]));
-
-                bidirectional.reset().add_source(s).add_target(t).run();
-                CHECK(close(bidirectional.distance(), reference[t]));
-                CHECK(path_ok(*g.graph,
-                              g.weight,
-                              bidirectional.arc_path(),
-                              s,
-                              t,
-                              reference[t]));
-
-                astar.reset(t).add_source(s).run();
-                CHECK(close(astar.distance(), reference[t]));
-                CHECK(path_ok(
-                    *g.graph, g.weight, astar.arc_path(), s, t, reference[t]));
-
-                bidirectional_astar.reset(s, t).run();
-                CHECK(close(bidirectional_astar.distance(), reference[t]));
-                CHECK(path_ok(*g.graph,
-                              g.weight,
-                              bidirectional_astar.arc_path(),
-                              s,
-                              t,
-                              reference[t]));
+                check_query(dijkstra, g, reference, s, t);
+                check_query(bidirectional, g, reference, s, t);
+                check_query(astar, g, reference, s, t);
+                check_query(bidirectional_astar, g, reference, s, t);
             }
         }
     }
@@ -191,7 +180,7 @@ void test_one_to_all_and_batch()
             targets.push_back(t);
         }
     std::vector<double> ones(g.graph->arc_count(), 1.0);
-    std::vector<std::span<double const>> sum_over{g.weight, ones};
+    std::vector<std::span<double const>> quantities{g.weight, ones};
 
     for (auto algorithm : {Algorithm::dijkstra,
                            Algorithm::bidirectional,
@@ -199,12 +188,12 @@ void test_one_to_all_and_batch()
                            Algorithm::bidirectional_astar})
         for (unsigned threads : {1u, 3u})
         {
-            PairRouter router(metric, algorithm, g.points);
+            QueryEngine engine(metric, algorithm, quantities, g.points);
             for (int repeat = 0; repeat != 2;
                  ++repeat)  // pooled queries reused
             {
-                auto const result = router.route_pairs(
-                    sources, targets, sum_over, true, threads);
+                auto const result
+                    = engine.route_pairs(sources, targets, true, threads);
                 for (std::size_t i = 0; i != sources.size(); ++i)
                 {
                     auto const reference
@@ -230,20 +219,21 @@ void test_one_to_all_and_batch()
                               == static_cast<double>(arcs.size()));
                     }
                     else
-                        CHECK(std::isnan(result.sums[2 * i]));
+                        CHECK(result.sums[2 * i] == inf_weight);
                 }
             }
         }
 
-    PairRouter router(metric, Algorithm::dijkstra);
-    std::vector<Weight> cost;
-    std::vector<ArcId> pred;
-    router.one_to_all(4, cost, pred);
+    QueryEngine engine(metric, Algorithm::dijkstra, {});
+    auto const cost = engine.costs_from(4);
     auto const reference = bellman_ford(*g.graph, g.weight, 4);
+    DijkstraQuery query(*metric);
+    query.run_from(4);
     for (NodeId x = 0; x != 80; ++x)
     {
         CHECK(close(cost[x], reference[x]));
-        CHECK((pred[x] == invalid_id) == (x == 4 || cost[x] == inf_weight));
+        CHECK((query.pred_arc(x) == invalid_id)
+              == (x == 4 || cost[x] == inf_weight));
     }
 }
 
@@ -263,13 +253,19 @@ void test_invalid_input()
     CHECK_THROWS(Metric(graph, {1.0, 2.0}), std::invalid_argument);
 
     auto const metric = std::make_shared<Metric const>(graph, std::vector{1.0});
-    PairRouter router(metric, Algorithm::dijkstra);
+    QueryEngine engine(metric, Algorithm::dijkstra, {});
     std::vector<NodeId> ok{0}, bad{2}, two{0, 1};
-    CHECK_THROWS(router.route_pairs(ok, bad, {}, false, 1), std::out_of_range);
-    CHECK_THROWS(router.route_pairs(bad, ok, {}, false, 1), std::out_of_range);
-    CHECK_THROWS(router.route_pairs(ok, two, {}, false, 1),
+    CHECK_THROWS(engine.route_pairs(ok, bad, false, 1), std::out_of_range);
+    CHECK_THROWS(engine.route_pairs(bad, ok, false, 1), std::out_of_range);
+    CHECK_THROWS(engine.route_pairs(ok, two, false, 1), std::invalid_argument);
+    CHECK_THROWS(engine.matrix(ok, bad, 1), std::out_of_range);
+    CHECK_THROWS(engine.costs_from(2), std::out_of_range);
+    CHECK_THROWS(QueryEngine(metric, Algorithm::astar, {}),
                  std::invalid_argument);
-    CHECK_THROWS(PairRouter(metric, Algorithm::astar), std::invalid_argument);
+    CHECK_THROWS(QueryEngine(metric, Algorithm::cch, {}), std::invalid_argument);
+    std::vector<double> wrong(2, 1.0);
+    CHECK_THROWS(QueryEngine(metric, Algorithm::dijkstra, {wrong}),
+                 std::invalid_argument);
 }
 
 void test_source_equals_target_and_unreachable()
@@ -279,26 +275,31 @@ void test_source_equals_target_and_unreachable()
     Metric const metric(graph, {2.5});
     DijkstraQuery dijkstra(metric);
     BidirectionalDijkstraQuery bidirectional(metric);
+    auto path = [](auto const &query)
+    {
+        std::vector<ArcId> arcs;
+        query.append_arc_path(arcs);
+        return arcs;
+    };
     for (int repeat = 0; repeat != 3; ++repeat)  // reuse must not leak state
     {
-        dijkstra.reset().add_source(1).run(1);
-        CHECK(dijkstra.distance_to(1) == 0);
-        CHECK(dijkstra.arc_path_to(1).empty());
-        CHECK((dijkstra.node_path_to(1) == std::vector<NodeId>{1}));
+        dijkstra.run(1, 1);
+        CHECK(dijkstra.distance() == 0);
+        CHECK(path(dijkstra).empty());
 
-        dijkstra.reset().add_source(0).run(1);
-        CHECK(dijkstra.distance_to(1) == 2.5);
-        CHECK((dijkstra.node_path_to(1) == std::vector<NodeId>{0, 1}));
+        dijkstra.run(0, 1);
+        CHECK(dijkstra.distance() == 2.5);
+        CHECK((path(dijkstra) == std::vector<ArcId>{0}));
 
-        dijkstra.reset().add_source(1).run(0);
-        CHECK(dijkstra.distance_to(0) == inf_weight);
-        CHECK(dijkstra.node_path_to(0).empty());
+        dijkstra.run(1, 0);
+        CHECK(dijkstra.distance() == inf_weight);
+        CHECK(path(dijkstra).empty());
 
-        bidirectional.reset().add_source(2).add_target(2).run();
+        bidirectional.run(2, 2);
         CHECK(bidirectional.distance() == 0);
-        bidirectional.reset().add_source(0).add_target(2).run();
+        bidirectional.run(0, 2);
         CHECK(bidirectional.distance() == inf_weight);
-        CHECK(bidirectional.arc_path().empty());
+        CHECK(path(bidirectional).empty());
     }
 }
 }  // namespace

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from . import _core
 from ._errors import NetworkError
@@ -17,17 +16,12 @@ from ._validate import as_index_array
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .routing import Router
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Names of the arrays :meth:`Hierarchy.to_arrays` returns and
 #: :meth:`Hierarchy.from_arrays` accepts (all uint32).
 ARRAY_NAMES = ("order", "up_first_out", "up_head")
-
-#: Cells per C++ call in :meth:`Router.matrix` (rows are split into blocks of
-#: about this many cells, so that Ctrl-C is honoured between blocks).
-_MATRIX_BLOCK_CELLS = 4_000_000
 
 
 class Hierarchy:
@@ -53,8 +47,10 @@ class Hierarchy:
     ----------
     node_count
         Nodes of the network.
-    arc_count
-        Arcs of the hierarchy (undirected edges of the chordal supergraph).
+    edge_count
+        Edges of the hierarchy (undirected edges of the chordal supergraph;
+        each is customized in both directions). ``arc_count`` is a
+        deprecated alias.
     tree_height
         Height of the elimination tree: no query visits more nodes per side.
     triangle_count
@@ -158,9 +154,19 @@ class Hierarchy:
         return int(self._cch.node_count)
 
     @property
-    def arc_count(self) -> int:
-        """Arcs of the hierarchy."""
+    def edge_count(self) -> int:
+        """Undirected edges of the hierarchy (each customized in both directions)."""
         return int(self._cch.arc_count)
+
+    @property
+    def arc_count(self) -> int:
+        """Deprecated alias of :attr:`edge_count` (arcs mean directed arcs elsewhere)."""
+        warnings.warn(
+            "Hierarchy.arc_count is deprecated: use Hierarchy.edge_count (undirected edges).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.edge_count
 
     @property
     def tree_height(self) -> int:
@@ -184,215 +190,20 @@ class Hierarchy:
 
     def __repr__(self) -> str:
         return (
-            f"Hierarchy(nodes={self.node_count:,}, arcs={self.arc_count:,}, "
+            f"Hierarchy(nodes={self.node_count:,}, edges={self.edge_count:,}, "
             f"tree_height={self.tree_height})"
         )
 
     # ------------------------------------------------------------------ per vehicle
 
-    def customize(self, metric: _core.Metric, *, num_threads: int = 0) -> CchEngine:
-        """Customize the hierarchy for one metric (what :class:`Router` does per vehicle)."""
-        return CchEngine(self, metric, num_threads=num_threads)
-
-
-class CchEngine:
-    """
-    One customized metric and its batch router: what a Router holds when it uses the hierarchy.
-
-    Offers the same ``route_pairs`` as ``_core.PairRouter`` (so :class:`Router`
-    routes through either unchanged), ``one_to_all`` costs, and matrices with
-    per-quantity sums.
-    """
-
-    algorithm = "cch"
-
-    def __init__(self, hierarchy: Hierarchy, metric: _core.Metric, *, num_threads: int = 0) -> None:
-        self.hierarchy = hierarchy
-        self.metric = _core.CchMetric(hierarchy._cch, metric, num_threads=num_threads)
-        self._router = _core.CchRouter(self.metric)
-        self._quantities: tuple[tuple[int, ...], _core.CchQuantities] | None = None
-
-    def route_pairs(
-        self,
-        sources: npt.NDArray[np.uint32],
-        targets: npt.NDArray[np.uint32],
-        sum_over: list[FloatArray] | None = None,
-        *,
-        with_paths: bool = False,
-        num_threads: int = 0,
-    ) -> tuple[Any, ...]:
+    def customize(self, metric: _core.Metric, *, num_threads: int = 0) -> _core.CchMetric:
         """
-        Cost, sums, path offsets and arcs of each pair (see ``_core.PairRouter``).
+        Return the hierarchy customized for one metric (one weight per arc of the network).
 
-        Without paths, the sums come from quantities customized along the
-        hierarchy's shortcuts (once per Router), so no path is unpacked.
+        The metric must be built on this network's graph object. This is what
+        :class:`ecoroute.Router` does for its vehicle and objective.
         """
-        if sum_over and not with_paths:
-            return self._router.route_pairs(
-                sources, targets, num_threads=num_threads, quantities=self._customized(sum_over)
-            )
-        return self._router.route_pairs(
-            sources, targets, sum_over or [], with_paths=with_paths, num_threads=num_threads
-        )
-
-    def _customized(self, quantities: list[FloatArray]) -> _core.CchQuantities:
-        """The quantities carried along this metric's shortcuts (built once per list of arrays)."""
-        key = tuple(id(q) for q in quantities)
-        if self._quantities is None or self._quantities[0] != key:
-            # The arrays are the Router's own, alive as long as it is.
-            self._quantities = (key, _core.CchQuantities(self.metric, quantities))
-        return self._quantities[1]
-
-    def one_to_all(self, source: int) -> tuple[FloatArray, None]:
-        """Cost from ``source`` to every node (no predecessor arcs)."""
-        return self._router.costs_from(source), None
-
-    def matrix(
-        self,
-        sources: npt.NDArray[np.uint32],
-        targets: npt.NDArray[np.uint32],
-        quantities: list[FloatArray],
-        *,
-        num_threads: int,
-    ) -> tuple[FloatArray, FloatArray]:
-        """Cost matrix and per-quantity matrices (NaN where unreachable)."""
-        return self._router.matrix(
-            sources, targets, self._customized(quantities), num_threads=num_threads
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class ODMatrix:
-    """
-    Origin-destination matrix: least-cost routes from every source to every target.
-
-    Row ``i`` is ``sources[i]``, column ``j`` is ``targets[j]``. Every
-    quantity is summed along the same route as ``cost`` (the route
-    :meth:`Router.route` returns for that pair).
-
-    Attributes
-    ----------
-    sources, targets
-        Node ids used (OSM ids for OSM data), after snapping coordinates.
-    cost
-        Value of the router's objective, shape ``(len(sources), len(targets))``;
-        ``inf`` where the target cannot be reached.
-    quantities
-        Every quantity the vehicle model reports (``co2_g``, ``time_s``,
-        ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each a matrix of
-        the same shape, ``inf`` where unreachable.
-    source_snap_m, target_snap_m
-        Distance from requested coordinates to the nodes used (0 for ids).
-    """
-
-    sources: npt.NDArray[np.int64]
-    targets: npt.NDArray[np.int64]
-    cost: FloatArray
-    quantities: Mapping[str, FloatArray]
-    source_snap_m: FloatArray
-    target_snap_m: FloatArray
-    vehicle: str = ""
-    objective: str = ""
-    algorithm: str = ""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(number of sources, number of targets)."""
-        return (len(self.sources), len(self.targets))
-
-    @property
-    def reachable(self) -> npt.NDArray[np.bool_]:
-        """Whether each target can be reached from each source."""
-        return np.isfinite(self.cost)
-
-    @property
-    def co2_g(self) -> FloatArray:
-        """Tank-to-wheel CO2 in grams along each route."""
-        return self.quantities["co2_g"]
-
-    @property
-    def time_s(self) -> FloatArray:
-        """Free-flow travel time in seconds along each route."""
-        return self.quantities["time_s"]
-
-    @property
-    def distance_m(self) -> FloatArray:
-        """Length in metres of each route."""
-        return self.quantities["distance_m"]
-
-    def __getitem__(self, name: str) -> FloatArray:
-        """Return ``"cost"`` or a quantity's matrix by name."""
-        if name == "cost":
-            return self.cost
-        return self.quantities[name]
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row per (source, target) pair, like :meth:`Router.route_many`."""
-        rows, columns = self.shape
-        frame: dict[str, Any] = {
-            "source": np.repeat(self.sources, columns),
-            "target": np.tile(self.targets, rows),
-            "reachable": self.reachable.ravel(),
-            "cost": self.cost.ravel(),
-        }
-        for name, values in self.quantities.items():
-            frame[name] = values.ravel()
-        frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
-        frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
-        return pd.DataFrame(frame)
-
-
-def od_matrix(router: Router, sources: Any, targets: Any, *, num_threads: int) -> ODMatrix:
-    """Compute :meth:`Router.matrix` (the implementation behind it)."""
-    s, s_snap = router._resolve(sources, "sources")
-    t, t_snap = router._resolve(targets, "targets")
-    names = list(router._report)
-    arrays = [router.arc_quantities[q] for q in names]
-    rows, columns = s.size, t.size
-    cost = np.full((rows, columns), np.inf)
-    sums = np.full((len(names), rows, columns), np.nan)
-    engine = router._router
-    if rows and columns:
-        block = max(1, _MATRIX_BLOCK_CELLS // columns)
-        for begin in range(0, rows, block):
-            end = min(rows, begin + block)
-            if isinstance(engine, CchEngine):
-                c, q = engine.matrix(s[begin:end], t, arrays, num_threads=num_threads)
-            else:  # no hierarchy: one search per pair, the paths route() takes
-                pair_s = np.repeat(s[begin:end], columns)
-                pair_t = np.tile(t, end - begin)
-                c, q, _, _ = engine.route_pairs(pair_s, pair_t, arrays, num_threads=num_threads)
-                c = c.reshape(end - begin, columns)
-                q = np.moveaxis(q.reshape(end - begin, columns, len(names)), 2, 0)
-            cost[begin:end] = c
-            sums[:, begin:end] = q
-    phi = router.node_potential
-    if phi is not None:  # undo the potential shift, as route() does
-        cost = cost - phi[s.astype(np.intp)][:, None] + phi[t.astype(np.intp)][None, :]
-    reachable = np.isfinite(cost)
-    sums[:, ~reachable] = np.inf
-    quantities = {name: sums[j] for j, name in enumerate(names)}
-    for values in (cost, *quantities.values()):
-        values.flags.writeable = False
-    node_id = router.network.node_id
-    return ODMatrix(
-        sources=node_id[s],
-        targets=node_id[t],
-        cost=cost,
-        quantities=quantities,
-        source_snap_m=s_snap,
-        target_snap_m=t_snap,
-        vehicle=router.vehicle.name,
-        objective=_label(router),
-        algorithm=router.algorithm,
-    )
-
-
-def _label(router: Router) -> str:
-    objective = router.objective
-    if isinstance(objective, str):
-        return objective
-    return "+".join(f"{factor:g}*{name}" for name, factor in objective.items())
+        return _core.CchMetric(self._cch, metric, num_threads=_check_threads(num_threads))
 
 
 def _as_uint32(
@@ -427,4 +238,4 @@ def prepare_network(
     return Hierarchy.build(network, order=order, num_threads=num_threads)
 
 
-__all__ = ["ARRAY_NAMES", "Hierarchy", "ODMatrix"]
+__all__ = ["ARRAY_NAMES", "Hierarchy"]

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import geopandas
     import shapely
 
-    from .hierarchy import ODMatrix
     from .network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -42,9 +41,18 @@ OBJECTIVE_QUANTITY: dict[str, str] = {
     "energy": "energy_kwh",
 }
 
+#: The algorithm names and the core's enum they select.
+_ALGORITHM_ENUM: dict[str, _core.Algorithm] = {
+    name: _core.Algorithm.__members__[name] for name in (*ALGORITHMS, "cch")
+}
+
 #: Pairs per C++ call in route_many: big enough to amortise the call, small
 #: enough to update a progress bar and honour Ctrl-C between chunks.
 _CHUNK_PAIRS = 20_000
+
+#: Cells per C++ call in :meth:`Router.matrix` (rows are split into blocks of
+#: about this many cells, so that Ctrl-C is honoured between blocks).
+_MATRIX_BLOCK_CELLS = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,6 +223,87 @@ class PairResults:
     path_arcs: npt.NDArray[np.uint32] | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class ODMatrix:
+    """
+    Origin-destination matrix: least-cost routes from every source to every target.
+
+    Row ``i`` is ``sources[i]``, column ``j`` is ``targets[j]``. Every
+    quantity is summed along the same route as ``cost`` (the route
+    :meth:`Router.route` returns for that pair).
+
+    Attributes
+    ----------
+    sources, targets
+        Node ids used (OSM ids for OSM data), after snapping coordinates.
+    cost
+        Value of the router's objective, shape ``(len(sources), len(targets))``;
+        ``inf`` where the target cannot be reached.
+    quantities
+        Every quantity the vehicle model reports (``co2_g``, ``time_s``,
+        ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each a matrix of
+        the same shape, ``inf`` where unreachable.
+    source_snap_m, target_snap_m
+        Distance from requested coordinates to the nodes used (0 for ids).
+    """
+
+    sources: npt.NDArray[np.int64]
+    targets: npt.NDArray[np.int64]
+    cost: FloatArray
+    quantities: Mapping[str, FloatArray]
+    source_snap_m: FloatArray
+    target_snap_m: FloatArray
+    vehicle: str = ""
+    objective: str = ""
+    algorithm: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(number of sources, number of targets)."""
+        return (len(self.sources), len(self.targets))
+
+    @property
+    def reachable(self) -> npt.NDArray[np.bool_]:
+        """Whether each target can be reached from each source."""
+        return np.isfinite(self.cost)
+
+    @property
+    def co2_g(self) -> FloatArray:
+        """Tank-to-wheel CO2 in grams along each route."""
+        return self.quantities["co2_g"]
+
+    @property
+    def time_s(self) -> FloatArray:
+        """Free-flow travel time in seconds along each route."""
+        return self.quantities["time_s"]
+
+    @property
+    def distance_m(self) -> FloatArray:
+        """Length in metres of each route."""
+        return self.quantities["distance_m"]
+
+    def __getitem__(self, name: str) -> FloatArray:
+        """Return ``"cost"`` or a quantity's matrix by name."""
+        if name == "cost":
+            return self.cost
+        return self.quantities[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per (source, target) pair, like :meth:`Router.route_many`."""
+        rows, columns = self.shape
+        frame: dict[str, Any] = {
+            "source": np.repeat(self.sources, columns),
+            "target": np.tile(self.targets, rows),
+            "reachable": self.reachable.ravel(),
+            "cost": self.cost.ravel(),
+        }
+        for name, values in self.quantities.items():
+            frame[name] = values.ravel()
+        frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
+        frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
+        return pd.DataFrame(frame)
+
+
 class Router:
     """
     Least-cost routes on one network for one vehicle and objective.
@@ -294,35 +383,44 @@ class Router:
 
         if algorithm == "auto":
             algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
-        if algorithm not in (*ALGORITHMS, "cch"):
+        if algorithm not in _ALGORITHM_ENUM:
             msg = (
                 f"Unknown algorithm {algorithm!r}; choose auto, cch or one of "
                 f"{', '.join(ALGORITHMS)}."
             )
             raise ValueError(msg)
         if algorithm == "cch" and network.hierarchy is None:
-            msg = "algorithm='cch' needs a prepared network: call network.prepare() first."
+            msg = (
+                "algorithm='cch' needs a prepared network: use network.prepared() "
+                "(network.prepare() in older code)."
+            )
             raise ValueError(msg)
         self.algorithm: str = algorithm
-        self._metric = _core.Metric(network._graph, search_weight)
-        self._router: Any
-        if network.hierarchy is not None and algorithm == "cch":
-            self._router = network.hierarchy.customize(self._metric, num_threads=self.num_threads)
+        # Reported quantities: the three every model has first, then the model's own.
+        first = ("co2_g", "time_s", "distance_m")
+        self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
+        reported = [self.arc_quantities[q] for q in self._report]
+        metric = _core.Metric(network._graph, search_weight)
+        # One engine for every query, whatever the algorithm (it keeps the
+        # reported arrays alive for as long as it reads them).
+        self._engine: _core.QueryEngine
+        if algorithm == "cch":
+            assert network.hierarchy is not None
+            customized = network.hierarchy.customize(metric, num_threads=self.num_threads)
+            self._engine = _core.QueryEngine(customized, reported)
         else:
             points = (
                 _core.SpherePoints(*unit_vectors(network.lat, network.lon))
                 if "astar" in algorithm
                 else None
             )
-            self._router = _core.PairRouter(self._metric, algorithm, points)
-        # Reported quantities: the three every model has first, then the model's own.
-        first = ("co2_g", "time_s", "distance_m")
-        self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
+            self._engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[algorithm], reported, points)
+        self._label = _objective_label(objective)
 
     def __repr__(self) -> str:
         return (
             f"Router({self.network!r}, vehicle={self.vehicle.name!r}, "
-            f"objective={_objective_label(self.objective)!r}, algorithm={self.algorithm!r})"
+            f"objective={self._label!r}, algorithm={self.algorithm!r})"
         )
 
     # ------------------------------------------------------------------ queries
@@ -346,30 +444,34 @@ class Router:
         ValueError
             If coordinates are NaN or out of range.
         """
-        (s,), (s_snap,) = self._resolve([source], "source")
-        (t,), (t_snap,) = self._resolve([target], "target")
-        cost, sums, offsets, arcs = self._router.route_pairs(
+        s, s_snap = self._resolve_one(source, "source")
+        t, t_snap = self._resolve_one(target, "target")
+        cost, sums, offsets, arcs = self._engine.route_pairs(
             np.array([s], dtype=np.uint32),
             np.array([t], dtype=np.uint32),
-            [self.arc_quantities[q] for q in self._report],
             with_paths=True,
             num_threads=1,
         )
-        cost = self._true_cost(cost, np.array([s]), np.array([t]))
-        if not math.isfinite(cost[0]):
+        value = float(cost[0])
+        if self.node_potential is not None:
+            value += float(self.node_potential[t] - self.node_potential[s])
+        if not math.isfinite(value):
+            node_id = self.network.node_id
             msg = (
-                f"No route from node {self.network.node_id[s]} to node {self.network.node_id[t]} "
-                f"for {self.vehicle.name}: the target cannot be reached (one-way streets, closed "
-                "arcs or a disconnected part of the network)."
+                f"No route from node {node_id[s]} to node {node_id[t]} for {self.vehicle.name}: "
+                "the target cannot be reached (one-way streets, closed arcs or a disconnected "
+                "part of the network)."
             )
             raise NoRouteError(msg)
         path = arcs[offsets[0] : offsets[1]]
-        nodes = np.concatenate(([s], self.network.head[path])).astype(np.int64)
+        nodes = np.empty(path.size + 1, dtype=np.intp)
+        nodes[0] = s
+        nodes[1:] = self.network.head[path]
         values = dict(zip(self._report, sums[0].tolist(), strict=True))
         return Route(
             nodes=self.network.node_id[nodes],
             arcs=path,
-            cost=float(cost[0]),
+            cost=value,
             co2_g=values["co2_g"],
             time_s=values["time_s"],
             distance_m=values["distance_m"],
@@ -377,10 +479,10 @@ class Router:
             energy_kwh=values.get("energy_kwh"),
             co2e_wtw_g=values.get("co2e_wtw_g"),
             quantities=values,
-            source_snap_m=float(s_snap),
-            target_snap_m=float(t_snap),
+            source_snap_m=s_snap,
+            target_snap_m=t_snap,
             vehicle=self.vehicle.name,
-            objective=_objective_label(self.objective),
+            objective=self._label,
             _network=self.network,
             _arc_quantities=self.arc_quantities,
         )
@@ -484,11 +586,10 @@ class Router:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        quantities = [self.arc_quantities[q] for q in self._report]
 
         count = s.size
         cost = np.empty(count)
-        sums = np.empty((count, len(quantities)))
+        sums = np.empty((count, len(self._report)))
         offset_parts: list[npt.NDArray[np.uint64]] = [np.zeros(1, dtype=np.uint64)]
         arc_parts: list[npt.NDArray[np.uint32]] = []
         show = count > 100_000 if progress is None else progress
@@ -497,12 +598,8 @@ class Router:
         with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
             for begin in range(0, count, _CHUNK_PAIRS):
                 end = min(count, begin + _CHUNK_PAIRS)
-                c, q, offsets, arcs = self._router.route_pairs(
-                    s[begin:end],
-                    t[begin:end],
-                    quantities,
-                    with_paths=with_paths,
-                    num_threads=threads,
+                c, q, offsets, arcs = self._engine.route_pairs(
+                    s[begin:end], t[begin:end], with_paths=with_paths, num_threads=threads
                 )
                 cost[begin:end] = c
                 sums[begin:end] = q
@@ -512,7 +609,6 @@ class Router:
                 bar.update(end - begin)
 
         cost = self._true_cost(cost, s, t)
-        sums[~np.isfinite(cost)] = np.inf
         return PairResults(
             cost=cost,
             quantities={name: sums[:, j] for j, name in enumerate(self._report)},
@@ -545,10 +641,38 @@ class Router:
             ``time_s``, ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each
             summed along the same least-cost route; ``inf`` where unreachable.
         """
-        from .hierarchy import od_matrix
-
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        return od_matrix(self, sources, targets, num_threads=threads)
+        s, s_snap = self._resolve(sources, "sources")
+        t, t_snap = self._resolve(targets, "targets")
+        names = self._report
+        rows, columns = s.size, t.size
+        cost = np.full((rows, columns), np.inf)
+        sums = np.full((len(names), rows, columns), np.inf)
+        if rows and columns:
+            block = max(1, _MATRIX_BLOCK_CELLS // columns)
+            for begin in range(0, rows, block):
+                end = min(rows, begin + block)
+                c, q = self._engine.matrix(s[begin:end], t, num_threads=threads)
+                cost[begin:end] = c
+                sums[:, begin:end] = q
+        phi = self.node_potential
+        if phi is not None:  # undo the potential shift, as route() does
+            cost = cost - phi[s.astype(np.intp)][:, None] + phi[t.astype(np.intp)][None, :]
+        quantities = {name: sums[j] for j, name in enumerate(names)}
+        for values in (cost, *quantities.values()):
+            values.flags.writeable = False
+        node_id = self.network.node_id
+        return ODMatrix(
+            sources=node_id[s],
+            targets=node_id[t],
+            cost=cost,
+            quantities=quantities,
+            source_snap_m=s_snap,
+            target_snap_m=t_snap,
+            vehicle=self.vehicle.name,
+            objective=self._label,
+            algorithm=self.algorithm,
+        )
 
     def costs_from(self, source: Any) -> pd.Series:
         """
@@ -556,8 +680,8 @@ class Router:
 
         Unreachable nodes get ``inf``.
         """
-        (s,), _ = self._resolve([source], "source")
-        cost, _ = self._router.one_to_all(int(s))
+        s, _ = self._resolve_one(source, "source")
+        cost = self._engine.costs_from(s)
         if self.node_potential is not None:
             cost = cost - self.node_potential[s] + self.node_potential
         return pd.Series(cost, index=pd.Index(self.network.node_id, name="node"), name="cost")
@@ -576,6 +700,13 @@ class Router:
             - phi[np.asarray(sources, dtype=np.intp)]
             + phi[np.asarray(targets, dtype=np.intp)]
         )
+
+    def _resolve_one(self, point: Any, name: str) -> tuple[int, float]:
+        """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
+        if isinstance(point, int | np.integer) and not isinstance(point, bool):
+            return int(self.network.node_index(np.array([point]))[0]), 0.0
+        (index,), (snap,) = self._resolve([point], name)
+        return int(index), float(snap)
 
     def _resolve(self, points: Any, name: str) -> tuple[npt.NDArray[np.uint32], FloatArray]:
         """Turn node ids or (lat, lon) pairs into dense indices and snap distances."""
@@ -738,4 +869,4 @@ def _check_threads(num_threads: int) -> int:
     return int(num_threads)
 
 
-__all__ = ["Route", "Router"]
+__all__ = ["ODMatrix", "PairResults", "Route", "Router"]

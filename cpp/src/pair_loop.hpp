@@ -1,20 +1,24 @@
-#ifndef ECOROUTE_BATCH_SUPPORT_HPP
-#define ECOROUTE_BATCH_SUPPORT_HPP
+#ifndef ECOROUTE_PAIR_LOOP_HPP
+#define ECOROUTE_PAIR_LOOP_HPP
 
-// Private helpers shared by the batch runners (PairRouter, CchRouter): pooled
-// scratch objects, input checks, running work on threads, and stitching the
-// paths that threads collect into one CSR-shaped result. Not installed.
+// The one pair loop every algorithm runs through (route_pairs below), and
+// what it needs: pooled query objects, input checks, running work on
+// threads, and stitching the paths that threads collect into one CSR-shaped
+// result. Private to the core; not installed.
 
-#include "ecoroute/batch.hpp"
+#include "ecoroute/query_engine.hpp"
 #include "ecoroute/types.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace ecoroute::detail
@@ -64,9 +68,7 @@ check_nodes(std::span<NodeId const> nodes, NodeId n, char const *name)
 //! The checks every batch of pairs makes before any thread starts.
 inline void check_pairs(std::span<NodeId const> sources,
                         std::span<NodeId const> targets,
-                        std::span<std::span<double const> const> sum_over,
-                        NodeId node_count,
-                        ArcId arc_count)
+                        NodeId node_count)
 {
     if (sources.size() != targets.size())
         throw std::invalid_argument(
@@ -75,12 +77,6 @@ inline void check_pairs(std::span<NodeId const> sources,
             + std::to_string(targets.size()) + ".");
     check_nodes(sources, node_count, "sources");
     check_nodes(targets, node_count, "targets");
-    for (std::size_t j = 0; j != sum_over.size(); ++j)
-        if (sum_over[j].size() != arc_count)
-            throw std::invalid_argument(
-                "every quantity to sum must have one value per arc; quantity "
-                + std::to_string(j) + " has "
-                + std::to_string(sum_over[j].size()) + ".");
 }
 
 //! Runs ``work(thread_index)`` on ``threads`` threads (the caller is thread
@@ -126,7 +122,7 @@ public:
         pieces_[t].push_back({pair, begin, arcs_[t].size() - begin});
     }
 
-    void stitch(std::size_t pair_count, BatchResult &result) const
+    void stitch(std::size_t pair_count, PairResult &result) const
     {
         std::vector<std::size_t> size(pair_count, 0);
         for (auto const &pieces : pieces_)
@@ -146,6 +142,93 @@ public:
                                     result.path_offsets[piece.pair]));
     }
 };
+/**
+ * The pair loop: solves ``sources[i] -> targets[i]`` for every i on
+ * ``threads`` threads, each with a query object from ``pool`` (``make()``
+ * builds one when the pool is empty). Any query with the common call shape
+ * (search.hpp) works. Per pair it writes the cost, the sums of
+ * ``quantities`` along the path and, with ``with_paths``, the path.
+ *
+ * ``shortcut_sums(query, out)``, when given (not nullptr), adds the sums
+ * without the path (the hierarchy's shortcuts carry them); it is used when
+ * no path is asked for. Unreachable pairs get inf sums and an empty path.
+ * Pairs are handed out in chunks of 16 through an atomic counter. Inputs
+ * must be checked before; nothing here throws.
+ */
+template <class Query, class Make, class ShortcutSums>
+void route_pairs(ObjectPool<Query> &pool,
+                 Make const &make,
+                 std::span<NodeId const> sources,
+                 std::span<NodeId const> targets,
+                 std::span<std::span<double const> const> quantities,
+                 bool with_paths,
+                 unsigned threads,
+                 ShortcutSums const &shortcut_sums,
+                 PairResult &result)
+{
+    constexpr bool has_shortcut_sums
+        = !std::is_same_v<ShortcutSums, std::nullptr_t>;
+    auto const pair_count = sources.size();
+    auto const k = quantities.size();
+    result.cost.assign(pair_count, inf_weight);
+    result.sums.assign(pair_count * k, 0.0);
+    if (pair_count == 0)
+    {
+        if (with_paths)
+            result.path_offsets.assign(1, 0);
+        return;
+    }
+    bool const sum_along_path = k != 0 && (with_paths || !has_shortcut_sums);
+    PathCollector paths(threads);
+    constexpr std::size_t chunk = 16;
+    std::atomic<std::size_t> next{0};
+
+    run_on_threads(
+        threads,
+        [&](unsigned t)
+        {
+            auto query = pool.acquire(make);
+            auto &buffer = paths.buffer(t);
+            while (true)
+            {
+                auto const begin = next.fetch_add(chunk);
+                if (begin >= pair_count)
+                    break;
+                auto const end = std::min(pair_count, begin + chunk);
+                for (auto i = begin; i != end; ++i)
+                {
+                    auto const cost = query->run(sources[i], targets[i]).distance();
+                    result.cost[i] = cost;
+                    auto *sums = result.sums.data() + i * k;
+                    auto const start = buffer.size();
+                    if (cost == inf_weight)
+                        std::fill_n(sums, k, inf_weight);
+                    else if (with_paths || sum_along_path)
+                    {
+                        query->append_arc_path(buffer);
+                        for (std::size_t j = 0; sum_along_path && j != k; ++j)
+                        {
+                            double sum = 0.0;
+                            for (auto p = start; p != buffer.size(); ++p)
+                                sum += quantities[j][buffer[p]];
+                            sums[j] = sum;
+                        }
+                    }
+                    if constexpr (has_shortcut_sums)
+                        if (cost != inf_weight && k != 0 && !sum_along_path)
+                            shortcut_sums(*query, sums);
+                    if (with_paths)
+                        paths.add(t, i, start);
+                    else
+                        buffer.resize(start);
+                }
+            }
+            pool.release(std::move(query));
+        });
+
+    if (with_paths)
+        paths.stitch(pair_count, result);
+}
 }  // namespace ecoroute::detail
 
-#endif  // ECOROUTE_BATCH_SUPPORT_HPP
+#endif  // ECOROUTE_PAIR_LOOP_HPP
