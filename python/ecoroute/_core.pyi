@@ -12,13 +12,12 @@ import numpy.typing
 import typing
 
 __all__: list[str] = [
+    "Algorithm",
     "Cch",
     "CchMetric",
-    "CchQuantities",
-    "CchRouter",
     "CsrGraph",
     "Metric",
-    "PairRouter",
+    "QueryEngine",
     "SpherePoints",
     "build_type",
     "hardware_threads",
@@ -61,33 +60,91 @@ class SpherePoints:
         z: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     ) -> None: ...
 
-class PairRouter:
+class Algorithm:
+    """
+    Members:
+
+      dijkstra
+
+      bidirectional
+
+      astar
+
+      bidirectional_astar
+
+      cch
+    """
+
+    __members__: typing.ClassVar[dict[str, Algorithm]]
+    astar: typing.ClassVar[Algorithm]
+    bidirectional: typing.ClassVar[Algorithm]
+    bidirectional_astar: typing.ClassVar[Algorithm]
+    cch: typing.ClassVar[Algorithm]
+    dijkstra: typing.ClassVar[Algorithm]
+    @typing.overload
+    def __eq__(self, other: Algorithm) -> bool: ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool: ...
+    def __getstate__(self) -> int: ...
+    def __hash__(self) -> int: ...
+    def __index__(self) -> int: ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    def __int__(self) -> int: ...
+    @typing.overload
+    def __ne__(self, other: Algorithm) -> bool: ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool: ...
+    def __repr__(self) -> str: ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    def __str__(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class QueryEngine:
+    @typing.overload
     def __init__(
-        self, metric: Metric, algorithm: str, points: SpherePoints | None = None
+        self,
+        metric: Metric,
+        algorithm: Algorithm,
+        quantities: collections.abc.Sequence[
+            typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+        ],
+        points: SpherePoints | None = None,
     ) -> None: ...
-    def one_to_all(
+    @typing.overload
+    def __init__(
+        self,
+        metric: CchMetric,
+        quantities: collections.abc.Sequence[
+            typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+        ],
+    ) -> None: ...
+    def costs_from(
         self, source: typing.SupportsInt | typing.SupportsIndex
-    ) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.uint32]]: ...
+    ) -> numpy.typing.NDArray[numpy.float64]: ...
+    def matrix(
+        self,
+        sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        *,
+        num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> tuple: ...
     def route_pairs(
         self,
         sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
         targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
-        sum_over: collections.abc.Sequence[
-            typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
-        ] = [],
         *,
         with_paths: bool = False,
         num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
-    ) -> tuple[
-        numpy.typing.NDArray[numpy.float64],
-        numpy.typing.NDArray[numpy.float64],
-        numpy.typing.NDArray[numpy.uint64],
-        numpy.typing.NDArray[numpy.uint32],
-    ]: ...
+    ) -> tuple: ...
     @property
-    def algorithm(self) -> str: ...
+    def algorithm(self) -> Algorithm: ...
     @property
     def potential_scale(self) -> float: ...
+    @property
+    def quantity_count(self) -> int: ...
 
 class Cch:
     @staticmethod
@@ -131,45 +188,6 @@ class CchMetric:
     ) -> None: ...
     @property
     def memory_bytes(self) -> int: ...
-
-class CchQuantities:
-    def __init__(
-        self,
-        metric: CchMetric,
-        per_arc: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64]],
-    ) -> None: ...
-    @property
-    def count(self) -> int: ...
-    @property
-    def memory_bytes(self) -> int: ...
-
-class CchRouter:
-    def __init__(self, metric: CchMetric) -> None: ...
-    def costs_from(
-        self, source: typing.SupportsInt | typing.SupportsIndex
-    ) -> numpy.typing.NDArray[numpy.float64]: ...
-    def matrix(
-        self,
-        sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
-        targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
-        quantities: CchQuantities | None = None,
-        *,
-        num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
-    ) -> tuple[numpy.ndarray, numpy.ndarray]: ...
-    def route_pairs(
-        self,
-        sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
-        targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
-        sum_over: collections.abc.Sequence[
-            typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
-        ] = [],
-        *,
-        with_paths: bool = False,
-        num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
-        quantities: CchQuantities | None = None,
-    ) -> tuple: ...
-    @property
-    def algorithm(self) -> str: ...
 
 def build_type() -> str: ...
 def hardware_threads() -> int: ...
