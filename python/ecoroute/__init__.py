@@ -19,10 +19,10 @@ from .elevation import ElevationError as ElevationError
 from .fleet import FleetPlan as FleetPlan
 from .fleet import plan_fleet as plan_fleet
 from .hierarchy import Hierarchy as Hierarchy
-from .routing import ODMatrix as ODMatrix
 from .network import RoadNetwork as RoadNetwork
 from .osm import OsmFileError as OsmFileError
 from .osm import load_osm as load_osm
+from .routing import ODMatrix as ODMatrix
 from .routing import Route as Route
 from .routing import Router as Router
 from .storage import NetworkFileError as NetworkFileError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +15,7 @@ import pandas as pd
 from . import _core
 from ._errors import NoRouteError
 from ._geo import unit_vectors
+from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float64]
 
-Objective = Literal["co2", "time", "distance", "fuel", "energy"] | Mapping[str, float]
+Objective = Literal["co2", "co2e_wtw", "time", "distance", "fuel", "energy"] | Mapping[str, float]
 Algorithm = Literal["auto", "dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch"]
 
 #: The algorithms the C++ core runs without preprocessing; all return equal costs.
@@ -50,6 +51,9 @@ _ALGORITHM_ENUM: dict[str, _core.Algorithm] = {
 #: enough to update a progress bar and honour Ctrl-C between chunks.
 _CHUNK_PAIRS = 20_000
 
+#: What a bounded route is measured against (besides its gap).
+_BASELINE_NAMES = ("fastest_time_s", "fastest_co2_g")
+
 #: Cells per C++ call in :meth:`Router.matrix` (rows are split into blocks of
 #: about this many cells, so that Ctrl-C is honoured between blocks).
 _MATRIX_BLOCK_CELLS = 4_000_000
@@ -69,8 +73,10 @@ class Route:
     cost
         Value of the router's objective along the route.
     co2_g, time_s, distance_m
-        Tank-to-wheel CO2 (grams), free-flow travel time (seconds) and length
-        (metres) of the route.
+        CO2 in grams, free-flow travel time (seconds) and length (metres) of
+        the route. ``co2_g`` is what the vehicle emits where it drives:
+        tank-to-wheel for combustion vehicles; for an electric vehicle, the
+        grid's CO2 for the battery energy drawn (its tailpipe emits none).
     fuel_l, energy_kwh
         Fuel (litres) or battery energy (kWh) when the vehicle model reports it.
     co2e_wtw_g
@@ -81,6 +87,11 @@ class Route:
     source_snap_m, target_snap_m
         Distance from the requested coordinates to the nodes used (0 when
         nodes were given by id).
+    fastest_time_s, fastest_co2_g, objective_gap
+        Only from a router with a time budget (``max_extra_time``): the
+        fastest route's time and CO2, so that the saving and its cost read
+        off directly, and how far this route's objective can be above the
+        exact optimum within the budget (0 when it is certified optimal).
     """
 
     nodes: npt.NDArray[np.int64]
@@ -97,6 +108,9 @@ class Route:
     target_snap_m: float = 0.0
     vehicle: str = ""
     objective: str = ""
+    fastest_time_s: float | None = None
+    fastest_co2_g: float | None = None
+    objective_gap: float | None = None
     _network: RoadNetwork | None = field(default=None, repr=False)
     _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
 
@@ -215,12 +229,16 @@ class PairResults:
     path_offsets, path_arcs
         With paths: the arcs of pair ``i`` are
         ``path_arcs[path_offsets[i]:path_offsets[i + 1]]``; otherwise None.
+    bounds
+        With a time budget: ``fastest_time_s``, ``fastest_co2_g`` and the
+        objective's gap (e.g. ``co2_gap_g``) per pair; otherwise empty.
     """
 
     cost: FloatArray
     quantities: dict[str, FloatArray]
     path_offsets: npt.NDArray[np.uint64] | None = None
     path_arcs: npt.NDArray[np.uint32] | None = None
+    bounds: dict[str, FloatArray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,6 +263,10 @@ class ODMatrix:
         the same shape, ``inf`` where unreachable.
     source_snap_m, target_snap_m
         Distance from requested coordinates to the nodes used (0 for ids).
+    bounds
+        With a time budget (``max_extra_time``): ``fastest_time_s``,
+        ``fastest_co2_g`` and the objective's gap to the exact optimum (e.g.
+        ``co2_gap_g``), each a matrix; otherwise empty.
     """
 
     sources: npt.NDArray[np.int64]
@@ -256,6 +278,7 @@ class ODMatrix:
     vehicle: str = ""
     objective: str = ""
     algorithm: str = ""
+    bounds: Mapping[str, FloatArray] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -286,6 +309,8 @@ class ODMatrix:
         """Return ``"cost"`` or a quantity's matrix by name."""
         if name == "cost":
             return self.cost
+        if name in self.bounds:
+            return self.bounds[name]
         return self.quantities[name]
 
     def to_frame(self) -> pd.DataFrame:
@@ -297,7 +322,7 @@ class ODMatrix:
             "reachable": self.reachable.ravel(),
             "cost": self.cost.ravel(),
         }
-        for name, values in self.quantities.items():
+        for name, values in {**self.quantities, **self.bounds}.items():
             frame[name] = values.ravel()
         frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
         frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
@@ -319,7 +344,8 @@ class Router:
     vehicle
         A catalogue name (see :func:`ecoroute.vehicles`) or a :class:`Vehicle`.
     objective
-        What to minimise: ``"co2"`` (grams, the default), ``"time"`` (seconds),
+        What to minimise: ``"co2"`` (grams, the default), ``"co2e_wtw"``
+        (well-to-wheel CO2-equivalent, grams), ``"time"`` (seconds),
         ``"distance"`` (metres), ``"fuel"`` (litres) or ``"energy"`` (kWh), or a
         dict of non-negative weights over those names, e.g.
         ``{"co2": 1.0, "time": 0.5}`` to price a second at half a gram.
@@ -354,8 +380,12 @@ class Router:
         algorithm: Algorithm = "auto",
         payload_kg: float | None = None,
         num_threads: int = 0,
+        max_extra_time: float | None = None,
+        max_extra_time_s: float | None = None,
+        tradeoff_points: int = 9,
     ) -> None:
         self.network = network
+        self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
         self.arc_quantities: dict[str, FloatArray] = self.vehicle.arc_quantities(
@@ -365,22 +395,7 @@ class Router:
             values.flags.writeable = False
         self.objective = objective
         self.objective_weights = _objective_weights(objective, self.arc_quantities)
-        weight = np.zeros(network.arc_count)
-        for quantity, factor in self.objective_weights.items():
-            weight += factor * self.arc_quantities[quantity]
-        self.weight: FloatArray = weight
-        self.weight.flags.writeable = False
-        # A potential is needed only where the objective's own weights go negative
-        # (an EV's energy or CO2); time, distance and fuel never do.
-        self.node_potential: FloatArray | None = None
-        if (weight < 0).any():
-            self.node_potential = _objective_potential(
-                self.vehicle.node_potentials(network, payload_kg),
-                self.objective_weights,
-                network.node_count,
-            )
-        search_weight = _reduced_weight(network, weight, self.node_potential, self.vehicle.name)
-
+        self._payload_kg = payload_kg
         if algorithm == "auto":
             algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
         if algorithm not in _ALGORITHM_ENUM:
@@ -399,23 +414,51 @@ class Router:
         # Reported quantities: the three every model has first, then the model's own.
         first = ("co2_g", "time_s", "distance_m")
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
+        self._points: _core.SpherePoints | None = None
+        self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
+        self._label = _objective_label(objective)
+        self._tradeoff: Tradeoff | None = None
+        self.max_extra_time, self.max_extra_time_s = _check_budget(
+            max_extra_time, max_extra_time_s, self.objective_weights
+        )
+
+    def _make_engine(
+        self, weights: Mapping[str, float]
+    ) -> tuple[_core.QueryEngine, FloatArray | None, FloatArray]:
+        """
+        Return the query engine, node potential and weight of one objective (quantity -> factor).
+
+        The engine minimises ``sum(factor * quantity)`` and reports every
+        quantity of the vehicle along the paths it chooses.
+        """
+        network = self.network
+        weight = np.zeros(network.arc_count)
+        for quantity, factor in weights.items():
+            weight += factor * self.arc_quantities[quantity]
+        weight.flags.writeable = False
+        # A potential is needed only where the objective's own weights go negative
+        # (an EV's energy or CO2); time, distance and fuel never do.
+        potential: FloatArray | None = None
+        if (weight < 0).any():
+            potential = _objective_potential(
+                self.vehicle.node_potentials(network, self._payload_kg),
+                weights,
+                network.node_count,
+            )
+        search_weight = _reduced_weight(network, weight, potential, self.vehicle.name)
         reported = [self.arc_quantities[q] for q in self._report]
         metric = _core.Metric(network._graph, search_weight)
         # One engine for every query, whatever the algorithm (it keeps the
         # reported arrays alive for as long as it reads them).
-        self._engine: _core.QueryEngine
-        if algorithm == "cch":
+        if self.algorithm == "cch":
             assert network.hierarchy is not None
             customized = network.hierarchy.customize(metric, num_threads=self.num_threads)
-            self._engine = _core.QueryEngine(customized, reported)
-        else:
-            points = (
-                _core.SpherePoints(*unit_vectors(network.lat, network.lon))
-                if "astar" in algorithm
-                else None
-            )
-            self._engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[algorithm], reported, points)
-        self._label = _objective_label(objective)
+            return _core.QueryEngine(customized, reported), potential, weight
+        if "astar" in self.algorithm and self._points is None:
+            self._points = _core.SpherePoints(*unit_vectors(network.lat, network.lon))
+        points = self._points if "astar" in self.algorithm else None
+        engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[self.algorithm], reported, points)
+        return engine, potential, weight
 
     def __repr__(self) -> str:
         return (
@@ -446,15 +489,25 @@ class Router:
         """
         s, s_snap = self._resolve_one(source, "source")
         t, t_snap = self._resolve_one(target, "target")
-        cost, sums, offsets, arcs = self._engine.route_pairs(
-            np.array([s], dtype=np.uint32),
-            np.array([t], dtype=np.uint32),
-            with_paths=True,
-            num_threads=1,
-        )
-        value = float(cost[0])
-        if self.node_potential is not None:
-            value += float(self.node_potential[t] - self.node_potential[s])
+        one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
+        if self.budget is not None:
+            result = self.route_indices(one_s, one_t, with_paths=True, num_threads=1)
+            assert result.path_offsets is not None
+            assert result.path_arcs is not None
+            value = float(result.cost[0])
+            row = [float(result.quantities[q][0]) for q in self._report]
+            path = result.path_arcs[result.path_offsets[0] : result.path_offsets[1]]
+            bounds = {name: float(values[0]) for name, values in result.bounds.items()}
+        else:
+            cost, sums, offsets, arcs = self._engine.route_pairs(
+                one_s, one_t, with_paths=True, num_threads=1
+            )
+            value = float(cost[0])
+            if self.node_potential is not None:
+                value += float(self.node_potential[t] - self.node_potential[s])
+            row = sums[0].tolist()
+            path = arcs[offsets[0] : offsets[1]]
+            bounds = {}
         if not math.isfinite(value):
             node_id = self.network.node_id
             msg = (
@@ -463,11 +516,24 @@ class Router:
                 "part of the network)."
             )
             raise NoRouteError(msg)
-        path = arcs[offsets[0] : offsets[1]]
+        return self._route_object(s, value, row, path, s_snap, t_snap, bounds)
+
+    def _route_object(
+        self,
+        source: int,
+        value: float,
+        row: list[float],
+        path: npt.NDArray[np.uint32],
+        source_snap_m: float,
+        target_snap_m: float,
+        bounds: Mapping[str, float],
+    ) -> Route:
+        """Build a :class:`Route` from one pair's objective value, sums and arcs."""
         nodes = np.empty(path.size + 1, dtype=np.intp)
-        nodes[0] = s
+        nodes[0] = source
         nodes[1:] = self.network.head[path]
-        values = dict(zip(self._report, sums[0].tolist(), strict=True))
+        values = dict(zip(self._report, row, strict=True))
+        gap = next((v for k, v in bounds.items() if k not in _BASELINE_NAMES), None)
         return Route(
             nodes=self.network.node_id[nodes],
             arcs=path,
@@ -479,13 +545,122 @@ class Router:
             energy_kwh=values.get("energy_kwh"),
             co2e_wtw_g=values.get("co2e_wtw_g"),
             quantities=values,
-            source_snap_m=s_snap,
-            target_snap_m=t_snap,
+            source_snap_m=source_snap_m,
+            target_snap_m=target_snap_m,
             vehicle=self.vehicle.name,
             objective=self._label,
+            fastest_time_s=bounds.get("fastest_time_s"),
+            fastest_co2_g=bounds.get("fastest_co2_g"),
+            objective_gap=gap,
             _network=self.network,
             _arc_quantities=self.arc_quantities,
         )
+
+    # ------------------------------------------------------------- trade-offs
+
+    @property
+    def budget(self) -> Budget | None:
+        """The time budget of this router (``max_extra_time`` / ``max_extra_time_s``), or None."""
+        if self.max_extra_time is None and self.max_extra_time_s is None:
+            return None
+        return Budget(relative=self.max_extra_time or 0.0, absolute_s=self.max_extra_time_s or 0.0)
+
+    def _tradeoff_engines(self) -> Tradeoff:
+        """The engines of the supported trade-off routes, built on first use."""
+        if self._tradeoff is None:
+            self._tradeoff = Tradeoff(self)
+        return self._tradeoff
+
+    def pareto(self, source: Any, target: Any) -> Pareto:
+        """
+        Return the supported routes of the time-CO2 trade-off from ``source`` to ``target``.
+
+        The routes minimise ``objective + price * time_s`` for the router's
+        ``tradeoff_points`` prices of time (from 0, the least-CO2 route, to
+        infinity, the fastest route); those on the lower-left convex hull of
+        the Pareto front, sorted by time. Routes between two hull points (not
+        supported) are not found: see :class:`ecoroute.tradeoff.Tradeoff`.
+
+        Returns
+        -------
+        Pareto
+            ``routes`` (fastest first), ``to_frame()`` with each route's
+            figures, extra time and saving, ``to_geojson()``.
+
+        Raises
+        ------
+        NoRouteError
+            If the target cannot be reached from the source.
+        ValueError
+            If the router's objective is time or a mix (a trade-off needs one
+            objective other than time).
+        """
+        tradeoff = self._tradeoff_engines()
+        s, s_snap = self._resolve_one(source, "source")
+        t, t_snap = self._resolve_one(target, "target")
+        one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
+        sums = tradeoff.pairs(one_s, one_t, 1)[:, 0, :]
+        objective, time_s = tradeoff.split(sums)
+        if not np.isfinite(time_s[-1]):
+            node_id = self.network.node_id
+            msg = f"No route from node {node_id[s]} to node {node_id[t]} for {self.vehicle.name}."
+            raise NoRouteError(msg)
+        kept = pareto_front(objective, time_s)
+        chosen = np.array(kept, dtype=np.intp)
+        paths_sums, offsets, arcs = tradeoff.paths(
+            np.repeat(one_s, chosen.size), np.repeat(one_t, chosen.size), chosen, 1
+        )
+        routes = tuple(
+            self._route_object(
+                s,
+                float(paths_sums[i, self._report.index(tradeoff.quantity)]),
+                paths_sums[i].tolist(),
+                arcs[offsets[i] : offsets[i + 1]],
+                s_snap,
+                t_snap,
+                {},
+            )
+            for i in range(chosen.size)
+        )
+        return Pareto(routes=routes, quantity=tradeoff.quantity, prices=tradeoff.prices[chosen])
+
+    def tradeoff(
+        self,
+        sources: Any,
+        targets: Any,
+        budgets: Sequence[float] = (0.0, 0.02, 0.05, 0.1, 0.2),
+        *,
+        num_threads: int | None = None,
+    ) -> pd.DataFrame:
+        """
+        Return how much CO2 many trips save for how much extra time, at each budget.
+
+        Parameters
+        ----------
+        sources, targets
+            Equal-length sequences of node ids or ``(lat, lon)`` pairs, as for
+            :meth:`route_many`.
+        budgets
+            Relative extra time allowed over each trip's fastest route.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per budget: ``max_extra_time``, reachable ``pairs``, the
+            objective's total (e.g. ``co2_g``) and ``time_s`` total of the
+            chosen routes, ``saving`` and ``extra_time`` against the fastest
+            routes (fractions), and the summed ``gap`` to the exact optimum
+            (objective units; 0 when every choice is certified optimal).
+        """
+        tradeoff = self._tradeoff_engines()
+        s, _ = self._resolve(sources, "sources")
+        t, _ = self._resolve(targets, "targets")
+        if s.size != t.size:
+            msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
+            raise ValueError(msg)
+        threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        sums = tradeoff.pairs(s, t, threads)
+        return tradeoff_table(self, sums, tradeoff, budgets)
 
     def route_many(
         self,
@@ -543,6 +718,7 @@ class Router:
             "cost": result.cost,
         }
         frame.update(result.quantities)
+        frame.update(result.bounds)
         frame["source_snap_m"] = s_snap
         frame["target_snap_m"] = t_snap
         if return_paths:
@@ -586,6 +762,8 @@ class Router:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        if self.budget is not None:
+            return self._bounded_pairs(s, t, with_paths=with_paths, threads=threads)
 
         count = s.size
         cost = np.empty(count)
@@ -618,6 +796,41 @@ class Router:
             else None,
         )
 
+    def _bounded_pairs(
+        self,
+        s: npt.NDArray[np.uint32],
+        t: npt.NDArray[np.uint32],
+        *,
+        with_paths: bool,
+        threads: int,
+    ) -> PairResults:
+        """:meth:`route_indices` under the time budget: the best supported route per pair."""
+        tradeoff = self._tradeoff_engines()
+        assert self.budget is not None
+        all_sums = tradeoff.pairs(s, t, threads)
+        objective, time_s = tradeoff.split(all_sums)
+        choice = tradeoff.choose(objective, time_s, self.budget)
+        offsets: npt.NDArray[np.uint64] | None = None
+        arcs: npt.NDArray[np.uint32] | None = None
+        if with_paths:
+            sums, offsets, arcs = tradeoff.paths(s, t, choice.chosen, threads)
+        else:
+            sums = np.take_along_axis(all_sums, choice.chosen[None, :, None], axis=0)[0]
+        column = self._report.index(tradeoff.quantity)
+        cost = sums[:, column].copy()
+        co2 = self._report.index("co2_g")
+        return PairResults(
+            cost=cost,
+            quantities={name: sums[:, j] for j, name in enumerate(self._report)},
+            path_offsets=offsets,
+            path_arcs=arcs,
+            bounds={
+                "fastest_time_s": choice.fastest_time_s,
+                "fastest_co2_g": all_sums[-1][:, co2],
+                gap_column(tradeoff.quantity): choice.gap(cost),
+            },
+        )
+
     def matrix(self, sources: Any, targets: Any, *, num_threads: int | None = None) -> ODMatrix:
         """
         Route from every source to every target in one call: an origin-destination matrix.
@@ -644,22 +857,12 @@ class Router:
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
-        names = self._report
-        rows, columns = s.size, t.size
-        cost = np.full((rows, columns), np.inf)
-        sums = np.full((len(names), rows, columns), np.inf)
-        if rows and columns:
-            block = max(1, _MATRIX_BLOCK_CELLS // columns)
-            for begin in range(0, rows, block):
-                end = min(rows, begin + block)
-                c, q = self._engine.matrix(s[begin:end], t, num_threads=threads)
-                cost[begin:end] = c
-                sums[:, begin:end] = q
-        phi = self.node_potential
-        if phi is not None:  # undo the potential shift, as route() does
-            cost = cost - phi[s.astype(np.intp)][:, None] + phi[t.astype(np.intp)][None, :]
-        quantities = {name: sums[j] for j, name in enumerate(names)}
-        for values in (cost, *quantities.values()):
+        if self.budget is not None:
+            cost, quantities, bounds = self._bounded_matrix(s, t, threads)
+        else:
+            cost, quantities = self._plain_matrix(s, t, threads)
+            bounds = {}
+        for values in (cost, *quantities.values(), *bounds.values()):
             values.flags.writeable = False
         node_id = self.network.node_id
         return ODMatrix(
@@ -672,7 +875,46 @@ class Router:
             vehicle=self.vehicle.name,
             objective=self._label,
             algorithm=self.algorithm,
+            bounds=bounds,
         )
+
+    def _plain_matrix(
+        self, s: npt.NDArray[np.uint32], t: npt.NDArray[np.uint32], threads: int
+    ) -> tuple[FloatArray, dict[str, FloatArray]]:
+        """Cost and quantity matrices of the least-cost routes, in row blocks."""
+        rows, columns = s.size, t.size
+        cost = np.full((rows, columns), np.inf)
+        sums = np.full((len(self._report), rows, columns), np.inf)
+        if rows and columns:
+            block = max(1, _MATRIX_BLOCK_CELLS // columns)
+            for begin in range(0, rows, block):
+                end = min(rows, begin + block)
+                c, q = self._engine.matrix(s[begin:end], t, num_threads=threads)
+                cost[begin:end] = c
+                sums[:, begin:end] = q
+        phi = self.node_potential
+        if phi is not None:  # undo the potential shift, as route() does
+            cost = cost - phi[s.astype(np.intp)][:, None] + phi[t.astype(np.intp)][None, :]
+        return cost, {name: sums[j] for j, name in enumerate(self._report)}
+
+    def _bounded_matrix(
+        self, s: npt.NDArray[np.uint32], t: npt.NDArray[np.uint32], threads: int
+    ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, FloatArray]]:
+        """Matrices under the time budget: per cell, the best supported route within it."""
+        tradeoff = self._tradeoff_engines()
+        assert self.budget is not None
+        all_sums = np.moveaxis(tradeoff.matrices(s, t, threads), 1, -1)  # K, rows, cols, q
+        objective, time_s = tradeoff.split(all_sums)
+        choice = tradeoff.choose(objective, time_s, self.budget)
+        sums = np.take_along_axis(all_sums, choice.chosen[None, ..., None], axis=0)[0]
+        quantities = {name: sums[..., j] for j, name in enumerate(self._report)}
+        cost = quantities[tradeoff.quantity].copy()
+        bounds = {
+            "fastest_time_s": choice.fastest_time_s,
+            "fastest_co2_g": all_sums[-1][..., self._report.index("co2_g")],
+            gap_column(tradeoff.quantity): choice.gap(cost),
+        }
+        return cost, quantities, bounds
 
     def costs_from(self, source: Any) -> pd.Series:
         """
@@ -860,6 +1102,51 @@ def _objective_label(objective: Objective) -> str:
     if isinstance(objective, str):
         return objective
     return "+".join(f"{factor:g}*{name}" for name, factor in objective.items())
+
+
+def _check_budget(
+    relative: float | None, absolute_s: float | None, weights: Mapping[str, float]
+) -> tuple[float | None, float | None]:
+    """Validate ``max_extra_time`` / ``max_extra_time_s`` (and that the objective allows one)."""
+    out: list[float | None] = []
+    for name, value in (("max_extra_time", relative), ("max_extra_time_s", absolute_s)):
+        if value is None:
+            out.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            msg = f"{name} must be a number, got {value!r}."
+            raise TypeError(msg)
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            msg = f"{name} must be finite and >= 0 (e.g. 0.05 for 5 % more time), got {value!r}."
+            raise ValueError(msg)
+        if name == "max_extra_time" and number > 10:
+            msg = (
+                f"max_extra_time is a fraction of the fastest time (0.05 = 5 %), got {value!r}; "
+                "did you mean a percentage?"
+            )
+            raise ValueError(msg)
+        out.append(number)
+    if out != [None, None]:
+        names = [q for q, f in weights.items() if f]
+        if len(names) != 1 or names[0] == "time_s":
+            msg = (
+                "a time budget bounds the extra time spent to lower one objective: "
+                "use a single objective other than time (e.g. objective='co2')."
+            )
+            raise ValueError(msg)
+    return out[0], out[1]
+
+
+def _check_tradeoff_points(points: int) -> int:
+    if (
+        isinstance(points, bool)
+        or not isinstance(points, int | np.integer)
+        or not 2 <= points <= 64
+    ):
+        msg = f"tradeoff_points must be an integer from 2 to 64, got {points!r}."
+        raise ValueError(msg)
+    return int(points)
 
 
 def _check_threads(num_threads: int) -> int:
