@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import NoRouteError
+from ._errors import NoRouteError, UnknownNodeError
 from ._geo import unit_vectors
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
@@ -94,7 +95,6 @@ class Route:
         exact optimum within the budget (0 when it is certified optimal).
     """
 
-    nodes: npt.NDArray[np.int64]
     arcs: npt.NDArray[np.uint32]
     cost: float
     co2_g: float
@@ -113,23 +113,37 @@ class Route:
     objective_gap: float | None = None
     _network: RoadNetwork | None = field(default=None, repr=False)
     _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
+    _source_index: int = field(default=0, repr=False)
+
+    @functools.cached_property
+    def nodes(self) -> npt.NDArray[np.int64]:
+        """Node ids (OSM ids for OSM data) from source to target (computed on first use)."""
+        network = self._require_network()
+        index = np.empty(self.arcs.size + 1, dtype=np.intp)
+        index[0] = self._source_index
+        index[1:] = network.head[self.arcs]
+        nodes = network.node_id[index]
+        nodes.flags.writeable = False
+        return nodes
 
     @property
     def source(self) -> int:
         """Id of the first node."""
-        return int(self.nodes[0])
+        return int(self._require_network().node_id[self._source_index])
 
     @property
     def target(self) -> int:
         """Id of the last node."""
-        return int(self.nodes[-1])
+        if self.arcs.size == 0:
+            return self.source
+        network = self._require_network()
+        return int(network.node_id[network.head[self.arcs[-1]]])
 
     @property
     def coordinates(self) -> FloatArray:
         """The route's (lon, lat) points, road shape points included."""
         network = self._require_network()
-        start = int(network.node_index([self.nodes[0]])[0])
-        return network.path_coordinates(self.arcs, start)
+        return network.path_coordinates(self.arcs, self._source_index)
 
     @property
     def geometry(self) -> shapely.LineString:
@@ -418,6 +432,7 @@ class Router:
         self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
         self._label = _objective_label(objective)
         self._tradeoff: Tradeoff | None = None
+        self._id_lookup: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
         self.max_extra_time, self.max_extra_time_s = _check_budget(
             max_extra_time, max_extra_time_s, self.objective_weights
         )
@@ -529,13 +544,9 @@ class Router:
         bounds: Mapping[str, float],
     ) -> Route:
         """Build a :class:`Route` from one pair's objective value, sums and arcs."""
-        nodes = np.empty(path.size + 1, dtype=np.intp)
-        nodes[0] = source
-        nodes[1:] = self.network.head[path]
         values = dict(zip(self._report, row, strict=True))
         gap = next((v for k, v in bounds.items() if k not in _BASELINE_NAMES), None)
         return Route(
-            nodes=self.network.node_id[nodes],
             arcs=path,
             cost=value,
             co2_g=values["co2_g"],
@@ -554,6 +565,7 @@ class Router:
             objective_gap=gap,
             _network=self.network,
             _arc_quantities=self.arc_quantities,
+            _source_index=source,
         )
 
     # ------------------------------------------------------------- trade-offs
@@ -946,7 +958,16 @@ class Router:
     def _resolve_one(self, point: Any, name: str) -> tuple[int, float]:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
         if isinstance(point, int | np.integer) and not isinstance(point, bool):
-            return int(self.network.node_index(np.array([point]))[0]), 0.0
+            if self._id_lookup is None:  # once per router: ids sorted, and where each is
+                order = np.argsort(self.network.node_id, kind="stable")
+                self._id_lookup = (self.network.node_id[order], order)
+            ids, order = self._id_lookup
+            if not -(2**63) <= point < 2**63:
+                raise UnknownNodeError(point)
+            position = int(ids.searchsorted(point))
+            if position == ids.size or ids[position] != point:
+                raise UnknownNodeError(point)
+            return int(order[position]), 0.0
         (index,), (snap,) = self._resolve([point], name)
         return int(index), float(snap)
 
