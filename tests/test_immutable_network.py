@@ -97,9 +97,9 @@ def test_views_of_a_callers_base_array_cannot_change_the_network_or_its_node_ind
     views of writable base arrays, which the caller then changes.
     """
     arrays = _caller_arrays()
-    base_lat = np.repeat(arrays["lat"], 2)  # lat is a strided view of this
-    base_lon = np.repeat(arrays["lon"], 2)
-    lat_view, lon_view = base_lat[::2], base_lon[::2]
+    base_lat = np.concatenate([arrays["lat"], np.zeros(5)])  # lat is a contiguous view of this
+    base_lon = np.concatenate([arrays["lon"], np.zeros(5)])
+    lat_view, lon_view = base_lat[:5], base_lon[:5]
     lat_view.flags.writeable = False  # read-only views, writable bases
     lon_view.flags.writeable = False
     network = _build({**arrays, "lat": lat_view, "lon": lon_view})
@@ -107,8 +107,8 @@ def test_views_of_a_callers_base_array_cannot_change_the_network_or_its_node_ind
     point = (60.00301, 24.00201)
     assert network.nearest_nodes(*point)[0][0] == 3
 
-    base_lat[::2] = [10.0, 10.0, 10.0, 10.0, 60.00301]  # move node 4 onto the point
-    base_lon[::2] = [10.0, 10.0, 10.0, 10.0, 24.00201]
+    base_lat[:5] = [10.0, 10.0, 10.0, 10.0, 60.00301]  # move node 4 onto the point
+    base_lon[:5] = [10.0, 10.0, 10.0, 10.0, 24.00201]
     assert_array_equal(network.lat, arrays["lat"])
     nearest, distance = network.nearest_nodes(*point)
     brute = haversine_m(point[0], point[1], arrays["lat"], arrays["lon"])

@@ -341,6 +341,7 @@ def test_concurrent_saver_and_loader_never_see_a_half_written_file(tmp_path):
     )
     loaded = json.loads(loader.communicate(timeout=120)[0])
     saves = int(saver.communicate(timeout=120)[0])
+    print(f"{saves} saves, {loaded['loads']} loads, {loaded['failures']} failed")
     assert saver.returncode == 0
     assert loader.returncode == 0
     assert loaded["failures"] == 0, loaded["errors"]
