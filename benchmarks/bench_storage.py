@@ -56,12 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(_row(label, *median_time(fn, args.repeats)))
         timings = {
             "RoadNetwork.load(verify=True)": lambda: ecoroute.RoadNetwork.load(path),
-            "RoadNetwork.load(verify=False)": lambda: ecoroute.RoadNetwork.load(
-                path, verify=False
-            ),
-            "np.load of the npz, all arrays (peer)": lambda: dict(
-                np.load(npz, allow_pickle=False)
-            ),
+            "RoadNetwork.load(verify=False)": lambda: ecoroute.RoadNetwork.load(path, verify=False),
+            "np.load of the npz, all arrays (peer)": lambda: dict(np.load(npz, allow_pickle=False)),
             "RoadNetwork.from_arrays (copies every array)": lambda: (
                 ecoroute.RoadNetwork.from_arrays(
                     arrays["tail"],
