@@ -230,6 +230,10 @@ def test_with_elevation_from_a_dem_returns_a_new_network():
         again = network.add_elevation(dem)
     assert network.elevation_m is None
     assert_array_equal(again.elevation_m, hilly.elevation_m)
+    with pytest.warns(DeprecationWarning, match="with_elevation"):
+        again = ecoroute.elevation.add_elevation(network, dem)
+    assert network.elevation_m is None
+    assert_array_equal(again.grade, hilly.grade)
 
 
 def test_with_attachments_returns_a_new_network():
