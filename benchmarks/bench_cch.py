@@ -179,7 +179,7 @@ def bench(name: str, repeats: int, pairs: int, query_pairs: int) -> dict[str, An
             matrix_100 = (src, dst)
 
     # 5. The Python API on the same network: prepare(), ten vehicles, matrix() with quantities.
-    network.hierarchy = ecoroute.Hierarchy(cch)
+    network = network.with_hierarchy(ecoroute.Hierarchy(cch))
     objectives: list[Any] = [
         "co2",
         "time",

@@ -180,7 +180,7 @@ def test_nodes_outside_the_tiles_get_grade_zero_and_a_warning():
         [0, 1, 2], [1, 2, 3], [1100.0, 2200.0, 1100.0], [50.0] * 3, lat, lon
     )
     with pytest.warns(UserWarning, match="2 of 4 nodes lie outside the DEM tiles"):
-        network.add_elevation(shared_file("dem/N43E007.hgt.zip"))
+        network = network.with_elevation(shared_file("dem/N43E007.hgt.zip"))
     assert np.isfinite(network.elevation_m).all()
     assert network.grade[1] == 0.0
     assert network.grade[2] == 0.0
@@ -190,7 +190,7 @@ def test_nodes_outside_the_tiles_get_grade_zero_and_a_warning():
 def test_tiles_that_miss_the_network_raise():
     network = ecoroute.datasets.helsinki()
     with pytest.raises(ecoroute.ElevationError, match="None of the 1 DEM tile"):
-        network.add_elevation(shared_file("dem/N43E007.hgt.zip"))
+        network.with_elevation(shared_file("dem/N43E007.hgt.zip"))
 
 
 @pytest.mark.parametrize(
@@ -201,4 +201,4 @@ def test_unreadable_tiles_raise(tmp_path, content, match):
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(ecoroute.ElevationError, match=match):
-        ecoroute.datasets.helsinki().add_elevation(path)
+        ecoroute.datasets.helsinki().with_elevation(path)

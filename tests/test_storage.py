@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import struct
 
 import numpy as np
@@ -52,9 +53,8 @@ def test_round_trip_keeps_every_array_and_route(saved):
 
 
 def test_round_trip_with_elevation_and_attachments(tmp_path):
-    network = random_network(3)
-    network._set_elevation(np.linspace(0, 50, network.node_count), np.zeros(network.arc_count))
-    network.attachments["extra"] = np.arange(7, dtype=np.int32)
+    network = random_network(3).replace(elevation_m=np.linspace(0, 50, 60))
+    network = network.with_attachments(extra=np.arange(7, dtype=np.int32))
     network.save(tmp_path / "n")
     loaded = ecoroute.RoadNetwork.load(tmp_path / "n")
     assert_array_equal(loaded.elevation_m, network.elevation_m)
@@ -64,8 +64,14 @@ def test_round_trip_with_elevation_and_attachments(tmp_path):
 def test_arrays_are_memory_mapped_and_read_only(saved):
     _, path = saved
     loaded = ecoroute.RoadNetwork.load(path)
-    assert isinstance(loaded.length_m.base, np.memmap) or isinstance(loaded.length_m, np.memmap)
-    assert not loaded.length_m.flags.writeable
+    for field in ("length_m", "lat", "node_id", "highway_code"):
+        array = getattr(loaded, field)
+        assert not array.flags.writeable
+        base = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(base, memoryview), field  # a view of the file's one memory map
+        assert isinstance(base.obj, mmap.mmap), field
 
 
 def test_not_an_ecoroute_file(tmp_path):
@@ -144,8 +150,7 @@ def _offset_of(path, name):
 
 def test_prepared_network_round_trip_keeps_the_hierarchy(tmp_path):
     """Tests that a saved prepared network loads prepared, with the same routes (plain Dijkstra oracle)."""
-    network = random_network(4, node_count=120, edge_count=400)
-    network.prepare()
+    network = random_network(4, node_count=120, edge_count=400).prepared()
     network.save(tmp_path / "p")
     loaded = ecoroute.RoadNetwork.load(tmp_path / "p")
     assert loaded.hierarchy is not None
@@ -163,8 +168,7 @@ def test_prepared_network_round_trip_keeps_the_hierarchy(tmp_path):
 
 def test_invalid_hierarchy_in_a_file_is_reported(tmp_path):
     """Tests a file whose checksums pass but whose hierarchy is not one of this graph."""
-    network = random_network(4, node_count=120, edge_count=400)
-    network.prepare()
+    network = random_network(4, node_count=120, edge_count=400).prepared()
     network.save(tmp_path / "p")
     arrays, meta = storage.read(tmp_path / "p")
     arrays = {k: np.array(v) for k, v in arrays.items()}

@@ -6,16 +6,20 @@ from . import datasets as datasets
 from . import elevation as elevation
 from . import emissions as emissions
 from . import fleet as fleet
+from . import osmnx_io as osmnx_io
 from . import speeds as speeds
+from . import storage as storage
 from ._errors import EcoRouteError as EcoRouteError
+from ._errors import ElevationError as ElevationError
 from ._errors import FleetInputError as FleetInputError
 from ._errors import FleetPlanWarning as FleetPlanWarning
 from ._errors import NetworkError as NetworkError
+from ._errors import NetworkFileError as NetworkFileError
 from ._errors import NoRouteError as NoRouteError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
+from ._version import __version__ as __version__
 from .dimacs import read_dimacs as read_dimacs
-from .elevation import ElevationError as ElevationError
 from .fleet import FleetPlan as FleetPlan
 from .fleet import plan_fleet as plan_fleet
 from .hierarchy import Hierarchy as Hierarchy
@@ -25,14 +29,11 @@ from .osm import load_osm as load_osm
 from .routing import ODMatrix as ODMatrix
 from .routing import Route as Route
 from .routing import Router as Router
-from .storage import NetworkFileError as NetworkFileError
 from .vehicles import CombustionVehicle as CombustionVehicle
 from .vehicles import ElectricVehicle as ElectricVehicle
 from .vehicles import Vehicle as Vehicle
 from .vehicles import vehicle as vehicle
 from .vehicles import vehicles as vehicles
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CombustionVehicle",
@@ -59,9 +60,11 @@ __all__ = [
     "emissions",
     "fleet",
     "load_osm",
+    "osmnx_io",
     "plan_fleet",
     "read_dimacs",
     "speeds",
+    "storage",
     "vehicle",
     "vehicles",
 ]

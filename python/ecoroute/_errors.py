@@ -11,6 +11,14 @@ class NetworkError(EcoRouteError, ValueError):
     """The input cannot be turned into a routable road network."""
 
 
+class NetworkFileError(NetworkError):
+    """A saved network file that cannot be loaded: wrong type, wrong version, truncated or corrupted."""
+
+
+class ElevationError(EcoRouteError, ValueError):
+    """DEM tiles that cannot be read, or that do not cover the network at all."""
+
+
 class UnknownNodeError(EcoRouteError, KeyError):
     """A node id that is not in the road network."""
 

@@ -306,7 +306,7 @@ def _build(args: argparse.Namespace) -> int:
         bar.update(1 + bool(args.dem))
         if not args.no_prepare:
             bar.set_description("prepare")
-            network.prepare()
+            network = network.prepared()
             bar.update(1)
         bar.set_description("save")
         network.save(args.output)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import EcoRouteError
+from ._errors import ElevationError
 from ._geo import NearestNodeIndex, haversine_m
 
 if TYPE_CHECKING:
@@ -37,8 +37,15 @@ SAMPLE_STEP_M = 10.0
 MAX_GRADE = 0.30
 
 
-class ElevationError(EcoRouteError, ValueError):
-    """DEM tiles that cannot be read, or that do not cover the network at all."""
+__all__ = [
+    "MAX_GRADE",
+    "MIN_SPAN_M",
+    "ElevationError",
+    "add_elevation",
+    "elevation_and_grade",
+    "sample_dem",
+    "with_elevation",
+]
 
 
 @dataclass
@@ -139,7 +146,7 @@ def sample_dem(tiles: Iterable[str | Path], lon: npt.ArrayLike, lat: npt.ArrayLi
     return out
 
 
-def add_elevation(
+def with_elevation(
     network: RoadNetwork,
     dem_paths: Iterable[str | Path] | str | Path,
     *,
@@ -147,7 +154,49 @@ def add_elevation(
     max_grade: float = MAX_GRADE,
 ) -> RoadNetwork:
     """
-    Set node elevations and arc grades of ``network`` from DEM tiles; return the network.
+    Return a new network with node elevations and arc grades from DEM tiles.
+
+    ``network`` is unchanged (and so is every Router built on it); the new
+    network shares its topology, its other arrays and its contraction
+    hierarchy. See :func:`elevation_and_grade` for the method.
+
+    Raises
+    ------
+    ElevationError
+        (a ``ValueError``) if a tile cannot be read or no tile covers any node.
+    """
+    elevation_m, grade = elevation_and_grade(
+        network, dem_paths, min_span_m=min_span_m, max_grade=max_grade
+    )
+    return network.replace(elevation_m=elevation_m, grade=grade)
+
+
+def add_elevation(
+    network: RoadNetwork,
+    dem_paths: Iterable[str | Path] | str | Path,
+    *,
+    min_span_m: float = MIN_SPAN_M,
+    max_grade: float = MAX_GRADE,
+) -> RoadNetwork:
+    """Deprecated alias of :func:`with_elevation`; returns the new network, ``network`` is unchanged."""
+    warnings.warn(
+        "ecoroute.elevation.add_elevation() is deprecated and no longer changes the network in "
+        "place: use network = ecoroute.elevation.with_elevation(network, dem_paths).",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return with_elevation(network, dem_paths, min_span_m=min_span_m, max_grade=max_grade)
+
+
+def elevation_and_grade(
+    network: RoadNetwork,
+    dem_paths: Iterable[str | Path] | str | Path,
+    *,
+    min_span_m: float = MIN_SPAN_M,
+    max_grade: float = MAX_GRADE,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Return node elevations (metres) and arc grades (rise over run) of ``network`` from DEM tiles.
 
     SRTM's ~90 m cells make height differences over a few metres meaningless
     (raw node-to-node grades reach 334 % in Monaco), so grades and heights are
@@ -172,13 +221,18 @@ def add_elevation(
     Parameters
     ----------
     network
-        The network to update (in place: its ``elevation_m`` and ``grade``).
+        The network (read only).
     dem_paths
         One or more SRTM ``.hgt`` files (zipped or not) or GeoTIFFs, in any order.
     min_span_m
         Shortest stretch of road a slope is measured over, metres.
     max_grade
         Largest absolute grade kept (rise over run).
+
+    Returns
+    -------
+    elevation_m, grade
+        One elevation per node, one grade per arc (what :func:`with_elevation` puts in).
 
     Raises
     ------
@@ -187,7 +241,7 @@ def add_elevation(
     """
     paths = [dem_paths] if isinstance(dem_paths, str | Path) else list(dem_paths)
     if not paths:
-        msg = "add_elevation needs at least one DEM tile."
+        msg = "with_elevation needs at least one DEM tile."
         raise ElevationError(msg)
     if min_span_m <= 0 or max_grade <= 0:
         msg = "min_span_m and max_grade must be > 0."
@@ -240,8 +294,7 @@ def add_elevation(
             grade.size,
             max_grade * 100,
         )
-    network._set_elevation(elevation, np.clip(grade, -max_grade, max_grade))
-    return network
+    return elevation, np.clip(grade, -max_grade, max_grade)
 
 
 def _slope_samples(

@@ -1,21 +1,23 @@
-"""The routable road network: CSR topology plus per-arc and per-node attributes."""
+"""The routable road network: an immutable value of CSR topology plus per-arc and per-node arrays."""
 
 from __future__ import annotations
 
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
-from ._errors import NetworkError, UnknownNodeError
-from ._geo import NearestNodeIndex, haversine_m
-from ._validate import as_float_array, as_index_array, as_int64_array, read_only
-from .speeds import impute_speeds
+from . import _core, elevation, osmnx_io, storage
+from ._errors import NetworkError, NetworkFileError, UnknownNodeError
+from ._geo import NearestNodeIndex
+from ._validate import as_float_array, as_index_array, as_int64_array
+from .hierarchy import prepare_network
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,21 +28,54 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: Attributes :meth:`RoadNetwork.replace` can change (the topology and the node ids and
+#: coordinates cannot: they define the graph and its node lookups).
+REPLACEABLE = (
+    "length_m",
+    "speed_kph",
+    "travel_time_s",
+    "grade",
+    "elevation_m",
+    "highway_code",
+    "highway_names",
+    "osm_way_id",
+    "geometry_offsets",
+    "geometry_lonlat",
+)
+
+
+@dataclass
+class _Lookups:
+    """Node lookups built on first use from a network's (immutable) node ids and coordinates."""
+
+    id_order: npt.NDArray[np.intp] | None = None
+    sorted_ids: IntArray | None = None
+    nearest: NearestNodeIndex | None = None
+
 
 class RoadNetwork:
     """
     A routable road network: a directed graph with per-arc and per-node attributes.
 
     Arc ``a`` runs from node ``tail[a]`` to node ``head[a]``; arcs are stored in
-    compressed sparse row order (grouped by tail), and every per-arc array is
+    compressed sparse row order (grouped by tail): the arcs leaving node ``x``
+    are ``first_out[x] .. first_out[x + 1] - 1``, and every per-arc array is
     aligned with that order. Nodes are dense indices ``0 .. node_count - 1``;
     ``node_id[i]`` is the id users know node ``i`` by (the OSM node id for OSM
     data). Parallel arcs (two roads between the same junctions) are all kept:
     each search takes whichever is cheapest for its own weight.
 
-    Build one with :meth:`from_osmnx` or :meth:`from_arrays`. The topology is
-    immutable and the attribute arrays are read-only, so a network can be
-    shared by any number of :class:`ecoroute.Router` objects and threads.
+    A network is an immutable value. It copies the arrays it is built from
+    (the caller's arrays stay the caller's, writable, and changing them never
+    changes the network), every array it exposes is read-only, and every
+    operation that changes data returns a new network (:meth:`replace`,
+    :meth:`with_elevation`, :meth:`prepared`, :meth:`with_attachments`)
+    that shares the unchanged arrays. A :class:`ecoroute.Router` built on a
+    network therefore always sees the data it was built from, and any number
+    of Routers and threads can share one network.
+
+    Build one with :meth:`from_arrays`, :meth:`from_osmnx`,
+    :func:`ecoroute.load_osm`, :func:`ecoroute.read_dimacs` or :meth:`load`.
 
     Attributes
     ----------
@@ -50,10 +85,10 @@ class RoadNetwork:
         Node coordinates in degrees (WGS 84).
     elevation_m
         Node elevation in metres, or None when unknown.
+    first_out
+        CSR offsets (uint32, ``node_count + 1`` entries).
     tail, head
         Dense node index at which each arc starts and ends (uint32).
-    first_out
-        CSR offsets: the arcs leaving node ``x`` are ``first_out[x] .. first_out[x+1]-1``.
     length_m
         Arc length along the road in metres.
     speed_kph
@@ -62,15 +97,39 @@ class RoadNetwork:
         Free-flow travel time in seconds.
     grade
         Road grade, rise over run (0.05 is a 5 % climb in the arc's direction).
+    highway_code, highway_names
+        OSM highway class of each arc as an index into ``highway_names``
+        (-1 when unknown); :attr:`highway` decodes it.
     osm_way_id
         OSM way each arc comes from (-1 when unknown).
     geometry_offsets, geometry_lonlat
         Shape points between the end nodes: arc ``a`` bends through
         ``geometry_lonlat[geometry_offsets[a]:geometry_offsets[a+1]]`` (lon, lat).
+    hierarchy
+        The contraction hierarchy (:class:`ecoroute.Hierarchy`) of a network
+        returned by :meth:`prepared`, or None.
+    attachments
+        Extra named arrays saved with the network (read-only mapping).
     """
 
-    #: The contraction hierarchy from :meth:`prepare`, or None before it.
-    hierarchy: Hierarchy | None = None
+    # Declared for type checkers; set once, in __init__ or _evolve, through __dict__.
+    _graph: _core.CsrGraph
+    _lookups: _Lookups
+    hierarchy: Hierarchy | None
+    attachments: Mapping[str, npt.NDArray[Any]]
+    node_id: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    elevation_m: FloatArray | None
+    length_m: FloatArray
+    speed_kph: FloatArray
+    travel_time_s: FloatArray
+    grade: FloatArray
+    highway_code: npt.NDArray[np.int16]
+    highway_names: tuple[str, ...]
+    osm_way_id: IntArray
+    geometry_offsets: IntArray
+    geometry_lonlat: FloatArray
 
     def __init__(
         self,
@@ -90,8 +149,16 @@ class RoadNetwork:
         geometry_offsets: npt.ArrayLike | None = None,
         geometry_lonlat: npt.ArrayLike | None = None,
         elevation_m: npt.ArrayLike | None = None,
+        attachments: Mapping[str, npt.ArrayLike] | None = None,
+        copy: bool = True,
     ) -> None:
-        """Assemble a network from arrays already in CSR order (see :meth:`from_arrays`)."""
+        """
+        Assemble a network from arrays already in CSR order (see :meth:`from_arrays`).
+
+        With ``copy=False`` arrays that can never change (read-only views of a
+        read-only buffer, such as the memory maps :meth:`load` makes) are kept
+        without copying; every other array is copied all the same.
+        """
         fo = np.asarray(first_out)
         if fo.ndim != 1 or fo.size == 0 or fo.dtype.kind not in "iu":
             msg = "first_out must be a non-empty 1-D integer array."
@@ -101,87 +168,61 @@ class RoadNetwork:
         if n >= node_count_limit:
             msg = f"{n} nodes is more than ecoroute supports ({node_count_limit - 1})."
             raise NetworkError(msg)
+        if fo.size and (int(fo.min()) < 0 or int(fo.max()) > node_count_limit):
+            msg = "first_out holds offsets outside 0..2**32-1."
+            raise NetworkError(msg)
         hd = as_index_array(head, "head", upper=n)
-        m = hd.size
-        try:
-            self._graph = _core.CsrGraph(np.ascontiguousarray(fo, dtype=np.uint32), hd)
+        try:  # the C++ graph copies both arrays
+            graph = _core.CsrGraph(np.ascontiguousarray(fo, dtype=np.uint32), hd)
         except (ValueError, IndexError) as error:
             raise NetworkError(str(error)) from error
+        m = int(graph.arc_count)
 
-        self.node_id: IntArray = read_only(as_int64_array(node_id, "node_id", size=n))
-        self.lat: FloatArray = read_only(
-            as_float_array(lat, "lat", size=n, min_value=-90.0, max_value=90.0)
+        fields: dict[str, Any] = {
+            "_graph": graph,
+            "_lookups": _Lookups(),
+            "hierarchy": None,
+            "node_id": _frozen(as_int64_array(node_id, "node_id", size=n), copy),
+            "lat": _frozen(
+                as_float_array(lat, "lat", size=n, min_value=-90.0, max_value=90.0), copy
+            ),
+            "lon": _frozen(
+                as_float_array(lon, "lon", size=n, min_value=-180.0, max_value=180.0), copy
+            ),
+        }
+        fields.update(
+            _attribute_fields(
+                n,
+                m,
+                {
+                    "length_m": length_m,
+                    "speed_kph": speed_kph,
+                    "travel_time_s": travel_time_s,
+                    "grade": grade,
+                    "elevation_m": elevation_m,
+                    "highway_code": highway_code,
+                    "highway_names": highway_names,
+                    "osm_way_id": osm_way_id,
+                    "geometry_offsets": geometry_offsets,
+                    "geometry_lonlat": geometry_lonlat,
+                },
+                copy=copy,
+            )
         )
-        self.lon: FloatArray = read_only(
-            as_float_array(lon, "lon", size=n, min_value=-180.0, max_value=180.0)
-        )
-        self.elevation_m: FloatArray | None = (
-            None
-            if elevation_m is None
-            else read_only(as_float_array(elevation_m, "elevation_m", size=n, allow_inf=False))
-        )
+        fields["attachments"] = _frozen_attachments(attachments or {}, copy=copy)
+        self.__dict__.update(fields)
+        _check_unique_ids(self.node_id)
 
-        self.length_m: FloatArray = read_only(
-            as_float_array(length_m, "length_m", size=m, min_value=0.0)
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        msg = (
+            f"RoadNetwork is immutable: cannot set {name!r}. Use replace(), with_elevation(), "
+            "prepared() or with_attachments(), which return a new network."
         )
-        self.speed_kph: FloatArray = read_only(
-            as_float_array(speed_kph, "speed_kph", size=m, min_value=0.0, min_exclusive=True)
-        )
-        if travel_time_s is None:
-            travel_time_s = self.length_m / (self.speed_kph / 3.6)
-        self.travel_time_s: FloatArray = read_only(
-            as_float_array(travel_time_s, "travel_time_s", size=m, min_value=0.0)
-        )
-        self.grade: FloatArray = read_only(
-            np.zeros(m)
-            if grade is None
-            else as_float_array(grade, "grade", size=m, min_value=-1.0, max_value=1.0)
-        )
+        raise AttributeError(msg)
 
-        self.highway_names: tuple[str, ...] = tuple(str(name) for name in highway_names)
-        if highway_code is None:
-            code = np.full(m, -1, dtype=np.int16)
-        else:
-            code = np.ascontiguousarray(highway_code, dtype=np.int16)
-            if code.shape != (m,) or (
-                code.size and (code.min() < -1 or code.max() >= len(self.highway_names))
-            ):
-                msg = "highway_code must hold one index into highway_names (or -1) per arc."
-                raise NetworkError(msg)
-        self.highway_code: npt.NDArray[np.int16] = read_only(code)
-
-        self.osm_way_id: IntArray = read_only(
-            np.full(m, -1, dtype=np.int64)
-            if osm_way_id is None
-            else as_int64_array(osm_way_id, "osm_way_id", size=m)
-        )
-
-        if geometry_offsets is None:
-            offsets = np.zeros(m + 1, dtype=np.int64)
-            coords = np.empty((0, 2), dtype=np.float64)
-        else:
-            offsets = np.ascontiguousarray(geometry_offsets, dtype=np.int64)
-            coords = np.ascontiguousarray(geometry_lonlat, dtype=np.float64).reshape(-1, 2)
-            if (
-                offsets.shape != (m + 1,)
-                or offsets[0] != 0
-                or offsets[-1] != len(coords)
-                or (np.diff(offsets) < 0).any()
-            ):
-                msg = "geometry_offsets must run from 0 to len(geometry_lonlat) with one step per arc."
-                raise NetworkError(msg)
-            if not np.isfinite(coords).all():
-                msg = "geometry_lonlat holds NaN or infinite coordinates."
-                raise NetworkError(msg)
-        self.geometry_offsets: IntArray = read_only(offsets)
-        self.geometry_lonlat: FloatArray = read_only(coords)
-
-        #: Extra arrays saved with the network (e.g. a prepared hierarchy), by name.
-        self.attachments: dict[str, npt.NDArray[Any]] = {}
-        self._id_order: npt.NDArray[np.intp] | None = None
-        self._sorted_ids: IntArray | None = None
-        self._nearest: NearestNodeIndex | None = None
-        self._check_unique_ids()
+    def __delattr__(self, name: str) -> NoReturn:
+        msg = f"RoadNetwork is immutable: cannot delete {name!r}."
+        raise AttributeError(msg)
 
     # ------------------------------------------------------------------ builders
 
@@ -207,6 +248,9 @@ class RoadNetwork:
     ) -> RoadNetwork:
         """
         Build a network from one entry per arc and one entry per node.
+
+        Every array is copied: the caller's arrays stay writable and changing
+        them later does not change the network.
 
         Parameters
         ----------
@@ -310,125 +354,155 @@ class RoadNetwork:
         """
         Build a network from an osmnx graph (or any networkx graph with osmnx attributes).
 
-        Every edge becomes an arc, parallel edges included (never only
-        ``key == 0``): each search then uses whichever parallel arc is cheapest
-        for its own weight. Undirected graphs give two arcs per edge.
-
-        Node attributes used: ``x`` (longitude), ``y`` (latitude), and
-        ``elevation`` when every node has one. Edge attributes used: ``length``
-        (metres; the straight-line distance when missing), ``speed_kph``
-        (imputed from the graph's own speeds per highway class, then a fallback
-        table, with a warning, when missing), ``travel_time``, ``grade``,
-        ``highway``, ``osmid`` and ``geometry``.
+        See :func:`ecoroute.osmnx_io.network_arrays` for the attributes used;
+        every edge becomes an arc, parallel edges included.
 
         Raises
         ------
         NetworkError
-            If the graph is empty, projected (convert it with
-            ``ox.project_graph(G, to_latlong=True)``), or has nodes without
-            coordinates.
+            If the graph is empty, projected, or has nodes without coordinates.
         """
-        if G.number_of_nodes() == 0:
-            msg = "The graph has no nodes."
-            raise NetworkError(msg)
-        _check_unprojected(G)
+        return cls.from_arrays(**osmnx_io.network_arrays(G))
 
-        ids = list(G.nodes)
+    def to_osmnx(self) -> nx.MultiDiGraph:
+        """Return the network as an osmnx-style graph (see :func:`ecoroute.osmnx_io.to_osmnx`)."""
+        return osmnx_io.to_osmnx(self)
+
+    @classmethod
+    def load(cls, path: str | Path, *, verify: bool = True) -> RoadNetwork:
+        """
+        Load a network saved with :meth:`save`; arrays are memory-mapped, not copied.
+
+        The file is opened once and mapped once, so a concurrent :meth:`save`
+        to the same path (which writes a new file and renames it into place)
+        is never seen half-way. Do not overwrite a loaded file in place (as
+        ``cp`` does): replace it with a rename (``mv``), as :meth:`save` does.
+
+        Parameters
+        ----------
+        path
+            The saved network.
+        verify
+            Check every array against its checksum (reads the whole file once).
+
+        Raises
+        ------
+        NetworkFileError
+            (a ``ValueError``) if the file is not an ecoroute network, comes
+            from another format version, is truncated or corrupted, or its
+            header is inconsistent (the message names the field).
+        """
+        saved = storage.read_network(path, verify=verify)
+        arrays: dict[str, Any] = saved.arrays
         try:
-            node_id = np.array(ids, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError) as error:
-            msg = "from_osmnx needs integer node ids (as osmnx graphs have)."
-            raise NetworkError(msg) from error
-        position = {node: i for i, node in enumerate(ids)}
-        try:
-            lon = np.array([G.nodes[v]["x"] for v in ids], dtype=np.float64)
-            lat = np.array([G.nodes[v]["y"] for v in ids], dtype=np.float64)
-        except KeyError as error:
-            msg = f"Every node needs 'x' and 'y' coordinates; one lacks {error}."
-            raise NetworkError(msg) from error
-        elevations = [G.nodes[v].get("elevation") for v in ids]
-        elevation = (
-            np.array(elevations, dtype=np.float64)
-            if all(e is not None for e in elevations)
-            else None
-        )
+            network = cls(**arrays, highway_names=saved.highway_names, copy=False)
+            if saved.attachments:
+                network = network.with_attachments(**saved.attachments)
+        except (ValueError, IndexError, TypeError) as error:
+            msg = f"{path} holds an invalid network: {error}"
+            raise NetworkFileError(msg) from error
+        if saved.hierarchy is not None:
+            try:
+                network = network.prepared(arrays=saved.hierarchy)
+            except (ValueError, IndexError, TypeError) as error:
+                msg = f"{path} holds an invalid contraction hierarchy: {error}"
+                raise NetworkFileError(msg) from error
+        return network
 
-        directed = G.is_directed()
-        multi = G.is_multigraph()
-        edges: Iterable[tuple[Any, Any, dict[str, Any]]] = (
-            ((u, v, d) for u, v, _, d in G.edges(keys=True, data=True))
-            if multi
-            else G.edges(data=True)
-        )
-        tail: list[int] = []
-        head: list[int] = []
-        length: list[float] = []
-        speed: list[float] = []
-        time: list[float] = []
-        grade: list[float] = []
-        highway: list[str | None] = []
-        way: list[int] = []
-        geometry: list[Any] = []
-        for u, v, data in edges:
-            directions = [(u, v, 1.0)] if directed else [(u, v, 1.0), (v, u, -1.0)]
-            for a, b, sign in directions:
-                tail.append(position[a])
-                head.append(position[b])
-                length.append(float(data.get("length", math.nan)))
-                speed.append(float(data.get("speed_kph", math.nan)))
-                time.append(float(data.get("travel_time", math.nan)))
-                grade.append(sign * float(data.get("grade", 0.0) or 0.0))
-                highway.append(_first(data.get("highway")))
-                way.append(_first_int(data.get("osmid")))
-                shape = data.get("geometry")
-                if shape is not None and sign < 0:
-                    shape = shape.reverse()
-                geometry.append(shape)
+    def save(self, path: str | Path) -> Path:
+        """
+        Save the network to one file that :meth:`load` reads back in well under a second.
 
-        length_array = np.array(length)
-        no_length = np.isnan(length_array)
-        if no_length.any():
-            t, h = np.array(tail)[no_length], np.array(head)[no_length]
-            length_array[no_length] = haversine_m(lat[t], lon[t], lat[h], lon[h])
-        speed_array, imputed = impute_speeds(np.array(speed), np.array(highway, dtype=object))
-        if imputed:
-            warnings.warn(
-                f"{imputed} of {len(speed)} edges have no 'speed_kph'; imputed from the graph's "
-                "own speeds per highway class (or ecoroute.speeds.FALLBACK_SPEED_KPH). Call "
-                "ox.add_edge_speeds(G) first to choose the imputation yourself.",
-                stacklevel=2,
+        The file holds every array (checksummed, aligned for memory mapping),
+        the contraction hierarchy of a prepared network, the attachments and a
+        versioned header. It is always written to a new temporary file in the
+        same folder and renamed into place, never written in place: an
+        interrupted save leaves any earlier file intact, and a process loading
+        the path meanwhile sees either the old network or the new one.
+        """
+        return storage.save(self, path)
+
+    # ------------------------------------------------------------------ new networks
+
+    def replace(self, **changes: Any) -> RoadNetwork:
+        """
+        Return a new network with some attribute arrays replaced; this one is unchanged.
+
+        The topology, node ids and coordinates are shared (so is the
+        contraction hierarchy, which depends on the topology only); the new
+        arrays are validated and copied as in the constructor.
+
+        Parameters
+        ----------
+        **changes
+            Any of ``length_m``, ``speed_kph``, ``travel_time_s``, ``grade``,
+            ``elevation_m`` (None removes them), ``highway_code`` with
+            ``highway_names``, ``osm_way_id``, ``geometry_offsets`` with
+            ``geometry_lonlat``. When ``length_m`` or ``speed_kph`` change and
+            ``travel_time_s`` is not given, travel times are recomputed.
+        """
+        unknown = sorted(set(changes) - set(REPLACEABLE))
+        if unknown:
+            msg = (
+                f"replace() cannot change {', '.join(unknown)}; it changes only "
+                f"{', '.join(REPLACEABLE)}. Build a new network with from_arrays() instead."
             )
-        time_array = np.array(time)
-        no_time = np.isnan(time_array)
-        time_array[no_time] = length_array[no_time] / (speed_array[no_time] / 3.6)
+            raise TypeError(msg)
+        inputs: dict[str, Any] = {name: getattr(self, name) for name in REPLACEABLE}
+        if ("length_m" in changes or "speed_kph" in changes) and "travel_time_s" not in changes:
+            inputs["travel_time_s"] = None
+        if "highway_code" in changes and "highway_names" not in changes:
+            inputs["highway_names"] = ()
+        if "geometry_offsets" in changes and "geometry_lonlat" not in changes:
+            inputs["geometry_lonlat"] = None
+        inputs.update(changes)
+        fields = _attribute_fields(self.node_count, self.arc_count, inputs, copy=True)
+        for name in REPLACEABLE:  # share what did not change (validated all the same)
+            if inputs[name] is getattr(self, name):
+                fields[name] = getattr(self, name)
+        return self._evolve(**fields)
 
-        return cls.from_arrays(
-            tail,
-            head,
-            length_array,
-            speed_array,
-            lat,
-            lon,
-            node_id=node_id,
-            travel_time_s=time_array,
-            grade=np.array(grade),
-            highway=highway,
-            osm_way_id=np.array(way, dtype=np.int64),
-            geometry=geometry,
-            elevation_m=elevation,
+    def with_elevation(
+        self, dem_paths: Iterable[str | Path] | str | Path, **options: float
+    ) -> RoadNetwork:
+        """
+        Return a new network with node elevations and arc grades from DEM tiles.
+
+        SRTM ``.hgt`` files (zipped or not) and GeoTIFFs are read; see
+        :func:`ecoroute.elevation.with_elevation` for the method (along-road
+        smoothing, grades consistent with elevations, clipping) and options.
+        This network is unchanged.
+        """
+        return elevation.with_elevation(self, dem_paths, **options)
+
+    def add_elevation(
+        self, dem_paths: Iterable[str | Path] | str | Path, **options: float
+    ) -> RoadNetwork:
+        """
+        Deprecated alias of :meth:`with_elevation`: returns the new network.
+
+        Unlike before, this network is no longer changed in place: use the
+        returned network (``network = network.with_elevation(dem)``).
+        """
+        warnings.warn(
+            "RoadNetwork.add_elevation() is deprecated and no longer changes the network in "
+            "place: use network = network.with_elevation(dem_paths).",
+            DeprecationWarning,
+            stacklevel=2,
         )
+        return self.with_elevation(dem_paths, **options)
 
-    def prepare(
+    def prepared(
         self,
         *,
         order: npt.ArrayLike | None = None,
         arrays: Mapping[str, npt.ArrayLike] | None = None,
         num_threads: int = 0,
-    ) -> Hierarchy:
+    ) -> RoadNetwork:
         """
-        Build the contraction hierarchy once; every Router on this network then uses it.
+        Return this network with its contraction hierarchy (a new network; this one is unchanged).
 
-        Afterwards ``Router(network, ...)`` customizes the hierarchy for its
+        A ``Router`` on the returned network customizes the hierarchy for its
         vehicle (milliseconds) and answers queries and matrices in
         microseconds per route. See :class:`ecoroute.hierarchy.Hierarchy`.
 
@@ -445,19 +519,76 @@ class RoadNetwork:
 
         Returns
         -------
-        Hierarchy
-            Also kept as ``network.hierarchy``. Without arguments, an existing
-            hierarchy is returned as is.
+        RoadNetwork
+            With ``hierarchy`` set. A network that is already prepared is
+            returned as it is when neither ``order`` nor ``arrays`` is given.
         """
-        if self.hierarchy is None or order is not None or arrays is not None:
-            from .hierarchy import prepare_network
+        if self.hierarchy is not None and order is None and arrays is None:
+            return self
+        hierarchy = prepare_network(self, order=order, arrays=arrays, num_threads=num_threads)
+        return self._evolve(hierarchy=hierarchy)
 
-            self.hierarchy = prepare_network(
-                self, order=order, arrays=arrays, num_threads=num_threads
+    def prepare(
+        self,
+        *,
+        order: npt.ArrayLike | None = None,
+        arrays: Mapping[str, npt.ArrayLike] | None = None,
+        num_threads: int = 0,
+    ) -> Hierarchy:
+        """
+        Deprecated: use :meth:`prepared`, which returns a new, prepared network.
+
+        Kept working for old callers: builds the hierarchy, attaches it to this
+        network and returns it. This is the one change a network still
+        accepts: the hierarchy is an index derived from the topology alone, so
+        no array changes, and Routers built earlier keep the search they were
+        built with.
+        """
+        warnings.warn(
+            "RoadNetwork.prepare() is deprecated: use network = network.prepared(), which "
+            "returns a new network carrying the contraction hierarchy.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        hierarchy = self.prepared(order=order, arrays=arrays, num_threads=num_threads).hierarchy
+        assert hierarchy is not None
+        self.__dict__["hierarchy"] = hierarchy
+        return hierarchy
+
+    def with_hierarchy(self, hierarchy: Hierarchy | None) -> RoadNetwork:
+        """
+        Return a new network carrying ``hierarchy`` (or none); this one is unchanged.
+
+        The hierarchy must have been built for this network's topology: by
+        :meth:`prepared` on this network or on one it was derived from with
+        :meth:`replace`, :meth:`with_elevation` or :meth:`with_attachments`.
+        """
+        if hierarchy is not None and hierarchy.node_count != self.node_count:
+            msg = (
+                f"the hierarchy has {hierarchy.node_count} nodes, the network {self.node_count}; "
+                "it belongs to another network."
             )
-        return self.hierarchy
+            raise NetworkError(msg)
+        return self._evolve(hierarchy=hierarchy)
+
+    def with_attachments(self, **arrays: npt.ArrayLike) -> RoadNetwork:
+        """Return a new network with extra named arrays (copied) saved along with it."""
+        merged = {**self.attachments, **_frozen_attachments(arrays, copy=True)}
+        return self._evolve(attachments=MappingProxyType(merged))
+
+    def _evolve(self, **fields: Any) -> RoadNetwork:
+        """A new network sharing this one's arrays, with ``fields`` replaced."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(fields)
+        return new
 
     # ------------------------------------------------------------------ properties
+
+    @property
+    def graph(self) -> _core.CsrGraph:
+        """The C++ CSR graph (what searches and hierarchies are built on)."""
+        return self._graph
 
     @property
     def node_count(self) -> int:
@@ -511,7 +642,8 @@ class RoadNetwork:
         return int(self._graph.memory_bytes) + sum(a.nbytes for a in arrays)
 
     def __repr__(self) -> str:
-        return f"RoadNetwork(nodes={self.node_count:,}, arcs={self.arc_count:,})"
+        prepared = ", prepared" if self.hierarchy is not None else ""
+        return f"RoadNetwork(nodes={self.node_count:,}, arcs={self.arc_count:,}{prepared})"
 
     # ------------------------------------------------------------------ node lookups
 
@@ -542,13 +674,15 @@ class RoadNetwork:
         to mark bad rows instead of failing the whole batch.
         """
         wanted = np.asarray(ids).astype(np.int64, copy=False).ravel()
-        if self._sorted_ids is None:
-            self._id_order = np.argsort(self.node_id, kind="stable")
-            self._sorted_ids = self.node_id[self._id_order]
-        assert self._id_order is not None
-        pos = np.minimum(np.searchsorted(self._sorted_ids, wanted), self.node_count - 1)
-        found = self._sorted_ids[pos] == wanted
-        return self._id_order[pos], found
+        lookups = self._lookups
+        id_order, sorted_ids = lookups.id_order, lookups.sorted_ids
+        if id_order is None or sorted_ids is None:
+            id_order = np.argsort(self.node_id, kind="stable")
+            sorted_ids = self.node_id[id_order]
+            lookups.id_order, lookups.sorted_ids = id_order, sorted_ids
+        pos = np.minimum(np.searchsorted(sorted_ids, wanted), self.node_count - 1)
+        found = sorted_ids[pos] == wanted
+        return id_order[pos], found
 
     def nearest_nodes(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike
@@ -565,9 +699,10 @@ class RoadNetwork:
         lon_array = as_float_array(
             np.atleast_1d(lon), "lon", size=lat_array.size, min_value=-180.0, max_value=180.0
         )
-        if self._nearest is None:
-            self._nearest = NearestNodeIndex(self.lat, self.lon)
-        return self._nearest.query(lat_array, lon_array)
+        lookups = self._lookups
+        if lookups.nearest is None:
+            lookups.nearest = NearestNodeIndex(self.lat, self.lon)
+        return lookups.nearest.query(lat_array, lon_array)
 
     # ------------------------------------------------------------------ geometry
 
@@ -586,131 +721,6 @@ class RoadNetwork:
             y = heads[a]
             pieces.append(np.array([[self.lon[y], self.lat[y]]]))
         return np.concatenate(pieces)
-
-    # ------------------------------------------------------------------ saving
-
-    def save(self, path: str | Path) -> Path:
-        """
-        Save the network to one file that :meth:`load` reads back in well under a second.
-
-        The file holds every array (checksummed, aligned for memory mapping),
-        the contraction hierarchy when the network is prepared (:meth:`prepare`),
-        and a versioned header; it is written to a temporary file and renamed
-        into place, so an interrupted save never leaves a half-written network.
-        """
-        from . import storage
-
-        arrays: dict[str, npt.NDArray[Any]] = {
-            "first_out": np.asarray(self.first_out),
-            "head": np.asarray(self.head),
-            "node_id": self.node_id,
-            "lat": self.lat,
-            "lon": self.lon,
-            "length_m": self.length_m,
-            "speed_kph": self.speed_kph,
-            "travel_time_s": self.travel_time_s,
-            "grade": self.grade,
-            "highway_code": self.highway_code,
-            "osm_way_id": self.osm_way_id,
-            "geometry_offsets": self.geometry_offsets,
-            "geometry_lonlat": self.geometry_lonlat,
-        }
-        if self.elevation_m is not None:
-            arrays["elevation_m"] = self.elevation_m
-        for name, array in self.attachments.items():
-            arrays[f"attachment/{name}"] = array
-        if self.hierarchy is not None:
-            for name, array in self.hierarchy.to_arrays().items():
-                arrays[f"hierarchy/{name}"] = np.asarray(array)
-        meta = {
-            "highway_names": list(self.highway_names),
-            "node_count": self.node_count,
-            "arc_count": self.arc_count,
-            "ecoroute_version": _version(),
-        }
-        return storage.write(path, arrays, meta)
-
-    @classmethod
-    def load(cls, path: str | Path, *, verify: bool = True) -> RoadNetwork:
-        """
-        Load a network saved with :meth:`save`; arrays are memory-mapped, not copied.
-
-        Parameters
-        ----------
-        path
-            The saved network.
-        verify
-            Check every array against its checksum (reads the whole file once).
-
-        Raises
-        ------
-        NetworkFileError
-            (a ``ValueError``) if the file is not an ecoroute network, comes
-            from another format version, is truncated or corrupted.
-        """
-        from . import storage
-
-        arrays, meta = storage.read(path, verify=verify)
-        try:
-            network = cls(
-                first_out=arrays["first_out"],
-                head=arrays["head"],
-                node_id=arrays["node_id"],
-                lat=arrays["lat"],
-                lon=arrays["lon"],
-                length_m=arrays["length_m"],
-                speed_kph=arrays["speed_kph"],
-                travel_time_s=arrays["travel_time_s"],
-                grade=arrays["grade"],
-                highway_code=arrays["highway_code"],
-                highway_names=meta.get("highway_names", []),
-                osm_way_id=arrays["osm_way_id"],
-                geometry_offsets=arrays["geometry_offsets"],
-                geometry_lonlat=arrays["geometry_lonlat"],
-                elevation_m=arrays.get("elevation_m"),
-            )
-        except KeyError as error:
-            msg = f"{path} lacks the array {error}; it is not a complete ecoroute network."
-            raise storage.NetworkFileError(msg) from error
-        except (ValueError, IndexError) as error:
-            msg = f"{path} holds an invalid network: {error}"
-            raise storage.NetworkFileError(msg) from error
-        prefix = "attachment/"
-        network.attachments = {
-            k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)
-        }
-        hierarchy = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("hierarchy/")}
-        if hierarchy:
-            try:
-                network.prepare(arrays=hierarchy)
-            except (ValueError, IndexError) as error:
-                msg = f"{path} holds an invalid contraction hierarchy: {error}"
-                raise storage.NetworkFileError(msg) from error
-        return network
-
-    # ------------------------------------------------------------------ elevation
-
-    def add_elevation(
-        self, dem_paths: Iterable[str | Path] | str | Path, **options: float
-    ) -> RoadNetwork:
-        """
-        Set node elevations and arc grades from DEM tiles (SRTM .hgt, zipped or not, GeoTIFF).
-
-        Updates this network in place and returns it. See
-        :func:`ecoroute.elevation.add_elevation` for the method (along-road
-        smoothing, grades consistent with elevations, clipping) and options.
-        """
-        from .elevation import add_elevation
-
-        return add_elevation(self, dem_paths, **options)
-
-    def _set_elevation(self, elevation_m: npt.ArrayLike, grade: npt.ArrayLike) -> None:
-        self.elevation_m = read_only(
-            as_float_array(elevation_m, "elevation_m", size=self.node_count)
-        )
-        self.grade = read_only(
-            as_float_array(grade, "grade", size=self.arc_count, min_value=-1.0, max_value=1.0)
-        )
 
     def paths_coordinates(
         self,
@@ -766,69 +776,149 @@ class RoadNetwork:
         coords[body_slot] = body
         return coords, out_offsets
 
-    # ------------------------------------------------------------------ conversion
 
-    def to_osmnx(self) -> nx.MultiDiGraph:
-        """
-        Return the network as an osmnx-style ``networkx.MultiDiGraph``.
-
-        Nodes carry ``x``, ``y`` (and ``elevation``); edges carry ``osmid``,
-        ``length``, ``speed_kph``, ``travel_time``, ``grade``, ``highway`` and,
-        for arcs with shape points, a shapely ``geometry``. Parallel arcs get
-        keys 0, 1, ...; the graph's ``crs`` is ``epsg:4326``.
-        """
-        import networkx as nx
-        import shapely
-
-        graph = nx.MultiDiGraph(crs="epsg:4326", created_with="ecoroute")
-        ids = self.node_id.tolist()
-        lon, lat = self.lon.tolist(), self.lat.tolist()
-        elevation = None if self.elevation_m is None else self.elevation_m.tolist()
-        graph.add_nodes_from(
-            (
-                ids[i],
-                {"x": lon[i], "y": lat[i]}
-                | ({} if elevation is None else {"elevation": elevation[i]}),
-            )
-            for i in range(self.node_count)
-        )
-        tail, head = self.tail.tolist(), self.head.tolist()
-        highway = self.highway.tolist()
-        seen: dict[tuple[int, int], int] = {}
-        for a in range(self.arc_count):
-            u, v = ids[tail[a]], ids[head[a]]
-            key = seen.get((u, v), 0)
-            seen[(u, v)] = key + 1
-            data: dict[str, Any] = {
-                "length": float(self.length_m[a]),
-                "speed_kph": float(self.speed_kph[a]),
-                "travel_time": float(self.travel_time_s[a]),
-                "grade": float(self.grade[a]),
-            }
-            if self.osm_way_id[a] >= 0:
-                data["osmid"] = int(self.osm_way_id[a])
-            if highway[a] is not None:
-                data["highway"] = highway[a]
-            if self.geometry_offsets[a + 1] > self.geometry_offsets[a]:
-                data["geometry"] = shapely.LineString(self.path_coordinates([a], tail[a]))
-            graph.add_edge(u, v, key=key, **data)
-        return graph
-
-    # ------------------------------------------------------------------ internals
-
-    def _check_unique_ids(self) -> None:
-        if self.node_count > 1:
-            ordered = np.sort(self.node_id)
-            duplicate = np.flatnonzero(ordered[1:] == ordered[:-1])
-            if duplicate.size:
-                msg = f"node_id must be unique; {int(ordered[duplicate[0]])} appears twice."
-                raise NetworkError(msg)
+# ---------------------------------------------------------------------- validation
 
 
-def _version() -> str:
-    from . import __version__
+def _frozen(array: npt.NDArray[Any], copy: bool) -> npt.NDArray[Any]:
+    """
+    Return a read-only array that nobody else can change: ``array`` itself or a copy.
 
-    return __version__
+    An array is kept (``copy=False``) only when it is read-only, no array it
+    views is writable, and the memory underneath is a read-only buffer (a
+    memory map opened read-only, bytes); a read-only flag alone is not enough,
+    since the owner of a writable base can still change the data.
+    """
+    if copy or not _is_immutable(array):
+        array = np.array(array, copy=True, order="C")
+    array.flags.writeable = False
+    return array
+
+
+def _is_immutable(array: npt.NDArray[Any]) -> bool:
+    base: object = array
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    if base is None:  # a read-only array owning its data can be made writable again
+        return False
+    try:
+        with memoryview(base) as view:  # type: ignore[arg-type]
+            return bool(view.readonly)
+    except TypeError:
+        return False
+
+
+def _attribute_fields(n: int, m: int, inputs: Mapping[str, Any], *, copy: bool) -> dict[str, Any]:
+    """Validate the per-arc and per-node attributes (all of :data:`REPLACEABLE`)."""
+    length = _frozen(as_float_array(inputs["length_m"], "length_m", size=m, min_value=0.0), copy)
+    speed = _frozen(
+        as_float_array(inputs["speed_kph"], "speed_kph", size=m, min_value=0.0, min_exclusive=True),
+        copy,
+    )
+    time = inputs["travel_time_s"]
+    if time is None:
+        time = length / (speed / 3.6)
+    grade = inputs["grade"]
+    elevation = inputs["elevation_m"]
+    fields: dict[str, Any] = {
+        "length_m": length,
+        "speed_kph": speed,
+        "travel_time_s": _frozen(
+            as_float_array(time, "travel_time_s", size=m, min_value=0.0), copy
+        ),
+        "grade": _frozen(
+            np.zeros(m)
+            if grade is None
+            else as_float_array(grade, "grade", size=m, min_value=-1.0, max_value=1.0),
+            copy,
+        ),
+        "elevation_m": None
+        if elevation is None
+        else _frozen(as_float_array(elevation, "elevation_m", size=n, allow_inf=False), copy),
+    }
+
+    names = inputs["highway_names"]
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        msg = "highway_names must be a sequence of strings."
+        raise NetworkError(msg)
+    fields["highway_names"] = tuple(names)
+    code_in = inputs["highway_code"]
+    if code_in is None:
+        code = np.full(m, -1, dtype=np.int16)
+    else:
+        raw = np.asarray(code_in)
+        if raw.size and raw.dtype.kind not in "iu":
+            msg = f"highway_code must hold integers, not {raw.dtype}."
+            raise NetworkError(msg)
+        if raw.shape != (m,) or (
+            raw.size and (int(raw.min()) < -1 or int(raw.max()) >= len(fields["highway_names"]))
+        ):
+            msg = "highway_code must hold one index into highway_names (or -1) per arc."
+            raise NetworkError(msg)
+        code = raw.astype(np.int16, copy=False)
+    fields["highway_code"] = _frozen(code, copy)
+
+    way = inputs["osm_way_id"]
+    fields["osm_way_id"] = _frozen(
+        np.full(m, -1, dtype=np.int64)
+        if way is None
+        else as_int64_array(way, "osm_way_id", size=m),
+        copy,
+    )
+
+    offsets_in = inputs["geometry_offsets"]
+    if offsets_in is None:
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        coords = np.empty((0, 2), dtype=np.float64)
+    else:
+        offsets = as_int64_array(offsets_in, "geometry_offsets")
+        coords_in = inputs["geometry_lonlat"]
+        coords = np.asarray(np.empty((0, 2)) if coords_in is None else coords_in)
+        if coords.dtype.kind not in "biuf" or coords.size % 2:
+            msg = "geometry_lonlat must be numeric (lon, lat) rows."
+            raise NetworkError(msg)
+        coords = np.ascontiguousarray(coords, dtype=np.float64).reshape(-1, 2)
+        if (
+            offsets.shape != (m + 1,)
+            or offsets[0] != 0
+            or offsets[-1] != len(coords)
+            or (np.diff(offsets) < 0).any()
+        ):
+            msg = "geometry_offsets must run from 0 to len(geometry_lonlat) with one step per arc."
+            raise NetworkError(msg)
+        if not np.isfinite(coords).all():
+            msg = "geometry_lonlat holds NaN or infinite coordinates."
+            raise NetworkError(msg)
+    fields["geometry_offsets"] = _frozen(offsets, copy)
+    fields["geometry_lonlat"] = _frozen(coords, copy)
+    return fields
+
+
+def _frozen_attachments(
+    arrays: Mapping[str, npt.ArrayLike], *, copy: bool
+) -> Mapping[str, npt.NDArray[Any]]:
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in arrays.items():
+        if not isinstance(name, str) or not name or "/" in name:
+            msg = f"attachment names must be non-empty strings without '/', not {name!r}."
+            raise NetworkError(msg)
+        array = np.asarray(values)
+        if array.dtype.hasobject:
+            msg = f"attachment {name!r} holds Python objects; only numeric arrays can be saved."
+            raise NetworkError(msg)
+        out[name] = _frozen(array, copy)
+    return MappingProxyType(out)
+
+
+def _check_unique_ids(node_id: IntArray) -> None:
+    if node_id.size > 1:
+        ordered = np.sort(node_id)
+        duplicate = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if duplicate.size:
+            msg = f"node_id must be unique; {int(ordered[duplicate[0]])} appears twice."
+            raise NetworkError(msg)
 
 
 def _first(value: Any) -> Any:
@@ -836,14 +926,6 @@ def _first(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return value[0] if value else None
     return value
-
-
-def _first_int(value: Any) -> int:
-    first = _first(value)
-    try:
-        return int(first)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _encode_highway(values: Any, m: int) -> tuple[npt.NDArray[np.int16], tuple[str, ...]]:
@@ -902,24 +984,3 @@ def _reorder_ragged(
     # Row of every output shape point: its arc's first row plus its rank within the arc.
     within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], counts)
     return new_offsets, rows[np.repeat(starts, counts) + within]
-
-
-def _check_unprojected(G: Any) -> None:
-    crs = G.graph.get("crs")
-    if crs is None:
-        return
-    text = str(crs).lower()
-    if text in {"epsg:4326", "wgs84", "wgs 84", "ogc:crs84"}:
-        return
-    try:
-        from pyproj import CRS
-
-        geographic = CRS.from_user_input(crs).is_geographic
-    except Exception:  # noqa: BLE001 (pyproj missing or unknown CRS: judge by the coordinates)
-        return
-    if not geographic:
-        msg = (
-            f"The graph is projected ({crs}); ecoroute needs latitude/longitude. "
-            "Use ox.project_graph(G, to_latlong=True) first."
-        )
-        raise NetworkError(msg)

@@ -430,7 +430,7 @@ def load_osm(
         geometry_lonlat,
     )
     if dem is not None:
-        network.add_elevation(_as_list(dem))
+        network = network.with_elevation(_as_list(dem))
     log.info(
         "%s: %d nodes, %d arcs in %.2f s",
         path.name,
