@@ -1,4 +1,4 @@
-"""The contraction hierarchy (network.prepare, Router 'cch', Router.matrix) against plain searches."""
+"""The contraction hierarchy (network.prepared, Router 'cch', Router.matrix) against plain searches."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def _read_denver() -> ecoroute.RoadNetwork:
 def denver() -> ecoroute.RoadNetwork:
     """Downtown Denver (482 nodes, 1,342 arcs), prepared."""
     network = _read_denver()
-    network.prepare()
+    network = network.prepared()
     return network
 
 
@@ -107,7 +107,7 @@ def denver() -> ecoroute.RoadNetwork:
 def new_york_prepared(new_york) -> ecoroute.RoadNetwork:
     """DIMACS New York with a hierarchy (the session fixture itself stays unprepared)."""
     network = _hilly(new_york, seed=5)  # a copy, with elevations for the EV
-    network.prepare()
+    network = network.prepared()
     return network
 
 
@@ -177,7 +177,7 @@ def test_random_networks_match_networkx(seed, objective):
     connected walks of that cost, and matrices equal the pairwise routes.
     """
     network = random_network(seed, node_count=50, edge_count=140)
-    network.prepare()
+    network = network.prepared()
     router = ecoroute.Router(network, "car_petrol", objective)
     assert router.algorithm == "cch"
     graph = to_networkx(network, router.weight)
@@ -202,7 +202,7 @@ def test_closed_and_free_arcs_match_dijkstra(seed):
     plain Dijkstra on every pair, and never routes over a closed arc.
     """
     network = random_network(seed + 10, node_count=60, edge_count=200)
-    network.prepare()
+    network = network.prepared()
     vehicle = _road_works(network, seed)
     router = ecoroute.Router(network, vehicle, "co2")
     n = network.node_count
@@ -223,7 +223,7 @@ def test_ev_energy_with_potentials_matches_bellman_ford(seed):
     Bellman-Ford on the true energies, for routes and matrices.
     """
     network = _hilly(random_network(seed, node_count=70, edge_count=240), seed)
-    network.prepare()
+    network = network.prepared()
     router = ecoroute.Router(network, ToyEV(name="toy_ev"), "energy")
     assert router.algorithm == "cch"
     energy = router.arc_quantities["energy_kwh"]
@@ -253,7 +253,7 @@ def test_ev_energy_with_potentials_matches_bellman_ford(seed):
 def test_route_uses_the_hierarchy_and_reports_like_the_searches():
     """Tests that Router.route on a prepared network returns the same Route as Dijkstra's."""
     network = random_network(3, node_count=60, edge_count=200, zero_lengths=False)
-    network.prepare()
+    network = network.prepared()
     cch = ecoroute.Router(network, "car_petrol", "co2")
     plain = ecoroute.Router(network, "car_petrol", "co2", algorithm="dijkstra")
     checked = 0
@@ -294,7 +294,7 @@ def test_matrix_without_a_hierarchy_equals_pairwise_routes():
 def test_matrix_takes_coordinates_and_reports_snaps():
     """Tests (lat, lon) sources and targets: snapped like route_many, with snap distances."""
     network = random_network(5, node_count=50, edge_count=160)
-    network.prepare()
+    network = network.prepared()
     router = ecoroute.Router(network, "car_petrol", "co2")
     points = [(float(network.lat[i]) + 1e-4, float(network.lon[i])) for i in (0, 7, 9)]
     matrix = router.matrix(points, network.node_id[10:14])
@@ -314,9 +314,9 @@ def test_matrix_takes_coordinates_and_reports_snaps():
 def test_threads_do_not_change_answers():
     """Tests that customization, batches and matrices give identical results on 1 and 2 threads."""
     network = random_network(6, node_count=300, edge_count=900)
-    network.prepare(num_threads=1)
+    network = network.prepared(num_threads=1)
     order_one = network.hierarchy.to_arrays()["order"]
-    network.prepare(num_threads=2)
+    network = network.prepared(num_threads=2)
     assert_array_equal(network.hierarchy.to_arrays()["order"], order_one)
     one = ecoroute.Router(network, "car_petrol", "co2", num_threads=1)
     two = ecoroute.Router(network, "car_petrol", "co2", num_threads=2)
@@ -333,15 +333,16 @@ def test_threads_do_not_change_answers():
 
 
 def test_prepare_keeps_one_hierarchy_and_auto_uses_it():
-    """Tests prepare(): kept on the network, reused, picked by algorithm='auto'."""
-    network = random_network(7)
-    with pytest.raises(ValueError, match=r"network.prepare\(\)"):
-        ecoroute.Router(network, algorithm="cch")
-    assert ecoroute.Router(network).algorithm == "bidirectional_astar"
-    hierarchy = network.prepare()
+    """Tests prepared(): a new network carrying the hierarchy, reused, picked by 'auto'."""
+    plain = random_network(7)
+    with pytest.raises(ValueError, match=r"network.prepared\(\)"):
+        ecoroute.Router(plain, algorithm="cch")
+    assert ecoroute.Router(plain).algorithm == "bidirectional_astar"
+    network = plain.prepared()
+    hierarchy = network.hierarchy
     assert isinstance(hierarchy, ecoroute.Hierarchy)
-    assert network.hierarchy is hierarchy
-    assert network.prepare() is hierarchy
+    assert plain.hierarchy is None  # the network it came from is unchanged
+    assert network.prepared() is network
     assert hierarchy.node_count == network.node_count
     assert hierarchy.edge_count > 0
     assert 0 < hierarchy.tree_height <= network.node_count
@@ -354,22 +355,23 @@ def test_prepare_keeps_one_hierarchy_and_auto_uses_it():
 
 
 def test_arrays_round_trip_and_cheap_rebuild():
-    """Tests to_arrays -> prepare(arrays=...) and prepare(order=...) rebuild the same hierarchy."""
+    """Tests to_arrays -> prepared(arrays=...) and prepared(order=...) rebuild the same hierarchy."""
     network = random_network(8, node_count=80, edge_count=240)
-    arrays = network.prepare().to_arrays()
+    arrays = network.prepared().hierarchy.to_arrays()
     assert set(arrays) == set(ecoroute.hierarchy.ARRAY_NAMES)
     assert all(a.dtype == np.uint32 for a in arrays.values())
     assert sorted(arrays["order"].tolist()) == list(range(network.node_count))
 
     copy = random_network(8, node_count=80, edge_count=240)  # same roads, new object
-    loaded = copy.prepare(arrays=arrays)
+    loaded = copy.prepared(arrays=arrays).hierarchy
     for name, values in loaded.to_arrays().items():
         assert_array_equal(values, arrays[name])
-    rebuilt = copy.prepare(order=arrays["order"])
+    rebuilt = copy.prepared(order=arrays["order"]).hierarchy
     for name, values in rebuilt.to_arrays().items():
         assert_array_equal(values, arrays[name])
     # Any permutation works as an order (it is renumbered into a post-order).
-    shuffled = copy.prepare(order=np.random.default_rng(1).permutation(copy.node_count))
+    copy = copy.prepared(order=np.random.default_rng(1).permutation(copy.node_count))
+    shuffled = copy.hierarchy
     router = ecoroute.Router(copy, "car_petrol", "time")
     plain = ecoroute.Router(copy, "car_petrol", "time", algorithm="dijkstra")
     ids = copy.node_id
@@ -380,42 +382,42 @@ def test_arrays_round_trip_and_cheap_rebuild():
 def test_invalid_hierarchy_arrays_are_refused():
     """Tests that damaged or foreign arrays raise NetworkError naming the problem."""
     network = random_network(9, node_count=80, edge_count=240)
-    arrays = network.prepare().to_arrays()
+    arrays = network.prepared().hierarchy.to_arrays()
     with pytest.raises(ecoroute.NetworkError, match="lack up_head"):
-        network.prepare(arrays={k: v for k, v in arrays.items() if k != "up_head"})
+        network.prepared(arrays={k: v for k, v in arrays.items() if k != "up_head"})
     order = arrays["order"].copy()
     order[0] = order[1]
     with pytest.raises(ecoroute.NetworkError, match="permutation"):
-        network.prepare(arrays={**arrays, "order": order})
+        network.prepared(arrays={**arrays, "order": order})
     with pytest.raises(ecoroute.NetworkError, match="permutation"):
-        network.prepare(order=order)
+        network.prepared(order=order)
     with pytest.raises(ecoroute.NetworkError, match="order"):
-        network.prepare(order=arrays["order"][:-1])
+        network.prepared(order=arrays["order"][:-1])
     with pytest.raises(ecoroute.NetworkError, match="integers"):
-        network.prepare(order=arrays["order"].astype(float))
+        network.prepared(order=arrays["order"].astype(float))
     head = arrays["up_head"].copy()
     head[-1] = head[-1] - 1 if head[-1] > 0 else 1
     with pytest.raises(ecoroute.NetworkError):
-        network.prepare(arrays={**arrays, "up_head": head})
+        network.prepared(arrays={**arrays, "up_head": head})
     first = arrays["up_first_out"].copy()
     first[-1] += 1
     with pytest.raises(ecoroute.NetworkError, match="up_first_out"):
-        network.prepare(arrays={**arrays, "up_first_out": first})
+        network.prepared(arrays={**arrays, "up_first_out": first})
     other = random_network(10, node_count=80, edge_count=240)
     with pytest.raises(ecoroute.NetworkError, match="do not fit"):
-        other.prepare(arrays=arrays)
+        other.prepared(arrays=arrays)
     with pytest.raises(ValueError, match="either order or arrays"):
-        network.prepare(order=arrays["order"], arrays=arrays)
+        network.prepared(order=arrays["order"], arrays=arrays)
     with pytest.raises(ValueError, match="num_threads"):
-        random_network(9).prepare(num_threads=-1)
+        random_network(9).prepared(num_threads=-1)
 
 
 def test_core_refuses_a_metric_on_another_graph():
     """Tests the C++ guard: a hierarchy customizes only metrics on its own graph object."""
     network = random_network(11)
-    hierarchy = network.prepare()
+    hierarchy = network.prepared().hierarchy
     other = random_network(11)  # equal roads, different CsrGraph object
-    metric = _core.Metric(other._graph, np.ones(other.arc_count))
+    metric = _core.Metric(other.graph, np.ones(other.arc_count))
     with pytest.raises(ValueError, match="same graph"):
         _core.CchMetric(hierarchy._cch, metric)
 
@@ -456,7 +458,7 @@ def test_denver_matches_dijkstra(denver, objective):
 def test_aguascalientes_matches_dijkstra(aguascalientes_osmnx, objective):
     """Tests 40 x 400 random pairs on Aguascalientes (osmnx), EV on synthetic hills."""
     network = _hilly(ecoroute.RoadNetwork.from_osmnx(aguascalientes_osmnx), seed=2)
-    network.prepare()
+    network = network.prepared()
     vehicle = ToyEV(name="toy_ev") if objective == "energy" else "car_petrol"
     _check_real_graph(network, vehicle, objective, 40, 400, seed=2)
 
@@ -464,14 +466,14 @@ def test_aguascalientes_matches_dijkstra(aguascalientes_osmnx, objective):
 def test_aguascalientes_with_road_works(aguascalientes_osmnx):
     """Tests closed and free arcs on a real graph: many unreachable pairs, zero-cost detours."""
     network = ecoroute.RoadNetwork.from_osmnx(aguascalientes_osmnx)
-    network.prepare()
+    network = network.prepared()
     _check_real_graph(network, _road_works(network, 3), "co2", 40, 400, seed=3)
 
 
 def test_west_oakland_matches_dijkstra(west_oakland_osmnx):
     """Tests every pair of the tiny West Oakland extract."""
     network = ecoroute.RoadNetwork.from_osmnx(west_oakland_osmnx)
-    network.prepare()
+    network = network.prepared()
     n = network.node_count
     _check_real_graph(network, "car_petrol", "distance", n, n, seed=4)
 
@@ -495,8 +497,8 @@ def test_new_york_with_road_works(new_york_prepared):
 def test_new_york_hierarchy_round_trip(new_york_prepared):
     """Tests saving and loading New York's hierarchy: identical arrays, identical answers."""
     arrays = new_york_prepared.hierarchy.to_arrays()
-    copy = _hilly(new_york_prepared, seed=5)
-    loaded = copy.prepare(arrays=arrays)
+    copy = _hilly(new_york_prepared, seed=5).prepared(arrays=arrays)
+    loaded = copy.hierarchy
     for name, values in loaded.to_arrays().items():
         assert_array_equal(values, arrays[name])
     ids = copy.node_id[::5000]
@@ -512,7 +514,7 @@ def test_osm_extracts_match_dijkstra(name):
     if load_osm is None:
         pytest.skip("ecoroute.load_osm (the PBF loader) is not in this build")
     network = load_osm(shared_file(f"osm/{name}.osm.pbf"))
-    network.prepare()
+    network = network.prepared()
     _check_real_graph(network, "car_petrol", "co2", 20, 100, seed=8)
 
 

@@ -123,8 +123,7 @@ def test_bounded_routes_against_exact_search_on_monaco_with_hills(vehicle):
 
 def test_route_many_and_matrix_agree_with_route_under_a_budget():
     """Tests that every query shape picks the same bounded route."""
-    network = random_network(3, zero_lengths=False)
-    network.prepare()
+    network = random_network(3, zero_lengths=False).prepared()
     router = ecoroute.Router(network, "van_diesel", max_extra_time=0.1)
     assert router.algorithm == "cch"
     ids = network.node_id[:40]

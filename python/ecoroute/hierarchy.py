@@ -28,7 +28,7 @@ class Hierarchy:
     """
     The metric-independent preprocessing of a road network: a customizable contraction hierarchy.
 
-    Built once per network by :meth:`RoadNetwork.prepare` (Dibbelt, Strasser
+    Built once per network by :meth:`RoadNetwork.prepared` (Dibbelt, Strasser
     & Wagner, "Customizable Contraction Hierarchies", 2014): a
     nested-dissection order of the nodes (inertial flow on the node
     coordinates) and the chordal supergraph that contracting the nodes in
@@ -39,9 +39,9 @@ class Hierarchy:
 
     The hierarchy knows nothing about weights, so one serves every vehicle.
     Save it with :meth:`to_arrays` and load it with
-    ``network.prepare(arrays=...)`` (validated, no recomputation), or keep
+    ``network.prepared(arrays=...)`` (validated, no recomputation), or keep
     only ``to_arrays()["order"]`` and rebuild with
-    ``network.prepare(order=...)`` (about a tenth of a second on a city).
+    ``network.prepared(order=...)`` (about a tenth of a second on a city).
 
     Attributes
     ----------
@@ -60,7 +60,7 @@ class Hierarchy:
     """
 
     def __init__(self, cch: _core.Cch) -> None:
-        """Wrap a built ``_core.Cch``; use :meth:`RoadNetwork.prepare` instead."""
+        """Wrap a built ``_core.Cch``; use :meth:`RoadNetwork.prepared` instead."""
         self._cch = cch
 
     # ------------------------------------------------------------------ builders
@@ -93,7 +93,7 @@ class Hierarchy:
         NetworkError
             (a ``ValueError``) if ``order`` is not a permutation of the nodes.
         """
-        graph = network._graph
+        graph = network.graph
         if order is None:
             x, y, z = unit_vectors(network.lat, network.lon)
             nodes = _core.nested_dissection_order(
@@ -130,7 +130,7 @@ class Hierarchy:
         up_first_out = _as_uint32(arrays["up_first_out"], "up_first_out", size=n + 1)
         up_head = _as_uint32(arrays["up_head"], "up_head", upper=n)
         try:
-            return cls(_core.Cch.from_arrays(network._graph, order, up_first_out, up_head))
+            return cls(_core.Cch.from_arrays(network.graph, order, up_first_out, up_head))
         except (ValueError, IndexError) as error:
             msg = f"hierarchy arrays do not fit this network: {error}"
             raise NetworkError(msg) from error
@@ -229,7 +229,7 @@ def prepare_network(
     arrays: Mapping[str, npt.ArrayLike] | None = None,
     num_threads: int = 0,
 ) -> Hierarchy:
-    """Build (or load) the hierarchy of ``network``: the logic behind :meth:`RoadNetwork.prepare`."""
+    """Build (or load) the hierarchy of ``network``: the logic behind :meth:`RoadNetwork.prepared`."""
     if order is not None and arrays is not None:
         msg = "give either order or arrays, not both."
         raise ValueError(msg)

@@ -367,7 +367,7 @@ class Router:
         ``"dijkstra"``, ``"bidirectional"`` (bidirectional Dijkstra), ``"astar"``
         (A* with a great-circle potential), ``"bidirectional_astar"`` (both
         directions, average potentials), ``"cch"`` (the network's contraction
-        hierarchy, see :meth:`RoadNetwork.prepare`; customized here for this
+        hierarchy, see :meth:`RoadNetwork.prepared`; customized here for this
         vehicle), or ``"auto"`` (the default: ``"cch"`` when the network is
         prepared, else bidirectional A*, the fastest search without
         preprocessing). All return the same costs; only their speed differs.
@@ -420,8 +420,7 @@ class Router:
             raise ValueError(msg)
         if algorithm == "cch" and network.hierarchy is None:
             msg = (
-                "algorithm='cch' needs a prepared network: use network.prepared() "
-                "(network.prepare() in older code)."
+                "algorithm='cch' needs a prepared network: network = network.prepared()."
             )
             raise ValueError(msg)
         self.algorithm: str = algorithm
@@ -462,7 +461,7 @@ class Router:
             )
         search_weight = _reduced_weight(network, weight, potential, self.vehicle.name)
         reported = [self.arc_quantities[q] for q in self._report]
-        metric = _core.Metric(network._graph, search_weight)
+        metric = _core.Metric(network.graph, search_weight)
         # One engine for every query, whatever the algorithm (it keeps the
         # reported arrays alive for as long as it reads them).
         if self.algorithm == "cch":
@@ -847,7 +846,7 @@ class Router:
         """
         Route from every source to every target in one call: an origin-destination matrix.
 
-        On a prepared network (:meth:`RoadNetwork.prepare`) this runs the
+        On a prepared network (:meth:`RoadNetwork.prepared`) this runs the
         hierarchy's many-to-many search in C++ on every core, without
         unpacking a single path; otherwise it runs one search per pair.
 
