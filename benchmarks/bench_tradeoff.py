@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, median_time, print_table, write_results  # noqa: E402
-from bench_queries import load_graph  # noqa: E402
+from _common import SHARED_DATA, median_time, print_table, write_results
+from bench_queries import load_graph
 
-import ecoroute  # noqa: E402
+import ecoroute
 
 VEHICLES = ("car_petrol", "van_diesel", "truck_40t_diesel", "car_bev")
 BUDGETS = (0.0, 0.02, 0.05, 0.1, 0.2)

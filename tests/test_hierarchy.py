@@ -99,16 +99,14 @@ def _read_denver() -> ecoroute.RoadNetwork:
 def denver() -> ecoroute.RoadNetwork:
     """Downtown Denver (482 nodes, 1,342 arcs), prepared."""
     network = _read_denver()
-    network = network.prepared()
-    return network
+    return network.prepared()
 
 
 @pytest.fixture(scope="module")
 def new_york_prepared(new_york) -> ecoroute.RoadNetwork:
     """DIMACS New York with a hierarchy (the session fixture itself stays unprepared)."""
     network = _hilly(new_york, seed=5)  # a copy, with elevations for the EV
-    network = network.prepared()
-    return network
+    return network.prepared()
 
 
 # --------------------------------------------------------------------------- oracles

@@ -419,9 +419,7 @@ class Router:
             )
             raise ValueError(msg)
         if algorithm == "cch" and network.hierarchy is None:
-            msg = (
-                "algorithm='cch' needs a prepared network: network = network.prepared()."
-            )
+            msg = "algorithm='cch' needs a prepared network: network = network.prepared()."
             raise ValueError(msg)
         self.algorithm: str = algorithm
         # Reported quantities: the three every model has first, then the model's own.
