@@ -15,7 +15,7 @@ from . import _core
 from ._errors import NetworkError, UnknownNodeError
 from ._geo import NearestNodeIndex, haversine_m
 from ._validate import as_float_array, as_index_array, as_int64_array, read_only
-from .speeds import impute_speeds
+from .speeds import MAX_SPEED_KPH, impute_speeds
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -125,7 +125,14 @@ class RoadNetwork:
             as_float_array(length_m, "length_m", size=m, min_value=0.0)
         )
         self.speed_kph: FloatArray = read_only(
-            as_float_array(speed_kph, "speed_kph", size=m, min_value=0.0, min_exclusive=True)
+            as_float_array(
+                speed_kph,
+                "speed_kph",
+                size=m,
+                min_value=0.0,
+                min_exclusive=True,
+                max_value=MAX_SPEED_KPH,
+            )
         )
         if travel_time_s is None:
             travel_time_s = self.length_m / (self.speed_kph / 3.6)
