@@ -517,11 +517,9 @@ def process_chunk(
 
     names = np.full(n, vehicle, dtype=object)
     if "vehicle" in trips.columns:
-        given_names = trips["vehicle"].astype(object).where(trips["vehicle"].notna(), None)
-        names = np.asarray(
-            [vehicle if v is None or str(v).strip() == "" else str(v).strip() for v in given_names],
-            dtype=object,
-        )
+        text = trips["vehicle"].astype("string").str.strip()  # missing cells stay missing
+        named = (text.notna() & (text != "")).to_numpy(dtype=bool)
+        names[named] = text[named].to_numpy(dtype=object)
     payload = np.full(n, np.nan)
     if "payload_kg" in trips.columns:
         payload = pd.to_numeric(trips["payload_kg"], errors="coerce").to_numpy(dtype=float)
