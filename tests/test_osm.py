@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import math
 import warnings
 import xml.etree.ElementTree as ET
 
@@ -396,3 +397,34 @@ def test_maxspeed_at_the_ceiling_is_used(tmp_path):
         warnings.simplefilter("error")
         network = ecoroute.load_osm(path, simplify=False)
     assert_allclose(network.speed_kph, 300.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "kph", "above"),
+    [("300", 300.0, False), ("301", math.nan, True), ("999999", math.nan, True),
+     ("187 mph", 187 * 1.609344, True), ("50;999999", math.nan, True), ("none", 130.0, False),
+     ("1" + "0" * 400, math.nan, True), (None, math.nan, False)],
+)  # fmt: skip
+def test_parse_maxspeed_ignores_speeds_above_the_ceiling(value, kph, above):
+    """Tests the ceiling of 300 km/h on hand-computed values (187 mph = 300.95 km/h)."""
+    parsed = ecoroute.speeds.parse_maxspeed(value)
+    assert ecoroute.speeds.above_ceiling(value) is above
+    if math.isnan(kph) or above:
+        assert math.isnan(parsed)
+    else:
+        assert parsed == pytest.approx(kph)
+
+
+def test_xml_duplicate_scan_reads_ids_wherever_the_attribute_stands(tmp_path):
+    """Tests the raw-text scan on JOSM-style tags (single quotes, id after other attributes)."""
+    path = tmp_path / "josm.osm"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='JOSM'>\n"
+        "<node id='-1' action='modify' lat='60.0' lon='24.0' />\n"
+        "<node visible='true' uid='-1' id='-2' lat='60.0' lon='24.001' />\n"
+        "<node action='modify' id='-1' lat='60.5' lon='24.5' />\n"
+        "<way id='-3'><nd ref='-1' /><nd ref='-2' /><tag k='highway' v='residential' /></way>\n"
+        "</osm>\n"
+    )
+    with pytest.raises(ecoroute.OsmFileError, match="node -1 appears more than once"):
+        ecoroute.load_osm(path)
