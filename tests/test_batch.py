@@ -204,3 +204,237 @@ def test_dask_local_cluster_gives_the_local_results(saved, helsinki, tmp_path):
         assert time.perf_counter() - started < 300
     assert summary.chunks == 7
     pd.testing.assert_frame_equal(pd.read_parquet(remote), pd.read_parquet(local))
+
+
+# ---------------------------------------------------------------------- issue 14 regressions
+
+
+def _two_nodes():
+    """Two nodes 100 m apart joined both ways at 36 km/h (10 s): ids 10 and 11."""
+    return ecoroute.RoadNetwork.from_arrays(
+        [0, 1],
+        [1, 0],
+        [100.0, 100.0],
+        [36.0, 36.0],
+        [60.0, 60.0],
+        [24.0, 24.0018],
+        node_id=[10, 11],
+    )
+
+
+def test_geometry_chunk_where_every_route_is_missing_still_assembles(tmp_path):
+    """
+    Tests that a chunk whose geometries are all null (its only trip has an
+    unknown node) is written with the job's binary geometry column, so the
+    job finishes (it used to fail every time with "Table schema does not match").
+    """
+    network = _two_nodes()
+    trips = pd.DataFrame(
+        {"trip_id": [1, 2, 3], "origin_node": [10, 11, 10], "destination_node": [11, 10, 99]}
+    )
+    summary = batch.run(network, trips, tmp_path / "out.parquet", geometry=True, chunk_rows=2)
+    assert (summary.ok, summary.bad_input, summary.chunks) == (2, 1, 2)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.schema == batch.result_schema("wkb")
+    lines = table.column("geometry").to_pylist()
+    assert lines[2] is None
+    assert shapely.from_wkb(lines[0]).length == pytest.approx(0.0018)  # degrees, 10 -> 11
+
+
+@pytest.mark.parametrize(
+    "ids", [["1", "2", "x3", "x4"], ["1", "2", "", "4"]], ids=["int-then-text", "empty-later"]
+)
+def test_trip_ids_whose_type_changes_between_csv_chunks(tmp_path, ids):
+    """Tests trip ids typed per chunk by CSV inference: always written as text, job finishes."""
+    path = tmp_path / "trips.csv"
+    path.write_text("trip_id,origin_node,destination_node\n" + "".join(f"{i},10,11\n" for i in ids))
+    summary = batch.run(_two_nodes(), path, tmp_path / "out.parquet", chunk_rows=2)
+    assert summary.ok == 4
+    result = pd.read_parquet(tmp_path / "out.parquet")
+    expected = [i if i else None for i in ids]
+    assert [None if pd.isna(v) else v for v in result["trip_id"]] == expected
+
+
+def test_integer_and_float_trip_ids_are_written_as_their_text(tmp_path):
+    trips = pd.DataFrame({"trip_id": [7.0, np.nan, 2.5], "origin_node": 10, "destination_node": 11})
+    result = batch.process_chunk(_two_nodes(), trips)
+    assert [None if pd.isna(v) else v for v in result["trip_id"]] == ["7", None, "2.5"]
+
+
+def test_resumed_job_with_checkpoints_of_the_old_format_stays_consistent(tmp_path):
+    """
+    Tests a job resumed from a checkpoint written before the schema was fixed
+    (integer trip ids, an all-null geometry column typed null): the part is
+    cast to the job's schema and the output has one type per column.
+    """
+    import json
+
+    network = _two_nodes()
+    trips = pd.DataFrame({"trip_id": [1, 2, 3], "origin_node": [10, 99, 10],
+                          "destination_node": [11, 10, 11]})  # fmt: skip
+    reference = tmp_path / "reference.parquet"
+    batch.run(network, trips, reference, geometry=True, chunk_rows=2)
+    # The checkpoint folder of the same job, killed after its first chunk by the old code.
+    out = tmp_path / "out.parquet"
+    parts = tmp_path / "out.parquet.parts"
+    parts.mkdir()
+    job = {"trips": batch._fingerprint(trips), "network": batch._fingerprint(network),
+           "vehicle": "car_petrol", "objective": "co2", "geometry": "wkb", "chunk_rows": 2,
+           "format": 1}  # fmt: skip
+    (parts / "job.json").write_text(json.dumps(job))
+    old = batch.process_chunk(network, trips.iloc[:2].reset_index(drop=True), geometry="wkb")
+    old["trip_id"] = [1, 2]  # integers, as the old code wrote them
+    old["geometry"] = None  # pandas writes an all-None column as Arrow's null type
+    old.to_parquet(parts / "part-000000.parquet", index=False)
+    summary = batch.run(network, trips, out, geometry=True, chunk_rows=2)
+    assert summary.resumed_chunks == 1
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out).schema == batch.result_schema("wkb")
+    result = pd.read_parquet(out)
+    assert result["trip_id"].tolist() == ["1", "2", "3"]
+    assert result["status"].tolist() == pd.read_parquet(reference)["status"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"vehicle": "spaceship"}, ecoroute.UnknownVehicleError, "Unknown vehicle 'spaceship'"),
+        ({"vehicle": "car_petorl"}, ecoroute.UnknownVehicleError, "Did you mean car_petrol"),
+        ({"threads": -1}, batch.BatchError, "threads=-1 is not a thread count"),
+        ({"threads": 2**40}, batch.BatchError, "is not a thread count"),
+        ({"threads": 2.5}, batch.BatchError, "whole number of threads"),
+        ({"objective": "speed"}, batch.BatchError, "Unknown objective 'speed'"),
+        ({"objective": {"co2": -1.0}}, batch.BatchError, "finite number >= 0"),
+        ({"vehicle": "car_bev", "objective": "fuel"}, batch.BatchError, "car_bev does not report"),
+        ({"geometry": "svg"}, batch.BatchError, "geometry must be"),
+        ({"chunk_rows": 0}, batch.BatchError, "chunk_rows must be"),
+    ],
+)
+def test_job_level_mistakes_raise_before_any_work(tmp_path, monkeypatch, options, error, match):
+    """Tests that a wrong option of the whole job raises (it used to give a file of bad rows)."""
+
+    def no_routing(*args, **kwargs):
+        msg = "routing started"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(batch, "process_chunk", no_routing)
+    trips = pd.DataFrame({"trip_id": [1, 2], "origin_node": [10, 11], "destination_node": [11, 10]})
+    with pytest.raises(error, match=match):
+        batch.run(_two_nodes(), trips, tmp_path / "out.parquet", **options)
+    assert not (tmp_path / "out.parquet").exists()
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+
+def test_a_bug_inside_router_construction_raises_with_its_traceback(tmp_path, monkeypatch):
+    """Tests that an unexpected error building a Router ends the job (no per-row bad_input)."""
+
+    def broken(*args, **kwargs):
+        msg = "a bug deep inside the Router"
+        raise ValueError(msg)
+
+    monkeypatch.setattr(batch, "Router", broken)
+    trips = pd.DataFrame({"trip_id": [1], "origin_node": [10], "destination_node": [11]})
+    with pytest.raises(ValueError, match="a bug deep inside the Router"):
+        batch.run(_two_nodes(), trips, tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_payloads_are_checked_as_given_before_binning():
+    """
+    Tests van_diesel (maximum payload 1575 kg): 1560 and 1575 kg are routed,
+    1575.5 kg is refused and the message quotes 1575.5, not a rounded value.
+    """
+    trips = pd.DataFrame({"trip_id": ["a", "b", "c", "d"], "origin_node": 10,
+                          "destination_node": 11, "vehicle": "van_diesel",
+                          "payload_kg": [1560.0, 1575.0, 1575.5, 40.0]})  # fmt: skip
+    result = batch.process_chunk(_two_nodes(), trips)
+    assert result["status"].tolist() == ["ok", "ok", "bad_input", "ok"]
+    assert (
+        "payload_kg=1575.5 is above van_diesel's maximum payload of 1575 kg"
+        in result.loc[2, "message"]
+    )
+    van = ecoroute.vehicle("van_diesel")
+    network = _two_nodes()
+    for row in (0, 1):  # binned to 1575 kg at most (the bin of 1560 would be 1600)
+        expected = ecoroute.Router(network, van, payload_kg=1575.0).route(10, 11).co2_g
+        assert result.loc[row, "co2_g"] == pytest.approx(expected, rel=1e-12)
+    expected = ecoroute.Router(network, van, payload_kg=0.0).route(10, 11).co2_g
+    assert result.loc[3, "co2_g"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_fractional_and_unreadable_node_ids_are_bad_rows_not_truncated():
+    trips = pd.DataFrame({"trip_id": ["a", "b", "c", "d"],
+                          "origin_node": [10.5, "abc", 1e30, 10],
+                          "destination_node": [11, 11, 11, 11.0]})  # fmt: skip
+    result = batch.process_chunk(_two_nodes(), trips)
+    assert result["status"].tolist() == ["bad_input", "bad_input", "bad_input", "ok"]
+    assert "origin_node 10.5 is not a node id" in result.loc[0, "message"]
+    assert "origin_node 'abc' is not a node id" in result.loc[1, "message"]
+    assert (result.loc[:2, "origin_node"] == -1).all()
+
+
+def test_per_row_vehicle_that_cannot_report_the_objective_is_a_bad_row():
+    trips = pd.DataFrame({"trip_id": ["a", "b"], "origin_node": 10, "destination_node": 11,
+                          "vehicle": ["car_petrol", "car_bev"]})  # fmt: skip
+    result = batch.process_chunk(_two_nodes(), trips, objective="fuel")
+    assert result["status"].tolist() == ["ok", "bad_input"]
+    assert "car_bev does not report fuel_l" in result.loc[1, "message"]
+
+
+def test_empty_csv_names_the_file(tmp_path):
+    path = tmp_path / "trips.csv"
+    path.write_text("")
+    with pytest.raises(batch.BatchError, match=r"trips\.csv is empty"):
+        batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+    path.write_text("\n\n")
+    with pytest.raises(batch.BatchError, match=r"trips\.csv is empty"):
+        batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+
+
+def test_utf16_csv_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "trips.csv"
+    path.write_text("trip_id,origin_node,destination_node\nä1,10,11\n", encoding="utf-16")
+    summary = batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+    assert summary.ok == 1
+    assert pd.read_parquet(tmp_path / "out.parquet")["trip_id"].tolist() == ["ä1"]
+
+
+def test_utf16_csv_without_a_byte_order_mark_is_a_clear_error(tmp_path):
+    path = tmp_path / "trips.csv"
+    path.write_bytes("trip_id,origin_node,destination_node\n1,10,11\n".encode("utf-16-le"))
+    with pytest.raises(batch.BatchError, match=r"trips\.csv holds NUL bytes.*UTF-8"):
+        batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+    path.write_bytes(b"trip_id,origin_node,destination_node\n\xff\xfe\xfa,10,11\n")
+    with pytest.raises(batch.BatchError, match=r"trips\.csv is not UTF-8 text"):
+        batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+
+
+def test_malformed_csv_row_names_the_file(tmp_path):
+    path = tmp_path / "trips.csv"
+    path.write_text("trip_id,origin_node,destination_node\n1,10,11\n2,10,11,12,13\n")
+    with pytest.raises(batch.BatchError, match=r"trips\.csv cannot be read as CSV.*line 3"):
+        batch.run(_two_nodes(), path, tmp_path / "out.parquet")
+
+
+def test_output_path_that_is_a_folder_fails_before_routing(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "process_chunk", None)  # any routing would crash
+    (tmp_path / "out.parquet").mkdir()
+    trips = pd.DataFrame({"trip_id": [1], "origin_node": [10], "destination_node": [11]})
+    for overwrite in (False, True):
+        with pytest.raises(batch.BatchError, match="is a folder"):
+            batch.run(_two_nodes(), trips, tmp_path / "out.parquet", overwrite=overwrite)
+    with pytest.raises(batch.BatchError, match=r"must end in \.parquet"):
+        batch.run(_two_nodes(), trips, tmp_path / "out.txt")
+
+
+def test_missing_network_file_and_unreadable_parquet_fail_before_routing(tmp_path):
+    trips = pd.DataFrame({"trip_id": [1], "origin_node": [10], "destination_node": [11]})
+    with pytest.raises(batch.BatchError, match="no such network file"):
+        batch.run(tmp_path / "nowhere.ecoroute", trips, tmp_path / "out.parquet")
+    broken = tmp_path / "trips.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(batch.BatchError, match="cannot be read as Parquet"):
+        batch.run(_two_nodes(), broken, tmp_path / "out.parquet")

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from ecoroute import _core
+import ecoroute
+from ecoroute import _core, _validate
 
 
 def test_csr_graph_copies_its_input():
@@ -96,3 +97,81 @@ def test_batch_outputs_are_numpy_arrays_owning_their_memory():
     assert arcs.dtype == np.uint32
     assert arcs.tolist() == [0, 1]
     assert cost.flags.writeable  # owned by NumPy through a capsule, not a view
+
+
+# ---------------------------------------------------------------------- issue 14: public edges
+
+NEEDS_LEAD = (
+    "needs the one-line change in routing.py that the robust branch's report gives the lead; "
+    "remove this marker when it is in"
+)
+
+
+def _pair():
+    return ecoroute.RoadNetwork.from_arrays(
+        [0, 1],
+        [1, 0],
+        [100.0, 100.0],
+        [36.0, 36.0],
+        [60.0, 60.0],
+        [24.0, 24.0018],
+        node_id=[10, 11],
+    )
+
+
+@pytest.mark.parametrize("speed", [1e300, 301.0, np.inf])
+def test_absurd_speeds_are_refused_so_no_arc_silently_closes(speed):
+    """Tests the speed ceiling: 1e300 km/h used to make CO2 infinite and close the arc."""
+    with pytest.raises(ValueError, match="speed_kph"):
+        ecoroute.RoadNetwork.from_arrays([0], [1], [100.0], [speed], [60.0, 60.0], [24.0, 24.001])
+
+
+def test_speed_at_the_ceiling_routes():
+    network = ecoroute.RoadNetwork.from_arrays(
+        [0], [1], [100.0], [ecoroute.speeds.MAX_SPEED_KPH], [60.0, 60.0], [24.0, 24.001]
+    )
+    route = ecoroute.Router(network, "car_petrol").route(0, 1)
+    assert route.time_s == pytest.approx(100.0 / (300.0 / 3.6))
+    assert np.isfinite(route.co2_g)
+
+
+@pytest.mark.parametrize("value", [None, float("nan")])
+def test_check_node_argument_says_what_a_node_is(value):
+    with pytest.raises(TypeError, match=r"give a node id .*OSM node id.* or a \(lat, lon\) pair"):
+        _validate.check_node_argument(value, "source")
+    _validate.check_node_argument(10, "source")
+    _validate.check_node_argument((60.0, 24.0), "source")
+
+
+@pytest.mark.xfail(strict=True, reason=NEEDS_LEAD)
+def test_route_from_none_says_what_a_node_is():
+    with pytest.raises(TypeError, match="give a node id"):
+        ecoroute.Router(_pair()).route(None, 11)
+
+
+@pytest.mark.parametrize(
+    ("threads", "error", "match"),
+    [
+        (2**40, ValueError, "num_threads=1099511627776 is not a thread count"),
+        (-1, ValueError, "is not a thread count"),
+        (True, TypeError, "whole number of threads"),
+        (2.0, TypeError, "whole number of threads"),
+        ("4", TypeError, "whole number of threads"),
+    ],
+)
+def test_check_threads_refuses_absurd_counts(threads, error, match):
+    with pytest.raises(error, match=match):
+        _validate.check_threads(threads)
+
+
+def test_check_threads_accepts_the_range():
+    assert _validate.check_threads(0) == 0
+    assert _validate.check_threads(np.int64(8)) == 8
+    assert _validate.check_threads(_validate.MAX_THREADS) == _validate.MAX_THREADS
+
+
+@pytest.mark.xfail(strict=True, reason=NEEDS_LEAD)
+def test_router_refuses_two_to_the_forty_threads():
+    """Tests Router(num_threads=2**40): today the binding's signature is printed at query time."""
+    with pytest.raises(ValueError, match="is not a thread count"):
+        ecoroute.Router(_pair(), num_threads=2**40)

@@ -95,3 +95,69 @@ def test_console_script_is_installed():
     result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert "demo" in result.stdout
+
+
+# ---------------------------------------------------------------------- issue 14: batch exit codes
+
+
+@pytest.fixture
+def batch_inputs(tmp_path):
+    """tiny.osm and a two-trip CSV between its nodes 1 and 5."""
+    trips = tmp_path / "trips.csv"
+    trips.write_text("trip_id,origin_node,destination_node\na,1,5\nb,5,1\n")
+    return TEST_DATA / "tiny.osm", trips
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--vehicle", "spaceship"], "Unknown vehicle 'spaceship'"),
+        (["--vehicle", "car_petorl"], "Did you mean car_petrol"),
+        (["--threads", "-1"], "threads=-1 is not a thread count"),
+        (["--threads", str(2**40)], "is not a thread count"),
+        (["--vehicle", "car_bev", "--objective", "fuel"], "car_bev does not report"),
+    ],
+)
+def test_batch_job_level_mistakes_exit_non_zero(tmp_path, capsys, batch_inputs, extra, message):
+    """Tests that a wrong option of the whole job fails with a message (it used to exit 0)."""
+    network, trips = batch_inputs
+    out = tmp_path / "out.parquet"
+    command = ["batch", "--network", str(network), "--trips", str(trips), "--out", str(out)]
+    assert main([*command, *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_batch_unknown_objective_is_refused_by_the_parser(tmp_path, capsys, batch_inputs):
+    network, trips = batch_inputs
+    with pytest.raises(SystemExit) as info:
+        main(["batch", "--network", str(network), "--trips", str(trips), "--out",
+              str(tmp_path / "o.parquet"), "--objective", "speed"])  # fmt: skip
+    assert info.value.code == 2
+    assert "invalid choice: 'speed'" in capsys.readouterr().err
+
+
+def test_batch_empty_csv_and_folder_output_exit_non_zero(tmp_path, capsys, batch_inputs):
+    network, trips = batch_inputs
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code = main(["batch", "--network", str(network), "--trips", str(empty), "--out",
+                 str(tmp_path / "o.parquet")])  # fmt: skip
+    assert code == 2
+    assert f"{empty} is empty" in capsys.readouterr().err
+    folder = tmp_path / "results"
+    folder.mkdir()
+    code = main(["batch", "--network", str(network), "--trips", str(trips), "--out", str(folder)])
+    assert code == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_batch_bad_rows_still_exit_zero(tmp_path, capsys, batch_inputs):
+    """Tests that per-row problems stay rows: the job succeeds and counts them."""
+    network, _ = batch_inputs
+    trips = tmp_path / "trips.csv"
+    trips.write_text("trip_id,origin_node,destination_node\na,1,5\nb,1.5,5\nc,1,999\n")
+    out = tmp_path / "out.csv"
+    code = main(["batch", "--network", str(network), "--trips", str(trips), "--out", str(out)])
+    assert code == 0
+    assert "3 trips (1 ok, 0 no route, 2 bad input)" in capsys.readouterr().out

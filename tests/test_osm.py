@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import math
 import warnings
 import xml.etree.ElementTree as ET
 
@@ -15,6 +16,7 @@ import ecoroute
 from ecoroute import osm
 
 from .conftest import TEST_DATA, shared_file
+from .osm_helpers import write_osm
 
 
 def _drivable_xml(src, dst):
@@ -284,4 +286,145 @@ def test_no_drivable_road(tmp_path):
         '<way id="5"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>'
     )
     with pytest.raises(ecoroute.OsmFileError, match="no drivable road"):
+        ecoroute.load_osm(path)
+
+
+# ---------------------------------------------------------------------- issue 14 regressions
+
+RESIDENTIAL = {"highway": "residential"}
+TRIANGLE = [(1, 60.0, 24.0), (2, 60.0, 24.001), (3, 60.001, 24.001)]
+
+
+def _triangle_length_m():
+    lat = np.array([60.0, 60.0, 60.001, 60.0])
+    lon = np.array([24.0, 24.001, 24.001, 24.0])
+    return float(ecoroute._geo.haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+
+
+@pytest.mark.parametrize("largest_component", [False, True])
+def test_an_isolated_closed_ring_is_kept(tmp_path, largest_component):
+    """
+    Tests a closed two-way way alone in the file: one node (the smallest id)
+    with a loop arc each way around the whole ring (hand-computed length),
+    not the old "no drivable arcs ... after keeping the largest component".
+    """
+    path = write_osm(tmp_path / "ring.osm", TRIANGLE, {10: ([1, 2, 3, 1], RESIDENTIAL)})
+    network = ecoroute.load_osm(path, largest_component=largest_component)
+    assert network.node_id.tolist() == [1]
+    assert network.arc_count == 2
+    assert_allclose(network.length_m, _triangle_length_m(), rtol=1e-12)
+    assert network.geometry_offsets[-1] == 4  # the two other corners, once per direction
+
+
+def test_a_ring_beside_a_road_is_kept_without_largest_component(tmp_path):
+    road = [(4, 60.01, 24.0), (5, 60.01, 24.001), (6, 60.01, 24.002), (7, 60.01, 24.003)]
+    ways = {10: ([1, 2, 3, 1], RESIDENTIAL), 11: ([4, 5, 6, 7], RESIDENTIAL)}
+    nodes = [*TRIANGLE, *road]
+    path = write_osm(tmp_path / "two.osm", nodes, ways)
+    network = ecoroute.load_osm(path, largest_component=False)
+    assert sorted(network.node_id.tolist()) == [1, 4, 7]
+    unsimplified = ecoroute.load_osm(path, largest_component=False, simplify=False)
+    assert sorted(unsimplified.node_id.tolist()) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(ecoroute.load_osm(path).node_id.tolist()) == [4, 7]  # the road is larger
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+def test_negative_node_ids_from_josm_are_accepted(tmp_path, suffix):
+    """Tests nodes with negative ids (JOSM's new objects): found, with their coordinates."""
+    nodes = [(-1, 60.0, 24.0), (-2, 60.0, 24.001), (5, 60.001, 24.001)]
+    xml = write_osm(tmp_path / "josm.osm", nodes, {-7: ([-1, -2, 5], RESIDENTIAL)})
+    path = xml
+    if suffix == ".osm.pbf":
+        osmium = pytest.importorskip("osmium")
+        path = tmp_path / "josm.osm.pbf"
+        with osmium.SimpleWriter(str(path)) as writer:
+            for obj in osmium.FileProcessor(str(xml)):
+                writer.add_node(obj) if obj.is_node() else writer.add_way(obj)
+    network = ecoroute.load_osm(path, simplify=False)
+    assert sorted(network.node_id.tolist()) == [-2, -1, 5]
+    i = network.node_index([-1])[0]
+    assert (network.lat[i], network.lon[i]) == (60.0, 24.0)
+    expected = ecoroute._geo.haversine_m(60.0, 24.0, 60.0, 24.001)
+    assert ecoroute.Router(network, objective="distance").route(-1, -2).distance_m == (
+        pytest.approx(float(expected))
+    )
+
+
+def test_a_coordinate_that_is_not_a_number_names_the_node(tmp_path):
+    nodes = [(1, 60.0, 24.0), (2, "abc", 24.001), (3, 60.001, 24.001)]
+    path = write_osm(tmp_path / "bad.osm", nodes, {10: ([1, 2, 3], RESIDENTIAL)})
+    with pytest.raises(ecoroute.OsmFileError, match=r"bad\.osm: node 2 has lat='abc'"):
+        ecoroute.load_osm(path)
+
+
+def test_a_coordinate_out_of_range_is_a_missing_node_with_a_warning(tmp_path):
+    """Tests lat=95: the node is treated as absent (counted in the warning), its way split."""
+    nodes = [(1, 60.0, 24.0), (2, 60.0, 24.001), (3, 95.0, 24.001), (4, 60.0, 24.002)]
+    path = write_osm(tmp_path / "bad.osm", nodes, {10: ([1, 2, 3, 4], RESIDENTIAL)})
+    with pytest.warns(UserWarning, match="1 way node references .* without a valid location"):
+        network = ecoroute.load_osm(path)
+    assert sorted(network.node_id.tolist()) == [1, 2]
+
+
+def test_duplicate_node_ids_are_refused(tmp_path):
+    """Tests a node id given twice with different places (which one a way gets is unspecified)."""
+    nodes = [*TRIANGLE, (2, 61.0, 25.0)]
+    path = write_osm(tmp_path / "dup.osm", nodes, {10: ([1, 2, 3], RESIDENTIAL)})
+    with pytest.raises(ecoroute.OsmFileError, match="node 2 appears more than once"):
+        ecoroute.load_osm(path)
+
+
+@pytest.mark.parametrize("value", ["999999", "301", "50;999999", "400 mph"])
+def test_maxspeed_above_the_ceiling_is_ignored_counted_and_imputed(tmp_path, value):
+    """
+    Tests that an absurd maxspeed is not used: the way's speed is imputed from
+    the other residential way (30 km/h), and a warning counts it.
+    """
+    nodes = [*TRIANGLE, (4, 60.002, 24.001)]
+    ways = {10: ([1, 2, 3], {"highway": "residential", "maxspeed": value}),
+            11: ([3, 4], {"highway": "residential", "maxspeed": "30"})}  # fmt: skip
+    path = write_osm(tmp_path / "fast.osm", nodes, ways)
+    with pytest.warns(UserWarning, match=r"1 ways have a maxspeed above 300 km/h \(e\.g\. way 10"):
+        network = ecoroute.load_osm(path, simplify=False)
+    assert_allclose(network.speed_kph, 30.0)
+    assert network.speed_kph.max() <= ecoroute.speeds.MAX_SPEED_KPH
+
+
+def test_maxspeed_at_the_ceiling_is_used(tmp_path):
+    ways = {10: ([1, 2, 3], {"highway": "motorway", "maxspeed": "300", "oneway": "no"})}
+    path = write_osm(tmp_path / "fast.osm", TRIANGLE, ways)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        network = ecoroute.load_osm(path, simplify=False)
+    assert_allclose(network.speed_kph, 300.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "kph", "above"),
+    [("300", 300.0, False), ("301", math.nan, True), ("999999", math.nan, True),
+     ("187 mph", 187 * 1.609344, True), ("50;999999", math.nan, True), ("none", 130.0, False),
+     ("1" + "0" * 400, math.nan, True), (None, math.nan, False)],
+)  # fmt: skip
+def test_parse_maxspeed_ignores_speeds_above_the_ceiling(value, kph, above):
+    """Tests the ceiling of 300 km/h on hand-computed values (187 mph = 300.95 km/h)."""
+    parsed = ecoroute.speeds.parse_maxspeed(value)
+    assert ecoroute.speeds.above_ceiling(value) is above
+    if math.isnan(kph) or above:
+        assert math.isnan(parsed)
+    else:
+        assert parsed == pytest.approx(kph)
+
+
+def test_xml_duplicate_scan_reads_ids_wherever_the_attribute_stands(tmp_path):
+    """Tests the raw-text scan on JOSM-style tags (single quotes, id after other attributes)."""
+    path = tmp_path / "josm.osm"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='JOSM'>\n"
+        "<node id='-1' action='modify' lat='60.0' lon='24.0' />\n"
+        "<node visible='true' uid='-1' id='-2' lat='60.0' lon='24.001' />\n"
+        "<node action='modify' id='-1' lat='60.5' lon='24.5' />\n"
+        "<way id='-3'><nd ref='-1' /><nd ref='-2' /><tag k='highway' v='residential' /></way>\n"
+        "</osm>\n"
+    )
+    with pytest.raises(ecoroute.OsmFileError, match="node -1 appears more than once"):
         ecoroute.load_osm(path)

@@ -50,3 +50,18 @@ class FleetInputError(EcoRouteError, ValueError):
 
 class FleetPlanWarning(UserWarning):
     """A fleet plan that breaks a limit the solver could not satisfy in its search budget."""
+
+
+class OsmFileError(NetworkError):
+    """An OSM file that cannot be read: missing, empty, truncated, or not OSM at all."""
+
+
+class BatchError(EcoRouteError, ValueError):
+    """
+    A batch job that cannot start or cannot go on as asked.
+
+    Unreadable or empty trip tables, missing columns, an unknown vehicle or
+    objective for the whole job, a bad thread count, an output path that is a
+    folder, or checkpoints of a different job. Problems of single trips are
+    never raised: they become rows with ``status="bad_input"``.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -104,3 +105,53 @@ def read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Mark ``array`` read-only and return it."""
     array.flags.writeable = False
     return array
+
+
+#: Largest thread count accepted anywhere (``num_threads``, ``threads``). Far above
+#: any machine's core count, far below what would overflow the C++ ``int``.
+MAX_THREADS = 4096
+
+
+def check_threads(value: object, name: str = "num_threads") -> int:
+    """
+    Return a thread count (0 = every core) as an int, or raise saying what is allowed.
+
+    Raises
+    ------
+    TypeError
+        For booleans, floats and strings (``True`` is not one thread).
+    ValueError
+        For counts below 0 or above :data:`MAX_THREADS`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        msg = (
+            f"{name} must be a whole number of threads (0 = every core), "
+            f"not {type(value).__name__} {value!r}."
+        )
+        raise TypeError(msg)
+    count = int(value)
+    if count < 0 or count > MAX_THREADS:
+        msg = (
+            f"{name}={count} is not a thread count: give 0 (every core, {os.cpu_count()} here) "
+            f"or 1..{MAX_THREADS}."
+        )
+        raise ValueError(msg)
+    return count
+
+
+def check_node_argument(value: object, name: str) -> None:
+    """
+    Refuse a missing route end (``None``, NaN) with a message that says what a node is.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is None or a float NaN.
+    """
+    missing = value is None or (isinstance(value, float | np.floating) and np.isnan(value))
+    if missing:
+        msg = (
+            f"{name} is {value!r}; give a node id (an integer: the OSM node id for OSM data, "
+            "one of network.node_id) or a (lat, lon) pair of degrees to snap to the nearest node."
+        )
+        raise TypeError(msg)

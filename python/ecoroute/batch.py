@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._errors import EcoRouteError, UnknownVehicleError
+from ._errors import BatchError, UnknownVehicleError
+from ._validate import check_threads
 from .network import RoadNetwork
-from .routing import Objective, Router
+from .routing import OBJECTIVE_QUANTITY, Objective, Router
+from .vehicles import Vehicle
 from .vehicles import vehicle as catalogue_vehicle
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 log = logging.getLogger("ecoroute")
+
+__all__ = ["BatchError", "BatchSummary", "check_job", "process_chunk", "result_schema", "run"]
 
 Geometry = Literal["wkb", "geojson"]
 
@@ -45,8 +54,33 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
-class BatchError(EcoRouteError, ValueError):
-    """A batch job that cannot start: unreadable input, missing columns, foreign checkpoints."""
+#: Result file types (by name ending).
+OUTPUT_SUFFIXES = (".parquet", ".pq", ".csv")
+
+#: Trip table types (by name ending).
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
+
+
+def result_schema(geometry: Geometry | None = None) -> pa.Schema:
+    """
+    Return the Arrow schema of every result file and checkpoint of a job with these options.
+
+    The schema depends on the options only, never on the data: ``trip_id`` is
+    always a string (the id's text: ``7`` becomes ``"7"``, a missing id null),
+    node ids are int64 (-1 for rows that were not routed), every quantity is
+    float64 (NaN where not routed or not reported), and ``geometry`` is binary
+    (WKB) or string (GeoJSON) even in a chunk where every route is missing.
+    So every chunk has the same schema and assembling them cannot fail.
+    """
+    import pyarrow as pa
+
+    types = {"trip_id": pa.string(), "status": pa.string(), "message": pa.string(),
+             "vehicle": pa.string(), "origin_node": pa.int64(), "destination_node": pa.int64()}  # fmt: skip
+    fields = [pa.field(name, types.get(name, pa.float64())) for name in RESULT_COLUMNS]
+    if geometry is not None:
+        fields.append(pa.field("geometry", pa.binary() if geometry == "wkb" else pa.string()))
+    return pa.schema(fields)
 
 
 @dataclass(frozen=True)
@@ -65,15 +99,121 @@ class BatchSummary:
 # ---------------------------------------------------------------------- reading trips
 
 
-def _iter_chunks(trips: str | Path | pd.DataFrame, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Yield the trip table in chunks of exactly ``chunk_rows`` rows (the last may be shorter)."""
+@dataclass(frozen=True)
+class _Trips:
+    """A trip table checked before any work: where it is, how to read it, how many rows."""
+
+    source: str | Path | pd.DataFrame
+    kind: Literal["frame", "parquet", "csv"]
+    rows: int | None = None
+    encoding: str | None = None
+    columns: tuple[str, ...] = ()
+
+
+def _open_trips(trips: str | Path | pd.DataFrame | _Trips) -> _Trips:
+    """Check that the trip table can be read and has the columns a job needs; raise BatchError if not."""
+    if isinstance(trips, _Trips):
+        return trips
     if isinstance(trips, pd.DataFrame):
-        for begin in range(0, len(trips), chunk_rows):
-            yield trips.iloc[begin : begin + chunk_rows].reset_index(drop=True)
-        return
+        _check_columns(trips.columns, "the trip table")
+        return _Trips(trips, "frame", len(trips), None, tuple(map(str, trips.columns)))
     path = Path(trips)
-    suffix = path.name.lower()
-    if suffix.endswith((".parquet", ".pq")):
+    if not path.exists():
+        msg = f"{path}: no such trips file."
+        raise BatchError(msg)
+    if path.is_dir():
+        msg = f"{path} is a folder; give the trips .parquet or .csv file."
+        raise BatchError(msg)
+    name = path.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            file = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as error:
+            msg = f"{path} cannot be read as Parquet ({error}); is it truncated or another format?"
+            raise BatchError(msg) from error
+        columns = tuple(file.schema_arrow.names)
+        _check_columns(columns, str(path))
+        return _Trips(path, "parquet", int(file.metadata.num_rows), None, columns)
+    if name.endswith(CSV_SUFFIXES):
+        encoding = _csv_encoding(path)
+        try:
+            header = pd.read_csv(path, nrows=0, encoding=encoding)
+        except pd.errors.EmptyDataError as error:
+            msg = (
+                f"{path} is empty: a trips CSV needs a header row (trip_id, origin_..., "
+                "destination_...) and one row per trip."
+            )
+            raise BatchError(msg) from error
+        except UnicodeDecodeError as error:
+            msg = (
+                f"{path} is not UTF-8 text ({error}); save it as a UTF-8 CSV (UTF-16 files "
+                "with a byte-order mark are read too)."
+            )
+            raise BatchError(msg) from error
+        except (pd.errors.ParserError, OSError, EOFError) as error:
+            msg = f"{path} cannot be read as CSV ({error})."
+            raise BatchError(msg) from error
+        columns = tuple(map(str, header.columns))
+        _check_columns(columns, str(path))
+        return _Trips(path, "csv", None, encoding, columns)
+    msg = f"{path}: trips must be a .parquet or .csv file (.csv.gz and .csv.bz2 too)."
+    raise BatchError(msg)
+
+
+def _csv_encoding(path: Path) -> str | None:
+    """Return the encoding its byte-order mark gives a CSV (None: UTF-8); refuse UTF-16 without one."""
+    import bz2
+    import gzip
+
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            with gzip.open(path, "rb") as f:
+                start = f.read(4096)
+        elif name.endswith(".bz2"):
+            with bz2.open(path, "rb") as f:
+                start = f.read(4096)
+        else:
+            with path.open("rb") as f:
+                start = f.read(4096)
+    except (OSError, EOFError) as error:
+        msg = (
+            f"{path} cannot be read ({error}); is it truncated or not compressed as its name says?"
+        )
+        raise BatchError(msg) from error
+    if not start.strip():
+        msg = (
+            f"{path} is empty: a trips CSV needs a header row (trip_id, origin_..., "
+            "destination_...) and one row per trip."
+        )
+        raise BatchError(msg)
+    if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if start.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if b"\x00" in start:
+        msg = (
+            f"{path} holds NUL bytes: UTF-16 or UTF-32 text without a byte-order mark, or not "
+            "text at all; save it as a UTF-8 CSV."
+        )
+        raise BatchError(msg)
+    return None
+
+
+def _iter_chunks(trips: _Trips, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Yield the trip table in chunks of exactly ``chunk_rows`` rows (the last may be shorter)."""
+    if isinstance(trips.source, pd.DataFrame):
+        frame = trips.source
+        for begin in range(0, len(frame), chunk_rows):
+            yield frame.iloc[begin : begin + chunk_rows].reset_index(drop=True)
+        return
+    path = Path(trips.source)
+    if trips.kind == "parquet":
         import pyarrow.parquet as pq
 
         pending: list[pd.DataFrame] = []
@@ -89,35 +229,31 @@ def _iter_chunks(trips: str | Path | pd.DataFrame, chunk_rows: int) -> Iterator[
                 pending, size = ([rest] if len(rest) else []), len(rest)
         if size:
             yield pd.concat(pending, ignore_index=True)
-    elif suffix.endswith((".csv", ".csv.gz", ".csv.bz2")):
-        yield from pd.read_csv(path, chunksize=chunk_rows)
-    else:
-        msg = f"{path}: trips must be a .parquet or .csv file."
-        raise BatchError(msg)
+        return
+    # CSV has no types: trip ids are read as the text they are ("007" stays "007").
+    try:
+        yield from pd.read_csv(
+            path, chunksize=chunk_rows, encoding=trips.encoding, dtype={"trip_id": str}
+        )
+    except UnicodeDecodeError as error:
+        msg = f"{path} is not UTF-8 text ({error}); save it as a UTF-8 CSV and run the job again."
+        raise BatchError(msg) from error
+    except (pd.errors.ParserError, OSError, EOFError) as error:
+        msg = f"{path} cannot be read as CSV ({error}); fix the file and run the job again."
+        raise BatchError(msg) from error
 
 
-def _row_count(trips: str | Path | pd.DataFrame) -> int | None:
-    if isinstance(trips, pd.DataFrame):
-        return len(trips)
-    path = Path(trips)
-    if path.name.lower().endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return None
-
-
-def _check_columns(frame: pd.DataFrame) -> None:
-    columns = set(frame.columns)
+def _check_columns(columns: Iterable[object], where: str) -> None:
+    present = {str(c) for c in columns}
     missing = []
-    if "trip_id" not in columns:
+    if "trip_id" not in present:
         missing.append("trip_id")
     for end in ("origin", "destination"):
-        if f"{end}_node" not in columns and not {f"{end}_lat", f"{end}_lon"} <= columns:
+        if f"{end}_node" not in present and not {f"{end}_lat", f"{end}_lon"} <= present:
             missing.append(f"{end}_lat/{end}_lon or {end}_node")
     if missing:
         msg = (
-            f"the trip table lacks {', '.join(missing)}; it has columns {sorted(columns)}. Give each "
+            f"{where} lacks {', '.join(missing)}; it has columns {sorted(present)}. Give each "
             "end as <end>_lat and <end>_lon (degrees) or as <end>_node (OSM node id)."
         )
         raise BatchError(msg)
@@ -126,24 +262,118 @@ def _check_columns(frame: pd.DataFrame) -> None:
 # ---------------------------------------------------------------------- routing one chunk
 
 
+def _objective_quantities(objective: Objective) -> tuple[str, ...]:
+    """Return the quantities an objective weighs, or raise BatchError for a mistaken one."""
+    if isinstance(objective, str):
+        names: list[object] = [objective]
+    elif isinstance(objective, Mapping) and objective:
+        names = list(objective)
+        for name, factor in objective.items():
+            try:
+                value = float(factor)
+            except (TypeError, ValueError):
+                value = math.nan
+            if not math.isfinite(value) or value < 0:
+                msg = f"objective weight for {name!r} must be a finite number >= 0, got {factor!r}."
+                raise BatchError(msg)
+        if not any(float(f) > 0 for f in objective.values()):
+            msg = f"objective {dict(objective)!r} needs at least one positive weight."
+            raise BatchError(msg)
+    else:
+        msg = (
+            f"objective must be one of {', '.join(OBJECTIVE_QUANTITY)} or a dict of weights "
+            f"over them, not {objective!r}."
+        )
+        raise BatchError(msg)
+    unknown = [name for name in names if name not in OBJECTIVE_QUANTITY]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), OBJECTIVE_QUANTITY, n=2)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        msg = (
+            f"Unknown objective {unknown[0]!r}.{hint} Choose from {', '.join(OBJECTIVE_QUANTITY)}."
+        )
+        raise BatchError(msg)
+    return tuple(OBJECTIVE_QUANTITY[str(name)] for name in names)
+
+
+def _reports(vehicle: Vehicle) -> frozenset[str]:
+    """Quantities a vehicle's routes report (see ``Vehicle.arc_quantities``)."""
+    return frozenset((*vehicle.quantities, "co2_g", "time_s", "distance_m"))
+
+
+def check_job(vehicle: str, objective: Objective, threads: int = 0) -> None:
+    """
+    Check the options of a whole batch job before any work; raise if the job cannot run.
+
+    Raises
+    ------
+    UnknownVehicleError
+        (a ``KeyError``) if ``vehicle`` is not in the catalogue; close names are suggested.
+    BatchError
+        (a ``ValueError``) for an unknown objective, one the vehicle cannot
+        report (``"fuel"`` for an EV), or a thread count below 0 or above
+        :data:`ecoroute._validate.MAX_THREADS`.
+    """
+    try:
+        check_threads(threads, "threads")
+    except (TypeError, ValueError) as error:
+        raise BatchError(str(error)) from error
+    quantities = _objective_quantities(objective)
+    default = catalogue_vehicle(vehicle)
+    missing = [q for q in quantities if q not in _reports(default)]
+    if missing:
+        msg = (
+            f"objective {objective!r} needs {missing[0]}, which {vehicle} does not report; "
+            f"it reports {', '.join(sorted(_reports(default)))}."
+        )
+        raise BatchError(msg)
+
+
 class _Routers:
-    """Routers per (vehicle, payload bin): the eco-route one and the fastest-route one, LRU-cached."""
+    """
+    Routers per (vehicle, payload bin): the eco-route one and the fastest-route one, LRU-cached.
+
+    Vehicle names are looked up (and cached) apart from routers so that a row's
+    unknown vehicle is a row's problem; anything a Router raises for a vehicle
+    and payload that passed those checks is a real error and is not caught.
+    """
 
     def __init__(
         self, network: RoadNetwork, objective: Objective, threads: int, size: int = 4
     ) -> None:
         self.network = network
         self.objective = objective
+        self.quantities = _objective_quantities(objective)
         self.threads = threads
         self.size = size
         self._cache: OrderedDict[tuple[str, float | None], tuple[Router, Router]] = OrderedDict()
+        self._vehicles: dict[str, Vehicle | str] = {}
+
+    def vehicle(self, name: str) -> Vehicle | str:
+        """Return the catalogue vehicle ``name``, or why a row cannot use it (a message)."""
+        if name not in self._vehicles:
+            try:
+                found: Vehicle | str = catalogue_vehicle(name)
+            except UnknownVehicleError as error:
+                found = str(error)
+            else:
+                assert not isinstance(found, str)
+                missing = [q for q in self.quantities if q not in _reports(found)]
+                if missing:
+                    found = (
+                        f"{name} does not report {missing[0]}, which objective "
+                        f"{self.objective!r} needs"
+                    )
+            self._vehicles[name] = found
+        return self._vehicles[name]
 
     def get(self, name: str, payload: float | None) -> tuple[Router, Router]:
         key = (name, payload)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        vehicle = catalogue_vehicle(name)
+        vehicle = self.vehicle(name)
+        assert not isinstance(vehicle, str), vehicle
         eco = Router(
             self.network, vehicle, self.objective, payload_kg=payload, num_threads=self.threads
         )
@@ -154,6 +384,54 @@ class _Routers:
         if len(self._cache) > self.size:
             self._cache.popitem(last=False)
         return eco, fastest
+
+
+def _node_ids(
+    column: pd.Series, name: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
+    """
+    Parse a node id column: (ids, given, problem) per row.
+
+    ``given`` is False where the cell is empty; ``problem`` holds a message
+    where a given cell is not a whole number in the int64 range ("abc", 10.5,
+    1e30), else None. Nothing is rounded or truncated.
+    """
+    n = len(column)
+    ids = np.zeros(n, dtype=np.int64)
+    problem = np.full(n, None, dtype=object)
+    given = column.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        ids[given] = column[given].to_numpy(dtype=np.int64)
+        return ids, given, problem
+    numeric = pd.to_numeric(column, errors="coerce")
+    if pd.api.types.is_integer_dtype(numeric.dtype):
+        ids[given] = numeric[given].to_numpy(dtype=np.int64)
+        return ids, given, problem
+    values = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 2.0**63)
+    wrong = given & ~whole
+    raw = column.to_numpy(dtype=object)
+    for i in np.flatnonzero(wrong).tolist():
+        problem[i] = f"{name} {raw[i]!r} is not a node id (a whole number, the OSM node id)"
+    ok = given & whole
+    ids[ok] = values[ok].astype(np.int64)
+    return ids, given, problem
+
+
+def _trip_id_text(column: pd.Series) -> npt.NDArray[np.object_]:
+    """Trip ids as text (``7`` and ``7.0`` become ``"7"``), None where missing."""
+    missing = column.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 2.0**53)
+        text = np.asarray([str(v) for v in values], dtype=object)
+        text[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    else:
+        text = np.asarray([str(v) for v in column.to_numpy(dtype=object)], dtype=object)
+    text[missing] = None
+    return text
 
 
 def process_chunk(
@@ -171,24 +449,33 @@ def process_chunk(
 
     Rows are grouped by vehicle and payload bin; each group is one C++ call for
     the eco-routes and one for the fastest routes. A row whose coordinates are
-    missing or out of range, whose node id is unknown, whose vehicle is not in
-    the catalogue or whose payload is invalid gets ``status="bad_input"`` and a
-    message; an unreachable destination gets ``status="no_route"``.
+    missing or out of range, whose node id is unknown or not a whole number,
+    whose vehicle is not in the catalogue (or cannot report the objective) or
+    whose payload is negative or above the vehicle's maximum gets
+    ``status="bad_input"`` and a message; an unreachable destination gets
+    ``status="no_route"``. Mistakes of the whole job (the default ``vehicle``,
+    ``objective``, ``num_threads``) raise before any row is routed (see
+    :func:`check_job`), and so does anything else that goes wrong.
+
+    Payloads are checked as given, then routed in bins of
+    :data:`PAYLOAD_STEP_KG` (never above the vehicle's maximum).
     """
-    _check_columns(trips)
-    routers = routers or _Routers(network, objective, num_threads)
+    _check_columns(trips.columns, "the trip table")
+    if routers is None:
+        check_job(vehicle, objective, num_threads)
+        routers = _Routers(network, objective, num_threads)
     n = len(trips)
     out: dict[str, Any] = {name: np.full(n, np.nan) for name in RESULT_COLUMNS}
-    out["trip_id"] = trips["trip_id"].to_numpy()
+    out["trip_id"] = _trip_id_text(trips["trip_id"])
     status = np.full(n, "ok", dtype=object)
     message = np.full(n, "", dtype=object)
     origin_node = np.full(n, -1, dtype=np.int64)
     destination_node = np.full(n, -1, dtype=np.int64)
 
-    def bad(mask: npt.NDArray[np.bool_], text: str) -> None:
+    def bad(mask: npt.NDArray[np.bool_], text: str | npt.NDArray[np.object_]) -> None:
         fresh = mask & (status == "ok")
         status[fresh] = "bad_input"
-        message[fresh] = text
+        message[fresh] = text if isinstance(text, str) else text[fresh]
 
     index = {}
     snap = {}
@@ -196,14 +483,16 @@ def process_chunk(
         idx = np.zeros(n, dtype=np.int64)
         dist = np.zeros(n)
         if f"{end}_node" in trips.columns and trips[f"{end}_node"].notna().any():
-            raw = pd.to_numeric(trips[f"{end}_node"], errors="coerce").to_numpy(dtype=float)
-            given = ~np.isnan(raw)
+            ids, given, problem = _node_ids(trips[f"{end}_node"], f"{end}_node")
+            wrong = np.asarray([p is not None for p in problem], dtype=bool)
+            bad(wrong, problem)
+            usable = given & ~wrong
             found = np.zeros(n, dtype=bool)
-            if given.any():
-                found_idx, ok = network.find_nodes(raw[given].astype(np.int64))
-                idx[given] = found_idx
-                found[given] = ok
-            bad(given & ~found, f"{end}_node is not in the network")
+            if usable.any():
+                found_idx, ok = network.find_nodes(ids[usable])
+                idx[usable] = found_idx
+                found[usable] = ok
+            bad(usable & ~found, f"{end}_node is not in the network")
             use_coords = ~given
         else:
             use_coords = np.ones(n, dtype=bool)
@@ -228,18 +517,37 @@ def process_chunk(
 
     names = np.full(n, vehicle, dtype=object)
     if "vehicle" in trips.columns:
-        given = trips["vehicle"].astype(object).where(trips["vehicle"].notna(), None).to_numpy()
-        names = np.where(
-            [v is not None and str(v).strip() != "" for v in given], given, vehicle
-        ).astype(object)
+        text = trips["vehicle"].astype("string").str.strip()  # missing cells stay missing
+        named = (text.notna() & (text != "")).to_numpy(dtype=bool)
+        names[named] = text[named].to_numpy(dtype=object)
     payload = np.full(n, np.nan)
     if "payload_kg" in trips.columns:
         payload = pd.to_numeric(trips["payload_kg"], errors="coerce").to_numpy(dtype=float)
+        unreadable = trips["payload_kg"].notna().to_numpy(dtype=bool) & np.isnan(payload)
+        bad(unreadable, "payload_kg is not a number")
         negative = ~np.isnan(payload) & ((payload < 0) | ~np.isfinite(payload))
         bad(negative, "payload_kg must be a finite number >= 0")
-    payload_bin = np.where(
-        np.isnan(payload), np.nan, np.round(payload / PAYLOAD_STEP_KG) * PAYLOAD_STEP_KG
-    )
+
+    # Vehicles and payloads are checked as given, per row, before any rounding.
+    payload_bin = np.full(n, np.nan)
+    for name in sorted(set(names[status == "ok"].tolist())):
+        rows = (names == name) & (status == "ok")
+        model = routers.vehicle(name)
+        if isinstance(model, str):
+            bad(rows, model)
+            continue
+        limit = getattr(model, "max_payload_kg", None)
+        if limit is not None:
+            over = rows & (payload > limit)
+            text = np.full(n, None, dtype=object)
+            for i in np.flatnonzero(over).tolist():
+                text[i] = (
+                    f"payload_kg={payload[i]:g} is above {name}'s maximum payload of "
+                    f"{limit:g} kg; split the load or pick a bigger vehicle"
+                )
+            bad(over, text)
+        binned = np.round(payload[rows] / PAYLOAD_STEP_KG) * PAYLOAD_STEP_KG
+        payload_bin[rows] = binned if limit is None else np.minimum(binned, limit)
 
     geometry_column = np.full(n, None, dtype=object)
     quantity_columns = ("co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh", "time_s", "distance_m")
@@ -249,14 +557,7 @@ def process_chunk(
     )
     for (name, bin_kg), rows in groups.groups.items():
         rows = np.asarray(rows)
-        try:
-            eco, fastest = routers.get(str(name), None if pd.isna(bin_kg) else float(bin_kg))
-        except UnknownVehicleError as error:
-            bad(_mask(n, rows), str(error))
-            continue
-        except (ValueError, TypeError) as error:  # e.g. payload above the vehicle's maximum
-            bad(_mask(n, rows), f"{name}: {error}")
-            continue
+        eco, fastest = routers.get(str(name), None if pd.isna(bin_kg) else float(bin_kg))
         s, t = index["origin"][rows], index["destination"][rows]
         result = eco.route_indices(s, t, progress=False)
         best = fastest.route_indices(s, t, progress=False)
@@ -395,31 +696,47 @@ def run(
     Raises
     ------
     BatchError
-        (a ``ValueError``) if the trips cannot be read or lack columns, or if
+        (a ``ValueError``), before any routing, if the trips cannot be read
+        (missing, empty, not UTF-8/UTF-16 text, not Parquet) or lack columns,
+        the objective is unknown or not reported by ``vehicle``, ``threads``
+        is not 0..4096, ``out`` is a folder or has an unknown suffix, or
         ``<out>.parts`` holds checkpoints of a different job.
+    UnknownVehicleError
+        (a ``KeyError``) if ``vehicle`` is not in the catalogue.
+    FileExistsError
+        If ``out`` exists and ``overwrite`` is False.
+
+    Notes
+    -----
+    Every result file and checkpoint has the schema :func:`result_schema`
+    gives for the options; in particular ``trip_id`` is always text.
     """
     out = Path(out)
     if geometry is True:
         geometry = "wkb"
     if geometry not in (None, False, "wkb", "geojson"):
         msg = f"geometry must be 'wkb' or 'geojson', not {geometry!r}."
-        raise ValueError(msg)
+        raise BatchError(msg)
     geometry = geometry or None
     if chunk_rows is None:
         chunk_rows = GEOMETRY_CHUNK_ROWS if geometry else DEFAULT_CHUNK_ROWS
-    if chunk_rows < 1:
-        msg = "chunk_rows must be >= 1."
-        raise ValueError(msg)
-    parts = out.with_name(out.name + ".parts")
-    if out.exists() and not parts.exists() and not overwrite:
-        msg = f"{out} already exists; pass overwrite=True (--overwrite) to replace it."
-        raise FileExistsError(msg)
-    if isinstance(trips, str | Path) and not Path(trips).is_file():
-        msg = f"{trips}: no such trips file."
+    if (
+        isinstance(chunk_rows, bool)
+        or not isinstance(chunk_rows, int | np.integer)
+        or chunk_rows < 1
+    ):
+        msg = f"chunk_rows must be a whole number >= 1, not {chunk_rows!r}."
         raise BatchError(msg)
+    chunk_rows = int(chunk_rows)
+    check_job(vehicle, objective, threads)
+    parts = _check_output(out, overwrite)
+    if not isinstance(network, RoadNetwork) and not Path(network).is_file():
+        msg = f"{network}: no such network file (a saved network or an OSM file)."
+        raise BatchError(msg)
+    table = _open_trips(trips)
 
     job = {
-        "trips": _fingerprint(trips),
+        "trips": _fingerprint(table.source),
         "network": _fingerprint(network),
         "vehicle": vehicle,
         "objective": objective if isinstance(objective, str) else dict(objective),
@@ -428,7 +745,7 @@ def run(
         "format": 1,
     }
     _open_parts(parts, job)
-    total = _row_count(trips)
+    total = table.rows
 
     from tqdm.auto import tqdm
 
@@ -437,30 +754,47 @@ def run(
     chunks = 0
     with tqdm(total=total, disable=not show, unit="trip", desc="batch") as bar:
         if dask is not None:
-            chunks, resumed = _run_dask(dask, network, trips, parts, job, threads, bar)
+            chunks, resumed = _run_dask(dask, network, table, parts, job, threads, bar)
         else:
             net = network if isinstance(network, RoadNetwork) else _load_network(network)
             routers = _Routers(net, objective, threads)
-            for number, chunk in enumerate(_iter_chunks(trips, chunk_rows)):
+            schema = result_schema(geometry)
+            for number, chunk in enumerate(_iter_chunks(table, chunk_rows)):
                 chunks += 1
-                if number == 0:
-                    _check_columns(chunk)
                 part = parts / f"part-{number:06d}.parquet"
                 if part.exists():
                     resumed += 1
                 else:
                     result = process_chunk(net, chunk, vehicle=vehicle, objective=objective,
                                            geometry=geometry, routers=routers)  # fmt: skip
-                    _write_atomic(result, part)
+                    _write_atomic(result, part, schema)
                 bar.update(len(chunk))
 
-    counts = _assemble(parts, chunks, out)
+    counts = _assemble(parts, chunks, out, result_schema(geometry))
     shutil.rmtree(parts)
     summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
                            no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
                            chunks=chunks, resumed_chunks=resumed)  # fmt: skip
     log.info("batch: %s", summary)
     return summary
+
+
+def _check_output(out: Path, overwrite: bool) -> Path:
+    """Refuse an output path that cannot be written before any work; return the checkpoint folder."""
+    if out.is_dir():
+        msg = f"{out} is a folder; give the result file's name, such as {out / 'results.parquet'}."
+        raise BatchError(msg)
+    if not out.name.lower().endswith(OUTPUT_SUFFIXES):
+        msg = f"{out}: the result file must end in .parquet (recommended) or .csv."
+        raise BatchError(msg)
+    parts = out.with_name(out.name + ".parts")
+    if parts.exists() and not parts.is_dir():
+        msg = f"{parts} is in the way of the job's checkpoint folder; move or remove it."
+        raise BatchError(msg)
+    if out.exists() and not parts.exists() and not overwrite:
+        msg = f"{out} already exists; pass overwrite=True (--overwrite) to replace it."
+        raise FileExistsError(msg)
+    return parts
 
 
 def _load_network(path: str | Path) -> RoadNetwork:
@@ -505,15 +839,45 @@ def _open_parts(parts: Path, job: dict[str, Any]) -> None:
     tmp.replace(manifest)
 
 
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+def _write_atomic(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> None:
+    """Write a chunk's results with the job's schema, atomically (write, fsync, rename)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(table.replace_schema_metadata(None), tmp)
     with tmp.open("rb") as f:
         os.fsync(f.fileno())
     tmp.replace(path)
 
 
-def _assemble(parts: Path, chunks: int, out: Path) -> dict[str, int]:
+def _conform(table: pa.Table, schema: pa.Schema, part: Path) -> pa.Table:
+    """
+    Return a checkpoint's table in the job's schema.
+
+    Parts written by this version already have it; parts of a job started by
+    an earlier version (integer trip ids, a null-typed geometry column) are
+    cast, so a resumed job stays consistent. A part that cannot be cast is
+    reported by name.
+    """
+    import pyarrow as pa
+
+    missing = [name for name in schema.names if name not in table.column_names]
+    try:
+        if missing:
+            msg = f"lacks column {missing[0]}"
+            raise TypeError(msg)
+        return table.select(schema.names).cast(schema)
+    except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        msg = (
+            f"checkpoint {part} does not fit this job's result schema ({error}); remove "
+            f"{part.parent} to run the job again from the start."
+        )
+        raise BatchError(msg) from error
+
+
+def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[str, int]:
     """Concatenate the parts in order into ``out`` (atomically), streaming one part at a time."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -522,35 +886,27 @@ def _assemble(parts: Path, chunks: int, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     csv = out.name.lower().endswith(".csv")
-    writer: Any = None
+    geometry = schema.get_field_index("geometry")
+    hex_geometry = csv and geometry >= 0 and pa.types.is_binary(schema.field(geometry).type)
+    if hex_geometry:  # CSV holds text: WKB is written as hex
+        file_schema = schema.set(geometry, pa.field("geometry", pa.string()))
+    else:
+        file_schema = schema
+    writer: Any = (
+        pacsv.CSVWriter(str(tmp), file_schema) if csv else pq.ParquetWriter(str(tmp), file_schema)
+    )
     try:
         for number in range(chunks):
-            table = pq.read_table(parts / f"part-{number:06d}.parquet")
+            part = parts / f"part-{number:06d}.parquet"
+            table = _conform(pq.read_table(part), schema, part)
             for value, count in zip(*np.unique(table.column("status").to_numpy(zero_copy_only=False),
                                                return_counts=True), strict=True):  # fmt: skip
                 counts[str(value)] = counts.get(str(value), 0) + int(count)
-            if csv:
-                if "geometry" in table.column_names and pa.types.is_binary(
-                    table.schema.field("geometry").type
-                ):
-                    table = table.set_column(table.schema.get_field_index("geometry"), "geometry",
-                                             pa.array([None if g is None else g.hex() for g in
-                                                       table.column("geometry").to_pylist()], pa.string()))  # fmt: skip
-                if writer is None:
-                    writer = pacsv.CSVWriter(str(tmp), table.schema)
-                writer.write_table(table)
-            else:
-                if writer is None:
-                    writer = pq.ParquetWriter(str(tmp), table.schema)
-                writer.write_table(table)
-        if writer is None:  # no trips at all
-            empty = pd.DataFrame({name: [] for name in RESULT_COLUMNS})
-            if csv:
-                empty.to_csv(tmp, index=False)
-            else:
-                empty.to_parquet(tmp, index=False)
-        else:
-            writer.close()
+            if hex_geometry:
+                text = [None if g is None else g.hex() for g in table.column(geometry).to_pylist()]
+                table = table.set_column(geometry, "geometry", pa.array(text, pa.string()))
+            writer.write_table(table)
+        writer.close()
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -577,7 +933,13 @@ def _process_on_worker(
 
 
 def _run_dask(
-    address: Any, network: Any, trips: Any, parts: Path, job: dict[str, Any], threads: int, bar: Any
+    address: Any,
+    network: Any,
+    trips: _Trips,
+    parts: Path,
+    job: dict[str, Any],
+    threads: int,
+    bar: Any,
 ) -> tuple[int, int]:
     """Send the chunks that have no checkpoint to Dask workers; write each result as it arrives."""
     try:
@@ -603,6 +965,7 @@ def _run_dask(
         client = Client(address)
         owned = [client]
     chunks = resumed = 0
+    schema = result_schema(job["geometry"])
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         in_flight = as_completed()
@@ -612,13 +975,11 @@ def _run_dask(
             while in_flight.count() > limit:
                 future = next(in_flight)
                 number, rows = numbers.pop(future)
-                _write_atomic(future.result(), parts / f"part-{number:06d}.parquet")
+                _write_atomic(future.result(), parts / f"part-{number:06d}.parquet", schema)
                 bar.update(rows)
 
         for number, chunk in enumerate(_iter_chunks(trips, job["chunk_rows"])):
             chunks += 1
-            if number == 0:
-                _check_columns(chunk)
             if (parts / f"part-{number:06d}.parquet").exists():
                 resumed += 1
                 bar.update(len(chunk))

@@ -18,6 +18,7 @@ from ._errors import NetworkError, NetworkFileError, UnknownNodeError
 from ._geo import NearestNodeIndex
 from ._validate import as_float_array, as_index_array, as_int64_array
 from .hierarchy import prepare_network
+from .speeds import MAX_SPEED_KPH
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -814,7 +815,14 @@ def _attribute_fields(n: int, m: int, inputs: Mapping[str, Any], *, copy: bool) 
     """Validate the per-arc and per-node attributes (all of :data:`REPLACEABLE`)."""
     length = _frozen(as_float_array(inputs["length_m"], "length_m", size=m, min_value=0.0), copy)
     speed = _frozen(
-        as_float_array(inputs["speed_kph"], "speed_kph", size=m, min_value=0.0, min_exclusive=True),
+        as_float_array(
+            inputs["speed_kph"],
+            "speed_kph",
+            size=m,
+            min_value=0.0,
+            min_exclusive=True,
+            max_value=MAX_SPEED_KPH,
+        ),
         copy,
     )
     time = inputs["travel_time_s"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import math
+import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -14,10 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _topology
-from ._errors import NetworkError
+from ._errors import OsmFileError
 from ._geo import haversine_m
 from .network import RoadNetwork
-from .speeds import impute_speeds, parse_maxspeed
+from .speeds import MAX_SPEED_KPH, above_ceiling, impute_speeds, parse_maxspeed
 
 log = logging.getLogger("ecoroute")
 
@@ -83,10 +85,6 @@ _TAGS = (
     "maxspeed:forward",
     "maxspeed:backward",
 )
-
-
-class OsmFileError(NetworkError):
-    """An OSM file that cannot be read: missing, empty, truncated, or not OSM at all."""
 
 
 def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bool:
@@ -178,11 +176,23 @@ class _Ways:
 
 
 def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
+    """
+    Read the drivable ways of a file with their node locations, in one pass.
+
+    Nodes stay in libosmium. XML files (hand-edited, JOSM) are first scanned
+    for a node id given twice (see :func:`_check_unique_xml`); PBF files are
+    trusted to hold each id once, as every PBF writer guarantees. References
+    to negative ids (JOSM's new objects), which libosmium's location index
+    skips, get their locations in a second pass over the nodes.
+    """
     import osmium
 
     ways = _Ways()
     ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
     nan = math.nan
+    absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) above the ceiling
+    if not path.name.lower().endswith(".pbf"):
+        _check_unique_xml(path)
     try:
         processor = (
             osmium.FileProcessor(str(path))
@@ -208,13 +218,18 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
                 if location.valid():
                     lat(location.lat)
                     lon(location.lon)
-                else:  # a reference to a node outside the extract
+                else:  # a reference to a node outside the extract (or with an id < 0)
                     lat(nan)
                     lon(nan)
                 count += 1
-            maxspeed = parse_maxspeed(tags.get("maxspeed"))
-            forward = parse_maxspeed(tags.get("maxspeed:forward"))
-            backward = parse_maxspeed(tags.get("maxspeed:backward"))
+            speeds = [
+                tags.get(key) for key in ("maxspeed", "maxspeed:forward", "maxspeed:backward")
+            ]
+            for value in speeds:
+                if value is not None and above_ceiling(value):
+                    absurd.append((way.id, value))
+                    break
+            maxspeed, forward, backward = (parse_maxspeed(value) for value in speeds)
             ways.way_length.append(count)
             ways.way_id.append(way.id)
             ways.highway.append(tags["highway"])
@@ -224,7 +239,105 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
     except RuntimeError as error:  # libosmium: truncated, corrupt or not OSM
         msg = f"{path} could not be read as OSM data ({error}); is it truncated or not an OSM file?"
         raise OsmFileError(msg) from error
+    except osmium.InvalidLocationError as error:  # a coordinate that is not a number
+        msg = f"{path}: {_bad_coordinate(path) or 'a node'} ({error}); fix or delete the node."
+        raise OsmFileError(msg) from error
+    _fill_negative(path, ways)
+    if absurd:
+        way_id, value = absurd[0]
+        warnings.warn(
+            f"{path.name}: {len(absurd):,} ways have a maxspeed above {MAX_SPEED_KPH:g} km/h "
+            f"(e.g. way {way_id}: {value!r}); ignored, and their speeds imputed from the highway "
+            "class (ecoroute.speeds.MAX_SPEED_KPH).",
+            stacklevel=3,
+        )
     return ways
+
+
+#: An XML ``<node>`` start tag's id, wherever the attribute stands.
+_XML_NODE_ID = re.compile(rb"<node\b[^>]*?\sid=[\"'](-?\d+)[\"']")
+
+
+def _open_xml(path: Path) -> io.BufferedIOBase:
+    import bz2
+    import gzip
+
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return path.open("rb")
+
+
+def _check_unique_xml(path: Path) -> None:
+    """
+    Refuse an XML file that gives a node id twice: which location a way would get is unspecified.
+
+    A regular-expression scan of the raw text in 16 MB blocks (about 0.4 s for
+    55 MB, a seventh of reading the file with libosmium), so memory stays flat.
+    """
+    ids: list[bytes] = []
+    try:
+        with _open_xml(path) as f:
+            rest = b""
+            while block := f.read(1 << 24):
+                data = rest + block
+                cut = data.rfind(b">") + 1  # scan whole tags only
+                ids.extend(_XML_NODE_ID.findall(data, 0, cut))
+                rest = data[cut:]
+    except (OSError, EOFError):
+        return  # unreadable: libosmium reports it next, with its own message
+    ordered = np.sort(np.asarray(ids, dtype=np.int64))
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if repeated.size:
+        distinct = np.unique(repeated)
+        more = f" (and {distinct.size - 1:,} other ids)" if distinct.size > 1 else ""
+        msg = (
+            f"{path}: node {int(distinct[0])} appears more than once{more}; OSM node ids must be "
+            "unique. Keep one <node> per id (its ways would otherwise get an arbitrary one)."
+        )
+        raise OsmFileError(msg)
+
+
+def _fill_negative(path: Path, ways: _Ways) -> None:
+    """Give references to negative node ids (new objects in JOSM files) their locations."""
+    refs = np.asarray(ways.ref, dtype=np.int64)
+    wanted = np.flatnonzero((refs < 0) & np.isnan(np.asarray(ways.lat, dtype=np.float64)))
+    if wanted.size == 0:
+        return
+    import osmium
+
+    needed = set(refs[wanted].tolist())
+    found: dict[int, tuple[float, float]] = {}
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+        location = node.location  # type: ignore[union-attr]
+        if node.id in needed and location.valid():
+            found[node.id] = (location.lat, location.lon)
+    for i in wanted.tolist():
+        where = found.get(int(refs[i]))
+        if where is not None:
+            ways.lat[i], ways.lon[i] = where
+
+
+def _bad_coordinate(path: Path) -> str | None:
+    """Describe the first XML node whose lat or lon is not a number, e.g. "node 5 has lat='abc'"."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        with _open_xml(path) as f:
+            for _, element in ET.iterparse(f):
+                if element.tag == "node":
+                    for key in ("lat", "lon"):
+                        value = element.get(key)
+                        try:
+                            float(value)  # type: ignore[arg-type]
+                        except (TypeError, ValueError):
+                            return f"node {element.get('id')} has {key}={value!r}"
+                element.clear()
+    except (OSError, EOFError, ET.ParseError):
+        return None
+    return None
 
 
 def load_osm(
@@ -301,7 +414,8 @@ def load_osm(
     if dropped:
         warnings.warn(
             f"{path.name}: {dropped:,} way node references point outside the file (clipped "
-            "extract); the ways are kept where their nodes exist.",
+            "extract) or to nodes without a valid location (latitude beyond ±90, longitude "
+            "beyond ±180); the ways are kept where their nodes exist.",
             stacklevel=2,
         )
 
@@ -369,11 +483,13 @@ def load_osm(
         n = node_id.size
 
     if simplify:
-        keep = None
+        # Self-contained rings (parts without a junction or dead end) keep one node:
+        # osmnx deletes them, but a ring is a road the caller asked for.
+        keep = _ring_anchors(n, tail, head)
         if dem is not None:
             from .elevation import profile_turning_points
 
-            chains = _topology.simplify(n, tail, head)
+            chains = _topology.simplify(n, tail, head, keep)
             chain_nodes = np.empty(chains.chain_arcs.size + chains.tail.size, dtype=np.int64)
             # Node sequence of each chain: its first tail, then every piece's head.
             node_offsets = chains.chain_offsets + np.arange(chains.chain_offsets.size)
@@ -382,7 +498,7 @@ def load_osm(
             rest = np.ones(chain_nodes.size, dtype=bool)
             rest[first] = False
             chain_nodes[rest] = head[chains.chain_arcs]
-            keep = profile_turning_points(
+            keep |= profile_turning_points(
                 node_lat, node_lon, node_offsets, chain_nodes, _as_list(dem)
             )
         merged = _topology.simplify(n, tail, head, keep)
@@ -411,8 +527,8 @@ def load_osm(
         geometry_offsets = np.zeros(tail.size + 1, dtype=np.int64)
         geometry_lonlat = np.empty((0, 2))
 
-    if tail.size == 0:
-        msg = f"{path}: no drivable arcs are left after keeping the largest component."
+    if tail.size == 0:  # cannot happen: a segment makes an arc and rings are kept
+        msg = f"{path}: no drivable arcs are left."
         raise OsmFileError(msg)
 
     network = _build(
@@ -439,6 +555,33 @@ def load_osm(
         time.perf_counter() - started,
     )
     return network
+
+
+def _ring_anchors(
+    node_count: int, tail: npt.NDArray[np.int64], head: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """
+    Mark one node of every self-contained ring: its smallest OSM id (nodes are in id order).
+
+    A ring is a weakly connected part in which no node is an endpoint of
+    simplification (:func:`ecoroute._topology.endpoints`): a closed way on its
+    own. Kept as an endpoint, that node becomes the start and end of a loop
+    arc that carries the whole ring's geometry.
+    """
+    anchors = np.zeros(node_count, dtype=bool)
+    is_endpoint = _topology.endpoints(node_count, tail, head)
+    if is_endpoint.all():
+        return anchors
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    matrix = csr_matrix((np.ones(tail.size, np.int8), (tail, head)), shape=(node_count, node_count))
+    _, labels = connected_components(matrix, directed=True, connection="weak")
+    has_endpoint = np.zeros(labels.max() + 1, dtype=bool)
+    has_endpoint[labels[is_endpoint]] = True
+    component, first = np.unique(labels, return_index=True)
+    anchors[first[~has_endpoint[component]]] = True
+    return anchors
 
 
 def _as_list(paths: Iterable[str | Path] | str | Path) -> list[str | Path]:

@@ -20,6 +20,15 @@ NO_LIMIT_KPH = 130.0
 #: courts read "Schrittgeschwindigkeit" as roughly 4-7 km/h; 7 km/h is used.
 WALK_KPH = 7.0
 
+#: Highest speed ecoroute believes, in km/h. No public road has a posted limit
+#: above 160 km/h and free-flow speeds on unlimited motorways stay well below
+#: 300 km/h; a larger ``maxspeed`` (``999999``, ``1e300``) is a tagging error,
+#: and used as a speed it would make an arc free to drive or, through a model's
+#: ``v**3`` terms, infinitely expensive (closed). :func:`parse_maxspeed`
+#: ignores such values (the OSM loader counts them in a warning and imputes the
+#: speed) and :meth:`ecoroute.RoadNetwork.from_arrays` refuses them.
+MAX_SPEED_KPH = 300.0
+
 #: Legal default limits for ``maxspeed=<country>:<context>`` zone values, in km/h
 #: (OpenStreetMap wiki, "Default speed limits"; only the contexts seen most
 #: often are listed, per country where they differ from :data:`ZONE_DEFAULT_KPH`).
@@ -117,7 +126,8 @@ def parse_maxspeed(value: str | None) -> float:
     (:data:`NO_LIMIT_KPH`), ``walk`` (:data:`WALK_KPH`), country zones such as
     ``RU:urban`` or ``DE:zone30`` (:data:`ZONE_KPH`, then
     :data:`ZONE_DEFAULT_KPH` by context), and lists such as ``50;30`` (their
-    mean, as osmnx does). ``signals``, ``variable`` and anything unknown give NaN.
+    mean, as osmnx does). ``signals``, ``variable``, anything unknown and
+    speeds above :data:`MAX_SPEED_KPH` (see :func:`above_ceiling`) give NaN.
 
     Examples
     --------
@@ -126,18 +136,42 @@ def parse_maxspeed(value: str | None) -> float:
     >>> parse_maxspeed("RU:urban")
     60.0
     """
+    speed = _parse(value)
+    return math.nan if speed > MAX_SPEED_KPH else speed
+
+
+@functools.lru_cache(maxsize=4096)
+def above_ceiling(value: str | None) -> bool:
+    """
+    Return whether a ``maxspeed`` value names a speed above :data:`MAX_SPEED_KPH`.
+
+    Such values are tagging errors (``999999``); :func:`parse_maxspeed`
+    ignores them and the OSM loader counts them.
+
+    Examples
+    --------
+    >>> above_ceiling("999999"), above_ceiling("130")
+    (True, False)
+    """
+    return _parse(value) > MAX_SPEED_KPH
+
+
+def _parse(value: str | None) -> float:
+    """``parse_maxspeed`` without the ceiling; a list with a part above it is ``inf``."""
     if value is None:
         return math.nan
     text = str(value).strip()
     if not text:
         return math.nan
     if ";" in text or "|" in text:
-        parts = [parse_maxspeed(part) for part in re.split(r"[;|]", text)]
+        parts = [_parse(part) for part in re.split(r"[;|]", text)]
+        if any(p > MAX_SPEED_KPH for p in parts):
+            return math.inf  # one absurd part makes the whole value untrustworthy
         known = [p for p in parts if not math.isnan(p)]
         return sum(known) / len(known) if known else math.nan
     match = _NUMBER.match(text)
     if match:
-        number = float(match.group(1).replace(",", "."))
+        number = float(match.group(1).replace(",", "."))  # may be inf: "1" followed by 400 zeros
         unit = (match.group(2) or "").lower()
         if unit == "mph":
             number *= KPH_PER_MPH
