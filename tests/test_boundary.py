@@ -101,11 +101,6 @@ def test_batch_outputs_are_numpy_arrays_owning_their_memory():
 
 # ---------------------------------------------------------------------- issue 14: public edges
 
-NEEDS_LEAD = (
-    "needs the one-line change in routing.py that the robust branch's report gives the lead; "
-    "remove this marker when it is in"
-)
-
 
 def _pair():
     return ecoroute.RoadNetwork.from_arrays(
@@ -143,7 +138,6 @@ def test_check_node_argument_says_what_a_node_is(value):
     _validate.check_node_argument((60.0, 24.0), "source")
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_LEAD)
 def test_route_from_none_says_what_a_node_is():
     with pytest.raises(TypeError, match="give a node id"):
         ecoroute.Router(_pair()).route(None, 11)
@@ -170,7 +164,6 @@ def test_check_threads_accepts_the_range():
     assert _validate.check_threads(_validate.MAX_THREADS) == _validate.MAX_THREADS
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_LEAD)
 def test_router_refuses_two_to_the_forty_threads():
     """Tests Router(num_threads=2**40): today the binding's signature is printed at query time."""
     with pytest.raises(ValueError, match="is not a thread count"):

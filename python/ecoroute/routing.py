@@ -16,6 +16,7 @@ import pandas as pd
 from . import _core
 from ._errors import NoRouteError, UnknownNodeError
 from ._geo import unit_vectors
+from ._validate import as_index_array, check_node_argument, check_threads
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
 
@@ -499,6 +500,8 @@ class Router:
         ValueError
             If coordinates are NaN or out of range.
         """
+        check_node_argument(source, "source")
+        check_node_argument(target, "target")
         s, s_snap = self._resolve_one(source, "source")
         t, t_snap = self._resolve_one(target, "target")
         one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
@@ -996,8 +999,6 @@ class Router:
 
 def _as_indices(values: npt.ArrayLike, node_count: int, name: str) -> npt.NDArray[np.uint32]:
     """Dense node indices as uint32, refusing floats, negatives and out-of-range values."""
-    from ._validate import as_index_array
-
     return as_index_array(values, name, upper=node_count)
 
 
@@ -1168,10 +1169,7 @@ def _check_tradeoff_points(points: int) -> int:
 
 
 def _check_threads(num_threads: int) -> int:
-    if not isinstance(num_threads, int | np.integer) or num_threads < 0:
-        msg = f"num_threads must be an integer >= 0 (0 = all cores), got {num_threads!r}."
-        raise ValueError(msg)
-    return int(num_threads)
+    return check_threads(num_threads)
 
 
 __all__ = ["ODMatrix", "PairResults", "Route", "Router"]
