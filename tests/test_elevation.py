@@ -202,3 +202,37 @@ def test_unreadable_tiles_raise(tmp_path, content, match):
         path.write_bytes(content)
     with pytest.raises(ecoroute.ElevationError, match=match):
         ecoroute.datasets.helsinki().with_elevation(path)
+
+
+@pytest.mark.parametrize("fill", [np.inf, -9999.0, 12000.0])
+def test_impossible_heights_are_nodata_and_name_the_tile(tmp_path, fill):
+    """
+    Tests that a GeoTIFF without a nodata tag whose cells hold heights no land has
+    (+inf, a -9999 fill value) warns naming the tile, and that those cells are not
+    used: a point next to one reads NaN, points away from them read the true plane.
+    """
+    from affine import Affine
+
+    heights = np.add.outer(np.arange(20.0), np.arange(20.0)) * 10  # a plane, 0 .. 380 m
+    heights[5, 5] = fill
+    path = tmp_path / "patch.tif"
+    transform = Affine(0.01, 0.0, 24.0, 0.0, -0.01, 61.0)  # 0.01 degree cells from 61N 24E
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=20,
+        width=20,
+        count=1,
+        dtype="float64",
+        crs="EPSG:4326",
+        transform=transform,
+    ) as dst:
+        dst.write(heights, 1)
+    lon = np.array([24.0555, 24.155])  # next to the bad cell; far from it
+    lat = np.array([60.9445, 60.845])
+    with pytest.warns(UserWarning, match=r"patch\.tif: 1 cells hold heights no land has"):
+        values = sample_dem([path], lon, lat)
+    assert np.isnan(values[0])
+    row, col = (61.0 - lat[1]) / 0.01 - 0.5, (lon[1] - 24.0) / 0.01 - 0.5
+    assert values[1] == pytest.approx((row + col) * 10, abs=1e-6)

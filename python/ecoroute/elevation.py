@@ -91,6 +91,12 @@ def apply_affine(
     return a * x_array + b * y_array + c, d * x_array + e * y_array + f
 
 
+#: The lowest and highest land heights a DEM cell may hold (the Dead Sea shore is
+#: at about -430 m, Everest at 8,849 m); anything outside is read as nodata.
+LOWEST_LAND_M = -500.0
+HIGHEST_LAND_M = 9000.0
+
+
 def _open_tile(path: Path) -> _Tile:
     import rasterio
 
@@ -124,6 +130,20 @@ def _open_tile(path: Path) -> _Tile:
     if nodata is not None:
         band[band == nodata] = np.nan
     band[band <= -32768] = np.nan  # SRTM voids even without a nodata tag
+    # Heights no land has: infinities, and fill values such as -9999 in files
+    # without a nodata tag. Dropped like nodata (the nodes there take their
+    # neighbours' heights), and said, naming the tile.
+    impossible = ~np.isnan(band) & ~((band >= LOWEST_LAND_M) & (band <= HIGHEST_LAND_M))
+    if impossible.any():
+        values = np.unique(band[impossible])
+        shown = ", ".join(f"{v:g}" for v in values[:3]) + (", ..." if values.size > 3 else "")
+        warnings.warn(
+            f"DEM tile {path}: {int(impossible.sum()):,} cells hold heights no land has "
+            f"({shown}; outside {LOWEST_LAND_M:g} .. {HIGHEST_LAND_M:g} m) and are read as "
+            "nodata; set the file's nodata tag if they mark voids.",
+            stacklevel=4,
+        )
+        band[impossible] = np.nan
     return _Tile(
         path=str(path),
         heights=band,
