@@ -211,7 +211,7 @@ def test_impossible_heights_are_nodata_and_name_the_tile(tmp_path, fill):
     (+inf, a -9999 fill value) warns naming the tile, and that those cells are not
     used: a point next to one reads NaN, points away from them read the true plane.
     """
-    from affine import Affine
+    from rasterio import Affine
 
     heights = np.add.outer(np.arange(20.0), np.arange(20.0)) * 10  # a plane, 0 .. 380 m
     heights[5, 5] = fill
