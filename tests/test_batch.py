@@ -438,3 +438,41 @@ def test_missing_network_file_and_unreadable_parquet_fail_before_routing(tmp_pat
     broken.write_bytes(b"PAR1 not really")
     with pytest.raises(batch.BatchError, match="cannot be read as Parquet"):
         batch.run(_two_nodes(), broken, tmp_path / "out.parquet")
+
+
+def test_time_budgets_equal_bounded_single_routes(helsinki, saved, tmp_path):
+    """
+    Tests max_extra_time in batch jobs (job option, per-row column, and a bad
+    row) against Router(max_extra_time=...).route on the same nodes.
+    """
+    trips = _trips(helsinki, 60, seed=3)
+    trips["vehicle"] = "van_diesel"
+    budget = np.full(60, np.nan)
+    budget[:20] = 0.2  # the column wins where filled
+    trips["max_extra_time"] = budget
+    trips.loc[59, "max_extra_time"] = -1  # a bad row, not a failed job
+    batch.run(saved, trips, tmp_path / "out.parquet", max_extra_time=0.05, chunk_rows=25)
+    result = pd.read_parquet(tmp_path / "out.parquet")
+    assert result["status"].iloc[59] == "bad_input"
+    assert "max_extra_time" in result["message"].iloc[59]
+    routers = {
+        b: ecoroute.Router(helsinki, "van_diesel", "co2", max_extra_time=b) for b in (0.05, 0.2)
+    }
+    for row in result.iloc[:59].itertuples():
+        if row.status != "ok":
+            continue
+        expected = 0.2 if row.Index < 20 else 0.05
+        assert row.max_extra_time == expected
+        route = routers[expected].route(int(row.origin_node), int(row.destination_node))
+        assert row.co2_g == pytest.approx(route.co2_g, rel=1e-12)
+        assert row.time_s <= (1 + expected) * row.fastest_time_s * (1 + 1e-9)
+        assert row.objective_gap == pytest.approx(route.objective_gap, rel=1e-9, abs=1e-9)
+
+
+def test_time_budget_mistakes_stop_the_job(saved, helsinki, tmp_path):
+    trips = _trips(helsinki, 3)
+    for budget, match in [(-0.1, "fraction"), (50.0, "fraction"), ("5%", "fraction")]:
+        with pytest.raises(batch.BatchError, match=match):
+            batch.run(saved, trips, tmp_path / "a.parquet", max_extra_time=budget)
+    with pytest.raises(batch.BatchError, match="other than time"):
+        batch.run(saved, trips, tmp_path / "a.parquet", objective="time", max_extra_time=0.1)

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+import ecoroute
 from ecoroute.cli import main
 
 from .conftest import TEST_DATA
@@ -161,3 +162,23 @@ def test_batch_bad_rows_still_exit_zero(tmp_path, capsys, batch_inputs):
     code = main(["batch", "--network", str(network), "--trips", str(trips), "--out", str(out)])
     assert code == 0
     assert "3 trips (1 ok, 0 no route, 2 bad input)" in capsys.readouterr().out
+
+
+def test_route_with_a_time_budget(tmp_path, capsys):
+    """Tests `ecoroute route --max-extra-time 5%` on the shipped network: budget kept, saving said."""
+    network = ecoroute.datasets.helsinki()
+    source, target = network.node_id[0], network.node_id[network.node_count // 2]
+    frm = f"{network.lat[0]:.7f},{network.lon[0]:.7f}"
+    to = f"{network.lat[network.node_count // 2]:.7f},{network.lon[network.node_count // 2]:.7f}"
+    path = network.save(tmp_path / "helsinki.ecoroute")
+    code = main(["route", "--network", str(path), "--from", frm, "--to", to,
+                 "--vehicle", "van_diesel", "--max-extra-time", "5%"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "within 5% extra time" in printed
+    route = ecoroute.Router(network, "van_diesel", max_extra_time=0.05).route(
+        int(source), int(target)
+    )
+    assert f"{route.co2_g:.0f} g CO2" in printed
+    with pytest.raises(SystemExit):
+        main(["route", "--network", str(path), "--from", frm, "--to", to, "--max-extra-time", "x"])

@@ -43,6 +43,9 @@ DEFAULT_CHUNK_ROWS = 100_000
 GEOMETRY_CHUNK_ROWS = 10_000
 GEOMETRY_BATCH_ROUTES = 2_000
 
+#: The largest extra-time budget a job or row may ask for (10 = eleven times the fastest).
+MAX_EXTRA_TIME = 10.0
+
 #: Payloads are routed in bins of this many kilograms (one router per bin and vehicle).
 PAYLOAD_STEP_KG = 100.0
 
@@ -51,6 +54,7 @@ RESULT_COLUMNS = (
     "trip_id", "status", "message", "vehicle", "payload_kg", "origin_node", "destination_node",
     "origin_snap_m", "destination_snap_m", "cost", "co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh",
     "time_s", "distance_m", "fastest_co2_g", "fastest_time_s", "fastest_distance_m",
+    "max_extra_time", "objective_gap",
 )  # fmt: skip
 
 
@@ -301,7 +305,9 @@ def _reports(vehicle: Vehicle) -> frozenset[str]:
     return frozenset((*vehicle.quantities, "co2_g", "time_s", "distance_m"))
 
 
-def check_job(vehicle: str, objective: Objective, threads: int = 0) -> None:
+def check_job(
+    vehicle: str, objective: Objective, threads: int = 0, max_extra_time: float | None = None
+) -> None:
     """
     Check the options of a whole batch job before any work; raise if the job cannot run.
 
@@ -311,14 +317,30 @@ def check_job(vehicle: str, objective: Objective, threads: int = 0) -> None:
         (a ``KeyError``) if ``vehicle`` is not in the catalogue; close names are suggested.
     BatchError
         (a ``ValueError``) for an unknown objective, one the vehicle cannot
-        report (``"fuel"`` for an EV), or a thread count below 0 or above
-        :data:`ecoroute._validate.MAX_THREADS`.
+        report (``"fuel"`` for an EV), a thread count below 0 or above
+        :data:`ecoroute._validate.MAX_THREADS`, or a ``max_extra_time`` that is
+        not a fraction from 0 to :data:`MAX_EXTRA_TIME`, or with an objective
+        other than one quantity (a budget trades time for one objective).
     """
     try:
         check_threads(threads, "threads")
     except (TypeError, ValueError) as error:
         raise BatchError(str(error)) from error
     quantities = _objective_quantities(objective)
+    if max_extra_time is not None:
+        if (
+            isinstance(max_extra_time, bool)
+            or not isinstance(max_extra_time, int | float | np.number)
+            or not 0 <= float(max_extra_time) <= MAX_EXTRA_TIME
+        ):
+            msg = (
+                f"max_extra_time must be a fraction from 0 to {MAX_EXTRA_TIME:g} "
+                f"(0.05 = 5 % more time), not {max_extra_time!r}."
+            )
+            raise BatchError(msg)
+        if len(quantities) != 1 or quantities[0] == "time_s":
+            msg = "max_extra_time needs a single objective other than time (e.g. 'co2')."
+            raise BatchError(msg)
     default = catalogue_vehicle(vehicle)
     missing = [q for q in quantities if q not in _reports(default)]
     if missing:
@@ -346,7 +368,9 @@ class _Routers:
         self.quantities = _objective_quantities(objective)
         self.threads = threads
         self.size = size
-        self._cache: OrderedDict[tuple[str, float | None], tuple[Router, Router]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, float | None, float | None], tuple[Router, Router]] = (
+            OrderedDict()
+        )
         self._vehicles: dict[str, Vehicle | str] = {}
 
     def vehicle(self, name: str) -> Vehicle | str:
@@ -367,15 +391,22 @@ class _Routers:
             self._vehicles[name] = found
         return self._vehicles[name]
 
-    def get(self, name: str, payload: float | None) -> tuple[Router, Router]:
-        key = (name, payload)
+    def get(
+        self, name: str, payload: float | None, budget: float | None = None
+    ) -> tuple[Router, Router]:
+        key = (name, payload, budget)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         vehicle = self.vehicle(name)
         assert not isinstance(vehicle, str), vehicle
         eco = Router(
-            self.network, vehicle, self.objective, payload_kg=payload, num_threads=self.threads
+            self.network,
+            vehicle,
+            self.objective,
+            payload_kg=payload,
+            num_threads=self.threads,
+            max_extra_time=budget,
         )
         fastest = Router(
             self.network, vehicle, "time", payload_kg=payload, num_threads=self.threads
@@ -443,9 +474,15 @@ def process_chunk(
     geometry: Geometry | None = None,
     routers: _Routers | None = None,
     num_threads: int = 0,
+    max_extra_time: float | None = None,
 ) -> pd.DataFrame:
     """
     Route one table of trips; every row gets a result row, bad rows included.
+
+    With ``max_extra_time`` (or a per-row ``max_extra_time`` column, which
+    wins where filled) the eco-route is the least-objective route within that
+    much extra time over the fastest one (see ``Router(max_extra_time=...)``);
+    ``objective_gap`` then says how far it can be from the exact optimum.
 
     Rows are grouped by vehicle and payload bin; each group is one C++ call for
     the eco-routes and one for the fastest routes. A row whose coordinates are
@@ -462,7 +499,7 @@ def process_chunk(
     """
     _check_columns(trips.columns, "the trip table")
     if routers is None:
-        check_job(vehicle, objective, num_threads)
+        check_job(vehicle, objective, num_threads, max_extra_time)
         routers = _Routers(network, objective, num_threads)
     n = len(trips)
     out: dict[str, Any] = {name: np.full(n, np.nan) for name in RESULT_COLUMNS}
@@ -528,6 +565,17 @@ def process_chunk(
         negative = ~np.isnan(payload) & ((payload < 0) | ~np.isfinite(payload))
         bad(negative, "payload_kg must be a finite number >= 0")
 
+    budget = np.full(n, np.nan if max_extra_time is None else float(max_extra_time))
+    if "max_extra_time" in trips.columns:
+        given = pd.to_numeric(trips["max_extra_time"], errors="coerce").to_numpy(dtype=float)
+        filled = trips["max_extra_time"].notna().to_numpy(dtype=bool)
+        bad(filled & np.isnan(given), "max_extra_time is not a number (0.05 means 5 % more time)")
+        bad(
+            filled & ~np.isnan(given) & ~((given >= 0) & (given <= MAX_EXTRA_TIME)),
+            f"max_extra_time must be a fraction from 0 to {MAX_EXTRA_TIME:g} (0.05 = 5 %)",
+        )
+        budget = np.where(filled & np.isfinite(given), given, budget)
+
     # Vehicles and payloads are checked as given, per row, before any rounding.
     payload_bin = np.full(n, np.nan)
     for name in sorted(set(names[status == "ok"].tolist())):
@@ -552,12 +600,15 @@ def process_chunk(
     geometry_column = np.full(n, None, dtype=object)
     quantity_columns = ("co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh", "time_s", "distance_m")
     routable = status == "ok"
-    groups = pd.DataFrame({"vehicle": names.astype(str), "payload": payload_bin})[routable].groupby(
-        ["vehicle", "payload"], dropna=False, sort=True
-    )
-    for (name, bin_kg), rows in groups.groups.items():
+    keys = pd.DataFrame({"vehicle": names.astype(str), "payload": payload_bin, "budget": budget})
+    groups = keys[routable].groupby(["vehicle", "payload", "budget"], dropna=False, sort=True)
+    for (name, bin_kg, extra), rows in groups.groups.items():
         rows = np.asarray(rows)
-        eco, fastest = routers.get(str(name), None if pd.isna(bin_kg) else float(bin_kg))
+        eco, fastest = routers.get(
+            str(name),
+            None if pd.isna(bin_kg) else float(bin_kg),
+            None if pd.isna(extra) else float(extra),
+        )
         s, t = index["origin"][rows], index["destination"][rows]
         result = eco.route_indices(s, t, progress=False)
         best = fastest.route_indices(s, t, progress=False)
@@ -568,6 +619,10 @@ def process_chunk(
         out["fastest_co2_g"][rows] = best.quantities["co2_g"]
         out["fastest_time_s"][rows] = best.quantities["time_s"]
         out["fastest_distance_m"][rows] = best.quantities["distance_m"]
+        if result.bounds:
+            gap = next(v for k, v in result.bounds.items() if not k.startswith("fastest_"))
+            out["objective_gap"][rows] = gap
+            out["max_extra_time"][rows] = extra
         unreachable = ~np.isfinite(result.cost)
         status[rows[unreachable]] = "no_route"
         message[rows[unreachable]] = "the destination cannot be reached from the origin"
@@ -588,7 +643,8 @@ def process_chunk(
                 )
 
     failed = status != "ok"
-    for q in (*quantity_columns, "cost", "fastest_co2_g", "fastest_time_s", "fastest_distance_m"):
+    for q in (*quantity_columns, "cost", "fastest_co2_g", "fastest_time_s", "fastest_distance_m",
+              "objective_gap"):  # fmt: skip
         out[q][failed] = np.nan
     origin_node[routable] = network.node_id[index["origin"][routable]]
     destination_node[routable] = network.node_id[index["destination"][routable]]
@@ -646,6 +702,7 @@ def run(
     dask: Any = None,
     progress: bool | None = None,
     overwrite: bool = False,
+    max_extra_time: float | None = None,
 ) -> BatchSummary:
     """
     Route every trip of a table and write one result row per trip; safe to kill and restart.
@@ -687,6 +744,11 @@ def run(
         Show a progress bar (default: when more than one chunk).
     overwrite
         Replace an existing output file.
+    max_extra_time
+        Eco-routes within this fraction of extra time over the fastest route
+        (0.05 = 5 %); a ``max_extra_time`` column in the trips wins where
+        filled. The result's ``objective_gap`` bounds the distance to the
+        exact optimum.
 
     Returns
     -------
@@ -728,7 +790,7 @@ def run(
         msg = f"chunk_rows must be a whole number >= 1, not {chunk_rows!r}."
         raise BatchError(msg)
     chunk_rows = int(chunk_rows)
-    check_job(vehicle, objective, threads)
+    check_job(vehicle, objective, threads, max_extra_time)
     parts = _check_output(out, overwrite)
     if not isinstance(network, RoadNetwork) and not Path(network).is_file():
         msg = f"{network}: no such network file (a saved network or an OSM file)."
@@ -742,7 +804,8 @@ def run(
         "objective": objective if isinstance(objective, str) else dict(objective),
         "geometry": geometry,
         "chunk_rows": chunk_rows,
-        "format": 1,
+        "max_extra_time": max_extra_time,
+        "format": 2,
     }
     _open_parts(parts, job)
     total = table.rows
@@ -766,7 +829,8 @@ def run(
                     resumed += 1
                 else:
                     result = process_chunk(net, chunk, vehicle=vehicle, objective=objective,
-                                           geometry=geometry, routers=routers)  # fmt: skip
+                                           geometry=geometry, routers=routers,
+                                           max_extra_time=max_extra_time)  # fmt: skip
                     _write_atomic(result, part, schema)
                 bar.update(len(chunk))
 
@@ -929,7 +993,8 @@ def _process_on_worker(
         network = _load_network(network_path)
         state = _WORKER_STATE[key] = _Routers(network, job["objective"], threads)
     return process_chunk(state.network, chunk, vehicle=job["vehicle"], objective=job["objective"],
-                         geometry=job["geometry"], routers=state)  # fmt: skip
+                         geometry=job["geometry"], routers=state,
+                         max_extra_time=job.get("max_extra_time"))  # fmt: skip
 
 
 def _run_dask(

@@ -92,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     route.add_argument("--vehicle", default="car_petrol", help=f"one of: {', '.join(vehicles())}")
     route.add_argument("--objective", default="co2", choices=sorted(OBJECTIVE_QUANTITY))
     route.add_argument(
+        "--max-extra-time",
+        type=_fraction,
+        default=None,
+        metavar="FRACTION",
+        help="least-CO2 route within this much more time than the fastest: 5%% or 0.05",
+    )
+    route.add_argument(
         "--geojson", type=Path, default=None, help="write the route as a GeoJSON Feature"
     )
 
@@ -134,6 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="dask.distributed scheduler (tcp://host:8786) or 'local'",
     )
     batch.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    batch.add_argument(
+        "--max-extra-time",
+        type=_fraction,
+        default=None,
+        metavar="FRACTION",
+        help="eco-routes within this much more time than the fastest: 5%% or 0.05 "
+        "(a max_extra_time column in the trips wins where filled)",
+    )
 
     fleet_command.add_parser(commands)
 
@@ -323,14 +338,35 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    """Parse an extra-time budget: ``5%`` or ``0.05``."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError as error:
+        msg = f"{text!r} is not a fraction: give 5% or 0.05"
+        raise argparse.ArgumentTypeError(msg) from error
+    if not 0 <= value <= 10:
+        msg = f"{text!r} is not a budget from 0% to 1000%"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _route(args: argparse.Namespace) -> int:
     network = _open_network(args.network)
-    router = Router(network, args.vehicle, args.objective)
+    router = Router(network, args.vehicle, args.objective, max_extra_time=args.max_extra_time)
     try:
         route = router.route(args.source, args.target)
     except NoRouteError as error:
         print(f"ecoroute route: {error}", file=sys.stderr)
         return 1
+    if route.fastest_time_s is not None and route.fastest_co2_g is not None:
+        saved = 1 - route.co2_g / route.fastest_co2_g if route.fastest_co2_g else 0.0
+        extra = route.time_s / route.fastest_time_s - 1 if route.fastest_time_s else 0.0
+        print(
+            f"within {args.max_extra_time:.0%} extra time: {saved:.1%} less CO2 than the fastest "
+            f"route ({route.fastest_co2_g:.0f} g) for {extra:+.1%} time; "
+            f"at most {route.objective_gap:.1f} above the exact optimum"
+        )
     print(
         f"{args.vehicle}, least {args.objective}: {route.distance_m / 1000:.2f} km, {route.time_s / 60:.1f} min, "
         f"{route.co2_g:.0f} g CO2"
@@ -361,6 +397,7 @@ def _batch(args: argparse.Namespace) -> int:
         chunk_rows=args.chunk_rows,
         dask=args.dask,
         overwrite=args.overwrite,
+        max_extra_time=args.max_extra_time,
     )
     resumed = (
         f", {summary.resumed_chunks} of {summary.chunks} chunks from checkpoints"
