@@ -57,6 +57,8 @@ RESULT_COLUMNS = (
     "max_extra_time", "objective_gap",
 )  # fmt: skip
 
+#: Result columns added after the first release, absent from older checkpoints.
+ADDED_COLUMNS = ("max_extra_time", "objective_gap")
 
 #: Result file types (by name ending).
 OUTPUT_SUFFIXES = (".parquet", ".pq", ".csv")
@@ -797,16 +799,17 @@ def run(
         raise BatchError(msg)
     table = _open_trips(trips)
 
-    job = {
+    job: dict[str, Any] = {
         "trips": _fingerprint(table.source),
         "network": _fingerprint(network),
         "vehicle": vehicle,
         "objective": objective if isinstance(objective, str) else dict(objective),
         "geometry": geometry,
         "chunk_rows": chunk_rows,
-        "max_extra_time": max_extra_time,
-        "format": 2,
+        "format": 1,
     }
+    if max_extra_time is not None:  # jobs without a budget resume checkpoints of older versions
+        job["max_extra_time"] = max_extra_time
     _open_parts(parts, job)
     total = table.rows
 
@@ -927,6 +930,9 @@ def _conform(table: pa.Table, schema: pa.Schema, part: Path) -> pa.Table:
     """
     import pyarrow as pa
 
+    for name in ADDED_COLUMNS:  # parts of jobs started before these columns existed
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.float64()))
     missing = [name for name in schema.names if name not in table.column_names]
     try:
         if missing:
