@@ -149,7 +149,8 @@ def write_outputs(plan: FleetPlan, folder: str | Path) -> list[Path]:
     Write the plan's report files into ``folder`` (created if needed); return their paths.
 
     ``plan.json`` (the whole report), ``vehicles.csv``, ``legs.csv``,
-    ``stops.csv``, ``unassigned.csv``, ``plan.geojson`` and ``map.png``.
+    ``stops.csv``, ``unassigned.csv``, ``violations.csv`` (empty for a
+    feasible plan), ``plan.geojson`` and ``map.png``.
     """
     import json
 
@@ -157,7 +158,7 @@ def write_outputs(plan: FleetPlan, folder: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "plan.json"]
     plan.to_json(written[0])
-    for level in ("vehicles", "legs", "stops", "unassigned"):
+    for level in ("vehicles", "legs", "stops", "unassigned", "violations"):
         target = out / f"{level}.csv"
         plan.to_dataframe(level).to_csv(target, index=False)
         written.append(target)

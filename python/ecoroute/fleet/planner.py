@@ -253,14 +253,19 @@ def evaluate_routes(
     -------
     FleetPlan
         The scored routes; stops not in any route are listed as unassigned
-        (reason ``"not_planned"``). Feasibility (windows, capacity, shift) is
-        reported per vehicle, not enforced.
+        (reason ``"not_planned"``). Every limit a route breaks is flagged,
+        not enforced: :attr:`FleetPlan.violations` (and each route's
+        ``violations``) names the route, the constraint (capacity, time
+        window, shift or depot hours, duration, battery) and the amount;
+        ``feasible`` is False for such a route.
 
     Raises
     ------
     FleetInputError
         If a route names an unknown vehicle type or stop, visits a stop
-        twice, or uses more vehicles of a type than its count.
+        twice, uses more vehicles of a type than its count, or carries more
+        than its vehicle model's maximum payload (the emission model has no
+        numbers for that; the route is named).
     """
     if paths not in OBJECTIVES:
         msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
@@ -289,6 +294,7 @@ def evaluate_routes(
                 raise FleetInputError(msg)
             seen.add(stop_id)
             indices.append(inputs.stop_index[stop_id])
+        _check_payload(inputs, k, r, indices)
         start = earliest_start(inputs, k) if start_s is None else float(start_s[r])
         planned.append(PlannedRoute(k, tuple(indices), start))
     profiles = Profiles(network, inputs)
@@ -520,6 +526,20 @@ def _solve_screened(
         **dict(stop_rule.items()),
     }
     return _Outcome(routes, unassigned, info)
+
+
+def _check_payload(inputs: FleetInputs, k: int, r: int, stops: Sequence[int]) -> None:
+    """Refuse a given route whose load is beyond what its vehicle model can evaluate."""
+    rtype = inputs.types[k]
+    load = float(inputs.demand_kg[list(stops)].sum()) if stops else 0.0
+    most = float(getattr(rtype.vehicle, "max_payload_kg", np.inf))
+    if load > most:
+        msg = (
+            f"routes[{r}] ({rtype.name}) leaves the depot with {load:g} kg, above the "
+            f"{rtype.vehicle.name} model's maximum payload of {most:g} kg; the emission model "
+            "cannot evaluate that load. Split the route or give it a bigger vehicle."
+        )
+        raise FleetInputError(msg)
 
 
 def _plan(
