@@ -354,7 +354,7 @@ class VehicleRoute:
         if over_kg > 1e-9:
             found.append(
                 Violation(
-                    self.vehicle, "capacity", over_kg, "kg",
+                    self.vehicle, "capacity", over_kg, "kg", self.start_depot,
                     f"leaves the depot with {self.delivered_kg:g} kg, {over_kg:g} kg over its "
                     f"capacity of {self.capacity_kg:g} kg",
                 )
@@ -363,7 +363,7 @@ class VehicleRoute:
             if leg.late_s > _TOLERANCE_S:
                 found.append(
                     Violation(
-                        self.vehicle, "time_window", leg.late_s, "s",
+                        self.vehicle, "time_window", leg.late_s, "s", leg.destination,
                         f"starts service at {leg.destination} {leg.late_s:.0f} s after its "
                         "window closes",
                     )
@@ -372,7 +372,7 @@ class VehicleRoute:
         if early > _TOLERANCE_S:
             found.append(
                 Violation(
-                    self.vehicle, "shift", early, "s",
+                    self.vehicle, "shift", early, "s", self.start_depot,
                     f"leaves {self.start_depot} {early:.0f} s before its shift starts or the "
                     "depot opens",
                 )
@@ -381,7 +381,7 @@ class VehicleRoute:
         if late_home > _TOLERANCE_S:
             found.append(
                 Violation(
-                    self.vehicle, "shift", late_home, "s",
+                    self.vehicle, "shift", late_home, "s", self.end_depot,
                     f"is back at {self.end_depot} {late_home:.0f} s after its shift ends or the "
                     "depot closes",
                 )
@@ -390,7 +390,7 @@ class VehicleRoute:
         if long_s > _TOLERANCE_S:
             found.append(
                 Violation(
-                    self.vehicle, "duration", long_s, "s",
+                    self.vehicle, "duration", long_s, "s", self.end_depot,
                     f"is on duty {long_s:.0f} s longer than its longest route of "
                     f"{self.max_duration_s:.0f} s",
                 )
@@ -400,7 +400,7 @@ class VehicleRoute:
             if short > 1e-6:
                 found.append(
                     Violation(
-                        self.vehicle, "battery", short, "kWh",
+                        self.vehicle, "battery", short, "kWh", self.end_depot,
                         f"runs its battery down to {self.soc_min_kwh:.2f} kWh, {short:.2f} kWh "
                         f"below the reserve of {self.reserve_kwh:g} kWh",
                     )
@@ -470,13 +470,15 @@ class Violation:
 
     ``constraint`` is ``"capacity"`` (kg), ``"time_window"``, ``"shift"``
     (shift or depot hours), ``"duration"`` (s) or ``"battery"`` (kWh below
-    the reserve); ``amount`` is in ``unit``.
+    the reserve); ``amount`` is in ``unit``; ``at`` is the stop or depot
+    where it shows (the late stop; the depot for the others).
     """
 
     vehicle: str
     constraint: str
     amount: float
     unit: str
+    at: str
     message: str
 
 
