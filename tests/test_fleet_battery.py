@@ -419,50 +419,108 @@ def test_real_town_mixed_fleet_sends_diesel_where_batteries_cannot_go(andorra):
 
 
 def _two_hills(height_m: float = 80.0):
-    """Depot (0) 200 m from a valley junction (1) between two hill tops (2, 3) 1 km away."""
-    pairs = [(0, 1, 200.0), (1, 2, 1000.0), (1, 3, 1000.0)]
-    elevation = np.array([0.0, 0.0, height_m, height_m])
+    """
+    Depot (0) 200 m from a valley junction (1) between two hill tops (2, 3) 1 km away,
+    and a low stop (4) 100 m from the junction.
+    """
+    pairs = [(0, 1, 200.0), (1, 2, 1000.0), (1, 3, 1000.0), (1, 4, 100.0)]
+    elevation = np.array([0.0, 0.0, height_m, height_m, 0.0])
     tail = np.array([p for a, b, _ in pairs for p in (a, b)])
     head = np.array([p for a, b, _ in pairs for p in (b, a)])
     length = np.array([m for _, _, m in pairs for _ in range(2)])
     grade = (elevation[head] - elevation[tail]) / length
     network = ecoroute.RoadNetwork.from_arrays(
-        tail, head, length, np.full(tail.size, 40.0), np.array([43.0, 43.002, 43.01, 42.99]),
-        np.array([7.0, 7.0, 7.01, 7.01]), grade=grade, elevation_m=elevation,
-        node_id=np.arange(4),
+        tail, head, length, np.full(tail.size, 40.0),
+        np.array([43.0, 43.002, 43.01, 42.99, 43.0021]), np.array([7.0, 7.0, 7.01, 7.01, 7.001]),
+        grade=grade, elevation_m=elevation, node_id=np.arange(5),
     )  # fmt: skip
-    stops = [Stop("H1", node=2), Stop("H2", node=3)]
+    stops = [Stop("H1", node=2), Stop("H2", node=3), Stop("L", node=4)]
     return network, Depot("D", node=0), stops
 
 
-def test_a_route_that_dips_below_the_reserve_half_way_is_replanned():
+def _hill_energies(network):
+    q = ecoroute.vehicle("van_bev").arc_quantities(network, 0.0)["energy_kwh"]
+
+    def walk(*nodes):
+        return float(sum(q[a] for a in _arcs(network, *nodes)))
+
+    return walk
+
+
+def test_the_way_home_is_not_credited_before_the_vehicle_is_home():
     """
-    Tests the re-check after the solver: visiting both hill tops in one route uses less
-    energy in total than the battery allows (the solver's limit) but runs the battery below
-    the reserve on the second climb. The replay catches it, the limit is tightened, and the
-    plan serves each hill from the depot on its own; the oracle (a hand replay of the
-    arcs' energies) agrees that the joint route breaks the reserve and the split one does not.
+    Tests that the solver's limit holds at the last stop, not only at the end: the route
+    over both hill tops uses less energy in total than the battery allows (the descent home
+    pays back) but runs below the reserve on the second top. The solver refuses it by itself
+    (one solve), serving each top on its own route; the hand replay agrees.
     """
     network, depot, stops = _two_hills()
-    q = ecoroute.vehicle("van_bev").arc_quantities(network, 0.0)["energy_kwh"]
-    (a01,), (a12,), (a21,) = _arcs(network, 0, 1), _arcs(network, 1, 2), _arcs(network, 2, 1)
-    f, u, r = float(q[a01]), float(q[a12]), -float(q[a21])
-    assert r > f  # the descent pays back more than the drive to the valley
-    joint_total, joint_peak, alone_peak = 2 * f + 2 * u - 2 * r, f + 2 * u - r, f + u
+    walk = _hill_energies(network)
+    assert walk(2, 1) < -walk(0, 1)  # the descent pays back more than the drive to the valley
+    joint_total, joint_peak = walk(0, 1, 2, 1, 3, 1, 0), walk(0, 1, 2, 1, 3)
+    alone_peak = walk(0, 1, 2)
     usable = (max(alone_peak, joint_total) + joint_peak) / 2.0
+    assert joint_total < usable < joint_peak
     battery = 10.0
     fleet = VehicleType(
         "van_bev", count=2, battery_kwh=battery, reserve_kwh=battery - usable,
         matrix_payload_kg=0.0,
     )  # fmt: skip
-    plan = plan_fleet(network, depot, stops, fleet, max_iterations=500, baselines=())
+    plan = plan_fleet(network, depot, stops[:2], fleet, max_iterations=500, baselines=())
     assert sorted(r.stops for r in plan.routes) == [("H1",), ("H2",)]
-    assert plan.solver["battery_rounds"] >= 2
-    assert plan.solver["battery_limits_kwh"]["van_bev"] < usable
+    assert plan.solver["battery_rounds"] == 1
     for route in plan.routes:
         assert route.soc_min_kwh == pytest.approx(battery - alone_peak, abs=1e-9)
-    assert plan.totals["feasible"]
-    joint = evaluate_routes(network, depot, stops, fleet, [("van_bev", ["H1", "H2"])])
+    joint = evaluate_routes(network, depot, stops[:2], fleet, [("van_bev", ["H1", "H2"])])
     (violation,) = joint.violations
     assert violation.constraint == "battery"
     assert violation.amount == pytest.approx(joint_peak - usable, abs=1e-9)
+
+
+def test_a_route_that_dips_below_the_reserve_half_way_is_replanned():
+    """
+    Tests the re-check after the solver: H1 -> H2 -> L (the low stop on the way home) uses
+    less energy up to L and home than the battery allows, so the solver accepts it, but the
+    battery is below the reserve on top of H2. The replay catches it, the limit is tightened
+    and the plan solved again until every route keeps its reserve (checked by hand replay).
+    """
+    network, depot, stops = _two_hills()
+    walk = _hill_energies(network)
+    peak = walk(0, 1, 2, 1, 3)
+    to_low = walk(0, 1, 2, 1, 3, 1, 4)
+    solver_sum = to_low + max(0.0, walk(4, 1, 0))
+    usable = (solver_sum + peak) / 2.0
+    assert solver_sum < usable < peak
+    battery = 10.0
+    fleet = VehicleType(
+        "van_bev", count=3, battery_kwh=battery, reserve_kwh=battery - usable,
+        matrix_payload_kg=0.0,
+    )  # fmt: skip
+    joint = evaluate_routes(network, depot, stops, fleet, [("van_bev", ["H1", "H2", "L"])])
+    assert [v.constraint for v in joint.violations] == ["battery"]
+    assert joint.violations[0].amount == pytest.approx(peak - usable, abs=1e-9)
+
+    plan = plan_fleet(network, depot, stops, fleet, max_iterations=500, baselines=())
+    assert plan.solver["battery_rounds"] >= 2
+    assert plan.solver["battery_limits_kwh"]["van_bev"] < usable
+    assert not plan.unassigned
+    for route in plan.routes:
+        nodes = [0, *(int(s.node) for stop in route.stops for s in stops if s.id == stop), 0]
+        flat = [
+            e
+            for a, b in itertools.pairwise(nodes)
+            for e in ecoroute.vehicle("van_bev")
+            .arc_quantities(network, 0.0)["energy_kwh"][_walk_arcs(network, a, b)]
+            .tolist()
+        ]
+        assert _replay(flat, battery, battery)[1] >= battery - usable - 1e-9
+    assert plan.totals["feasible"]
+
+
+def _walk_arcs(network, a: int, b: int) -> list[int]:
+    """Arcs from node a to node b in the two-hill town (every path passes the junction 1)."""
+    if a == b:
+        return []
+    if 1 in (a, b):
+        return _arcs(network, a, b)
+    return _arcs(network, a, 1, b)

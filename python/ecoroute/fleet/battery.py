@@ -42,12 +42,15 @@ class LegEnergy:
     ``empty_kwh[i, j]`` and ``full_kwh[i, j]`` are the energy of driving from
     location ``i`` to ``j`` (depots first, then stops) on the path the plan
     uses, with no payload and with ``full_kg`` on board; NaN where there is
-    no path. :meth:`upper_kwh` turns them into bounds for the solver.
+    no path. ``peak_empty_kwh[i, j]`` is the most energy drawn at any point
+    of that path with no payload (>= 0: before the first arc nothing is).
+    :meth:`upper_kwh` turns them into bounds for the solver.
     """
 
     empty_kwh: FloatArray
     full_kwh: FloatArray
     full_kg: float
+    peak_empty_kwh: FloatArray
 
     def upper_kwh(self, demand_kg: FloatArray, depots: int) -> FloatArray:
         """
@@ -61,6 +64,12 @@ class LegEnergy:
         it lies below the chord between its values empty and at ``full_kg``:
         the bound is the chord's larger value at the two ends of the leg's
         payload range.
+
+        A leg into a depot (the way home, empty) counts the most energy drawn
+        anywhere on it instead of its net energy: regeneration on the way
+        down is not credited before the vehicle is home. The solver's route
+        limit then holds exactly at the last stop and all the way home, not
+        only at the end (``docs/fleet.md``).
 
         Parameters
         ----------
@@ -81,6 +90,7 @@ class LegEnergy:
         else:
             slope = np.zeros((n, n))
         upper = np.maximum(self.empty_kwh + slope * low, self.empty_kwh + slope * high)
+        upper[:, is_depot] = self.peak_empty_kwh[:, is_depot]
         np.fill_diagonal(upper, 0.0)
         return np.asarray(upper, dtype=np.float64)
 
@@ -124,8 +134,9 @@ def leg_energy(
     )
     at_empty = np.full((n, n), np.nan)
     at_full = np.full((n, n), np.nan)
-    np.fill_diagonal(at_empty, 0.0)
-    np.fill_diagonal(at_full, 0.0)
+    peak = np.full((n, n), np.nan)
+    for matrix in (at_empty, at_full, peak):
+        np.fill_diagonal(matrix, 0.0)
     origin, destination = np.nonzero(reach)
     for begin in range(0, origin.size, _PAIRS_PER_CHUNK):
         o = origin[begin : begin + _PAIRS_PER_CHUNK]
@@ -134,7 +145,8 @@ def leg_energy(
         index = np.asarray(arcs, dtype=np.intp)
         at_empty[o, d] = _segment_sums(empty_arcs[index], offsets)
         at_full[o, d] = _segment_sums(full_arcs[index], offsets)
-    return LegEnergy(empty_kwh=at_empty, full_kwh=at_full, full_kg=full)
+        peak[o, d] = _segment_peaks(empty_arcs[index], offsets)
+    return LegEnergy(empty_kwh=at_empty, full_kwh=at_full, full_kg=full, peak_empty_kwh=peak)
 
 
 def potential(distance: IntArray, reachable: npt.NDArray[np.bool_]) -> IntArray | None:
@@ -242,6 +254,18 @@ def _segment_sums(values: FloatArray, offsets: npt.NDArray[np.uint64]) -> FloatA
     starts = np.asarray(offsets, dtype=np.int64)
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     return np.asarray(cumulative[starts[1:]] - cumulative[starts[:-1]], dtype=np.float64)
+
+
+def _segment_peaks(values: FloatArray, offsets: npt.NDArray[np.uint64]) -> FloatArray:
+    """Largest running sum within each segment (0 for an empty one, and at least 0)."""
+    starts = np.asarray(offsets, dtype=np.int64)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    out = np.zeros(starts.size - 1)
+    filled = starts[1:] > starts[:-1]
+    if values.size:
+        highest = np.maximum.reduceat(cumulative[1:], np.minimum(starts[:-1], values.size - 1))
+        out[filled] = highest[filled] - cumulative[starts[:-1][filled]]
+    return np.maximum(out, 0.0)
 
 
 def _takes_arcs(vehicle: Vehicle) -> bool:

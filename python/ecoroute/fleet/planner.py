@@ -32,7 +32,7 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_MAX_ITERATIONS = 5000
 
 #: Solves per plan at most while a replayed route runs a battery below its reserve.
-BATTERY_ROUNDS = 4
+BATTERY_ROUNDS = 6
 
 #: The baselines a plan is compared with by default.
 DEFAULT_BASELINES = ("distance", "time")
@@ -327,9 +327,9 @@ def _solve(
     :func:`ecoroute.fleet.problem.build`). Every route is then replayed arc by
     arc (:func:`ecoroute.fleet.battery.state_of_charge`): a route can still
     dip below the reserve half-way and recover downhill, or lose energy a full
-    battery could not take. If one does, that type's limit is lowered by the
-    shortfall (and 1 % of the usable battery) and the plan solved again, up to
-    :data:`BATTERY_ROUNDS` times.
+    battery could not take. If one does, that type's limit is lowered by 1.5
+    times the shortfall (and 1 % of the usable battery) and the plan solved
+    again, up to :data:`BATTERY_ROUNDS` times.
     """
     by_type = [profiles.profile(k, objective) for k in range(len(inputs.types))]
     depots = len(inputs.depots)
@@ -347,18 +347,22 @@ def _solve(
         ranges[k] = _range_check(network, inputs, profiles, k, objective, uppers[k])
     screened = vrp.screen(inputs, by_type, list(candidates), ranges)
     limits = {k: inputs.types[k].usable_kwh for k in uppers}
-    rounds = 0
+    rounds, runtime, iterations = 0, 0.0, 0
     while True:
         batteries = {k: vrp.BatteryLimit(uppers[k], limits[k], prices[k]) for k in uppers}
         outcome = _solve_screened(
             inputs, by_type, objective, screened, respect_optional, stop_rule, batteries
         )
         rounds += 1
+        runtime += outcome.solver["runtime_s"]
+        iterations += outcome.solver["iterations"]
         short = _battery_shortfalls(network, inputs, profiles, outcome.routes, objective)
         if not short or rounds >= BATTERY_ROUNDS:
             break
         for k, kwh in short.items():
-            limits[k] -= kwh + 0.01 * inputs.types[k].usable_kwh
+            limits[k] -= 1.5 * kwh + 0.01 * inputs.types[k].usable_kwh
+    outcome.solver["runtime_s"] = runtime  # every round's solves
+    outcome.solver["iterations"] = iterations
     if uppers:
         outcome.solver["battery_rounds"] = rounds
         outcome.solver["battery_limits_kwh"] = {inputs.types[k].name: v for k, v in limits.items()}
