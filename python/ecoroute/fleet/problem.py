@@ -325,7 +325,10 @@ def build(
         np.fill_diagonal(units, 0)
         distance.append(units)
         durations[j][~reachable[j]] = forbidden_seconds
-    typical = _typical_leg_cost(distance, durations, reachable, profile_of_type, per_second, scale)
+    unit_cost = [energy[k].unit_cost if k in energy else 1 for k in range(len(inputs.types))]
+    typical = _typical_leg_cost(
+        distance, durations, reachable, profile_of_type, per_second, scale, unit_cost
+    )
 
     stop_list = list(stops)
     required = ~optional
@@ -544,12 +547,13 @@ def _typical_leg_cost(
     profile_of_type: list[int],
     per_second: FloatArray,
     scale: float,
+    unit_cost: list[int],
 ) -> float:
     """Mean cost of a leg between distinct locations, in solver units (at least 1)."""
     values = []
     for k, j in enumerate(profile_of_type):
         off = reachable[j] & ~np.eye(len(reachable[j]), dtype=bool)
-        cost = distance[j][off] + round(per_second[k] * scale) * durations[j][off]
+        cost = unit_cost[k] * distance[j][off] + round(per_second[k] * scale) * durations[j][off]
         if cost.size:
             values.append(float(cost.mean()))
     return max(1.0, float(np.mean(values))) if values else 1.0
