@@ -20,6 +20,7 @@ from .plan import Leg as Leg
 from .plan import Savings as Savings
 from .plan import Unassigned as Unassigned
 from .plan import VehicleRoute as VehicleRoute
+from .plan import Violation as Violation
 from .plan import Visit as Visit
 from .planner import DEFAULT_MAX_ITERATIONS as DEFAULT_MAX_ITERATIONS
 from .planner import evaluate_routes as evaluate_routes
@@ -39,6 +40,7 @@ __all__ = [
     "Unassigned",
     "VehicleRoute",
     "VehicleType",
+    "Violation",
     "Visit",
     "evaluate_routes",
     "od_matrices",

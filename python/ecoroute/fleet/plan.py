@@ -570,7 +570,7 @@ class FleetPlan:
     solver
         Backend, iterations, run time, integer scale and status of each solve.
     timings
-        Seconds spent on matrices, solving and evaluation.
+        Seconds spent on matrices, battery bounds (``battery_s``), solving and evaluation.
     carbon_price_per_t
         Money per tonne of WTW CO2e in ``cost``.
     """
