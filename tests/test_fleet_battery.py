@@ -23,7 +23,7 @@ from ecoroute.fleet.battery import potential, state_of_charge
 from ecoroute.fleet.model import resolve_inputs
 
 from .conftest import shared_file
-from .fleet_helpers import depot_at, grid_town, node_point, oracle_paths
+from .fleet_helpers import depot_at, grid_town, node_point, oracle_paths, random_stops
 
 
 def _replay(energies: list[float], start: float, battery: float) -> tuple[float, float]:
@@ -524,3 +524,41 @@ def _walk_arcs(network, a: int, b: int) -> list[int]:
     if 1 in (a, b):
         return _arcs(network, a, b)
     return _arcs(network, a, 1, b)
+
+
+@pytest.mark.parametrize("objective", ["co2", "co2e_wtw", "time", "distance", "cost"])
+def test_every_objective_and_baseline_keeps_the_batteries(objective):
+    """
+    Tests a mixed fleet (the diesel type listed first, so the shared fastest and shortest
+    path matrices belong to a vehicle without a battery) under every objective and both
+    baselines: every e-van route of the plan and of the baselines keeps its reserve when
+    replayed, and the solver's energy unit prices what the objective prices.
+    """
+    network = grid_town(5, side=8)
+    stops = random_stops(network, np.random.default_rng(2), 12)
+    fleet = [
+        VehicleType("van_diesel", count=1, energy_price=1.8, cost_per_km=0.1),
+        VehicleType("van_bev", count=3, battery_kwh=2.5, reserve_kwh=0.2, energy_price=0.3,
+                    cost_per_km=0.2, fixed_cost=5.0),
+    ]  # fmt: skip
+    plan = plan_fleet(network, depot_at(network, 0), stops, fleet, objective=objective,
+                      max_iterations=300, carbon_price_per_t=100.0)  # fmt: skip
+    plans = [plan, *plan.baselines.values()]
+    assert len(plans) == (3 if objective in ("co2", "co2e_wtw", "cost") else 2)
+    for each in plans:
+        for route in each.routes:
+            if route.vehicle_type == "van_bev":
+                assert route.soc_min_kwh >= 0.2 - 1e-9
+        assert each.totals["feasible"]
+    price = plan.solver["battery"]["van_bev"]["price_per_kwh"]
+    vehicle = ecoroute.vehicle("van_bev")
+    expected = {
+        "co2": vehicle.co2_g_per_battery_kwh,
+        "co2e_wtw": vehicle.co2e_wtw_g_per_battery_kwh,
+        "time": 0.0,
+    }
+    if objective in expected:
+        assert price == pytest.approx(expected[objective])
+    else:  # a stand-in for the per-metre part, on top of the per-kWh part
+        per_kwh = 0.3 + 100.0 * vehicle.co2e_wtw_g_per_battery_kwh / 1e6
+        assert price > (per_kwh if objective == "cost" else 0.0)

@@ -241,12 +241,19 @@ def has_distance_price(inputs: FleetInputs, type_index: int, objective: str) -> 
     return objective == "cost" and inputs.types[type_index].spec.cost_per_km > 0
 
 
-def metres_per_kwh(profiles: Profiles, type_index: int, objective: str) -> float:
-    """Mean metres per battery kWh over the type's legs (the stand-in price of a metre)."""
+def metres_per_kwh(
+    profiles: Profiles, type_index: int, objective: str, upper_kwh: FloatArray
+) -> float:
+    """
+    Mean metres per battery kWh over the type's legs (the stand-in price of a metre).
+
+    The kWh are the legs' energy bounds (what the solver is given), so that a
+    plan's stand-in cost is its metres, on average over the legs.
+    """
     profile = profiles.profile(type_index, objective)
     reach = profile.reachable & ~np.eye(profile.reachable.shape[0], dtype=bool)
     metres = float(np.sum(profile.quantities["distance_m"][reach]))
-    kwh = float(np.sum(profile.quantities["energy_kwh"][reach]))
+    kwh = float(np.sum(upper_kwh[reach]))
     return metres / kwh if kwh > 0.0 else 0.0
 
 

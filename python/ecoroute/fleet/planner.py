@@ -348,7 +348,7 @@ def _solve(
         if key not in energy_cache:
             energy_cache[key] = battery.leg_energy(network, inputs, profiles, k, objective)
         uppers[k] = energy_cache[key].upper_kwh(inputs.demand_kg, depots)
-        prices[k] = _battery_price(inputs, profiles, k, objective)
+        prices[k] = _battery_price(inputs, profiles, k, objective, uppers[k])
         ranges[k] = _range_check(network, inputs, profiles, k, objective, uppers[k])
     battery_s = time.perf_counter() - began
     screened = vrp.screen(inputs, by_type, list(candidates), ranges)
@@ -382,12 +382,14 @@ def _solve(
     return outcome
 
 
-def _battery_price(inputs: FleetInputs, profiles: Profiles, k: int, objective: str) -> float:
+def _battery_price(
+    inputs: FleetInputs, profiles: Profiles, k: int, objective: str, upper_kwh: FloatArray
+) -> float:
     """What a battery kWh of type ``k`` costs in the solver's objective (see ``problem.build``)."""
     price = battery.price_per_kwh(inputs, k, objective)
     if battery.has_distance_price(inputs, k, objective):
         per_metre = 1.0 if objective == "distance" else inputs.types[k].spec.cost_per_km / 1000.0
-        price += per_metre * battery.metres_per_kwh(profiles, k, objective)
+        price += per_metre * battery.metres_per_kwh(profiles, k, objective, upper_kwh)
     return price
 
 
