@@ -113,6 +113,25 @@ def test_battery_inputs_are_checked(options, match):
         resolve_inputs(network, depot_at(network, 0), [], [spec])
 
 
+@pytest.mark.parametrize(
+    ("depot_options", "type_options", "match"),
+    [
+        ({"charger_kw": -3.0}, {}, "charger_kw must be >= 0"),
+        ({"charger_kw": 0.0}, {}, "charger_kw must be > 0"),
+        ({"charger_kw": "fast"}, {}, "charger_kw must be a number"),
+        ({}, {"battery_kwh": "big"}, "battery_kwh must be a number"),
+        ({}, {"battery_kwh": float("nan")}, "battery_kwh must be a finite number"),
+        ({}, {"battery_kwh": 10.0, "reserve_kwh": -1.0}, "reserve_kwh must be >= 0"),
+        ({}, {"trips": 1.5}, "trips must be a whole number"),
+    ],
+)
+def test_bad_battery_and_charger_values_name_the_field(depot_options, type_options, match):
+    network = grid_town(0, side=4)
+    depot = Depot("D", **node_point(network, 0), **depot_options)
+    with pytest.raises(FleetInputError, match=match):
+        resolve_inputs(network, depot, [], [VehicleType("van_bev", **type_options)])
+
+
 def test_a_charger_too_slow_for_the_trips_is_refused():
     network = grid_town(0, side=4)
     depot = Depot("D", **node_point(network, 0), charger_kw=1.0)

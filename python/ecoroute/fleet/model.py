@@ -298,6 +298,11 @@ def resolve_inputs(
     stop_node, stop_snap = _locate(network, stop_list, "stop")
     for depot in depot_list:
         _window((depot.open_s, depot.close_s), f"depot {depot.id!r}: opening hours")
+        if depot.charger_kw is not None:
+            power = _number(depot.charger_kw, f"depot {depot.id!r}: charger_kw", low=0.0)
+            if power <= 0.0:
+                msg = f"depot {depot.id!r}: charger_kw must be > 0 (or left out: no charger)."
+                raise FleetInputError(msg)
 
     n = len(stop_list)
     demand = np.empty(n)
@@ -561,11 +566,7 @@ def _trips(
 ) -> tuple[int, float | None]:
     """Check trips (and the depot charger it needs); return trips and the charger's kW."""
     charger = depots[start].charger_kw
-    if charger is not None:
-        charger = _number(charger, f"depot {depots[start].id!r}: charger_kw", low=0.0)
-        if charger <= 0.0:
-            msg = f"depot {depots[start].id!r}: charger_kw must be > 0 (or left out: no charger)."
-            raise FleetInputError(msg)
+    charger = None if charger is None else float(charger)  # checked with the depots
     trips = spec.trips
     if isinstance(trips, bool) or not isinstance(trips, int | np.integer) or trips < 1:
         msg = f"{where}: trips must be a whole number >= 1, got {trips!r}."
