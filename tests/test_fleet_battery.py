@@ -581,3 +581,21 @@ def test_every_objective_and_baseline_keeps_the_batteries(objective):
     else:  # a stand-in for the per-metre part, on top of the per-kWh part
         per_kwh = 0.3 + 100.0 * vehicle.co2e_wtw_g_per_battery_kwh / 1e6
         assert price > (per_kwh if objective == "cost" else 0.0)
+
+
+def test_a_stop_that_fits_the_shift_but_no_trip_slot_is_refused_for_its_window():
+    """
+    Tests that the screen checks each trip's slot, not the whole shift: two trips in
+    08:00-16:00 with an hour to recharge 7 kWh at 7 kW leave slots 08:00-11:00 and
+    12:00-16:00, so a window of 11:30-11:40 (well inside the shift) cannot be met.
+    """
+    network = grid_town(4, side=5)
+    depot = Depot("D", **node_point(network, 0), charger_kw=7.0)
+    stops = [
+        Stop("late", **node_point(network, 6), time_window=(11.5 * 3600, 11.5 * 3600 + 600)),
+        Stop("free", **node_point(network, 7)),
+    ]
+    fleet = VehicleType("van_bev", battery_kwh=7.0, trips=2, shift=(8 * 3600.0, 16 * 3600.0))
+    plan = plan_fleet(network, depot, stops, fleet, max_iterations=200, baselines=())
+    assert [(u.stop, u.reason) for u in plan.unassigned] == [("late", "time_window")]
+    assert [r.stops for r in plan.routes] == [("free",)]

@@ -133,7 +133,12 @@ def screen(
             ):
                 continue
             ranged.append(k)
-            ok, why = _fits_in_time(inputs, k, i, int(t[s, x]), int(t[x, e]))
+            ok, why = False, ""
+            for slot in _slot_windows(inputs, k):  # the shift, or each trip's part of it
+                ok, reason = _fits_in_time(inputs, k, i, int(t[s, x]), int(t[x, e]), slot)
+                why = why or reason
+                if ok:
+                    break
             if ok:
                 timed.append(k)
                 break
@@ -500,14 +505,22 @@ def _range_message(
     return text + "; use a bigger battery, a vehicle with more range, or a closer depot"
 
 
-def _fits_in_time(inputs: FleetInputs, k: int, i: int, to_stop: int, back: int) -> tuple[bool, str]:
+def _slot_windows(inputs: FleetInputs, k: int) -> list[tuple[float, float]]:
+    """(earliest start, latest return) of each trip slot of type ``k`` (its shift if one trip)."""
+    return [(begin, end) for j, _, _, begin, end in _slots(inputs) if j == k]
+
+
+def _fits_in_time(
+    inputs: FleetInputs, k: int, i: int, to_stop: int, back: int, shift: tuple[float, float]
+) -> tuple[bool, str]:
     """Whether type ``k`` alone can serve stop ``i`` in time, and if not a sentence saying why."""
     rtype = inputs.types[k]
     start_depot = inputs.depots[rtype.start_depot]
     end_depot = inputs.depots[rtype.end_depot]
-    leave = max(window_start(rtype.shift_start_s), window_start(start_depot.open_s))
+    shift_start_s, shift_end_s = shift
+    leave = max(window_start(shift_start_s), window_start(start_depot.open_s))
     latest_leave = min(
-        window_end(rtype.shift_end_s, HORIZON_S), window_end(start_depot.close_s, HORIZON_S)
+        window_end(shift_end_s, HORIZON_S), window_end(start_depot.close_s, HORIZON_S)
     )
     tw_start = window_start(inputs.tw_start_s[i])
     tw_end = window_end(inputs.tw_end_s[i], HORIZON_S)
@@ -522,7 +535,7 @@ def _fits_in_time(inputs: FleetInputs, k: int, i: int, to_stop: int, back: int) 
         )
     begin = max(arrive, tw_start)
     home = begin + service + back
-    closes = min(window_end(rtype.shift_end_s, HORIZON_S), window_end(end_depot.close_s, HORIZON_S))
+    closes = min(window_end(shift_end_s, HORIZON_S), window_end(end_depot.close_s, HORIZON_S))
     if home > closes:
         return False, (
             f"serving {stop.id} at {_clock(begin)} at the earliest, {rtype.name} is back at "
