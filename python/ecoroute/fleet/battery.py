@@ -14,7 +14,6 @@ limits, are in ``docs/fleet.md`` ("Electric vehicles and batteries").
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -282,16 +281,13 @@ def _takes_arcs(vehicle: Vehicle) -> bool:
         return False
 
 
-def describe_kwh(value: float) -> str:
-    """A kWh amount for messages (``inf`` as "no limit")."""
-    return "no limit" if not math.isfinite(value) else f"{value:.2f} kWh"
-
-
 __all__ = [
     "ChargeTrace",
     "LegEnergy",
     "arc_values",
+    "has_distance_price",
     "leg_energy",
+    "metres_per_kwh",
     "potential",
     "price_per_kwh",
     "state_of_charge",
