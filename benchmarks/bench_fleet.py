@@ -27,8 +27,20 @@ CMEM litres at the payload on board, feasibility replayed from the instance
 data, solve time; beside the numbers the reference notes measured with PyVRP
 directly (same fuel model, 2.67 kg CO2 per litre), as a cross-check.
 
+Part 4 (``--battery``, Andorra with SRTM heights, ``osm/andorra.osm.pbf`` and
+``dem/N42E001.hgt.zip``: roads from 850 to 2,450 m, so regeneration matters):
+60 stops (20-120 kg, 5 min) on random nodes, one depot in the valley
+(Andorra la Vella); 5 electric vans and 2 diesel vans. The CO2 plan without
+battery limits, then with usable batteries of 40, 20 and 12 kWh per e-van
+(reserve 10 %), for several seeds: solve time (every solve of the replay
+re-check), the time to bound every leg's energy and replay the round trips,
+plan time, CO2e against the unconstrained plan, how many e-vans
+and diesel vans are used, stops refused for range, the lowest replayed
+charge of any e-van against its reserve, and the solves needed.
+
     python benchmarks/bench_fleet.py                      # parts 1 and 3
     python benchmarks/bench_fleet.py --ablation           # and part 2
+    python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -289,6 +301,110 @@ def _prp_feasible(instance, network, plan) -> bool:
     return True
 
 
+def andorra_instance(network: ecoroute.RoadNetwork, seed: int = 0):
+    """Sixty stops on random nodes of Andorra, the depot in Andorra la Vella."""
+    rng = np.random.default_rng(seed)
+    depot_node = int(network.nearest_nodes([42.5063], [1.5218])[0][0])
+    nodes = rng.choice(np.setdiff1d(np.arange(network.node_count), [depot_node]), 60, False)
+    stops = [
+        Stop(f"S{i:02d}", node=int(network.node_id[x]), demand_kg=float(rng.integers(20, 120)),
+             service_s=300.0)
+        for i, x in enumerate(nodes)
+    ]  # fmt: skip
+    return Depot("Andorra la Vella", node=int(network.node_id[depot_node])), stops
+
+
+def part_battery(iterations: int, seeds: list[int], batteries: list[float | None]):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one node on an SRTM void
+        network = ecoroute.load_osm(
+            SHARED_DATA / "osm/andorra.osm.pbf",
+            dem=SHARED_DATA / "dem/N42E001.hgt.zip",
+            largest_component="strong",
+        )
+    network.prepare()
+    depot, stops = andorra_instance(network)
+    rows = []
+    for battery in batteries:
+        for seed in seeds:
+            fleet = [
+                VehicleType("van_bev", name="e-van", count=5, battery_kwh=battery,
+                            reserve_kwh=0.0 if battery is None else battery / 11.0),
+                VehicleType("van_diesel", count=2),
+            ]  # fmt: skip
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                plan = plan_fleet(network, depot, stops, fleet, max_iterations=iterations,
+                                  seed=seed, baselines=())  # fmt: skip
+            electric = [r for r in plan.routes if r.vehicle_type == "e-van"]
+            rows.append(
+                {
+                    "usable_kwh": None if battery is None else battery * 10.0 / 11.0,
+                    "seed": seed,
+                    "solve_s": plan.solver["runtime_s"],
+                    "total_s": plan.timings["total_s"],
+                    "battery_s": plan.timings["battery_s"],
+                    "solves": plan.solver.get("battery_rounds", 1),
+                    "co2e_wtw_kg": plan.totals["co2e_wtw_g"] / 1000,
+                    "km": plan.totals["distance_m"] / 1000,
+                    "e_vans": len(electric),
+                    "diesel_vans": len(plan.routes) - len(electric),
+                    "range_refused": sum(u.reason == "range" for u in plan.unassigned),
+                    "unassigned": len(plan.unassigned),
+                    "max_ev_kwh": max((r.energy_kwh or 0.0 for r in electric), default=0.0),
+                    "min_margin_kwh": _least_margin(electric),
+                    "feasible": plan.totals["feasible"],
+                    "warnings": [str(w.message) for w in caught],
+                }
+            )
+            print(f"  battery {battery} seed {seed}: {plan.timings['total_s']:.1f} s",
+                  file=sys.stderr)  # fmt: skip
+    return {"network": repr(network), "stops": len(stops), "iterations": iterations, "runs": rows}
+
+
+def _least_margin(routes: list[Any]) -> float | None:
+    """Least replayed charge above the reserve over the battery routes (None without one)."""
+    margins = [r.soc_min_kwh - (r.reserve_kwh or 0.0) for r in routes if r.soc_min_kwh is not None]
+    return min(margins) if margins else None
+
+
+def _print_battery(result: dict[str, Any]) -> None:
+    runs = result["runs"]
+    free = [r["co2e_wtw_kg"] for r in runs if r["usable_kwh"] is None]
+    base = statistics.median(free) if free else float("nan")
+    print(
+        f"\nAndorra (SRTM), {result['stops']} stops, 5 e-vans + 2 diesel vans, CO2 objective, "
+        f"{result['iterations']} iterations; medians over seeds\n"
+    )
+    table = []
+    for usable in dict.fromkeys(r["usable_kwh"] for r in runs):
+        chosen = [r for r in runs if r["usable_kwh"] == usable]
+
+        def median(key: str, rows: list[dict[str, Any]] = chosen) -> float:
+            return statistics.median(r[key] for r in rows)
+
+        co2 = median("co2e_wtw_kg")
+        margins = [r["min_margin_kwh"] for r in chosen if r["min_margin_kwh"] is not None]
+        table.append(
+            {
+                "usable kWh per e-van": "no limit" if usable is None else f"{usable:.1f}",
+                "solve s": f"{median('solve_s'):.2f}",
+                "battery bounds s": f"{median('battery_s'):.2f}",
+                "plan s": f"{median('total_s'):.2f}",
+                "solves": f"{median('solves'):.0f}",
+                "kg CO2e WTW": f"{co2:.1f}",
+                "vs no limit": f"{100.0 * (co2 - base) / base:+.1f} %",
+                "km": f"{median('km'):.0f}",
+                "e-vans / diesel": f"{median('e_vans'):.0f} / {median('diesel_vans'):.0f}",
+                "most kWh on a route": f"{median('max_ev_kwh'):.1f}",
+                "least kWh above reserve": f"{min(margins):.2f}" if margins else "",
+                "refused (range)": f"{median('range_refused'):.0f}",
+                "feasible": f"{sum(r['feasible'] for r in chosen)}/{len(chosen)}",
+            }
+        )
+    print_table(table, list(table[0]))
+
+
 def _print_malta(result: dict[str, Any]) -> None:
     runs = result["runs"]
 
@@ -371,6 +487,12 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--prplib-iterations", type=int, default=10_000)
     parser.add_argument("--skip-malta", action="store_true")
+    parser.add_argument("--battery", action="store_true", help="part 4: e-vans in Andorra")
+    parser.add_argument("--battery-iterations", type=int, default=3000)
+    parser.add_argument(
+        "--batteries", type=float, nargs="+", default=[40.0, 20.0, 12.0],
+        help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {"ecoroute": ecoroute.__version__}
@@ -401,6 +523,10 @@ def main(argv: list[str] | None = None) -> int:
                     )
             print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
                                 "feasible"])  # fmt: skip
+    if args.battery:
+        sizes: list[float | None] = [None, *(u * 1.1 for u in args.batteries)]
+        results["battery"] = part_battery(args.battery_iterations, args.seeds, sizes)
+        _print_battery(results["battery"])
     if args.prplib:
         results["prplib"] = part_prplib(args.prplib, args.prplib_iterations)
         prp = results["prplib"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .evaluate import PlannedRoute as PlannedRoute
 from .files import FleetFile as FleetFile
-from .files import parse_time as parse_time
 from .files import read_fleet as read_fleet
 from .files import read_stops as read_stops
 from .files import write_outputs as write_outputs
@@ -13,6 +12,7 @@ from .matrices import od_matrices as od_matrices
 from .model import Depot as Depot
 from .model import Stop as Stop
 from .model import VehicleType as VehicleType
+from .model import parse_time as parse_time
 from .model import stops_from_frame as stops_from_frame
 from .plan import METHOD as METHOD
 from .plan import FleetPlan as FleetPlan
@@ -20,6 +20,7 @@ from .plan import Leg as Leg
 from .plan import Savings as Savings
 from .plan import Unassigned as Unassigned
 from .plan import VehicleRoute as VehicleRoute
+from .plan import Violation as Violation
 from .plan import Visit as Visit
 from .planner import DEFAULT_MAX_ITERATIONS as DEFAULT_MAX_ITERATIONS
 from .planner import evaluate_routes as evaluate_routes
@@ -39,6 +40,7 @@ __all__ = [
     "Unassigned",
     "VehicleRoute",
     "VehicleType",
+    "Violation",
     "Visit",
     "evaluate_routes",
     "od_matrices",

@@ -81,13 +81,18 @@ def run(args: argparse.Namespace, open_network: Any) -> int:
 def _print_summary(plan: FleetPlan) -> None:
     vehicles = plan.to_dataframe("vehicles")
     print(f"Plan ({plan.objective}):")
+    batteries = any(route.battery_kwh is not None for route in plan.routes)
     header = f"{'vehicle':<22} {'stops':>5} {'km':>8} {'hours':>6} {'kg CO2e':>8} {'g/tkm':>7}"
-    print(header)
-    for row in vehicles.itertuples():
+    print(header + (f" {'battery end':>11}" if batteries else ""))
+    for route, row in zip(plan.routes, vehicles.itertuples(), strict=True):
+        name = route.vehicle if route.trip == 1 else f"{route.vehicle} trip {route.trip}"
+        soc = ""
+        if route.soc_end_pct is not None:
+            soc = f" {route.soc_end_kwh:>6.1f} kWh {route.soc_end_pct:>3.0f} %"
         print(
-            f"{row.vehicle:<22} {row.stops:>5} {row.distance_m / 1000:>8.1f} "
+            f"{name:<22} {row.stops:>5} {row.distance_m / 1000:>8.1f} "
             f"{row.duration_s / 3600:>6.2f} {row.co2e_wtw_g / 1000:>8.2f} "
-            f"{row.co2e_wtw_g_per_tkm:>7.0f}"
+            f"{row.co2e_wtw_g_per_tkm:>7.0f}{soc}"
         )
     totals = plan.totals
     print(
@@ -109,7 +114,9 @@ def _print_summary(plan: FleetPlan) -> None:
                 "plan serves; the two plans do not deliver the same"
             )
     if not totals["feasible"]:
-        print("WARNING: the plan breaks a limit (see feasible, late_s, overtime_s in vehicles.csv)")
+        print("WARNING: the plan breaks a limit (see violations.csv and plan.json):")
+        for violation in plan.violations[:10]:
+            print(f"  {violation.vehicle}: {violation.constraint}: {violation.message}")
     if plan.unassigned:
         print(f"{len(plan.unassigned)} stops unassigned (see unassigned.csv):")
         for item in plan.unassigned[:10]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .battery import arc_values, state_of_charge
 from .plan import Leg, VehicleRoute, Visit
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
-    from ..vehicles import Vehicle
     from .matrices import Profiles
     from .model import FleetInputs, ResolvedType
 
@@ -23,11 +23,12 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class PlannedRoute:
-    """A route to score: vehicle type, stop indices in order, and when it leaves the depot."""
+    """A route to score: vehicle type, stop indices in order, when it leaves, which trip (0: first)."""
 
     type_index: int
     stops: tuple[int, ...]
     start_s: float
+    trip: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,53 @@ def evaluate(
         for r in members:
             expanded[r] = (offsets, arcs, first_leg[r])
 
-    scored: list[VehicleRoute] = []
-    visits: list[Visit] = []
-    counters: dict[int, int] = {}
-    for r, route in enumerate(routes):
-        counters[route.type_index] = counters.get(route.type_index, 0) + 1
-        label = f"{inputs.types[route.type_index].name}#{counters[route.type_index]}"
+    # The n-th route of a type in each trip slot is driven by that type's n-th vehicle.
+    number: list[int] = []
+    counters: dict[tuple[int, int], int] = {}
+    for route in routes:
+        slot = (route.type_index, route.trip)
+        counters[slot] = counters.get(slot, 0) + 1
+        number.append(counters[slot])
+    # Score each vehicle's trips in order: a trip starts with the charge the last one left,
+    # topped up by the depot's charger in between.
+    order = sorted(range(len(routes)), key=lambda r: (number[r], routes[r].trip))
+    scored: list[VehicleRoute | None] = [None] * len(routes)
+    visits: list[list[Visit]] = [[] for _ in routes]
+    last: dict[tuple[int, int], VehicleRoute] = {}
+    for r in order:
+        route = routes[r]
+        rtype = inputs.types[route.type_index]
+        label = f"{rtype.name}#{number[r]}"
+        charge = _charge_before(rtype, last.get((route.type_index, number[r])), route.start_s)
         vehicle_route, route_visits = _score_route(
-            network, inputs, route, label, expanded[r], depots
+            network, inputs, route, label, expanded[r], depots, charge
         )
-        scored.append(vehicle_route)
-        visits.extend(route_visits)
-    return Evaluation(routes=tuple(scored), visits=tuple(visits))
+        last[(route.type_index, number[r])] = vehicle_route
+        scored[r] = vehicle_route
+        visits[r] = route_visits
+    done = tuple(v for v in scored if v is not None)
+    return Evaluation(routes=done, visits=tuple(v for group in visits for v in group))
+
+
+def _charge_before(
+    rtype: ResolvedType, previous: VehicleRoute | None, start_s: float
+) -> tuple[float, float, float]:
+    """
+    Return (charge leaving the depot, kWh, energy put in, kWh, charging time, s) for a trip.
+
+    A first trip leaves with ``start_soc x battery_kwh``. A later one leaves
+    with what the previous trip left plus what the depot's charger delivers
+    between the two (``charger_kw`` x time), up to that same start level.
+    """
+    start = rtype.start_kwh
+    if previous is None or previous.soc_end_kwh is None or rtype.charger_kw is None:
+        return start, 0.0, 0.0
+    left = previous.soc_end_kwh
+    if left >= start:
+        return left, 0.0, 0.0
+    gap_h = max(0.0, start_s - previous.end_s) / 3600.0
+    added = min(start - left, rtype.charger_kw * gap_h)
+    return left + added, added, added / rtype.charger_kw * 3600.0
 
 
 def _score_route(
@@ -120,6 +156,7 @@ def _score_route(
     label: str,
     paths: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], int],
     depots: int,
+    charge: tuple[float, float, float],
 ) -> tuple[VehicleRoute, list[Visit]]:
     rtype = inputs.types[route.type_index]
     vehicle = rtype.vehicle
@@ -132,6 +169,18 @@ def _score_route(
     energy_name = rtype.fuel_quantity
     nodes = inputs.location_node
 
+    leg_sums: list[dict[str, float]] = []
+    leg_energy: list[FloatArray] = []
+    for k in range(len(locations) - 1):
+        arcs = all_arcs[offsets[first + k] : offsets[first + k + 1]]
+        values = arc_values(vehicle, network, arcs, remaining[k])
+        leg_sums.append({name: float(np.sum(v)) for name, v in values.items()})
+        if rtype.battery_kwh is not None:
+            leg_energy.append(np.asarray(values["energy_kwh"], dtype=np.float64))
+    trace = None
+    if rtype.battery_kwh is not None:
+        trace = state_of_charge(leg_energy, charge[0], rtype.battery_kwh)
+
     legs: list[Leg] = []
     clock = route.start_s
     onboard_m = 0.0
@@ -139,7 +188,8 @@ def _score_route(
     for k in range(len(locations) - 1):
         arcs = all_arcs[offsets[first + k] : offsets[first + k + 1]]
         payload = remaining[k]
-        sums = _leg_sums(vehicle, network, arcs, payload)
+        sums = leg_sums[k]
+        soc = None if trace is None else trace.leg_end_kwh[k]
         destination = locations[k + 1]
         arrive = clock + sums["time_s"]
         wait = late = 0.0
@@ -157,6 +207,7 @@ def _score_route(
                     "wait": wait,
                     "late": late,
                     "onboard_m": onboard_m,
+                    "soc": math.nan if soc is None else soc,
                 }
             )
             next_clock = start_service + inputs.service_s[i]
@@ -189,6 +240,7 @@ def _score_route(
                 tkm=payload / 1000.0 * sums["distance_m"] / 1000.0,
                 arcs=np.asarray(arcs, dtype=np.uint32),
                 start_node=int(nodes[locations[k]]),
+                soc_end_kwh=soc,
             )
         )
         clock = next_clock
@@ -223,6 +275,19 @@ def _score_route(
         cost=float(cost),
         max_duration_s=rtype.max_duration_s,
         shift_end_s=min(rtype.shift_end_s, end_close),
+        trip=route.trip + 1,
+        earliest_start_s=earliest_start(inputs, route.type_index),
+        battery_kwh=rtype.battery_kwh,
+        reserve_kwh=rtype.reserve_kwh if trace is not None else None,
+        soc_start_kwh=charge[0] if trace is not None else None,
+        soc_end_kwh=trace.leg_end_kwh[-1] if trace and trace.leg_end_kwh else None,
+        soc_min_kwh=trace.min_kwh if trace is not None else None,
+        regeneration_lost_kwh=trace.lost_kwh if trace is not None else None,
+        charged_kwh=charge[1],
+        charge_s=charge[2],
+        grid_g_per_kwh=getattr(vehicle, "grid_g_per_kwh", None),
+        grid_wtw_g_per_kwh=_wtw_grid(vehicle),
+        charging_efficiency=getattr(vehicle, "charging_efficiency", None),
     )
     visits = _allocate(inputs, vehicle_route, visit_rows)
     return vehicle_route, visits
@@ -255,28 +320,22 @@ def _allocate(
                 tkm=share_tkm,
                 co2_ttw_g=share * route.co2_ttw_g,
                 co2e_wtw_g=share * route.co2e_wtw_g,
+                soc_kwh=None if math.isnan(row["soc"]) else row["soc"],
+                soc_pct=None
+                if math.isnan(row["soc"]) or not route.battery_kwh
+                else 100.0 * row["soc"] / route.battery_kwh,
             )
         )
     return visits
 
 
-def _leg_sums(
-    vehicle: Vehicle, network: RoadNetwork, arcs: npt.NDArray[np.uint32], payload_kg: float
-) -> dict[str, float]:
-    """Sum the vehicle's quantities over a path's arcs at ``payload_kg``."""
-    if _takes_arcs(vehicle):
-        values = vehicle.arc_quantities(network, payload_kg, arcs=arcs)
-    else:  # a user's Vehicle subclass with the older signature: evaluate all arcs, pick the path
-        index = np.asarray(arcs, dtype=np.intp)
-        values = {k: v[index] for k, v in vehicle.arc_quantities(network, payload_kg).items()}
-    return {name: float(np.sum(v)) for name, v in values.items()}
-
-
-def _takes_arcs(vehicle: Vehicle) -> bool:
-    try:
-        return "arcs" in inspect.signature(vehicle.arc_quantities).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
-        return False
+def _wtw_grid(vehicle: object) -> float | None:
+    """The well-to-wheel grid factor an EV's co2e_wtw_g uses (None for other vehicles)."""
+    grid = getattr(vehicle, "grid_g_per_kwh", None)
+    if grid is None:
+        return None
+    wtw = getattr(vehicle, "grid_wtw_g_per_kwh", None)
+    return float(grid if wtw is None else wtw)
 
 
 def _locations(route: PlannedRoute, rtype: ResolvedType, depots: int) -> list[int]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import FleetInputError
-from .model import Depot, Stop, VehicleType, stops_from_frame
+from .model import Depot, Stop, VehicleType, parse_time, stops_from_frame
 
 if TYPE_CHECKING:
     from .plan import FleetPlan
@@ -25,7 +24,7 @@ PLAN_KEYS = (
     "baselines",
 )
 
-_DEPOT_KEYS = ("id", "lat", "lon", "node", "open", "close")
+_DEPOT_KEYS = ("id", "lat", "lon", "node", "open", "close", "charger_kw")
 _VEHICLE_KEYS = (
     "vehicle",
     "name",
@@ -40,9 +39,12 @@ _VEHICLE_KEYS = (
     "start_depot",
     "end_depot",
     "matrix_payload_kg",
+    "battery_kwh",
+    "reserve_kwh",
+    "start_soc",
+    "trips",
     "model",
 )
-_CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -52,36 +54,6 @@ class FleetFile:
     depots: tuple[Depot, ...]
     fleet: tuple[VehicleType, ...]
     options: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_time(value: Any, where: str) -> float:
-    """
-    Return a time in seconds from seconds (a number) or a clock time ``"HH:MM"`` / ``"HH:MM:SS"``.
-
-    Clock times count from midnight of the plan day; hours may exceed 23
-    (``"26:00"`` is 2 am the next day). The same form gives durations
-    (``"09:30"`` is nine and a half hours).
-
-    Raises
-    ------
-    FleetInputError
-        If the value is neither.
-    """
-    if isinstance(value, bool):
-        msg = f"{where}: expected seconds or HH:MM, got {value!r}."
-        raise FleetInputError(msg)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value)
-    match = _CLOCK.match(text)
-    if match:
-        hours, minutes, seconds = match.groups()
-        return int(hours) * 3600.0 + int(minutes) * 60.0 + float(seconds or 0.0)
-    try:
-        return float(text)
-    except ValueError:
-        msg = f"{where}: expected seconds or HH:MM[:SS], got {value!r}."
-        raise FleetInputError(msg) from None
 
 
 def read_stops(path: str | Path) -> tuple[Stop, ...]:
@@ -128,6 +100,7 @@ def read_fleet(path: str | Path) -> FleetFile:
         lon = 14.45
         open = "06:00"               # optional, HH:MM or seconds after midnight
         close = "20:00"              # optional
+        charger_kw = 22              # optional: depot charger power into the battery, kW
 
         [[vehicles]]
         vehicle = "van_bev"          # catalogue name (see `ecoroute.vehicles()`)
@@ -140,6 +113,10 @@ def read_fleet(path: str | Path) -> FleetFile:
         shift = ["07:00", "18:00"]   # optional
         start_depot = "D1"           # optional (default: the first depot)
         end_depot = "D1"             # optional (default: the start depot)
+        battery_kwh = 75             # optional, electric only: no route uses more than
+        reserve_kwh = 7.5            #   start_soc x battery_kwh - reserve_kwh
+        start_soc = 1.0              # optional, fraction of battery_kwh at departure
+        trips = 2                    # optional: trips a day, recharging at the depot between
         [vehicles.model]             # optional overrides of the vehicle model
         grid_g_per_kwh = 120
 
@@ -172,7 +149,8 @@ def write_outputs(plan: FleetPlan, folder: str | Path) -> list[Path]:
     Write the plan's report files into ``folder`` (created if needed); return their paths.
 
     ``plan.json`` (the whole report), ``vehicles.csv``, ``legs.csv``,
-    ``stops.csv``, ``unassigned.csv``, ``plan.geojson`` and ``map.png``.
+    ``stops.csv``, ``unassigned.csv``, ``violations.csv`` (empty for a
+    feasible plan), ``plan.geojson`` and ``map.png``.
     """
     import json
 
@@ -180,7 +158,7 @@ def write_outputs(plan: FleetPlan, folder: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "plan.json"]
     plan.to_json(written[0])
-    for level in ("vehicles", "legs", "stops", "unassigned"):
+    for level in ("vehicles", "legs", "stops", "unassigned", "violations"):
         target = out / f"{level}.csv"
         plan.to_dataframe(level).to_csv(target, index=False)
         written.append(target)
@@ -220,6 +198,7 @@ def _depot(item: dict[str, Any], i: int) -> Depot:
         node=item.get("node"),
         open_s=parse_time(item.get("open", 0.0), f"{where}.open"),
         close_s=parse_time(item.get("close", math.inf), f"{where}.close"),
+        charger_kw=item.get("charger_kw"),
     )
 
 
@@ -263,6 +242,10 @@ def _vehicle(item: dict[str, Any], i: int) -> VehicleType:
         start_depot=item.get("start_depot"),
         end_depot=item.get("end_depot"),
         matrix_payload_kg=item.get("matrix_payload_kg"),
+        battery_kwh=item.get("battery_kwh"),
+        reserve_kwh=item.get("reserve_kwh", 0.0),
+        start_soc=item.get("start_soc", 1.0),
+        trips=item.get("trips", 1),
     )
 
 

@@ -65,13 +65,25 @@ def plot_plan(
                     f"{route.vehicle}: {len(route.stops)} stops, {route.distance_m / 1000:.1f} km, "
                     f"{route.co2e_wtw_g / 1000:.1f} kg CO2e"
                 )
+                if route.trip > 1:
+                    label = label.replace(":", f" trip {route.trip}:", 1)
+                if route.soc_end_pct is not None:
+                    label += f", battery {route.soc_end_pct:.0f} % at the end"
             ax.plot(c[:, 0], c[:, 1], color=colour, lw=2.0, zorder=3, label=label)
+    # Stops served by a battery vehicle are filled by the charge left on arrival.
+    charge = plt.get_cmap("RdYlGn")
+    charged = False
     for feature in geo:
         kind = feature["properties"]["kind"]
         if kind == "leg":
             continue
         x, y = feature["geometry"]["coordinates"]
-        if kind == "stop":
+        soc = feature["properties"].get("soc_pct")
+        if kind == "stop" and soc is not None:
+            colour = charge(float(np.clip(soc, 0.0, 100.0)) / 100.0)
+            ax.plot(x, y, "o", color=colour, mec="black", ms=7, zorder=4)
+            charged = True
+        elif kind == "stop":
             ax.plot(x, y, "o", color="white", mec="black", ms=5, zorder=4)
         elif kind == "depot":
             ax.plot(x, y, "s", color="black", ms=9, zorder=5)
@@ -90,6 +102,12 @@ def plot_plan(
     if plan.unassigned:
         heading += f"; {len(plan.unassigned)} stops unassigned (red x)"
     ax.set_title(heading, fontsize=10)
+    if charged:
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        scale = ScalarMappable(norm=Normalize(0.0, 100.0), cmap=charge)
+        fig.colorbar(scale, ax=ax, shrink=0.5, label="battery on arrival at a stop (%)")
     if plan.routes:
         ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
     ax.text(0.99, 0.01, OSM_ATTRIBUTION, transform=ax.transAxes, ha="right", fontsize=6)

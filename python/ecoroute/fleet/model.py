@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from ..network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
+
+_CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class Depot:
         Node id in the network (the OSM id for OSM data), instead of coordinates.
     open_s, close_s
         Opening hours in seconds after midnight of the plan day (default: always open).
+    charger_kw
+        Power of the depot's charger into a vehicle's battery, kW (None: no
+        charger). Electric vehicle types with ``trips > 1`` recharge here
+        between trips; see ``docs/fleet.md``.
     """
 
     id: str
@@ -48,6 +55,7 @@ class Depot:
     node: int | None = None
     open_s: float = 0.0
     close_s: float = math.inf
+    charger_kw: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,23 @@ class VehicleType:
         cannot see load changing along a route). Default: half the capacity,
         the average load of a route that leaves full and returns empty. Reported
         numbers always use the real payload of every leg.
+    battery_kwh
+        Battery capacity of an electric vehicle, kWh (None: no range limit).
+        No route may use more than the usable energy
+        ``start_soc * battery_kwh - reserve_kwh``, with every leg's energy
+        evaluated on its road path at the payload on board, regeneration
+        included; the state of charge never exceeds ``battery_kwh`` (energy
+        recovered on a full battery is lost). See ``docs/fleet.md``.
+    reserve_kwh
+        Energy that must stay in the battery at every point of a route, kWh.
+    start_soc
+        State of charge leaving the depot, as a fraction of ``battery_kwh``.
+    trips
+        Trips per vehicle and day (default 1). With ``trips > 1`` the shift
+        (required) is cut into that many equal slots; each vehicle may drive
+        one route per slot, back at the depot early enough to recharge to
+        ``start_soc`` on the depot's charger (``Depot.charger_kw``) before the
+        next slot starts.
     """
 
     vehicle: str | Vehicle
@@ -143,6 +168,10 @@ class VehicleType:
     start_depot: str | None = None
     end_depot: str | None = None
     matrix_payload_kg: float | None = None
+    battery_kwh: float | None = None
+    reserve_kwh: float = 0.0
+    start_soc: float = 1.0
+    trips: int = 1
 
 
 @dataclass(frozen=True)
@@ -160,6 +189,35 @@ class ResolvedType:
     shift_end_s: float
     max_duration_s: float
     matrix_payload_kg: float
+    battery_kwh: float | None = None
+    reserve_kwh: float = 0.0
+    start_soc: float = 1.0
+    trips: int = 1
+    charger_kw: float | None = None
+
+    @property
+    def has_battery(self) -> bool:
+        """Whether routes of this type are limited by a battery."""
+        return self.battery_kwh is not None
+
+    @property
+    def start_kwh(self) -> float:
+        """Energy in the battery leaving the depot (0 without a battery)."""
+        return 0.0 if self.battery_kwh is None else self.start_soc * self.battery_kwh
+
+    @property
+    def usable_kwh(self) -> float:
+        """Energy a route may use: start energy minus the reserve (inf without a battery)."""
+        if self.battery_kwh is None:
+            return math.inf
+        return self.start_kwh - self.reserve_kwh
+
+    @property
+    def recharge_s(self) -> float:
+        """Time the depot charger needs to put back the usable energy (0 without trips)."""
+        if self.charger_kw is None or self.battery_kwh is None:
+            return 0.0
+        return self.usable_kwh / self.charger_kw * 3600.0
 
     @property
     def fuel_quantity(self) -> str:
@@ -240,6 +298,11 @@ def resolve_inputs(
     stop_node, stop_snap = _locate(network, stop_list, "stop")
     for depot in depot_list:
         _window((depot.open_s, depot.close_s), f"depot {depot.id!r}: opening hours")
+        if depot.charger_kw is not None:
+            power = _number(depot.charger_kw, f"depot {depot.id!r}: charger_kw", low=0.0)
+            if power <= 0.0:
+                msg = f"depot {depot.id!r}: charger_kw must be > 0 (or left out: no charger)."
+                raise FleetInputError(msg)
 
     n = len(stop_list)
     demand = np.empty(n)
@@ -345,6 +408,36 @@ def stops_from_frame(frame: pd.DataFrame) -> tuple[Stop, ...]:
     return tuple(out)
 
 
+def parse_time(value: Any, where: str) -> float:
+    """
+    Return a time in seconds from seconds (a number) or a clock time ``"HH:MM"`` / ``"HH:MM:SS"``.
+
+    Clock times count from midnight of the plan day; hours may exceed 23
+    (``"26:00"`` is 2 am the next day). The same form gives durations
+    (``"09:30"`` is nine and a half hours).
+
+    Raises
+    ------
+    FleetInputError
+        If the value is neither.
+    """
+    if isinstance(value, bool):
+        msg = f"{where}: expected seconds or HH:MM, got {value!r}."
+        raise FleetInputError(msg)
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value)
+    match = _CLOCK.match(text)
+    if match:
+        hours, minutes, seconds = match.groups()
+        return int(hours) * 3600.0 + int(minutes) * 60.0 + float(seconds or 0.0)
+    try:
+        return float(text)
+    except ValueError:
+        msg = f"{where}: expected seconds or HH:MM[:SS], got {value!r}."
+        raise FleetInputError(msg) from None
+
+
 # ---------------------------------------------------------------------- helpers
 
 
@@ -412,6 +505,8 @@ def _resolve_type(
         if payload > capacity:
             msg = f"{where}: matrix_payload_kg={payload:g} is above capacity_kg={capacity:g}."
             raise FleetInputError(msg)
+    battery = _battery(spec, vehicle, where)
+    trips, charger = _trips(spec, where, depots, start, end, battery, (shift_start, shift_end))
     return ResolvedType(
         spec=spec,
         name=name,
@@ -424,7 +519,87 @@ def _resolve_type(
         shift_end_s=shift_end,
         max_duration_s=max_duration,
         matrix_payload_kg=payload,
+        battery_kwh=battery[0],
+        reserve_kwh=battery[1],
+        start_soc=battery[2],
+        trips=trips,
+        charger_kw=charger,
     )
+
+
+def _battery(spec: VehicleType, vehicle: Vehicle, where: str) -> tuple[float | None, float, float]:
+    """Check battery_kwh, reserve_kwh and start_soc; return them (battery None: no limit)."""
+    if spec.battery_kwh is None:
+        if spec.reserve_kwh or spec.start_soc != 1.0:
+            msg = f"{where}: reserve_kwh and start_soc need battery_kwh (the battery's capacity)."
+            raise FleetInputError(msg)
+        return None, 0.0, 1.0
+    if "energy_kwh" not in vehicle.quantities:
+        msg = (
+            f"{where}: battery_kwh is for electric vehicles, and {vehicle.name} runs on "
+            f"{vehicle.energy_carrier}; remove battery_kwh or pick an electric model (van_bev, ...)."
+        )
+        raise FleetInputError(msg)
+    battery = _number(spec.battery_kwh, f"{where}: battery_kwh", low=0.0)
+    if battery <= 0.0:
+        msg = f"{where}: battery_kwh must be > 0, got {spec.battery_kwh!r}."
+        raise FleetInputError(msg)
+    soc = _number(spec.start_soc, f"{where}: start_soc", low=0.0, high=1.0)
+    reserve = _number(spec.reserve_kwh, f"{where}: reserve_kwh", low=0.0)
+    if reserve >= soc * battery:
+        msg = (
+            f"{where}: reserve_kwh={reserve:g} leaves nothing to drive on: a route starts with "
+            f"start_soc x battery_kwh = {soc * battery:g} kWh. Lower the reserve or raise start_soc."
+        )
+        raise FleetInputError(msg)
+    return battery, reserve, soc
+
+
+def _trips(
+    spec: VehicleType,
+    where: str,
+    depots: tuple[Depot, ...],
+    start: int,
+    end: int,
+    battery: tuple[float | None, float, float],
+    shift: tuple[float, float],
+) -> tuple[int, float | None]:
+    """Check trips (and the depot charger it needs); return trips and the charger's kW."""
+    charger = depots[start].charger_kw
+    charger = None if charger is None else float(charger)  # checked with the depots
+    trips = spec.trips
+    if isinstance(trips, bool) or not isinstance(trips, int | np.integer) or trips < 1:
+        msg = f"{where}: trips must be a whole number >= 1, got {trips!r}."
+        raise FleetInputError(msg)
+    if trips == 1:
+        return 1, charger
+    if not math.isfinite(shift[1]):
+        msg = (
+            f"{where}: trips={trips} needs a shift (start, end): the day is cut into {trips} "
+            "equal slots, one trip each."
+        )
+        raise FleetInputError(msg)
+    if battery[0] is not None:
+        if start != end:
+            msg = f"{where}: trips > 1 with a battery needs start_depot == end_depot (it recharges there)."
+            raise FleetInputError(msg)
+        if charger is None:
+            msg = (
+                f"{where}: trips={trips} with battery_kwh needs a charger at depot "
+                f"{depots[start].id!r}; give that depot charger_kw."
+            )
+            raise FleetInputError(msg)
+        usable = battery[2] * battery[0] - battery[1]
+        recharge = usable / charger * 3600.0
+        slot = (shift[1] - shift[0]) / trips
+        if recharge >= slot:
+            msg = (
+                f"{where}: recharging {usable:g} kWh at {charger:g} kW takes "
+                f"{recharge / 3600:.2f} h, longer than a slot of the shift cut into {trips} trips "
+                f"({slot / 3600:.2f} h); use fewer trips or a faster charger."
+            )
+            raise FleetInputError(msg)
+    return int(trips), charger
 
 
 def _depot_of(
@@ -567,8 +742,6 @@ def _blank(value: Any) -> bool:
 
 
 def _float_cell(value: Any, column: str, where: str) -> float:
-    from .files import parse_time
-
     if column.startswith("tw_") and isinstance(value, str):
         return parse_time(value, f"{where}: {column}")
     try:

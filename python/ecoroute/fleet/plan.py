@@ -58,6 +58,15 @@ METHOD = {
     "payload": "each leg is evaluated at the payload on board: all deliveries still ahead",
     "gwp": "CO2e factors as given by the fuel and grid data (AR5/AR6 mix); not recomputed",
     "offsets": "none; savings against baselines are planning estimates, not offsets",
+    "electricity": (
+        "EVs: co2_g = battery energy / charging_efficiency x grid_g_per_kwh, co2e_wtw_g the "
+        "same with grid_wtw_g_per_kwh; the factors used are in each vehicle's row and in "
+        "grid_factors"
+    ),
+    "state_of_charge": (
+        "battery charge replayed arc by arc at the payload on board, regeneration included, "
+        "never above battery_kwh (recovered energy a full battery cannot take is lost)"
+    ),
 }
 
 
@@ -93,6 +102,8 @@ class Leg:
         The path's arc indices in the network.
     start_node
         Dense index of the node the path starts at.
+    soc_end_kwh
+        Battery charge arriving at the destination (None without a battery).
     """
 
     vehicle: str
@@ -117,6 +128,7 @@ class Leg:
     tkm: float
     arcs: npt.NDArray[np.uint32] = field(repr=False)
     start_node: int = field(repr=False, default=0)
+    soc_end_kwh: float | None = None
 
     @property
     def co2e_wtw_g_per_tkm(self) -> float:
@@ -153,6 +165,9 @@ class Visit:
         Its transport activity: demand (t) x onboard distance (km).
     co2_ttw_g, co2e_wtw_g
         The vehicle's emissions allocated to this delivery by tonne-km.
+    soc_kwh, soc_pct
+        Battery charge arriving at the stop, kWh and percent of the battery
+        (None without a battery).
     """
 
     stop: str
@@ -170,6 +185,8 @@ class Visit:
     tkm: float
     co2_ttw_g: float
     co2e_wtw_g: float
+    soc_kwh: float | None = None
+    soc_pct: float | None = None
 
 
 class _LegSum:
@@ -213,6 +230,21 @@ class VehicleRoute:
         Money: fixed cost, per km, per hour on duty, energy and carbon price.
     max_duration_s, shift_end_s
         The type's limits, for the feasibility check.
+    trip
+        Which trip of the vehicle's day this is (1 unless the type has ``trips > 1``).
+    earliest_start_s
+        When the vehicle may leave at the earliest (shift start, depot opening).
+    battery_kwh, reserve_kwh
+        The type's battery and reserve (None without a battery).
+    soc_start_kwh, soc_end_kwh, soc_min_kwh
+        Battery charge leaving the depot, back at the depot, and the lowest
+        anywhere on the route (replayed arc by arc; None without a battery).
+    regeneration_lost_kwh
+        Energy recovered while braking that the full battery could not take.
+    charged_kwh, charge_s
+        Energy the depot's charger put back before this trip, and how long that took.
+    grid_g_per_kwh, grid_wtw_g_per_kwh, charging_efficiency
+        The electricity factors an EV's emissions were computed with (None otherwise).
     """
 
     vehicle: str
@@ -231,6 +263,19 @@ class VehicleRoute:
     cost: float
     max_duration_s: float = math.inf
     shift_end_s: float = math.inf
+    trip: int = 1
+    earliest_start_s: float = 0.0
+    battery_kwh: float | None = None
+    reserve_kwh: float | None = None
+    soc_start_kwh: float | None = None
+    soc_end_kwh: float | None = None
+    soc_min_kwh: float | None = None
+    regeneration_lost_kwh: float | None = None
+    charged_kwh: float = 0.0
+    charge_s: float = 0.0
+    grid_g_per_kwh: float | None = None
+    grid_wtw_g_per_kwh: float | None = None
+    charging_efficiency: float | None = None
 
     distance_m = _LegSum()
     time_s = _LegSum()
@@ -289,14 +334,83 @@ class VehicleRoute:
         return _ratio(self.co2e_wtw_g, self.distance_m / 1000.0)
 
     @property
+    def soc_end_pct(self) -> float | None:
+        """Battery charge back at the depot, percent of the battery (None without one)."""
+        if self.soc_end_kwh is None or not self.battery_kwh:
+            return None
+        return 100.0 * self.soc_end_kwh / self.battery_kwh
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """
+        Every limit the route breaks, with the amount (empty for a feasible route).
+
+        Capacity (kg over), each stop's time window (s late), the shift or
+        depot hours (s before the earliest start or after the latest return),
+        the longest duration (s over) and the battery (kWh below the reserve).
+        """
+        found: list[Violation] = []
+        over_kg = self.delivered_kg - self.capacity_kg
+        if over_kg > 1e-9:
+            found.append(
+                Violation(
+                    self.vehicle, "capacity", over_kg, "kg", self.start_depot,
+                    f"leaves the depot with {self.delivered_kg:g} kg, {over_kg:g} kg over its "
+                    f"capacity of {self.capacity_kg:g} kg",
+                )
+            )  # fmt: skip
+        for leg in self.legs:
+            if leg.late_s > _TOLERANCE_S:
+                found.append(
+                    Violation(
+                        self.vehicle, "time_window", leg.late_s, "s", leg.destination,
+                        f"starts service at {leg.destination} {leg.late_s:.0f} s after its "
+                        "window closes",
+                    )
+                )  # fmt: skip
+        early = self.earliest_start_s - self.start_s
+        if early > _TOLERANCE_S:
+            found.append(
+                Violation(
+                    self.vehicle, "shift", early, "s", self.start_depot,
+                    f"leaves {self.start_depot} {early:.0f} s before its shift starts or the "
+                    "depot opens",
+                )
+            )  # fmt: skip
+        late_home = self.end_s - self.shift_end_s
+        if late_home > _TOLERANCE_S:
+            found.append(
+                Violation(
+                    self.vehicle, "shift", late_home, "s", self.end_depot,
+                    f"is back at {self.end_depot} {late_home:.0f} s after its shift ends or the "
+                    "depot closes",
+                )
+            )  # fmt: skip
+        long_s = self.duration_s - self.max_duration_s
+        if long_s > _TOLERANCE_S:
+            found.append(
+                Violation(
+                    self.vehicle, "duration", long_s, "s", self.end_depot,
+                    f"is on duty {long_s:.0f} s longer than its longest route of "
+                    f"{self.max_duration_s:.0f} s",
+                )
+            )  # fmt: skip
+        if self.soc_min_kwh is not None and self.reserve_kwh is not None:
+            short = self.reserve_kwh - self.soc_min_kwh
+            if short > 1e-6:
+                found.append(
+                    Violation(
+                        self.vehicle, "battery", short, "kWh", self.end_depot,
+                        f"runs its battery down to {self.soc_min_kwh:.2f} kWh, {short:.2f} kWh "
+                        f"below the reserve of {self.reserve_kwh:g} kWh",
+                    )
+                )  # fmt: skip
+        return tuple(found)
+
+    @property
     def feasible(self) -> bool:
-        """Whether the route keeps every window, its capacity, shift and longest duration."""
-        tolerance = 1e-3
-        return (
-            self.late_s <= tolerance
-            and self.overtime_s <= tolerance
-            and self.delivered_kg <= self.capacity_kg + 1e-9
-        )
+        """Whether the route keeps every limit: capacity, windows, shift, depot hours, duration, battery."""
+        return not self.violations
 
     def summary(self) -> dict[str, Any]:
         """Return the route's scalar fields and totals (one row of the vehicles table)."""
@@ -328,8 +442,44 @@ class VehicleRoute:
             "late_s": self.late_s,
             "overtime_s": self.overtime_s,
             "feasible": self.feasible,
+            "trip": self.trip,
+            "battery_kwh": self.battery_kwh,
+            "reserve_kwh": self.reserve_kwh,
+            "soc_start_kwh": self.soc_start_kwh,
+            "soc_end_kwh": self.soc_end_kwh,
+            "soc_end_pct": self.soc_end_pct,
+            "soc_min_kwh": self.soc_min_kwh,
+            "regeneration_lost_kwh": self.regeneration_lost_kwh,
+            "charged_kwh": self.charged_kwh,
+            "charge_s": self.charge_s,
+            "grid_g_per_kwh": self.grid_g_per_kwh,
+            "grid_wtw_g_per_kwh": self.grid_wtw_g_per_kwh,
+            "charging_efficiency": self.charging_efficiency,
         }
         return out
+
+
+#: Lateness or overtime below this many seconds is float noise, not a broken limit.
+_TOLERANCE_S = 1e-3
+
+
+@dataclass(frozen=True)
+class Violation:
+    """
+    One limit a route breaks: which vehicle, which constraint, by how much.
+
+    ``constraint`` is ``"capacity"`` (kg), ``"time_window"``, ``"shift"``
+    (shift or depot hours), ``"duration"`` (s) or ``"battery"`` (kWh below
+    the reserve); ``amount`` is in ``unit``; ``at`` is the stop or depot
+    where it shows (the late stop; the depot for the others).
+    """
+
+    vehicle: str
+    constraint: str
+    amount: float
+    unit: str
+    at: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -339,7 +489,9 @@ class Unassigned:
 
     ``reason`` is one of ``"over_capacity"`` (heavier than any vehicle that
     reaches it carries), ``"unreachable"`` (no road path from a depot and
-    back), ``"time_window"`` (no vehicle can get there within its window and
+    back), ``"range"`` (no battery vehicle that could carry it gets there
+    and back on one charge; the message gives the energy needed against
+    the usable battery), ``"time_window"`` (no vehicle can get there within its window and
     still return within its shift), ``"not_worth_prize"`` (optional, and
     serving it would add more to the objective than its prize),
     ``"no_room"`` (each vehicle could serve it alone, but the fleet cannot
@@ -418,7 +570,7 @@ class FleetPlan:
     solver
         Backend, iterations, run time, integer scale and status of each solve.
     timings
-        Seconds spent on matrices, solving and evaluation.
+        Seconds spent on matrices, battery bounds (``battery_s``), solving and evaluation.
     carbon_price_per_t
         Money per tonne of WTW CO2e in ``cost``.
     """
@@ -452,12 +604,31 @@ class FleetPlan:
         out["stops_unassigned"] = len(self.unassigned)
         out["delivered_kg"] = float(sum(r.delivered_kg for r in self.routes))
         out["feasible"] = all(r.feasible for r in self.routes)
+        out["violations"] = len(self.violations)
         return out
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """Every limit any route breaks (see :attr:`VehicleRoute.violations`)."""
+        return tuple(v for route in self.routes for v in route.violations)
+
+    @property
+    def grid_factors(self) -> dict[str, dict[str, float | None]]:
+        """The electricity factors each electric vehicle type's emissions were computed with."""
+        return {
+            route.vehicle_type: {
+                "grid_g_per_kwh": route.grid_g_per_kwh,
+                "grid_wtw_g_per_kwh": route.grid_wtw_g_per_kwh,
+                "charging_efficiency": route.charging_efficiency,
+            }
+            for route in self.routes
+            if route.grid_g_per_kwh is not None
+        }
 
     # ------------------------------------------------------------------ tables
 
     def to_dataframe(
-        self, level: Literal["legs", "vehicles", "stops", "unassigned"] = "legs"
+        self, level: Literal["legs", "vehicles", "stops", "unassigned", "violations"] = "legs"
     ) -> pd.DataFrame:
         """
         Return one table of the plan.
@@ -467,7 +638,8 @@ class FleetPlan:
         level
             ``"legs"`` (default; one row per leg), ``"vehicles"`` (one row per
             vehicle used), ``"stops"`` (one row per stop served, with the
-            allocated emissions) or ``"unassigned"``.
+            allocated emissions), ``"unassigned"`` or ``"violations"`` (every
+            limit a route breaks, with the amount).
         """
         import pandas as pd
 
@@ -484,8 +656,11 @@ class FleetPlan:
         elif level == "unassigned":
             rows = [asdict(u) for u in self.unassigned]
             columns = [f.name for f in fields(Unassigned)]
+        elif level == "violations":
+            rows = [asdict(v) for v in self.violations]
+            columns = [f.name for f in fields(Violation)]
         else:
-            msg = f"level must be legs, vehicles, stops or unassigned, not {level!r}."
+            msg = f"level must be legs, vehicles, stops, unassigned or violations, not {level!r}."
             raise ValueError(msg)
         return pd.DataFrame(rows, columns=columns)
 
@@ -505,6 +680,8 @@ class FleetPlan:
             ],
             "stops": [asdict(v) for v in self.visits],
             "unassigned": [asdict(u) for u in self.unassigned],
+            "violations": [asdict(v) for v in self.violations],
+            "grid_factors": self.grid_factors,
             "depots": [{"id": d, "lat": lat, "lon": lon} for d, lat, lon in self.depots],
             "baselines": {
                 name: {

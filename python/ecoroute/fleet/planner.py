@@ -8,10 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from .._errors import FleetInputError, FleetPlanWarning
+from . import battery
 from . import problem as vrp
+from .battery import LegEnergy
 from .evaluate import Evaluation, PlannedRoute, earliest_start, evaluate
-from .matrices import OBJECTIVES, Profiles
+from .matrices import OBJECTIVES, Profile, Profiles
 from .model import Depot, FleetInputs, Stop, VehicleType, resolve_inputs
 from .plan import FleetPlan, Savings, Unassigned
 from .solver import solution_units_check, solve
@@ -21,8 +26,13 @@ if TYPE_CHECKING:
 
     from ..network import RoadNetwork
 
+FloatArray = npt.NDArray[np.float64]
+
 #: Iterations of the solver's search when neither a limit nor a time is given.
 DEFAULT_MAX_ITERATIONS = 5000
+
+#: Solves per plan at most while a replayed route runs a battery below its reserve.
+BATTERY_ROUNDS = 6
 
 #: The baselines a plan is compared with by default.
 DEFAULT_BASELINES = ("distance", "time")
@@ -149,7 +159,17 @@ def plan_fleet(
         prepare_s = time.perf_counter() - began
     profiles = Profiles(network, inputs, num_threads=num_threads)
 
-    main = _solve(inputs, profiles, objective, range(len(inputs.stops)), True, stop_rule)
+    energy_cache: dict[tuple[int, str], LegEnergy] = {}
+    main = _solve(
+        network,
+        inputs,
+        profiles,
+        objective,
+        range(len(inputs.stops)),
+        True,
+        stop_rule,
+        energy_cache,
+    )
     evaluate_started = time.perf_counter()
     scored = evaluate(network, inputs, profiles, main.routes, objective)
     evaluate_s = time.perf_counter() - evaluate_started
@@ -160,7 +180,7 @@ def plan_fleet(
     for name in dict.fromkeys(baselines):
         if name == objective:
             continue
-        outcome = _solve(inputs, profiles, name, served, False, stop_rule)
+        outcome = _solve(network, inputs, profiles, name, served, False, stop_rule, energy_cache)
         began = time.perf_counter()
         base_scored = evaluate(network, inputs, profiles, outcome.routes, name)
         baseline_plans[name] = _plan(
@@ -179,9 +199,13 @@ def plan_fleet(
     solve_s = main.solver["runtime_s"] + sum(
         p.solver.get("runtime_s", 0.0) for p in baseline_plans.values()
     )
+    battery_s = main.solver.get("battery_s", 0.0) + sum(
+        p.solver.get("battery_s", 0.0) for p in baseline_plans.values()
+    )
     timings = {
         "prepare_s": prepare_s,
         "matrix_s": profiles.matrix_seconds,
+        "battery_s": battery_s,
         "solve_s": solve_s,
         "evaluate_s": evaluate_s,
         "total_s": time.perf_counter() - started,
@@ -233,14 +257,19 @@ def evaluate_routes(
     -------
     FleetPlan
         The scored routes; stops not in any route are listed as unassigned
-        (reason ``"not_planned"``). Feasibility (windows, capacity, shift) is
-        reported per vehicle, not enforced.
+        (reason ``"not_planned"``). Every limit a route breaks is flagged,
+        not enforced: :attr:`FleetPlan.violations` (and each route's
+        ``violations``) names the route, the constraint (capacity, time
+        window, shift or depot hours, duration, battery) and the amount;
+        ``feasible`` is False for such a route.
 
     Raises
     ------
     FleetInputError
         If a route names an unknown vehicle type or stop, visits a stop
-        twice, or uses more vehicles of a type than its count.
+        twice, uses more vehicles of a type than its count, or carries more
+        than its vehicle model's maximum payload (the emission model has no
+        numbers for that; the route is named).
     """
     if paths not in OBJECTIVES:
         msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
@@ -269,6 +298,7 @@ def evaluate_routes(
                 raise FleetInputError(msg)
             seen.add(stop_id)
             indices.append(inputs.stop_index[stop_id])
+        _check_payload(inputs, k, r, indices)
         start = earliest_start(inputs, k) if start_s is None else float(start_s[r])
         planned.append(PlannedRoute(k, tuple(indices), start))
     profiles = Profiles(network, inputs)
@@ -285,16 +315,153 @@ def evaluate_routes(
 
 
 def _solve(
+    network: RoadNetwork,
     inputs: FleetInputs,
     profiles: Profiles,
     objective: str,
     candidates: Sequence[int],
     respect_optional: bool,
     stop_rule: dict[str, Any],
+    energy_cache: dict[tuple[int, str], LegEnergy],
 ) -> _Outcome:
-    """Screen, build, solve (falling back to skippable stops when the fleet is too small)."""
+    """
+    Screen, build, solve; hold battery types to their battery, re-checked by replay.
+
+    The solver caps each battery type's sum of leg energy bounds (see
+    :func:`ecoroute.fleet.problem.build`). Every route is then replayed arc by
+    arc (:func:`ecoroute.fleet.battery.state_of_charge`): a route can still
+    dip below the reserve half-way and recover downhill, or lose energy a full
+    battery could not take. If one does, that type's limit is lowered by 1.5
+    times the shortfall (and 1 % of the usable battery) and the plan solved
+    again, up to :data:`BATTERY_ROUNDS` times.
+    """
     by_type = [profiles.profile(k, objective) for k in range(len(inputs.types))]
-    screened = vrp.screen(inputs, by_type, list(candidates))
+    depots = len(inputs.depots)
+    uppers: dict[int, FloatArray] = {}
+    prices: dict[int, float] = {}
+    ranges: dict[int, vrp.RangeCheck] = {}
+    began = time.perf_counter()
+    for k, rtype in enumerate(inputs.types):
+        if not rtype.has_battery:
+            continue
+        key = (k, objective)
+        if key not in energy_cache:
+            energy_cache[key] = battery.leg_energy(network, inputs, profiles, k, objective)
+        uppers[k] = energy_cache[key].upper_kwh(inputs.demand_kg, depots)
+        prices[k] = _battery_price(inputs, profiles, k, objective, uppers[k])
+        ranges[k] = _range_check(network, inputs, profiles, k, objective, uppers[k])
+    battery_s = time.perf_counter() - began
+    screened = vrp.screen(inputs, by_type, list(candidates), ranges)
+    limits = {k: inputs.types[k].usable_kwh for k in uppers}
+    rounds, runtime, iterations = 0, 0.0, 0
+    while True:
+        batteries = {k: vrp.BatteryLimit(uppers[k], limits[k], prices[k]) for k in uppers}
+        outcome = _solve_screened(
+            inputs, by_type, objective, screened, respect_optional, stop_rule, batteries
+        )
+        rounds += 1
+        runtime += outcome.solver["runtime_s"]
+        iterations += outcome.solver["iterations"]
+        short = _battery_shortfalls(network, inputs, profiles, outcome.routes, objective)
+        if not short or rounds >= BATTERY_ROUNDS:
+            break
+        for k, kwh in short.items():
+            limits[k] -= 1.5 * kwh + 0.01 * inputs.types[k].usable_kwh
+    outcome.solver["runtime_s"] = runtime  # every round's solves
+    outcome.solver["iterations"] = iterations
+    if uppers:
+        outcome.solver["battery_s"] = battery_s
+        outcome.solver["battery_rounds"] = rounds
+        outcome.solver["battery_limits_kwh"] = {inputs.types[k].name: v for k, v in limits.items()}
+    if short:
+        message = (
+            f"The {objective} plan still runs a battery below its reserve after {rounds} solves "
+            "with tightened limits; it is returned for inspection (VehicleRoute.violations)."
+        )
+        warnings.warn(message, FleetPlanWarning, stacklevel=3)
+    return outcome
+
+
+def _battery_price(
+    inputs: FleetInputs, profiles: Profiles, k: int, objective: str, upper_kwh: FloatArray
+) -> float:
+    """What a battery kWh of type ``k`` costs in the solver's objective (see ``problem.build``)."""
+    price = battery.price_per_kwh(inputs, k, objective)
+    if battery.has_distance_price(inputs, k, objective):
+        per_metre = 1.0 if objective == "distance" else inputs.types[k].spec.cost_per_km / 1000.0
+        price += per_metre * battery.metres_per_kwh(profiles, k, objective, upper_kwh)
+    return price
+
+
+def _range_check(
+    network: RoadNetwork,
+    inputs: FleetInputs,
+    profiles: Profiles,
+    k: int,
+    objective: str,
+    upper_kwh: FloatArray,
+) -> vrp.RangeCheck:
+    """Replay the round trip to every stop alone for battery type ``k``: its deepest draw."""
+    rtype = inputs.types[k]
+    depots = len(inputs.depots)
+    n = len(inputs.stops)
+    s, e = rtype.start_depot, rtype.end_depot
+    x = depots + np.arange(n)
+    reach = profiles.profile(k, objective).reachable
+    ok = reach[s, x] & reach[x, e]
+    need = np.full(n, np.inf)
+    bound = np.full(n, np.inf)
+    bound[ok] = upper_kwh[s, x[ok]] + upper_kwh[x[ok], e]
+    stops = np.flatnonzero(ok)
+    if stops.size:
+        origins = np.concatenate([np.full(stops.size, s), depots + stops])
+        destinations = np.concatenate([depots + stops, np.full(stops.size, e)])
+        offsets, arcs, _ = profiles.paths(k, objective, origins, destinations)
+        back_all = battery.arc_values(rtype.vehicle, network, None, 0.0)["energy_kwh"]
+        for j, i in enumerate(stops):
+            out_arcs = arcs[offsets[j] : offsets[j + 1]]
+            back = arcs[offsets[stops.size + j] : offsets[stops.size + j + 1]]
+            out = battery.arc_values(rtype.vehicle, network, out_arcs, inputs.demand_kg[i])
+            trace = battery.state_of_charge(
+                [np.asarray(out["energy_kwh"]), back_all[np.asarray(back, dtype=np.intp)]],
+                rtype.start_kwh,
+                float(rtype.battery_kwh or 0.0),
+            )
+            need[i] = rtype.start_kwh - trace.min_kwh
+    return vrp.RangeCheck(need_kwh=need, usable_kwh=rtype.usable_kwh, bound_kwh=bound)
+
+
+def _battery_shortfalls(
+    network: RoadNetwork,
+    inputs: FleetInputs,
+    profiles: Profiles,
+    routes: Sequence[PlannedRoute],
+    objective: str,
+) -> dict[int, float]:
+    """Replay the battery routes; return, per type, the largest kWh any route falls below its reserve."""
+    index = {t.name: k for k, t in enumerate(inputs.types)}
+    battery_routes = [r for r in routes if inputs.types[r.type_index].has_battery]
+    if not battery_routes:
+        return {}
+    short: dict[int, float] = {}
+    for route in evaluate(network, inputs, profiles, battery_routes, objective).routes:
+        for violation in route.violations:
+            if violation.constraint == "battery":
+                k = index[route.vehicle_type]
+                short[k] = max(short.get(k, 0.0), violation.amount)
+    return short
+
+
+def _solve_screened(
+    inputs: FleetInputs,
+    by_type: Sequence[Profile],
+    objective: str,
+    screened: vrp.Screened,
+    respect_optional: bool,
+    stop_rule: dict[str, Any],
+    batteries: dict[int, vrp.BatteryLimit],
+) -> _Outcome:
+    """Build and solve the screened stops (falling back to skippable stops when the fleet is too small)."""
     unassigned = list(screened.unassigned)
     info: dict[str, Any] = {"objective": objective, "runtime_s": 0.0, "iterations": 0}
     if not screened.keep:
@@ -302,8 +469,9 @@ def _solve(
         return _Outcome([], unassigned, info)
 
     built = vrp.build(
-        inputs, by_type, objective, screened.keep, respect_optional=respect_optional, fallback=False
-    )
+        inputs, by_type, objective, screened.keep, respect_optional=respect_optional,
+        fallback=False, batteries=batteries,
+    )  # fmt: skip
     # PyVRP's own penalties first; if that ends infeasible, strict penalties; if that ends
     # infeasible too, the fleet cannot take every stop: make them skippable at a high prize.
     attempts = 0
@@ -312,7 +480,7 @@ def _solve(
         if fallback:
             built = vrp.build(
                 inputs, by_type, objective, screened.keep, respect_optional=respect_optional,
-                fallback=True,
+                fallback=True, batteries=batteries,
             )  # fmt: skip
         solution = solve(built.problem, strict=strict, **stop_rule)
         attempts += 1
@@ -323,7 +491,7 @@ def _solve(
     solution_units_check(built.problem, solution)
     if not solution.feasible:
         message = (
-            f"The {objective} plan still breaks a capacity, time window or shift limit after "
+            f"The {objective} plan still breaks a capacity, time window, shift or battery limit after "
             "leaving stops out; it is returned for inspection (VehicleRoute.feasible, late_s, "
             "overtime_s). Give the solver more iterations or time."
         )
@@ -371,6 +539,20 @@ def _solve(
         **dict(stop_rule.items()),
     }
     return _Outcome(routes, unassigned, info)
+
+
+def _check_payload(inputs: FleetInputs, k: int, r: int, stops: Sequence[int]) -> None:
+    """Refuse a given route whose load is beyond what its vehicle model can evaluate."""
+    rtype = inputs.types[k]
+    load = float(inputs.demand_kg[list(stops)].sum()) if stops else 0.0
+    most = float(getattr(rtype.vehicle, "max_payload_kg", np.inf))
+    if load > most:
+        msg = (
+            f"routes[{r}] ({rtype.name}) leaves the depot with {load:g} kg, above the "
+            f"{rtype.vehicle.name} model's maximum payload of {most:g} kg; the emission model "
+            "cannot evaluate that load. Split the route or give it a bigger vehicle."
+        )
+        raise FleetInputError(msg)
 
 
 def _plan(

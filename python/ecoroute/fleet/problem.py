@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from . import battery
 from .evaluate import PlannedRoute
 from .matrices import Profile, finite_max
 from .model import FleetInputs
@@ -26,6 +27,38 @@ BASE_SCALE = {"co2": 1000.0, "co2e_wtw": 1000.0, "distance": 1000.0, "time": 1.0
 
 #: Solver unit per objective at the base scale (for the report).
 UNIT = {"co2": "mg CO2", "co2e_wtw": "mg CO2e", "distance": "mm", "time": "s", "cost": "1e-6 money"}
+
+
+@dataclass(frozen=True)
+class BatteryLimit:
+    """
+    What the solver needs to hold one vehicle type to its battery.
+
+    Attributes
+    ----------
+    upper_kwh
+        Upper bound on every leg's battery energy over all locations, kWh
+        (:meth:`ecoroute.fleet.battery.LegEnergy.upper_kwh`); NaN: no path.
+    limit_kwh
+        Most energy a route may use in the solver (the usable battery, less
+        any tightening after a replay found a route short of charge).
+    price_per_kwh
+        What a kWh adds to the objective, in its own units (0: energy is free
+        and only limited).
+    """
+
+    upper_kwh: FloatArray
+    limit_kwh: float
+    price_per_kwh: float
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """A battery type's exact replay of the round trip to each stop alone: the deepest draw, kWh."""
+
+    need_kwh: FloatArray
+    usable_kwh: float
+    bound_kwh: FloatArray
 
 
 @dataclass(frozen=True)
@@ -45,6 +78,11 @@ class Built:
     scale: float
     reachable: tuple[npt.NDArray[np.bool_], ...]
     info: dict[str, Any] = field(default_factory=dict)
+    slots: tuple[tuple[int, int], ...] = ()
+
+    def slot(self, solver_type: int) -> tuple[int, int]:
+        """The (vehicle type, trip) a solver vehicle type stands for."""
+        return self.slots[solver_type] if self.slots else (solver_type, 0)
 
 
 def solver_durations(profile: Profile) -> IntArray:
@@ -52,7 +90,12 @@ def solver_durations(profile: Profile) -> IntArray:
     return ceil_seconds(np.where(profile.reachable, profile.time_s, 0.0))
 
 
-def screen(inputs: FleetInputs, profiles: Sequence[Profile], candidates: Sequence[int]) -> Screened:
+def screen(
+    inputs: FleetInputs,
+    profiles: Sequence[Profile],
+    candidates: Sequence[int],
+    ranges: Mapping[int, RangeCheck] | None = None,
+) -> Screened:
     """
     Keep the stops that at least one vehicle type can serve on a route of its own.
 
@@ -60,16 +103,20 @@ def screen(inputs: FleetInputs, profiles: Sequence[Profile], candidates: Sequenc
     stop and on to its end depot, the demand fits its capacity, and leaving
     as early as its shift and depot allow it can start service before the
     window closes and still return before its shift ends and the depot closes,
-    within its longest route duration. Times use the solver's whole seconds,
-    so a stop kept here is one the solver can serve. Every other stop is
-    returned with the reason that rules out the most promising type.
+    within its longest route duration. A type with a battery must also get
+    there and back on one charge: ``ranges`` holds the exact replay of that
+    round trip and the solver's bound of it, and both must fit the usable
+    battery. Times use the solver's whole seconds, so a stop kept here is one
+    the solver can serve. Every other stop is returned with the reason that
+    rules out the most promising type.
     """
     depots = len(inputs.depots)
     durations = [solver_durations(p) for p in profiles]
+    ranges = ranges or {}
     keep: list[int] = []
     unassigned: list[Unassigned] = []
     for i in candidates:
-        reached, carried, timed = [], [], []
+        reached, carried, ranged, timed = [], [], [], []
         failure = ""
         for k, rtype in enumerate(inputs.types):
             p, t = profiles[k], durations[k]
@@ -80,7 +127,18 @@ def screen(inputs: FleetInputs, profiles: Sequence[Profile], candidates: Sequenc
             if _grams_up(inputs.demand_kg[i]) > _grams_down(rtype.capacity_kg):
                 continue
             carried.append(k)
-            ok, why = _fits_in_time(inputs, k, i, int(t[s, x]), int(t[x, e]))
+            check = ranges.get(k)
+            if check is not None and not (
+                check.need_kwh[i] <= check.usable_kwh and check.bound_kwh[i] <= check.usable_kwh
+            ):
+                continue
+            ranged.append(k)
+            ok, why = False, ""
+            for slot in _slot_windows(inputs, k):  # the shift, or each trip's part of it
+                ok, reason = _fits_in_time(inputs, k, i, int(t[s, x]), int(t[x, e]), slot)
+                why = why or reason
+                if ok:
+                    break
             if ok:
                 timed.append(k)
                 break
@@ -108,6 +166,10 @@ def screen(inputs: FleetInputs, profiles: Sequence[Profile], candidates: Sequenc
                     f"stop can carry (largest capacity {largest:g} kg); split the delivery",
                 )
             )
+        elif not ranged:
+            unassigned.append(
+                Unassigned(stop.id, "range", _range_message(inputs, ranges, carried, i))
+            )
         else:
             unassigned.append(Unassigned(stop.id, "time_window", failure))
     return Screened(keep=tuple(keep), unassigned=tuple(unassigned))
@@ -121,6 +183,7 @@ def build(
     *,
     respect_optional: bool,
     fallback: bool,
+    batteries: Mapping[int, BatteryLimit] | None = None,
 ) -> Built:
     """
     Assemble the integer problem for ``stops`` (indices into the inputs' stops).
@@ -139,6 +202,27 @@ def build(
         Make required stops skippable at a prize higher than any plan's cost,
         so that the solver serves as many as the fleet can and leaves out the
         rest instead of returning an infeasible plan.
+    batteries
+        Vehicle types held to a battery (see :class:`BatteryLimit`). Each gets
+        a solver profile of its own whose distance matrix holds the legs'
+        energy bounds, so that PyVRP's ``max_distance`` is the battery limit
+        (see "Battery" below).
+
+    Battery. A type's distance entries are its legs' energy bounds, rounded
+    up, in units of ``1 / w`` kWh: ``w`` is the objective's price of a kWh
+    times ``scale`` when the objective prices energy (``co2``, ``co2e_wtw``,
+    ``cost``: one entry unit is one objective unit, ``unit_distance_cost =
+    1``), and 10**6 (mWh) otherwise (``time``: ``unit_distance_cost = 0``).
+    The objective's per-metre part (``distance``, ``cost_per_km``) cannot
+    share the dimension; it is priced per kWh at the type's mean metres per
+    kWh (``price_per_kwh``). Regenerating legs are negative; they are shifted
+    by an integer potential (:func:`ecoroute.fleet.battery.potential`) to
+    non-negative reduced legs, which changes every route from ``s`` to ``e``
+    by the same ``phi[s] - phi[e]``: ``max_distance`` and the fixed cost take
+    it back, so the limit is the same exact integer limit.
+
+    Trips. A type with ``trips > 1`` becomes one solver type per trip slot
+    (see :class:`ecoroute.fleet.VehicleType`); ``Built.slot`` maps back.
 
     Scaling. Leg costs are in the objective's unit times ``scale`` (e.g. mg),
     rounded to the nearest integer; durations are seconds rounded up, time
@@ -151,23 +235,30 @@ def build(
     locations = np.concatenate([np.arange(depots), depots + np.asarray(stops, dtype=np.intp)])
     grid = np.ix_(locations, locations)
     n = len(stops)
-    vehicles = sum(t.count for t in inputs.types)
+    vehicles = sum(t.count * t.trips for t in inputs.types)
 
-    # One solver profile per distinct matrix set.
-    unique: dict[int, int] = {}
+    batteries = batteries or {}
+
+    # One solver profile per distinct matrix set; one per battery-limited type.
+    unique: dict[Any, int] = {}
     profile_of_type: list[int] = []
-    for p in profiles_by_type:
-        profile_of_type.append(unique.setdefault(id(p), len(unique)))
+    for k, p in enumerate(profiles_by_type):
+        key: Any = ("battery", k) if k in batteries else id(p)
+        profile_of_type.append(unique.setdefault(key, len(unique)))
     distinct = [profiles_by_type[profile_of_type.index(j)] for j in range(len(unique))]
+    battery_of_profile = {profile_of_type[k]: k for k in batteries}
 
     legs: list[FloatArray] = []
     durations: list[IntArray] = []
     reachable: list[npt.NDArray[np.bool_]] = []
     shift = np.zeros(len(inputs.types))
-    for p in distinct:
+    for j, p in enumerate(distinct):
         reach = p.reachable[grid]
         leg = np.array(p.leg_cost[grid], dtype=np.float64)
-        if p.potential is not None:
+        if j in battery_of_profile:
+            limit = batteries[battery_of_profile[j]]
+            leg = np.abs(limit.upper_kwh[grid]) * limit.price_per_kwh  # for the bounds only
+        elif p.potential is not None:
             # Reduced costs c(i, j) + phi(i) - phi(j) >= 0 for EV recuperation; they sum to the
             # true cost of a closed route (the potential telescopes); see fixed costs below.
             phi = p.potential[locations]
@@ -185,6 +276,8 @@ def build(
         p = profiles_by_type[k]
         per_vehicle[k] = p.metric.per_vehicle
         per_second[k] = p.metric.per_second
+        if k in batteries:
+            continue
         if p.potential is not None and rtype.start_depot != rtype.end_depot:
             shift[k] = p.potential[rtype.end_depot] - p.potential[rtype.start_depot]
     # A route's reduced cost is its true cost + phi(start) - phi(end): the per-vehicle cost takes
@@ -201,10 +294,12 @@ def build(
     latest = float(finite_ends[np.isfinite(finite_ends)].max(initial=0.0))
     route_time = max_time * (n + 1) + float(inputs.service_s[list(stops)].sum()) + latest
     duration_cost = sum(
-        t.count * per_second[k] * min(route_time, t.max_duration_s)
+        t.count * t.trips * per_second[k] * min(route_time, t.max_duration_s)
         for k, t in enumerate(inputs.types)
     )
-    fixed = float(sum(t.count * abs(per_vehicle_shifted[k]) for k, t in enumerate(inputs.types)))
+    fixed = float(
+        sum(t.count * t.trips * abs(per_vehicle_shifted[k]) for k, t in enumerate(inputs.types))
+    )
     plan_bound = max_leg * (n + vehicles) + fixed + duration_cost + float(prizes.sum()) + 1.0
     required_prize = plan_bound if fallback else 0.0
     with_prizes = plan_bound + required_prize * int((~optional).sum())
@@ -218,13 +313,27 @@ def build(
     # Long enough to break any window; small enough that penalties times it stay far from int64.
     forbidden_seconds = 10 * max(86_400, int(max_time) * (n + vehicles + 1))
     distance = []
+    energy: dict[int, _EnergyDimension] = {}
     for j, leg in enumerate(legs):
-        units = to_units(np.where(np.isnan(leg), 0.0, leg), scale, "leg costs")
-        units[~reachable[j]] = forbidden_units
+        if j in battery_of_profile:
+            k = battery_of_profile[j]
+            rtype = inputs.types[k]
+            dim = _energy_dimension(
+                batteries[k], grid, reachable[j], scale, rtype.start_depot, rtype.end_depot
+            )
+            energy[k] = dim
+            units = dim.distance
+            units[~reachable[j]] = max(forbidden_units, 2 * abs(dim.max_distance) + 1)
+        else:
+            units = to_units(np.where(np.isnan(leg), 0.0, leg), scale, "leg costs")
+            units[~reachable[j]] = forbidden_units
         np.fill_diagonal(units, 0)
         distance.append(units)
         durations[j][~reachable[j]] = forbidden_seconds
-    typical = _typical_leg_cost(distance, durations, reachable, profile_of_type, per_second, scale)
+    unit_cost = [energy[k].unit_cost if k in energy else 1 for k in range(len(inputs.types))]
+    typical = _typical_leg_cost(
+        distance, durations, reachable, profile_of_type, per_second, scale, unit_cost
+    )
 
     stop_list = list(stops)
     required = ~optional
@@ -247,14 +356,17 @@ def build(
                 start_depot=t.start_depot,
                 end_depot=t.end_depot,
                 profile=profile_of_type[k],
-                fixed_cost=int(np.rint(per_vehicle_shifted[k] * scale)),
-                shift_start=window_start(t.shift_start_s),
-                shift_end=window_end(t.shift_end_s, HORIZON_S),
+                fixed_cost=int(np.rint(per_vehicle_shifted[k] * scale))
+                + (energy[k].fixed_shift if k in energy else 0),
+                shift_start=window_start(begin),
+                shift_end=window_end(end, HORIZON_S),
                 max_duration=window_end(t.max_duration_s, HORIZON_S),
                 unit_duration_cost=int(np.rint(per_second[k] * scale)),
-                name=t.name,
+                name=t.name if t.trips == 1 else f"{t.name} trip {trip + 1}",
+                unit_distance_cost=energy[k].unit_cost if k in energy else 1,
+                max_distance=energy[k].max_distance if k in energy else None,
             )
-            for k, t in enumerate(inputs.types)
+            for k, t, trip, begin, end in _slots(inputs)
         ),
         distance=tuple(distance),
         duration=tuple(durations),
@@ -271,16 +383,89 @@ def build(
             for k in range(len(inputs.types))
         ],
     }
-    return Built(problem, tuple(stop_list), scale, tuple(reachable), info)
+    if energy:
+        info["battery"] = {
+            inputs.types[k].name: {
+                "limit_kwh": batteries[k].limit_kwh,
+                "price_per_kwh": batteries[k].price_per_kwh,
+                "energy_unit_kwh": 1.0 / dim.units_per_kwh,
+                "regeneration_potential": dim.potential_ok,
+            }
+            for k, dim in energy.items()
+        }
+    slots = tuple((k, trip) for k, _, trip, _, _ in _slots(inputs))
+    return Built(problem, tuple(stop_list), scale, tuple(reachable), info, slots)
+
+
+@dataclass(frozen=True)
+class _EnergyDimension:
+    """One battery type's distance matrix, limit and cost terms, in solver units."""
+
+    distance: IntArray
+    max_distance: int
+    unit_cost: int
+    fixed_shift: int
+    units_per_kwh: float
+    potential_ok: bool
+
+
+def _energy_dimension(
+    limit: BatteryLimit,
+    grid: tuple[npt.NDArray[Any], ...],
+    reach: npt.NDArray[np.bool_],
+    scale: float,
+    start: int,
+    end: int,
+) -> _EnergyDimension:
+    """Energy bounds in integer units, reduced to >= 0 by a potential, with the exact limit."""
+    priced = limit.price_per_kwh > 0.0
+    per_kwh = limit.price_per_kwh * scale if priced else 1e6
+    upper = np.where(reach, limit.upper_kwh[grid], 0.0)
+    # Round each leg up: a route the solver accepts uses no more than it believes.
+    raw = np.ceil(upper * per_kwh - 1e-9)
+    to_units(raw, 1.0, "battery energy bounds")  # overflow check
+    units = raw.astype(np.int64)
+    phi = battery.potential(units, reach)
+    potential_ok = phi is not None
+    if phi is None:  # pragma: no cover - a loop gaining energy; drop regeneration instead
+        units = np.maximum(units, 0)
+        phi = np.zeros(units.shape[0], dtype=np.int64)
+    reduced = units + phi[:, None] - phi[None, :]
+    limit_units = math.floor(limit.limit_kwh * per_kwh + 1e-9)
+    unit_cost = 1 if priced else 0
+    return _EnergyDimension(
+        distance=np.where(reach, reduced, 0).astype(np.int64),
+        max_distance=int(limit_units + phi[start] - phi[end]),
+        unit_cost=unit_cost,
+        fixed_shift=int(unit_cost * (phi[end] - phi[start])),
+        units_per_kwh=per_kwh,
+        potential_ok=potential_ok,
+    )
+
+
+def _slots(inputs: FleetInputs) -> list[tuple[int, Any, int, float, float]]:
+    """(type, resolved type, trip, earliest start, latest return) of every solver vehicle type."""
+    out = []
+    for k, t in enumerate(inputs.types):
+        if t.trips == 1:
+            out.append((k, t, 0, t.shift_start_s, t.shift_end_s))
+            continue
+        length = (t.shift_end_s - t.shift_start_s) / t.trips
+        for trip in range(t.trips):
+            begin = t.shift_start_s + trip * length
+            end = begin + length - (t.recharge_s if trip < t.trips - 1 else 0.0)
+            out.append((k, t, trip, begin, end))
+    return out
 
 
 def routes_from(built: Built, solution: VrpSolution) -> list[PlannedRoute]:
-    """Turn solver routes into routes over the inputs' stop indices."""
+    """Turn solver routes into routes over the inputs' stop indices (and trips)."""
     return [
         PlannedRoute(
-            type_index=route.vehicle_type,
+            type_index=built.slot(route.vehicle_type)[0],
             stops=tuple(built.stops[c] for c in route.clients),
             start_s=float(route.start_time),
+            trip=built.slot(route.vehicle_type)[1],
         )
         for route in solution.routes
     ]
@@ -299,14 +484,43 @@ def uses_forbidden_leg(built: Built, solution: VrpSolution) -> bool:
     return False
 
 
-def _fits_in_time(inputs: FleetInputs, k: int, i: int, to_stop: int, back: int) -> tuple[bool, str]:
+def _range_message(
+    inputs: FleetInputs, ranges: Mapping[int, RangeCheck], types: Sequence[int], i: int
+) -> str:
+    """Say why no battery type that could carry stop ``i`` can get there and back."""
+    k = min(types, key=lambda t: ranges[t].need_kwh[i] / ranges[t].usable_kwh)
+    check, rtype = ranges[k], inputs.types[k]
+    need, bound = float(check.need_kwh[i]), float(check.bound_kwh[i])
+    text = (
+        f"the round trip from {inputs.depots[rtype.start_depot].id} needs {need:.2f} kWh of "
+        f"{rtype.name}'s battery (deepest draw, replayed at the payload on board), against "
+        f"{check.usable_kwh:.2f} kWh usable (battery {rtype.battery_kwh:g} kWh x start_soc "
+        f"{rtype.start_soc:g} - reserve {rtype.reserve_kwh:g} kWh)"
+    )
+    if need <= check.usable_kwh:
+        text += (
+            f"; the solver's safe bound for it, with up to {rtype.capacity_kg:g} kg on board, "
+            f"is {bound:.2f} kWh"
+        )
+    return text + "; use a bigger battery, a vehicle with more range, or a closer depot"
+
+
+def _slot_windows(inputs: FleetInputs, k: int) -> list[tuple[float, float]]:
+    """(earliest start, latest return) of each trip slot of type ``k`` (its shift if one trip)."""
+    return [(begin, end) for j, _, _, begin, end in _slots(inputs) if j == k]
+
+
+def _fits_in_time(
+    inputs: FleetInputs, k: int, i: int, to_stop: int, back: int, shift: tuple[float, float]
+) -> tuple[bool, str]:
     """Whether type ``k`` alone can serve stop ``i`` in time, and if not a sentence saying why."""
     rtype = inputs.types[k]
     start_depot = inputs.depots[rtype.start_depot]
     end_depot = inputs.depots[rtype.end_depot]
-    leave = max(window_start(rtype.shift_start_s), window_start(start_depot.open_s))
+    shift_start_s, shift_end_s = shift
+    leave = max(window_start(shift_start_s), window_start(start_depot.open_s))
     latest_leave = min(
-        window_end(rtype.shift_end_s, HORIZON_S), window_end(start_depot.close_s, HORIZON_S)
+        window_end(shift_end_s, HORIZON_S), window_end(start_depot.close_s, HORIZON_S)
     )
     tw_start = window_start(inputs.tw_start_s[i])
     tw_end = window_end(inputs.tw_end_s[i], HORIZON_S)
@@ -321,7 +535,7 @@ def _fits_in_time(inputs: FleetInputs, k: int, i: int, to_stop: int, back: int) 
         )
     begin = max(arrive, tw_start)
     home = begin + service + back
-    closes = min(window_end(rtype.shift_end_s, HORIZON_S), window_end(end_depot.close_s, HORIZON_S))
+    closes = min(window_end(shift_end_s, HORIZON_S), window_end(end_depot.close_s, HORIZON_S))
     if home > closes:
         return False, (
             f"serving {stop.id} at {_clock(begin)} at the earliest, {rtype.name} is back at "
@@ -346,12 +560,13 @@ def _typical_leg_cost(
     profile_of_type: list[int],
     per_second: FloatArray,
     scale: float,
+    unit_cost: list[int],
 ) -> float:
     """Mean cost of a leg between distinct locations, in solver units (at least 1)."""
     values = []
     for k, j in enumerate(profile_of_type):
         off = reachable[j] & ~np.eye(len(reachable[j]), dtype=bool)
-        cost = distance[j][off] + round(per_second[k] * scale) * durations[j][off]
+        cost = unit_cost[k] * distance[j][off] + round(per_second[k] * scale) * durations[j][off]
         if cost.size:
             values.append(float(cost.mean()))
     return max(1.0, float(np.mean(values))) if values else 1.0
@@ -389,4 +604,14 @@ def _unit(objective: str, scale: float) -> str:
     return f"{base / scale:g} x {UNIT[objective]}"
 
 
-__all__ = ["BASE_SCALE", "Built", "Screened", "build", "routes_from", "screen", "solver_durations"]
+__all__ = [
+    "BASE_SCALE",
+    "BatteryLimit",
+    "Built",
+    "RangeCheck",
+    "Screened",
+    "build",
+    "routes_from",
+    "screen",
+    "solver_durations",
+]

@@ -31,7 +31,13 @@ HORIZON_S = 2**40
 
 @dataclass(frozen=True)
 class VrpVehicleType:
-    """One vehicle type in solver units (seconds, grams of load, solver cost units)."""
+    """
+    One vehicle type in solver units (seconds, grams of load, solver cost units).
+
+    ``max_distance`` caps the sum of a route's entries in its profile's
+    distance matrix (an energy limit when that matrix holds energy), and
+    ``unit_distance_cost`` is what the objective pays per entry unit.
+    """
 
     count: int
     capacity: int
@@ -44,6 +50,8 @@ class VrpVehicleType:
     max_duration: int = HORIZON_S
     unit_duration_cost: int = 0
     name: str = ""
+    unit_distance_cost: int = 1
+    max_distance: int | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +274,8 @@ def _problem_data(pyvrp: Any, problem: VrpProblem) -> Any:
             tw_early=vt.shift_start,
             tw_late=vt.shift_end,
             shift_duration=vt.max_duration,
-            unit_distance_cost=1,
+            unit_distance_cost=vt.unit_distance_cost,
+            **({} if vt.max_distance is None else {"max_distance": vt.max_distance}),
             unit_duration_cost=vt.unit_duration_cost,
             profile=vt.profile,
             name=vt.name,
