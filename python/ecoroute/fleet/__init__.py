@@ -25,6 +25,7 @@ from .plan import Visit as Visit
 from .planner import DEFAULT_MAX_ITERATIONS as DEFAULT_MAX_ITERATIONS
 from .planner import evaluate_routes as evaluate_routes
 from .planner import plan_fleet as plan_fleet
+from .tradeoff import leg_tradeoff as leg_tradeoff
 
 __all__ = [
     "DEFAULT_MAX_ITERATIONS",
@@ -43,6 +44,7 @@ __all__ = [
     "Violation",
     "Visit",
     "evaluate_routes",
+    "leg_tradeoff",
     "od_matrices",
     "parse_time",
     "plan_fleet",

@@ -89,10 +89,18 @@ class Profiles:
     free-flow times and lengths, whatever the vehicle).
     """
 
-    def __init__(self, network: RoadNetwork, inputs: FleetInputs, *, num_threads: int = 0) -> None:
+    def __init__(
+        self,
+        network: RoadNetwork,
+        inputs: FleetInputs,
+        *,
+        num_threads: int = 0,
+        max_extra_time: float | None = None,
+    ) -> None:
         self.network = network
         self.inputs = inputs
         self.num_threads = num_threads
+        self.max_extra_time = max_extra_time
         self.nodes = inputs.location_node
         self._routers: dict[Any, Router] = {}
         self._profiles: dict[Any, Profile] = {}
@@ -111,12 +119,16 @@ class Profiles:
             key = (_vehicle_key(rtype), rtype.matrix_payload_kg, _freeze(router_objective))
         router = self._routers.get(key)
         if router is None:
+            # A time budget bounds the paths of the emission objectives; fastest and
+            # shortest paths need none, and cost mixes (refused up front) cannot take one.
+            budget = self.max_extra_time if router_objective in BUDGETED_OBJECTIVES else None
             router = Router(
                 self.network,
                 rtype.vehicle,
                 router_objective,
                 payload_kg=rtype.matrix_payload_kg,
                 num_threads=self.num_threads,
+                max_extra_time=budget,
             )
             self._routers[key] = router
         return PathMetric(router=router, per_second=per_second, per_vehicle=per_vehicle)
@@ -181,6 +193,10 @@ class Profiles:
 
 #: Router objectives whose arc weights do not depend on the vehicle (free-flow time, length).
 _VEHICLE_FREE = ("time", "distance")
+
+
+#: Plan objectives whose leg paths a ``max_extra_time`` budget bounds.
+BUDGETED_OBJECTIVES = ("co2", "co2e_wtw")
 
 
 def _path_objective(

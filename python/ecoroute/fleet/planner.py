@@ -16,7 +16,7 @@ from . import battery
 from . import problem as vrp
 from .battery import LegEnergy
 from .evaluate import Evaluation, PlannedRoute, earliest_start, evaluate
-from .matrices import OBJECTIVES, Profile, Profiles
+from .matrices import BUDGETED_OBJECTIVES, OBJECTIVES, Profile, Profiles
 from .model import Depot, FleetInputs, Stop, VehicleType, resolve_inputs
 from .plan import FleetPlan, Savings, Unassigned
 from .solver import solution_units_check, solve
@@ -61,6 +61,7 @@ def plan_fleet(
     baselines: Sequence[str] = DEFAULT_BASELINES,
     prepare: bool = True,
     num_threads: int = 0,
+    max_extra_time: float | None = None,
 ) -> FleetPlan:
     """
     Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
@@ -102,12 +103,20 @@ def plan_fleet(
         Objectives to compare the plan with, planned for the same fleet and
         the stops this plan serves (the plan's own objective is skipped).
     prepare
-        Build the network's contraction hierarchy first if it has none
-        (:meth:`RoadNetwork.prepare`; it stays on the network and every later
-        Router uses it): matrices then take milliseconds instead of one search
-        per pair. The routes and costs are the same either way.
+        Plan on the network with its contraction hierarchy
+        (:meth:`RoadNetwork.prepared`) if it has none: matrices then take
+        milliseconds instead of one search per pair. The routes and costs are
+        the same either way; ``network`` itself is unchanged (prepare it once
+        yourself to reuse the hierarchy across plans).
     num_threads
         Routing threads for the matrices; 0 uses every core.
+    max_extra_time
+        With ``objective="co2"`` or ``"co2e_wtw"``: every leg takes the
+        least-emission road path within this fraction of extra time over the
+        fastest path between its two locations (0.05 = 5 %), as
+        ``Router(max_extra_time=...)`` does; None (the default) takes the
+        least-emission path whatever its time. Baselines keep their own paths.
+        :func:`ecoroute.fleet.leg_tradeoff` shows a plan's curve over budgets.
 
     Returns
     -------
@@ -151,13 +160,27 @@ def plan_fleet(
         max_iterations = DEFAULT_MAX_ITERATIONS
     stop_rule = {"max_iterations": max_iterations, "time_limit_s": time_limit_s, "seed": seed}
 
+    if max_extra_time is not None:
+        if objective not in BUDGETED_OBJECTIVES:
+            msg = (
+                f"max_extra_time bounds the paths of an emission objective "
+                f"({' or '.join(BUDGETED_OBJECTIVES)}), not objective={objective!r}."
+            )
+            raise FleetInputError(msg)
+        if (
+            isinstance(max_extra_time, bool)
+            or not isinstance(max_extra_time, int | float)
+            or not 0 <= max_extra_time <= 10
+        ):
+            msg = f"max_extra_time must be a fraction from 0 to 10 (0.05 = 5 %), not {max_extra_time!r}."
+            raise FleetInputError(msg)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
     prepare_s = 0.0
     if prepare and network.hierarchy is None:
         began = time.perf_counter()
-        network.prepare(num_threads=num_threads)
+        network = network.prepared(num_threads=num_threads)
         prepare_s = time.perf_counter() - began
-    profiles = Profiles(network, inputs, num_threads=num_threads)
+    profiles = Profiles(network, inputs, num_threads=num_threads, max_extra_time=max_extra_time)
 
     energy_cache: dict[tuple[int, str], LegEnergy] = {}
     main = _solve(
