@@ -29,7 +29,7 @@ NETWORK = ecoroute.RoadNetwork.from_arrays(
 )  # fmt: skip
 ACCEPTED = (ecoroute.FleetInputError, ecoroute.UnknownVehicleError)
 
-#: Bad cells per column. (An empty id is one too, but it becomes stop "nan": see the xfail below.)
+#: Bad cells per column. (An empty id is one too: see test_an_empty_stop_id_is_refused.)
 BAD_CELLS = {
     "id": ["s0"],  # a repeat of the first stop's id
     "lat": ["abc", "91", "nan", "1e400"],
@@ -124,7 +124,7 @@ VEHICLE_KEYS = {
     "shift": (['["07:00", "17:00"]'], ['["07:00"]', '"all day"', '["17:00", "07:00"]']),
     "start_depot": (['"D1"'], ['"D9"', "3"]),
     "matrix_payload_kg": (["100"], ["-1", "1e9"]),
-    # payload_kg = -5 and name = "" or 4 are defects too: see the xfails below.
+    # payload_kg = -5 and name = "" or 4 are defects too: see the regression tests below.
     "model": (["{ payload_kg = 100 }"], ["{ wings = 2 }", "7"]),
     "vehicle": (['"van_diesel"'], ['"spaceship"', "5", '""']),
     "colour": ([], ['"red"']),
@@ -188,11 +188,6 @@ def test_fleet_toml_is_plan_input_or_fleet_input_error(example):
         assert isinstance(outcome, ACCEPTED), f"a bad {defect} was accepted:\n{text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet/files.py reads an empty id cell as NaN and names the stop 'nan' "
-    "(for the fleet engineer; found by the fuzz test above)",
-)
 def test_an_empty_stop_id_is_refused(tmp_path):
     path = tmp_path / "stops.csv"
     path.write_text("id,lat,lon\ns0,60.0,24.001\n,60.0005,24.001\n")
@@ -200,11 +195,6 @@ def test_an_empty_stop_id_is_refused(tmp_path):
         read_stops(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet/model.py stops_from_frame truncates a fractional node id (int(10.5) == 10), "
-    "as batch did before issue 14 (for the fleet engineer)",
-)
 def test_a_fractional_stop_node_is_refused(tmp_path):
     path = tmp_path / "stops.csv"
     path.write_text("id,node\ns0,10.5\n")
@@ -212,11 +202,6 @@ def test_a_fractional_stop_node_is_refused(tmp_path):
         read_stops(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet/files.py _vehicle catches only TypeError from a model override, so an "
-    "out-of-range value is a bare ValueError without 'vehicles[0].model' (for the fleet engineer)",
-)
 def test_an_out_of_range_model_override_is_a_fleet_input_error(tmp_path):
     path = tmp_path / "fleet.toml"
     path.write_text('[[depots]]\nid = "D1"\nlat = 60.0\nlon = 24.0\n[[vehicles]]\n'
@@ -225,11 +210,6 @@ def test_an_out_of_range_model_override_is_a_fleet_input_error(tmp_path):
         read_fleet(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fleet/model.py accepts a vehicle type named '' or 4 (not a non-empty string), "
-    "unlike depot and stop ids (for the fleet engineer)",
-)
 @pytest.mark.parametrize("name", ['""', "4"])
 def test_a_vehicle_type_name_must_be_a_non_empty_string(tmp_path, name):
     path = tmp_path / "fleet.toml"

@@ -218,7 +218,9 @@ def _vehicle(item: dict[str, Any], i: int) -> VehicleType:
 
         try:
             vehicle = catalogue_vehicle(str(vehicle), **overrides)
-        except TypeError as error:
+        except (TypeError, ValueError) as error:  # unknown parameter, or a value out of range
+            if isinstance(error, KeyError):  # an unknown vehicle name stays UnknownVehicleError
+                raise
             msg = f"{where}.model: {error}"
             raise FleetInputError(msg) from error
     shift = item.get("shift")

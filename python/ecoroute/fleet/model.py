@@ -392,7 +392,11 @@ def stops_from_frame(frame: pd.DataFrame) -> tuple[Stop, ...]:
             if name in row and not _blank(row[name]):
                 values[name] = _float_cell(row[name], name, where)
         if "node" in row and not _blank(row["node"]):
-            values["node"] = int(_float_cell(row["node"], "node", where))
+            node = _float_cell(row["node"], "node", where)
+            if not node.is_integer():
+                msg = f"{where}: node must be a whole node id, not {row['node']!r}."
+                raise FleetInputError(msg)
+            values["node"] = int(node)
         start, end = row.get("tw_start"), row.get("tw_end")
         if _blank(start) != _blank(end):
             msg = f"{where}: give both tw_start and tw_end, or neither."
@@ -404,6 +408,9 @@ def stops_from_frame(frame: pd.DataFrame) -> tuple[Stop, ...]:
             )
         if "optional" in row and not _blank(row["optional"]):
             values["optional"] = _bool_cell(row["optional"], where)
+        if _blank(row["id"]):
+            msg = f"{where}: the id is empty; every stop needs one."
+            raise FleetInputError(msg)
         out.append(Stop(str(row["id"]), **values))
     return tuple(out)
 
@@ -455,6 +462,9 @@ def _resolve_type(
         msg = f"{where}: {error}"
         raise UnknownVehicleError(msg) from None
     name = spec.name if spec.name is not None else vehicle.name
+    if not isinstance(name, str) or not name.strip():
+        msg = f"a vehicle type's name must be a non-empty string, not {name!r}."
+        raise FleetInputError(msg)
     where = f"vehicle type {name!r}"
     if name in names:
         msg = (
