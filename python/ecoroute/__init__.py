@@ -7,6 +7,7 @@ from . import elevation as elevation
 from . import emissions as emissions
 from . import fleet as fleet
 from . import speeds as speeds
+from . import traffic as traffic
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import FleetInputError as FleetInputError
 from ._errors import FleetPlanWarning as FleetPlanWarning
@@ -19,13 +20,16 @@ from .elevation import ElevationError as ElevationError
 from .fleet import FleetPlan as FleetPlan
 from .fleet import plan_fleet as plan_fleet
 from .hierarchy import Hierarchy as Hierarchy
-from .routing import ODMatrix as ODMatrix
 from .network import RoadNetwork as RoadNetwork
 from .osm import OsmFileError as OsmFileError
 from .osm import load_osm as load_osm
+from .routing import ODMatrix as ODMatrix
 from .routing import Route as Route
 from .routing import Router as Router
 from .storage import NetworkFileError as NetworkFileError
+from .traffic import SpeedProfiles as SpeedProfiles
+from .traffic import read_speeds as read_speeds
+from .traffic import with_speeds as with_speeds
 from .vehicles import CombustionVehicle as CombustionVehicle
 from .vehicles import ElectricVehicle as ElectricVehicle
 from .vehicles import Vehicle as Vehicle
@@ -51,6 +55,7 @@ __all__ = [
     "RoadNetwork",
     "Route",
     "Router",
+    "SpeedProfiles",
     "UnknownNodeError",
     "UnknownVehicleError",
     "Vehicle",
@@ -61,7 +66,10 @@ __all__ = [
     "load_osm",
     "plan_fleet",
     "read_dimacs",
+    "read_speeds",
     "speeds",
+    "traffic",
     "vehicle",
     "vehicles",
+    "with_speeds",
 ]

@@ -42,3 +42,11 @@ class FleetInputError(EcoRouteError, ValueError):
 
 class FleetPlanWarning(UserWarning):
     """A fleet plan that breaks a limit the solver could not satisfy in its search budget."""
+
+
+class SpeedDataError(EcoRouteError, ValueError):
+    """A speed file (or row of one) that cannot be read, naming the file, row and field."""
+
+
+class SpeedDataWarning(UserWarning):
+    """Speed data that the network cannot use (segments it does not have), with counts."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import shapely
 
     from .network import RoadNetwork
+    from .traffic import SpeedProfiles, TrafficRouting
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -81,6 +82,9 @@ class Route:
     source_snap_m, target_snap_m
         Distance from the requested coordinates to the nodes used (0 when
         nodes were given by id).
+    departure_s
+        With ``departure=``: the departure in seconds since Monday 00:00
+        (``time_s`` is then the time-dependent travel time); otherwise None.
     """
 
     nodes: npt.NDArray[np.int64]
@@ -97,6 +101,7 @@ class Route:
     target_snap_m: float = 0.0
     vehicle: str = ""
     objective: str = ""
+    departure_s: float | None = None  # traffic (issue 12)
     _network: RoadNetwork | None = field(default=None, repr=False)
     _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
 
@@ -335,6 +340,9 @@ class Router:
         Payload passed to the vehicle model (ignored by models without one).
     num_threads
         Threads for batch calls; 0 (the default) uses every core.
+    speeds
+        Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
+        they apply to queries given a ``departure=`` (see docs/traffic.md).
 
     Raises
     ------
@@ -354,6 +362,7 @@ class Router:
         algorithm: Algorithm = "auto",
         payload_kg: float | None = None,
         num_threads: int = 0,
+        speeds: SpeedProfiles | None = None,
     ) -> None:
         self.network = network
         self.vehicle = resolve_vehicle(vehicle)
@@ -416,6 +425,12 @@ class Router:
             )
             self._engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[algorithm], reported, points)
         self._label = _objective_label(objective)
+        # ---- traffic (issue 12): departures are handled by ecoroute.traffic
+        self._traffic: TrafficRouting | None = None
+        if speeds is not None:
+            from .traffic import TrafficRouting
+
+            self._traffic = TrafficRouting(self, speeds, payload_kg)
 
     def __repr__(self) -> str:
         return (
@@ -425,7 +440,7 @@ class Router:
 
     # ------------------------------------------------------------------ queries
 
-    def route(self, source: Any, target: Any) -> Route:
+    def route(self, source: Any, target: Any, *, departure: Any = None) -> Route:
         """
         Return the least-cost route from ``source`` to ``target``.
 
@@ -434,6 +449,11 @@ class Router:
         source, target
             A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
             is snapped to the nearest node (the snap distance is reported).
+        departure
+            With ``speeds=``: when the route starts (a ``datetime``, an ISO
+            string, or seconds since Monday 00:00); the route is then
+            time-dependent (exact earliest arrival for ``objective="time"``;
+            see docs/traffic.md for other objectives).
 
         Raises
         ------
@@ -446,6 +466,8 @@ class Router:
         """
         s, s_snap = self._resolve_one(source, "source")
         t, t_snap = self._resolve_one(target, "target")
+        if departure is not None:  # traffic (issue 12)
+            return self._traffic_for(departure).route(s, t, departure, (s_snap, t_snap))
         cost, sums, offsets, arcs = self._engine.route_pairs(
             np.array([s], dtype=np.uint32),
             np.array([t], dtype=np.uint32),
@@ -495,6 +517,7 @@ class Router:
         return_paths: bool = False,
         num_threads: int | None = None,
         progress: bool | None = None,
+        departure: Any = None,
     ) -> pd.DataFrame:
         """
         Route every pair ``sources[i] -> targets[i]`` in one call, in parallel C++.
@@ -513,6 +536,9 @@ class Router:
         progress
             Show a progress bar; by default only for batches of more than
             100,000 pairs.
+        departure
+            With ``speeds=``: one departure for all pairs or one per pair;
+            each pair is routed on the metric of its departure hour.
 
         Returns
         -------
@@ -534,7 +560,12 @@ class Router:
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
         result = self.route_indices(
-            s, t, with_paths=return_paths, num_threads=num_threads, progress=progress
+            s,
+            t,
+            with_paths=return_paths,
+            num_threads=num_threads,
+            progress=progress,
+            departure=departure,
         )
         frame: dict[str, Any] = {
             "source": self.network.node_id[s],
@@ -557,6 +588,7 @@ class Router:
         with_paths: bool = False,
         num_threads: int | None = None,
         progress: bool | None = None,
+        departure: Any = None,
     ) -> PairResults:
         """
         Route pairs given as dense node indices; return plain arrays (the batch building block).
@@ -572,6 +604,10 @@ class Router:
             Overrides the router's ``num_threads`` for this call.
         progress
             Show a progress bar; by default only for more than 100,000 pairs.
+        departure
+            With ``speeds=``: one departure for all pairs or one per pair
+            (seconds since Monday 00:00, datetimes or ISO strings); pairs are
+            routed on the metric of their departure hour.
 
         Returns
         -------
@@ -586,6 +622,18 @@ class Router:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        engine = self._engine
+        if departure is not None:  # traffic (issue 12): the metric of the departure hour
+            from .traffic import departure_seconds_array
+
+            traffic = self._traffic_for(departure)
+            seconds = departure_seconds_array(departure, s.size)
+            hours = np.unique(seconds // 3600.0)
+            if hours.size > 1:
+                return traffic.route_indices_by_hour(
+                    s, t, seconds, with_paths=with_paths, num_threads=num_threads, progress=progress
+                )
+            engine = traffic.engine_at(float(seconds[0]) if s.size else 0.0)
 
         count = s.size
         cost = np.empty(count)
@@ -598,7 +646,7 @@ class Router:
         with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
             for begin in range(0, count, _CHUNK_PAIRS):
                 end = min(count, begin + _CHUNK_PAIRS)
-                c, q, offsets, arcs = self._engine.route_pairs(
+                c, q, offsets, arcs = engine.route_pairs(
                     s[begin:end], t[begin:end], with_paths=with_paths, num_threads=threads
                 )
                 cost[begin:end] = c
@@ -618,7 +666,9 @@ class Router:
             else None,
         )
 
-    def matrix(self, sources: Any, targets: Any, *, num_threads: int | None = None) -> ODMatrix:
+    def matrix(
+        self, sources: Any, targets: Any, *, num_threads: int | None = None, departure: Any = None
+    ) -> ODMatrix:
         """
         Route from every source to every target in one call: an origin-destination matrix.
 
@@ -633,6 +683,9 @@ class Router:
             :meth:`route_many`; the two may differ in length.
         num_threads
             Overrides the router's ``num_threads`` for this call.
+        departure
+            With ``speeds=``: one departure for the whole matrix; every arc
+            is driven at the speed of the departure hour (see docs/traffic.md).
 
         Returns
         -------
@@ -645,6 +698,9 @@ class Router:
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
         names = self._report
+        engine = self._engine
+        if departure is not None:  # traffic (issue 12): the metric of the departure hour
+            engine = self._traffic_for(departure).engine_at(departure)
         rows, columns = s.size, t.size
         cost = np.full((rows, columns), np.inf)
         sums = np.full((len(names), rows, columns), np.inf)
@@ -652,7 +708,7 @@ class Router:
             block = max(1, _MATRIX_BLOCK_CELLS // columns)
             for begin in range(0, rows, block):
                 end = min(rows, begin + block)
-                c, q = self._engine.matrix(s[begin:end], t, num_threads=threads)
+                c, q = engine.matrix(s[begin:end], t, num_threads=threads)
                 cost[begin:end] = c
                 sums[:, begin:end] = q
         phi = self.node_potential
@@ -687,6 +743,16 @@ class Router:
         return pd.Series(cost, index=pd.Index(self.network.node_id, name="node"), name="cost")
 
     # ------------------------------------------------------------------ internals
+
+    def _traffic_for(self, departure: Any) -> TrafficRouting:
+        """The router's traffic state (issue 12); a departure needs ``speeds=``."""
+        if self._traffic is None:
+            msg = (
+                f"departure={departure!r} needs hour-of-week speeds: build the router with "
+                "Router(network, ..., speeds=ecoroute.traffic.with_speeds(network, table))."
+            )
+            raise ValueError(msg)
+        return self._traffic
 
     def _true_cost(
         self, reduced: FloatArray, sources: npt.ArrayLike, targets: npt.ArrayLike
