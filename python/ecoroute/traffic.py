@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import warnings
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -721,6 +722,7 @@ def synthetic_profiles(
     network: RoadNetwork,
     *,
     fraction: float = 0.2,
+    highways: Collection[str] | None = None,
     seed: int = 0,
     congestion: bool = True,
 ) -> SpeedProfiles:
@@ -733,12 +735,33 @@ def synthetic_profiles(
     (07:00-09:00), 0.5 in the evening peak (16:00-19:00), 0.8 around them
     and 0.9 in the working day, and stays 1.0 at night and at weekends
     (the shape of TomTom Traffic Index hourly congestion curves: peaks of
-    +50 to +120 % travel time in large cities).
+    +50 to +120 % travel time in large cities). Each arc's factors are
+    scaled by a random 0.9-1.1 (capped at free flow).
+
+    Parameters
+    ----------
+    network
+        The network.
+    fraction
+        Share of arcs, chosen at random, that get the profile.
+    highways
+        Instead of a random share: every arc of these OSM highway classes
+        (e.g. ``{"primary", "secondary"}``: congestion where it happens).
+    seed
+        Random seed.
+    congestion
+        Stored on the profiles (see :class:`SpeedProfiles`).
     """
     rng = np.random.default_rng(seed)
     m = network.arc_count
-    count = round(fraction * m)
-    arcs = np.sort(rng.choice(m, size=count, replace=False)).astype(np.uint32)
+    if highways is not None:
+        arcs = np.flatnonzero(np.isin(network.highway, list(highways))).astype(np.uint32)
+        what = "/".join(sorted(highways))
+    else:
+        count = round(fraction * m)
+        arcs = np.sort(rng.choice(m, size=count, replace=False)).astype(np.uint32)
+        what = f"{fraction:.0%} of arcs"
+    count = arcs.size
     day = np.ones(24)
     day[6] = day[9] = 0.8
     day[7:9] = 0.45
@@ -754,7 +777,7 @@ def synthetic_profiles(
         speed_kph=np.clip(speed, 1.0, MAX_SPEED_KPH).astype(np.float32),
         arc_count=m,
         congestion=congestion,
-        label=f"synthetic: weekday peaks on {fraction:.0%} of arcs (seed {seed})",
+        label=f"synthetic: weekday peaks on {what} (seed {seed})",
     )
 
 
