@@ -601,3 +601,54 @@ def test_unknown_table_is_not_silently_empty(tmp_path: Path) -> None:
         profiles = with_speeds(network, table)
     assert len(profiles) == 0
     assert any(issubclass(w.category, SpeedDataWarning) for w in caught)
+
+
+# ---------------------------------------------------------------------- real data
+
+
+def test_real_extract_simplified_arcs_drive_like_their_segments(tmp_path: Path) -> None:
+    """
+    Aguascalientes loaded twice: every OSM segment its own arc, and simplified.
+    Speeds per segment (an OSRM file written from the detailed network) mapped
+    onto simplified arcs through their OSM node sequences must give the same
+    travel times as the detailed network, for trips inside one hour.
+    """
+    from .conftest import shared_file
+
+    path = shared_file("osm/aguascalientes.osm.pbf")
+    detailed = ecoroute.load_osm(path, simplify=False, largest_component="strong")
+    simple = ecoroute.load_osm(path, largest_component="strong")
+    rng = np.random.default_rng(0)
+    u = detailed.node_id[detailed.tail]
+    v = detailed.node_id[detailed.head]
+    speed = rng.uniform(5.0, 60.0, detailed.arc_count).round(3)
+    csv = tmp_path / "segments.csv"
+    csv.write_text("".join(f"{a},{b},{c}\n" for a, b, c in zip(u, v, speed, strict=True)))
+    table = read_speeds(csv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every segment is an arc here: nothing unmatched
+        on_detailed = with_speeds(detailed, table)
+    assert len(on_detailed) == detailed.arc_count
+    with pytest.warns(SpeedDataWarning, match="simplify=False"):
+        by_end_nodes = with_speeds(simple, table)
+    assert by_end_nodes.report["segments_unmatched"] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        on_simple = with_speeds(simple, table, arc_nodes=traffic.arc_nodes_from(simple, detailed))
+    assert on_simple.report["segments_unmatched"] == 0
+    assert len(on_simple) == simple.arc_count
+
+    departure = 10 * 3600.0 + 1.0
+    fine = ecoroute.Router(detailed, objective="time", algorithm="dijkstra", speeds=on_detailed)
+    coarse = ecoroute.Router(simple, objective="time", algorithm="dijkstra", speeds=on_simple)
+    source = int(simple.node_id[0])
+    compared = 0
+    for target in simple.node_id[rng.choice(simple.node_count, 40, replace=False)].tolist():
+        expected = fine.route(source, target, departure=departure)
+        if departure + expected.time_s >= 11 * 3600.0:
+            continue  # crosses into the next hour: segment and arc speeds then differ
+        got = coarse.route(source, target, departure=departure)
+        assert_allclose(got.time_s, expected.time_s, rtol=1e-5)
+        assert_allclose(got.distance_m, expected.distance_m, rtol=1e-6)
+        compared += 1
+    assert compared > 10

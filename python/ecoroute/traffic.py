@@ -523,7 +523,8 @@ def with_speeds(
     so by default an arc is matched by its end nodes only: data for the
     segments inside a simplified arc cannot be placed and is counted as
     unmatched (a :class:`SpeedDataWarning` says how many). Load the network
-    with ``simplify=False`` to match every segment, or pass ``arc_nodes``.
+    with ``simplify=False`` to match every segment, or pass ``arc_nodes``
+    (e.g. from :func:`arc_nodes_from` and the file loaded unsimplified).
 
     Parameters
     ----------
@@ -716,6 +717,47 @@ def _network_segments(
         share[use] = piece[use] / total[seg_arc[use]]
     seg_length = share * network.length_m[seg_arc]
     return seg_start, seg_end, seg_arc, seg_length
+
+
+def arc_nodes_from(
+    network: RoadNetwork, detailed: RoadNetwork
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """
+    Return the OSM node sequence of every arc of a simplified network, for :func:`with_speeds`.
+
+    ``detailed`` is the same file loaded with ``simplify=False``: a
+    simplified arc's shape points are the coordinates of the OSM nodes it
+    runs through, so each is looked up there by its exact coordinates.
+    Shape points found at no node, or at two nodes with the same
+    coordinates, get id -1 (their segments then count as unmatched).
+
+    Returns
+    -------
+    tuple
+        ``(offsets, node_ids)``: the nodes of arc ``a`` are
+        ``node_ids[offsets[a]:offsets[a + 1]]``, tail first, head last.
+    """
+    lookup = pd.DataFrame(
+        {"lon": detailed.lon, "lat": detailed.lat, "id": detailed.node_id}
+    ).drop_duplicates(["lon", "lat"], keep=False)
+    shape = network.geometry_lonlat
+    found = (
+        pd.DataFrame({"lon": shape[:, 0], "lat": shape[:, 1]})
+        .merge(lookup, on=["lon", "lat"], how="left")["id"]
+        .fillna(-1)
+        .to_numpy(dtype=np.int64)
+    )
+    counts = np.diff(network.geometry_offsets) + 2
+    offsets = np.zeros(network.arc_count + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    ids = np.empty(int(offsets[-1]), dtype=np.int64)
+    ends = np.zeros(ids.size, dtype=bool)
+    ends[offsets[:-1]] = True
+    ends[offsets[1:] - 1] = True
+    ids[offsets[:-1]] = network.node_id[network.tail]
+    ids[offsets[1:] - 1] = network.node_id[network.head]
+    ids[~ends] = found
+    return offsets, ids
 
 
 def synthetic_profiles(
@@ -1245,6 +1287,7 @@ __all__ = [
     "MAX_SPEED_KPH",
     "SpeedProfiles",
     "SpeedTable",
+    "arc_nodes_from",
     "congested_arc_quantities",
     "congestion_factor",
     "departure_seconds",
