@@ -52,35 +52,42 @@ def random_pairs(network: ecoroute.RoadNetwork, count: int, seed: int) -> np.nda
 
 
 def single_queries(
-    network: ecoroute.RoadNetwork, profiles: traffic.SpeedProfiles, pairs: np.ndarray, repeats: int
+    network: ecoroute.RoadNetwork,
+    profiles: traffic.SpeedProfiles,
+    pairs: np.ndarray,
+    repeats: int,
+    objectives: tuple[str, ...] = ("time", "co2"),
 ) -> list[dict[str, Any]]:
+    """Per family (Dijkstra, A*): static query against time-dependent query, same pairs."""
     rows = []
-    for objective in ("time", "co2"):
-        static = ecoroute.Router(network, "van_diesel", objective, algorithm="dijkstra")
-        timed = ecoroute.Router(
-            network, "van_diesel", objective, algorithm="dijkstra", speeds=profiles
-        )
-        start = time.perf_counter()
-        timed.route(*pairs[0].tolist(), departure=MONDAY_08)  # builds the kernel (168 hours)
-        setup = time.perf_counter() - start
-        ours, theirs = [], []
-        for s, t in pairs.tolist():
-            ours.append(
-                median_time(lambda r=timed, s=s, t=t: r.route(s, t, departure=MONDAY_08), repeats)[
-                    0
-                ]
+    for objective in objectives:
+        for family in ("dijkstra", "astar"):
+            static = ecoroute.Router(network, "van_diesel", objective, algorithm=family)
+            timed = ecoroute.Router(
+                network, "van_diesel", objective, algorithm=family, speeds=profiles
             )
-            theirs.append(median_time(lambda r=static, s=s, t=t: r.route(s, t), repeats)[0])
-        td, st = statistics.median(ours), statistics.median(theirs)
-        rows.append(
-            {
-                "objective": objective,
-                "static_dijkstra_ms": round(st * 1e3, 3),
-                "time_dependent_ms": round(td * 1e3, 3),
-                "ratio": round(td / st, 2),
-                "first_call_setup_s": round(setup, 2),
-            }
-        )
+            start = time.perf_counter()
+            timed.route(*pairs[0].tolist(), departure=MONDAY_08)  # builds the kernel
+            setup = time.perf_counter() - start
+            ours, theirs = [], []
+            for s, t in pairs.tolist():
+                ours.append(
+                    median_time(
+                        lambda r=timed, s=s, t=t: r.route(s, t, departure=MONDAY_08), repeats
+                    )[0]
+                )
+                theirs.append(median_time(lambda r=static, s=s, t=t: r.route(s, t), repeats)[0])
+            td, st = statistics.median(ours), statistics.median(theirs)
+            rows.append(
+                {
+                    "objective": objective,
+                    "family": family,
+                    "static_ms": round(st * 1e3, 3),
+                    "time_dependent_ms": round(td * 1e3, 3),
+                    "ratio": round(td / st, 2),
+                    "first_call_setup_s": round(setup, 2),
+                }
+            )
     return rows
 
 
@@ -161,7 +168,9 @@ def new_york(repeats: int) -> dict[str, Any]:
     router.matrix(ids, ids, departure=MONDAY_08)  # customizes the hour
     customize_s = time.perf_counter() - start
     hour_s, _ = median_time(lambda: router.matrix(ids, ids, departure=MONDAY_08), repeats)
+    single = single_queries(network, profiles, random_pairs(network, 20, seed=2), 3, ("time",))
     return {
+        "single": single,
         "prepare_s": round(prepare_s, 1),
         "matrix_static_ms": round(static_s * 1e3, 2),
         "matrix_departure_ms": round(hour_s * 1e3, 2),
@@ -209,8 +218,12 @@ def main() -> None:
     }
     if args.ny:
         ny = new_york(args.repeats)
+        single_ny = ny.pop("single")
         print("\nNew York: 100 x 100 matrix (hierarchy), 20 % of arcs with a profile\n")
         print_table([ny], list(ny))
+        print("\nNew York: one query, Monday 08:00 (median over 20 pairs)\n")
+        print_table(single_ny, list(single_ny[0]))
+        ny["single"] = single_ny
         results["new_york"] = ny
     print(f"\nwrote {write_results('traffic', results)}")
 

@@ -397,7 +397,8 @@ PYBIND11_MODULE(_core, m)
                     InArray<float> const &slot_time,
                     InArray<double> const &slot_weight,
                     double slot_length,
-                    std::uint32_t slot_count)
+                    std::uint32_t slot_count,
+                    std::shared_ptr<SpherePoints> const &points)
                  {
                      auto time = to_vector(static_time, "static_time");
                      auto weight = to_vector(static_weight, "static_weight");
@@ -414,7 +415,7 @@ PYBIND11_MODULE(_core, m)
                          std::move(slot_w),
                          slot_length,
                          slot_count);
-                     return std::make_shared<TimeDependentDijkstra>(td);
+                     return std::make_shared<TimeDependentDijkstra>(td, points);
                  }),
              "graph"_a,
              "static_time"_a,
@@ -424,7 +425,8 @@ PYBIND11_MODULE(_core, m)
              "slot_weight"_a,
              py::kw_only(),
              "slot_length"_a,
-             "slot_count"_a)
+             "slot_count"_a,
+             "points"_a = nullptr)  // A* towards the target when given
         .def(
             "route",
             [](TimeDependentDijkstra const &self,

@@ -387,11 +387,15 @@ def slow_profiles(network: ecoroute.RoadNetwork, seed: int) -> SpeedProfiles:
     return SpeedProfiles(arcs=arcs, speed_kph=speed, arc_count=network.arc_count)
 
 
+@pytest.mark.parametrize("algorithm", ["dijkstra", "astar"])
 @pytest.mark.parametrize("seed", range(4))
-def test_earliest_arrival_equals_a_python_time_dependent_dijkstra(seed: int) -> None:
+def test_earliest_arrival_equals_a_python_time_dependent_dijkstra(
+    seed: int, algorithm: str
+) -> None:
+    """With ``algorithm="dijkstra"`` the C++ search is plain; otherwise A* towards the target."""
     network = random_network(seed)
     profiles = slow_profiles(network, seed)
-    router = ecoroute.Router(network, objective="time", algorithm="dijkstra", speeds=profiles)
+    router = ecoroute.Router(network, objective="time", algorithm=algorithm, speeds=profiles)
     departure = 2 * 86400 + 7 * 3600 + 3000.0  # Wednesday 07:50, ten minutes before 08:00
     source = 0
     expected, crossings = reference_arrivals(network, profiles, source, departure)
@@ -445,14 +449,17 @@ def short_profiles(network: ecoroute.RoadNetwork, seed: int) -> SpeedProfiles:
     return SpeedProfiles(arcs=arcs, speed_kph=speed, arc_count=network.arc_count, congestion=False)
 
 
+@pytest.mark.parametrize("algorithm", ["dijkstra", "bidirectional_astar"])
 @pytest.mark.parametrize("objective", ["time", "co2"])
-def test_a_trip_inside_one_hour_equals_the_static_network_of_that_hour(objective: str) -> None:
+def test_a_trip_inside_one_hour_equals_the_static_network_of_that_hour(
+    objective: str, algorithm: str
+) -> None:
     network = random_network(11)
     profiles = short_profiles(network, 11)
     hour = 30  # Tuesday 06:00
     static = hour_network(network, profiles, hour)
-    timed = ecoroute.Router(network, "van_diesel", objective, algorithm="dijkstra", speeds=profiles)
-    plain = ecoroute.Router(static, "van_diesel", objective, algorithm="dijkstra")
+    timed = ecoroute.Router(network, "van_diesel", objective, algorithm=algorithm, speeds=profiles)
+    plain = ecoroute.Router(static, "van_diesel", objective, algorithm=algorithm)
     departure = hour * 3600.0 + 1.0
     compared = 0
     for target in network.node_id[1:40].tolist():
@@ -555,7 +562,7 @@ def test_electric_vehicle_routes_with_departure() -> None:
         grade=None,
     )
     profiles = traffic.synthetic_profiles(network, fraction=0.5, seed=1)
-    router = ecoroute.Router(network, "van_bev", "co2", algorithm="dijkstra", speeds=profiles)
+    router = ecoroute.Router(network, "van_bev", "co2", algorithm="astar", speeds=profiles)
     route = router.route(
         int(network.node_id[0]), int(network.node_id[9]), departure="2024-03-05T08:10"
     )
@@ -652,3 +659,25 @@ def test_real_extract_simplified_arcs_drive_like_their_segments(tmp_path: Path) 
         assert_allclose(got.distance_m, expected.distance_m, rtol=1e-6)
         compared += 1
     assert compared > 10
+
+
+def test_departure_columns() -> None:
+    """A column of ISO strings, datetimes or seconds: one departure per pair, vectorised."""
+    import pandas as pd
+
+    strings = pd.Series(["2024-03-04T08:00", "2024-03-10T23:30:15"])
+    expected = [8 * 3600.0, 6 * 86400 + 23.5 * 3600 + 15]
+    assert_allclose(traffic.departure_seconds_array(strings, 2), expected)
+    assert_allclose(
+        traffic.departure_seconds_array(pd.to_datetime(strings, format="ISO8601"), 2), expected
+    )
+    assert_allclose(
+        traffic.departure_seconds_array([8 * 3600.0, -3600.0], 2), [28800, 604800 - 3600]
+    )
+    assert_allclose(traffic.departure_seconds_array("2024-03-04T08:00", 3), [28800] * 3)
+    with pytest.raises(ValueError, match="ISO 8601"):
+        traffic.departure_seconds_array(["2024-03-04T08:00", "soon"], 2)
+    with pytest.raises(ValueError, match="one per pair"):
+        traffic.departure_seconds_array([0.0], 2)
+    with pytest.raises(ValueError, match="NaT"):
+        traffic.departure_seconds_array(pd.Series([pd.Timestamp("2024-03-04"), pd.NaT]), 2)

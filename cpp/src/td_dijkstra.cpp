@@ -1,6 +1,7 @@
 #include "ecoroute/td_dijkstra.hpp"
 
 #include "ecoroute/id_queue.hpp"
+#include "ecoroute/metric.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -115,6 +116,27 @@ TimeDependentArcs::Traversal TimeDependentArcs::traverse(ArcId a,
     }
 }
 
+std::vector<Weight> TimeDependentArcs::lower_bound_weights() const
+{
+    auto const m = graph_->arc_count();
+    std::vector<Weight> out(weight_is_time_ ? static_time_ : static_weight_);
+    for (ArcId a = 0; a != m; ++a)
+    {
+        auto const row = profile_row_[a];
+        if (row == invalid_id)
+            continue;
+        auto const offset = std::size_t{row} * slot_count_;
+        Weight least = inf_weight;
+        for (std::uint32_t k = 0; k != slot_count_; ++k)
+            least = std::min(least,
+                             weight_is_time_
+                                 ? static_cast<Weight>(slot_time_[offset + k])
+                                 : slot_weight_[offset + k]);
+        out[a] = least;
+    }
+    return out;
+}
+
 struct TimeDependentDijkstra::Query
 {
     explicit Query(NodeId n)
@@ -142,19 +164,22 @@ struct TimeDependentDijkstra::Query
     }
 
     // Settles nodes from `source` until `target` is settled (or all are,
-    // when target == invalid_id).
+    // when target == invalid_id). With a bound (and a target), A*.
     void run(TimeDependentArcs const &arcs,
              NodeId source,
              NodeId target,
-             double departure)
+             double departure,
+             GeoBound const *bound)
     {
         reset();
         auto const &graph = arcs.graph();
         bool const by_time = arcs.weight_is_time();
+        auto const potential = [&](NodeId x) -> Weight
+        { return bound == nullptr ? 0.0 : (*bound)(x, target); };
         key[source] = by_time ? departure : 0.0;
         time[source] = departure;
         touched.push_back(source);
-        queue.push(source, key[source]);
+        queue.push(source, key[source] + potential(source));
         while (!queue.empty())
         {
             auto const x = queue.pop();
@@ -174,21 +199,30 @@ struct TimeDependentDijkstra::Query
                 key[y] = candidate;
                 time[y] = step.arrival;
                 parent[y] = a;
+                auto const aim = candidate + potential(y);
                 if (queue.contains(y))
-                    queue.decrease_key(y, candidate);
+                    queue.decrease_key(y, aim);
                 else
-                    queue.push(y, candidate);
+                    queue.push(y, aim);
             }
         }
     }
 };
 
 TimeDependentDijkstra::TimeDependentDijkstra(
-    std::shared_ptr<TimeDependentArcs const> arcs)
-    : arcs_(std::move(arcs))
+    std::shared_ptr<TimeDependentArcs const> arcs,
+    std::shared_ptr<SpherePoints const> points)
+    : arcs_(std::move(arcs)), points_(std::move(points))
 {
     if (!arcs_)
         throw std::invalid_argument("TimeDependentDijkstra needs arcs.");
+    if (points_)
+    {
+        if (points_->size() != arcs_->graph().node_count())
+            throw std::invalid_argument("points must hold one point per node.");
+        Metric const lower(arcs_->shared_graph(), arcs_->lower_bound_weights());
+        bound_ = std::make_unique<GeoBound>(lower, *points_);
+    }
 }
 
 TimeDependentDijkstra::~TimeDependentDijkstra() = default;
@@ -224,7 +258,7 @@ TimeDependentRoute TimeDependentDijkstra::route(NodeId source,
     if (!std::isfinite(departure))
         throw std::invalid_argument("departure must be finite.");
     auto query = acquire();
-    query->run(*arcs_, source, target, departure);
+    query->run(*arcs_, source, target, departure, bound_.get());
     TimeDependentRoute result;
     if (query->key[target] != inf_weight)
     {
@@ -255,7 +289,7 @@ std::vector<double> TimeDependentDijkstra::arrivals_from(NodeId source,
     if (!std::isfinite(departure))
         throw std::invalid_argument("departure must be finite.");
     auto query = acquire();
-    query->run(*arcs_, source, invalid_id, departure);
+    query->run(*arcs_, source, invalid_id, departure, nullptr);
     std::vector<double> out(query->time);
     release(std::move(query));
     return out;

@@ -202,6 +202,7 @@ class TimeDependentDijkstra:
         *,
         slot_length: typing.SupportsFloat | typing.SupportsIndex,
         slot_count: typing.SupportsInt | typing.SupportsIndex,
+        points: SpherePoints | None = None,
     ) -> None: ...
     def arrivals_from(
         self,

@@ -48,6 +48,9 @@ MAX_CONGESTION_FACTOR = 3.0
 #: Hour metrics kept per router for matrices and batches (least recently used go first).
 _ENGINE_CACHE_HOURS = 4
 
+#: Hours of per-arc quantities kept per router (for reporting time-dependent routes).
+_QUANTITY_CACHE_HOURS = 8
+
 SpeedFormat = Literal["auto", "uber", "osrm"]
 
 
@@ -889,7 +892,27 @@ def departure_seconds_array(values: Any, count: int) -> FloatArray:
             msg = f"departure[{i}] must be a finite number of seconds, got {seconds[i]}."
             raise ValueError(msg)
         return cast("FloatArray", seconds % SECONDS_PER_WEEK)
-    return np.array([departure_seconds(v) for v in series.tolist()], dtype=np.float64)
+    stamps = series
+    if series.dtype.kind != "M":
+        try:
+            stamps = pd.to_datetime(series, format="ISO8601")
+        except (ValueError, TypeError):  # mixed or bad values: one by one, naming the bad one
+            return np.array([departure_seconds(v) for v in series.tolist()], dtype=np.float64)
+    if stamps.isna().any():
+        i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        msg = f"departure[{i}] is missing (NaT); give every pair a departure."
+        raise ValueError(msg)
+    times = stamps.dt
+    return cast(
+        "FloatArray",
+        (
+            times.day_of_week.to_numpy(dtype=np.float64) * 86400.0
+            + times.hour.to_numpy(dtype=np.float64) * 3600.0
+            + times.minute.to_numpy(dtype=np.float64) * 60.0
+            + times.second.to_numpy(dtype=np.float64)
+            + times.microsecond.to_numpy(dtype=np.float64) / 1e6
+        ),
+    )
 
 
 def hour_of_week(seconds: float) -> int:
@@ -1014,7 +1037,8 @@ class TrafficRouting:
     """
     What a :class:`ecoroute.Router` with ``speeds=`` needs for departures.
 
-    * single routes: a time-dependent Dijkstra in C++ over the profiles
+    * single routes: a time-dependent Dijkstra in C++ over the profiles, A*
+      towards the target unless the router's algorithm is ``"dijkstra"``
       (exact earliest arrival for ``objective="time"``; for other objectives
       nodes are settled by least weight, each arc driven at the time its
       least-weight path reaches it: see docs/traffic.md);
@@ -1041,33 +1065,41 @@ class TrafficRouting:
         self.payload_kg = payload_kg
         self._arcs = profiles.arcs.astype(np.intp)
         self._subset = _ArcSubset(network, self._arcs)
-        length = network.length_m[self._arcs]
-        self._slot_time = (length[:, None] / (profiles.speed_kph.astype(np.float64) / 3.6)).astype(
-            np.float32
-        )
-        self._hours: dict[int, dict[str, FloatArray]] = {}
+        self._slot_time_s: npt.NDArray[np.float32] | None = None
+        self._hours: OrderedDict[int, dict[str, FloatArray]] = OrderedDict()
         self._engines: OrderedDict[int, Any] = OrderedDict()
         self._td: Any = None
         self.by_time = set(router.objective_weights) == {"time_s"}
 
     # -- per-hour values of the profiled arcs
 
-    def hour_quantities(self, hour: int) -> dict[str, FloatArray]:
-        """Quantities of every profiled arc driven whole at ``hour``'s speed."""
-        hour %= HOURS_PER_WEEK
-        if hour not in self._hours:
-            speed = self.profiles.speed_kph[:, hour].astype(np.float64)
-            self._hours[hour] = _quantities_at(
-                self.router.vehicle,
-                self._subset,
-                speed,
-                self.payload_kg,
-                self.profiles.congestion,
-            )
-        return self._hours[hour]
+    @property
+    def _slot_time(self) -> npt.NDArray[np.float32]:
+        """Seconds to drive each profiled arc whole at each hour's speed, (k, 168) float32."""
+        if self._slot_time_s is None:
+            length = self.router.network.length_m[self._arcs]
+            speed = self.profiles.speed_kph.astype(np.float64) / 3.6
+            self._slot_time_s = (length[:, None] / speed).astype(np.float32)
+        return self._slot_time_s
 
-    def _hour_weight(self, hour: int) -> FloatArray:
-        quantities = self.hour_quantities(hour)
+    def hour_quantities(self, hour: int, *, keep: bool = True) -> dict[str, FloatArray]:
+        """Quantities of every profiled arc driven whole at ``hour``'s speed (recent hours kept)."""
+        hour %= HOURS_PER_WEEK
+        if hour in self._hours:
+            self._hours.move_to_end(hour)
+            return self._hours[hour]
+        speed = self.profiles.speed_kph[:, hour].astype(np.float64)
+        quantities = _quantities_at(
+            self.router.vehicle, self._subset, speed, self.payload_kg, self.profiles.congestion
+        )
+        if keep:
+            self._hours[hour] = quantities
+            while len(self._hours) > _QUANTITY_CACHE_HOURS:
+                self._hours.popitem(last=False)
+        return quantities
+
+    def _hour_weight(self, hour: int, *, keep: bool = True) -> FloatArray:
+        quantities = self.hour_quantities(hour, keep=keep)
         weight = np.zeros(self._arcs.size)
         for quantity, factor in self.router.objective_weights.items():
             weight += factor * quantities[quantity]
@@ -1099,7 +1131,7 @@ class TrafficRouting:
                 )
                 slot_weight = np.empty((self._arcs.size, HOURS_PER_WEEK))
                 for hour in range(HOURS_PER_WEEK):
-                    slot_weight[:, hour] = self._reduced(self._hour_weight(hour))
+                    slot_weight[:, hour] = self._reduced(self._hour_weight(hour, keep=False))
             self._td = _core.TimeDependentDijkstra(
                 network._graph,
                 static_time,
@@ -1109,6 +1141,9 @@ class TrafficRouting:
                 np.ascontiguousarray(slot_weight, dtype=np.float64).ravel(),
                 slot_length=SECONDS_PER_HOUR,
                 slot_count=HOURS_PER_WEEK,
+                points=None
+                if router.algorithm == "dijkstra"
+                else _core.SpherePoints(*unit_vectors(network.lat, network.lon)),
             )
         return self._td
 

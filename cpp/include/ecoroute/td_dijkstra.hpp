@@ -2,6 +2,7 @@
 #define ECOROUTE_TD_DIJKSTRA_HPP
 
 #include "ecoroute/csr_graph.hpp"
+#include "ecoroute/potential.hpp"
 #include "ecoroute/types.hpp"
 
 #include <cstdint>
@@ -50,6 +51,10 @@ public:
                       std::uint32_t slot_count);
 
     [[nodiscard]] CsrGraph const &graph() const { return *graph_; }
+    [[nodiscard]] std::shared_ptr<CsrGraph const> const &shared_graph() const
+    {
+        return graph_;
+    }
     [[nodiscard]] bool weight_is_time() const { return weight_is_time_; }
     [[nodiscard]] std::size_t profile_count() const
     {
@@ -58,6 +63,10 @@ public:
 
     //! Drives arc ``a`` entered at time ``entry``.
     [[nodiscard]] Traversal traverse(ArcId a, double entry) const;
+
+    //! Per arc, the least weight of any traversal (the minimum over slots):
+    //! a static lower bound, e.g. for an A* potential.
+    [[nodiscard]] std::vector<Weight> lower_bound_weights() const;
 
 private:
     std::shared_ptr<CsrGraph const> graph_;
@@ -91,12 +100,18 @@ struct TimeDependentRoute
  * otherwise (a costlier but earlier path may miss a later jam), documented
  * in docs/traffic.md. Weights must be >= 0 (shift them by a potential
  * first). Thread-safe: each call takes a query object from a pool.
+ *
+ * With node positions, route() is A*: keys add ``scale * chord(x, target)``
+ * (GeoBound over lower_bound_weights()), consistent because no traversal
+ * at any time costs less than its arc's lower bound; the settled order
+ * still yields the same labels as Dijkstra (ties aside).
  */
 class TimeDependentDijkstra
 {
 public:
     explicit TimeDependentDijkstra(
-        std::shared_ptr<TimeDependentArcs const> arcs);
+        std::shared_ptr<TimeDependentArcs const> arcs,
+        std::shared_ptr<SpherePoints const> points = nullptr);
     ~TimeDependentDijkstra();
     TimeDependentDijkstra(TimeDependentDijkstra const &) = delete;
     TimeDependentDijkstra &operator=(TimeDependentDijkstra const &) = delete;
@@ -117,6 +132,8 @@ private:
     void release(std::unique_ptr<Query> query) const;
 
     std::shared_ptr<TimeDependentArcs const> arcs_;
+    std::shared_ptr<SpherePoints const> points_;
+    std::unique_ptr<GeoBound> bound_;  // A* only
     mutable std::mutex mutex_;
     mutable std::vector<std::unique_ptr<Query>> pool_;
 };
