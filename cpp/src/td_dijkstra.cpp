@@ -17,7 +17,8 @@ void check_values(std::vector<T> const &values, char const *name)
 {
     for (std::size_t i = 0; i != values.size(); ++i)
         if (!(values[i] >= 0) || std::isinf(values[i]))
-            throw std::invalid_argument(std::string(name) + "[" + std::to_string(i)
+            throw std::invalid_argument(std::string(name) + "["
+                                        + std::to_string(i)
                                         + "] must be finite and >= 0.");
 }
 }  // namespace
@@ -30,24 +31,23 @@ TimeDependentArcs::TimeDependentArcs(std::shared_ptr<CsrGraph const> graph,
                                      std::vector<Weight> slot_weight,
                                      double slot_length,
                                      std::uint32_t slot_count)
-    : graph_(std::move(graph)),
-      static_time_(std::move(static_time)),
+    : graph_(std::move(graph)), static_time_(std::move(static_time)),
       static_weight_(std::move(static_weight)),
-      slot_time_(std::move(slot_time)),
-      slot_weight_(std::move(slot_weight)),
-      slot_length_(slot_length),
-      slot_count_(slot_count),
+      slot_time_(std::move(slot_time)), slot_weight_(std::move(slot_weight)),
+      slot_length_(slot_length), slot_count_(slot_count),
       weight_is_time_(static_weight_.empty() && slot_weight_.empty())
 {
     if (!graph_)
         throw std::invalid_argument("TimeDependentArcs needs a graph.");
     auto const m = graph_->arc_count();
     if (!(slot_length_ > 0) || std::isinf(slot_length_) || slot_count_ == 0)
-        throw std::invalid_argument("slot_length must be > 0 and slot_count >= 1.");
+        throw std::invalid_argument(
+            "slot_length must be > 0 and slot_count >= 1.");
     if (static_time_.size() != m)
         throw std::invalid_argument("static_time must have one entry per arc.");
     if (!weight_is_time_ && static_weight_.size() != m)
-        throw std::invalid_argument("static_weight must have one entry per arc.");
+        throw std::invalid_argument(
+            "static_weight must have one entry per arc.");
     auto const cells = profile_arcs.size() * std::size_t{slot_count_};
     if (slot_time_.size() != cells)
         throw std::invalid_argument(

@@ -72,9 +72,9 @@ private:
     std::shared_ptr<CsrGraph const> graph_;
     std::vector<double> static_time_;
     std::vector<Weight> static_weight_;
-    std::vector<ArcId> profile_row_;  // per arc: row, or invalid_id
-    std::vector<float> slot_time_;    // rows x slot_count
-    std::vector<Weight> slot_weight_; // rows x slot_count, or empty
+    std::vector<ArcId> profile_row_;   // per arc: row, or invalid_id
+    std::vector<float> slot_time_;     // rows x slot_count
+    std::vector<Weight> slot_weight_;  // rows x slot_count, or empty
     double slot_length_;
     std::uint32_t slot_count_;
     bool weight_is_time_;
