@@ -448,6 +448,33 @@ PYBIND11_MODULE(_core, m)
             "target"_a,
             "departure"_a)
         .def(
+            "route_pairs",
+            [](TimeDependentDijkstra const &self,
+               InArray<NodeId> const &sources,
+               InArray<NodeId> const &targets,
+               InArray<double> const &departures,
+               unsigned num_threads)
+            {
+                auto const src = as_span(sources, "sources");
+                auto const dst = as_span(targets, "targets");
+                auto const dep = as_span(departures, "departures");
+                TimeDependentPairs result;
+                {
+                    py::gil_scoped_release release;
+                    result = self.route_pairs(src, dst, dep, num_threads);
+                }
+                return py::make_tuple(to_numpy(std::move(result.arrival)),
+                                      to_numpy(std::move(result.cost)),
+                                      to_numpy(std::move(result.path_offsets)),
+                                      to_numpy(std::move(result.path_arcs)),
+                                      to_numpy(std::move(result.path_entry)));
+            },
+            "sources"_a,
+            "targets"_a,
+            "departures"_a,
+            py::kw_only(),
+            "num_threads"_a = 0)
+        .def(
             "arrivals_from",
             [](TimeDependentDijkstra const &self,
                NodeId source,

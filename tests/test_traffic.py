@@ -752,3 +752,34 @@ def test_least_co2_heuristic_against_every_simple_path(seed: int) -> None:
         compared += 1
     assert compared >= 3
     assert optimal >= compared / 2
+
+
+@pytest.mark.parametrize("objective", ["time", "co2"])
+def test_time_dependent_batches_equal_single_routes(objective: str) -> None:
+    """route_many(time_dependent=True): every pair as route() gives it, over threads."""
+    network = random_network(16)
+    profiles = slow_profiles(network, 16)
+    router = ecoroute.Router(
+        network, "van_diesel", objective, algorithm="astar", speeds=profiles, num_threads=2
+    )
+    ids = network.node_id[:15]
+    sources, targets = np.repeat(ids, 15), np.tile(ids, 15)
+    departures = 7 * 3600.0 + 97.0 * np.arange(sources.size)
+    frame = router.route_many(
+        sources, targets, departure=departures, time_dependent=True, return_paths=True
+    )
+    checked = 0
+    for row, departure in zip(frame.itertuples(), departures.tolist(), strict=True):
+        try:
+            single = router.route(int(row.source), int(row.target), departure=departure)
+        except ecoroute.NoRouteError:
+            assert not row.reachable
+            assert np.isinf(row.co2_g)
+            continue
+        assert_array_equal(row.nodes, single.nodes)
+        for name in ("cost", "co2_g", "time_s", "distance_m", "fuel_l"):
+            assert_allclose(getattr(row, name), getattr(single, name), rtol=1e-9, atol=1e-9)
+        checked += 1
+    assert checked > 100
+    with pytest.raises(ValueError, match="needs a departure"):
+        router.route_many(sources, targets, time_dependent=True)

@@ -2,11 +2,14 @@
 
 #include "ecoroute/id_queue.hpp"
 #include "ecoroute/metric.hpp"
+#include "ecoroute/threads.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace ecoroute
 {
@@ -248,6 +251,32 @@ void TimeDependentDijkstra::release(std::unique_ptr<Query> query) const
     pool_.push_back(std::move(query));
 }
 
+TimeDependentRoute TimeDependentDijkstra::solve(Query &query,
+                                                NodeId source,
+                                                NodeId target,
+                                                double departure) const
+{
+    query.run(*arcs_, source, target, departure, bound_.get());
+    TimeDependentRoute result;
+    if (query.key[target] != inf_weight)
+    {
+        result.arrival = query.time[target];
+        result.cost = arcs_->weight_is_time() ? query.time[target] - departure
+                                              : query.key[target];
+        for (auto x = target; x != source;)
+        {
+            auto const a = query.parent[x];
+            result.arcs.push_back(a);
+            x = arcs_->graph().tail(a);
+        }
+        std::reverse(result.arcs.begin(), result.arcs.end());
+        result.entry.reserve(result.arcs.size());
+        for (auto a : result.arcs)
+            result.entry.push_back(query.time[arcs_->graph().tail(a)]);
+    }
+    return result;
+}
+
 TimeDependentRoute TimeDependentDijkstra::route(NodeId source,
                                                 NodeId target,
                                                 double departure) const
@@ -258,26 +287,65 @@ TimeDependentRoute TimeDependentDijkstra::route(NodeId source,
     if (!std::isfinite(departure))
         throw std::invalid_argument("departure must be finite.");
     auto query = acquire();
-    query->run(*arcs_, source, target, departure, bound_.get());
-    TimeDependentRoute result;
-    if (query->key[target] != inf_weight)
-    {
-        result.arrival = query->time[target];
-        result.cost = arcs_->weight_is_time() ? query->time[target] - departure
-                                              : query->key[target];
-        for (auto x = target; x != source;)
-        {
-            auto const a = query->parent[x];
-            result.arcs.push_back(a);
-            x = arcs_->graph().tail(a);
-        }
-        std::reverse(result.arcs.begin(), result.arcs.end());
-        result.entry.reserve(result.arcs.size());
-        for (auto a : result.arcs)
-            result.entry.push_back(query->time[arcs_->graph().tail(a)]);
-    }
+    auto result = solve(*query, source, target, departure);
     release(std::move(query));
     return result;
+}
+
+TimeDependentPairs
+TimeDependentDijkstra::route_pairs(std::span<NodeId const> sources,
+                                   std::span<NodeId const> targets,
+                                   std::span<double const> departures,
+                                   unsigned num_threads) const
+{
+    auto const count = sources.size();
+    if (targets.size() != count || departures.size() != count)
+        throw std::invalid_argument(
+            "sources, targets and departures must have the same length.");
+    auto const n = arcs_->graph().node_count();
+    for (std::size_t i = 0; i != count; ++i)
+    {
+        if (sources[i] >= n || targets[i] >= n)
+            throw std::out_of_range("pair " + std::to_string(i)
+                                    + " names a node outside the graph.");
+        if (!std::isfinite(departures[i]))
+            throw std::invalid_argument("departure of pair " + std::to_string(i)
+                                        + " is not finite.");
+    }
+    std::vector<TimeDependentRoute> routes(count);
+    std::atomic<std::size_t> next{0};
+    auto const work = [&]
+    {
+        auto query = acquire();
+        for (auto i = next++; i < count; i = next++)
+            routes[i] = solve(*query, sources[i], targets[i], departures[i]);
+        release(std::move(query));
+    };
+    auto const threads = resolve_thread_count(num_threads, count);
+    {
+        std::vector<std::jthread> pool;
+        for (unsigned k = 1; k < threads; ++k)
+            pool.emplace_back(work);
+        work();
+    }  // joins
+
+    TimeDependentPairs out;
+    out.arrival.reserve(count);
+    out.cost.reserve(count);
+    out.path_offsets.reserve(count + 1);
+    out.path_offsets.push_back(0);
+    for (auto &route : routes)
+    {
+        out.arrival.push_back(route.arrival);
+        out.cost.push_back(route.cost);
+        out.path_arcs.insert(
+            out.path_arcs.end(), route.arcs.begin(), route.arcs.end());
+        out.path_entry.insert(
+            out.path_entry.end(), route.entry.begin(), route.entry.end());
+        out.path_offsets.push_back(out.path_arcs.size());
+        route = {};  // free as we go
+    }
+    return out;
 }
 
 std::vector<double> TimeDependentDijkstra::arrivals_from(NodeId source,

@@ -84,6 +84,28 @@ void test_routes_and_reuse()
         CHECK(std::isinf(unreachable.arrival));
         CHECK(unreachable.arcs.empty());
     }
+    // A batch over two threads: the same answers as one route at a time.
+    std::vector<NodeId> const sources{0, 0, 2, 1};
+    std::vector<NodeId> const targets{2, 1, 0, 2};
+    std::vector<double> const departures{5.0, 35.0, 0.0, 3.0};
+    auto const batch = search.route_pairs(sources, targets, departures, 2);
+    CHECK(batch.path_offsets.size() == 5);
+    for (std::size_t i = 0; i != sources.size(); ++i)
+    {
+        auto const one = search.route(sources[i], targets[i], departures[i]);
+        CHECK((std::isinf(one.arrival) && std::isinf(batch.arrival[i]))
+              || near(batch.arrival[i], one.arrival));
+        CHECK(batch.path_offsets[i + 1] - batch.path_offsets[i]
+              == one.arcs.size());
+    }
+    std::vector<double> const one_departure{1.0};
+    CHECK_THROWS(search.route_pairs(sources, targets, one_departure, 1),
+                 std::invalid_argument);
+    std::vector<NodeId> const outside{7};
+    std::vector<NodeId> const zero{0};
+    std::vector<double> const at_zero{0.0};
+    CHECK_THROWS(search.route_pairs(outside, zero, at_zero, 1),
+                 std::out_of_range);
     auto const all = search.arrivals_from(0, 5.0);
     CHECK(near(all[1], 13.75));
     CHECK(near(all[2], 17.75));

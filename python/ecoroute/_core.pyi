@@ -217,6 +217,20 @@ class TimeDependentDijkstra:
     ) -> tuple[
         float, float, numpy.typing.NDArray[numpy.uint32], numpy.typing.NDArray[numpy.float64]
     ]: ...
+    def route_pairs(
+        self,
+        sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        departures: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        *,
+        num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> tuple[
+        numpy.typing.NDArray[numpy.float64],
+        numpy.typing.NDArray[numpy.float64],
+        numpy.typing.NDArray[numpy.uint64],
+        numpy.typing.NDArray[numpy.uint32],
+        numpy.typing.NDArray[numpy.float64],
+    ]: ...
 
 def build_type() -> str: ...
 def hardware_threads() -> int: ...

@@ -518,6 +518,7 @@ class Router:
         num_threads: int | None = None,
         progress: bool | None = None,
         departure: Any = None,
+        time_dependent: bool = False,
     ) -> pd.DataFrame:
         """
         Route every pair ``sources[i] -> targets[i]`` in one call, in parallel C++.
@@ -539,6 +540,10 @@ class Router:
         departure
             With ``speeds=``: one departure for all pairs or one per pair;
             each pair is routed on the metric of its departure hour.
+        time_dependent
+            With ``departure``: route every pair exactly as :meth:`route`
+            does (the time-dependent search) instead of on the hour's metric;
+            slower (no hierarchy), see docs/traffic.md.
 
         Returns
         -------
@@ -566,6 +571,7 @@ class Router:
             num_threads=num_threads,
             progress=progress,
             departure=departure,
+            time_dependent=time_dependent,
         )
         frame: dict[str, Any] = {
             "source": self.network.node_id[s],
@@ -589,6 +595,7 @@ class Router:
         num_threads: int | None = None,
         progress: bool | None = None,
         departure: Any = None,
+        time_dependent: bool = False,
     ) -> PairResults:
         """
         Route pairs given as dense node indices; return plain arrays (the batch building block).
@@ -608,6 +615,9 @@ class Router:
             With ``speeds=``: one departure for all pairs or one per pair
             (seconds since Monday 00:00, datetimes or ISO strings); pairs are
             routed on the metric of their departure hour.
+        time_dependent
+            With ``departure``: route every pair exactly as :meth:`route`
+            does (the time-dependent search, in C++ over threads).
 
         Returns
         -------
@@ -623,11 +633,18 @@ class Router:
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         engine = self._engine
+        if time_dependent and departure is None:
+            msg = "time_dependent=True needs a departure (and a router built with speeds=)."
+            raise ValueError(msg)
         if departure is not None:  # traffic (issue 12): the metric of the departure hour
             from .traffic import departure_seconds_array
 
             traffic = self._traffic_for(departure)
             seconds = departure_seconds_array(departure, s.size)
+            if time_dependent:
+                return traffic.route_indices_exact(
+                    s, t, seconds, with_paths=with_paths, num_threads=threads
+                )
             hours = np.unique(seconds // 3600.0)
             if hours.size > 1:
                 return traffic.route_indices_by_hour(

@@ -1232,6 +1232,85 @@ class TrafficRouting:
             remaining -= part
             t = end
 
+    def route_indices_exact(
+        self,
+        sources: npt.NDArray[np.uint32],
+        targets: npt.NDArray[np.uint32],
+        departures: FloatArray,
+        *,
+        with_paths: bool,
+        num_threads: int,
+    ) -> PairResults:
+        """Every pair by the single-route time-dependent search (in C++, over threads)."""
+        from .routing import PairResults
+
+        router = self.router
+        arrival, cost, offsets, arcs, entry = self._dijkstra().route_pairs(
+            sources, targets, departures, num_threads=num_threads
+        )
+        reachable = np.isfinite(arrival)
+        if self.by_time:
+            value = router.objective_weights["time_s"] * (arrival - departures)
+        else:
+            value = np.asarray(cost, dtype=np.float64)
+            if router.node_potential is not None:
+                phi = router.node_potential
+                value = value - phi[sources.astype(np.intp)] + phi[targets.astype(np.intp)]
+        quantities = self._paths_quantities(offsets, arcs, entry)
+        quantities["time_s"] = arrival - departures
+        for values in (value, *quantities.values()):
+            values[~reachable] = np.inf
+        return PairResults(
+            cost=value,
+            quantities=quantities,
+            path_offsets=offsets if with_paths else None,
+            path_arcs=arcs if with_paths else None,
+        )
+
+    def _paths_quantities(
+        self,
+        offsets: npt.NDArray[np.uint64],
+        arcs: npt.NDArray[np.uint32],
+        entry: FloatArray,
+    ) -> dict[str, FloatArray]:
+        """Every reported quantity summed along each path, each arc driven from its entry time."""
+        router = self.router
+        count = offsets.size - 1
+        bounds = np.asarray(offsets).astype(np.int64)
+        sizes = bounds[1:] - bounds[:-1]
+        pair = np.repeat(np.arange(count), sizes)
+        index = arcs.astype(np.intp)
+        known = self.profiles.arcs
+        row = np.minimum(np.searchsorted(known, arcs), max(known.size - 1, 0))
+        profiled = known[row] == arcs if known.size else np.zeros(arcs.size, dtype=bool)
+        out: dict[str, FloatArray] = {}
+        for name in router._report:
+            values = router.arc_quantities[name][index]
+            if name != "distance_m":
+                values = np.where(profiled, 0.0, values)
+            out[name] = np.bincount(pair, weights=values, minlength=count).astype(np.float64)
+        rows, when, owner = row[profiled], entry[profiled], pair[profiled]
+        slot = np.floor(when / SECONDS_PER_HOUR)
+        hour = slot.astype(np.int64) % HOURS_PER_WEEK
+        whole = self._slot_time[rows, hour].astype(np.float64)
+        inside = (when + whole <= (slot + 1) * SECONDS_PER_HOUR) | (whole <= 0)
+        names = [n for n in router._report if n not in ("time_s", "distance_m")]
+        for h in np.unique(hour[inside]).tolist():
+            take = inside & (hour == h)
+            quantities = self.hour_quantities(h)
+            for name in names:
+                out[name] += np.bincount(
+                    owner[take], weights=quantities[name][rows[take]], minlength=count
+                )
+        for r, t, p in zip(
+            rows[~inside].tolist(), when[~inside].tolist(), owner[~inside].tolist(), strict=True
+        ):
+            for h, share in self._pieces(r, t):
+                quantities = self.hour_quantities(h)
+                for name in names:
+                    out[name][p] += share * float(quantities[name][r])
+        return out
+
     # -- matrices and batches: one metric per departure hour
 
     def engine_at(self, departure: Any) -> Any:

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace ecoroute
@@ -90,6 +91,20 @@ struct TimeDependentRoute
 };
 
 /**
+ * Time-dependent routes of a batch of pairs, paths in CSR form: the arcs of
+ * pair i are ``path_arcs[path_offsets[i] .. path_offsets[i+1]-1]``, entered
+ * at ``path_entry[...]`` (the same positions).
+ */
+struct TimeDependentPairs
+{
+    std::vector<double> arrival;  // inf where unreachable
+    std::vector<Weight> cost;     // inf where unreachable
+    std::vector<std::uint64_t> path_offsets;
+    std::vector<ArcId> path_arcs;
+    std::vector<double> path_entry;
+};
+
+/**
  * Time-dependent Dijkstra over TimeDependentArcs, from one departure.
  *
  * When the weight is time, nodes are settled by earliest arrival; with FIFO
@@ -120,6 +135,15 @@ public:
     [[nodiscard]] TimeDependentRoute
     route(NodeId source, NodeId target, double departure) const;
 
+    //! route() for every ``sources[i] -> targets[i]`` leaving at
+    //! ``departures[i]``, over ``num_threads`` threads (0 = every core).
+    //! Input is checked before any thread starts.
+    [[nodiscard]] TimeDependentPairs
+    route_pairs(std::span<NodeId const> sources,
+                std::span<NodeId const> targets,
+                std::span<double const> departures,
+                unsigned num_threads) const;
+
     //! Arrival time at every node (inf where unreachable), by earliest
     //! arrival when the weight is time, else along least-weight paths.
     [[nodiscard]] std::vector<double> arrivals_from(NodeId source,
@@ -129,6 +153,8 @@ private:
     struct Query;
 
     std::unique_ptr<Query> acquire() const;
+    TimeDependentRoute
+    solve(Query &query, NodeId source, NodeId target, double departure) const;
     void release(std::unique_ptr<Query> query) const;
 
     std::shared_ptr<TimeDependentArcs const> arcs_;
