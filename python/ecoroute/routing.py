@@ -764,8 +764,9 @@ class Router:
     def _traffic_for(self, departure: Any) -> TrafficRouting:
         """The router's traffic state (issue 12); a departure needs ``speeds=``."""
         if self._traffic is None:
+            shown = repr(departure) if np.ndim(departure) == 0 else "a column of departures"
             msg = (
-                f"departure={departure!r} needs hour-of-week speeds: build the router with "
+                f"departure ({shown}) needs hour-of-week speeds: build the router with "
                 "Router(network, ..., speeds=ecoroute.traffic.with_speeds(network, table))."
             )
             raise ValueError(msg)
