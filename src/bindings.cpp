@@ -10,6 +10,7 @@
 #include "ecoroute/nested_dissection.hpp"
 #include "ecoroute/potential.hpp"
 #include "ecoroute/query_engine.hpp"
+#include "ecoroute/td_dijkstra.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -385,4 +386,108 @@ PYBIND11_MODULE(_core, m)
              "num_threads"_a = 0)  // shares ownership of both
         .def_property_readonly("memory_bytes", &CchMetric::memory_bytes);
 
+    // ---- traffic (issue 12): time-dependent Dijkstra --------------------
+    py::class_<TimeDependentDijkstra, std::shared_ptr<TimeDependentDijkstra>>(
+        m, "TimeDependentDijkstra")
+        .def(py::init(
+                 [](std::shared_ptr<CsrGraph> const &graph,
+                    InArray<double> const &static_time,
+                    InArray<double> const &static_weight,
+                    InArray<ArcId> const &profile_arcs,
+                    InArray<float> const &slot_time,
+                    InArray<double> const &slot_weight,
+                    double slot_length,
+                    std::uint32_t slot_count,
+                    std::shared_ptr<SpherePoints> const &points)
+                 {
+                     auto time = to_vector(static_time, "static_time");
+                     auto weight = to_vector(static_weight, "static_weight");
+                     auto arcs = to_vector(profile_arcs, "profile_arcs");
+                     auto slots = to_vector(slot_time, "slot_time");
+                     auto slot_w = to_vector(slot_weight, "slot_weight");
+                     py::gil_scoped_release release;
+                     auto td = std::make_shared<TimeDependentArcs const>(
+                         graph,
+                         std::move(time),
+                         std::move(weight),
+                         std::move(arcs),
+                         std::move(slots),
+                         std::move(slot_w),
+                         slot_length,
+                         slot_count);
+                     return std::make_shared<TimeDependentDijkstra>(td, points);
+                 }),
+             "graph"_a,
+             "static_time"_a,
+             "static_weight"_a,
+             "profile_arcs"_a,
+             "slot_time"_a,
+             "slot_weight"_a,
+             py::kw_only(),
+             "slot_length"_a,
+             "slot_count"_a,
+             "points"_a = nullptr)  // A* towards the target when given
+        .def(
+            "route",
+            [](TimeDependentDijkstra const &self,
+               NodeId source,
+               NodeId target,
+               double departure)
+            {
+                TimeDependentRoute result;
+                {
+                    py::gil_scoped_release release;
+                    result = self.route(source, target, departure);
+                }
+                return py::make_tuple(result.arrival,
+                                      result.cost,
+                                      to_numpy(std::move(result.arcs)),
+                                      to_numpy(std::move(result.entry)));
+            },
+            "source"_a,
+            "target"_a,
+            "departure"_a)
+        .def(
+            "route_pairs",
+            [](TimeDependentDijkstra const &self,
+               InArray<NodeId> const &sources,
+               InArray<NodeId> const &targets,
+               InArray<double> const &departures,
+               unsigned num_threads)
+            {
+                auto const src = as_span(sources, "sources");
+                auto const dst = as_span(targets, "targets");
+                auto const dep = as_span(departures, "departures");
+                TimeDependentPairs result;
+                {
+                    py::gil_scoped_release release;
+                    result = self.route_pairs(src, dst, dep, num_threads);
+                }
+                return py::make_tuple(to_numpy(std::move(result.arrival)),
+                                      to_numpy(std::move(result.cost)),
+                                      to_numpy(std::move(result.path_offsets)),
+                                      to_numpy(std::move(result.path_arcs)),
+                                      to_numpy(std::move(result.path_entry)));
+            },
+            "sources"_a,
+            "targets"_a,
+            "departures"_a,
+            py::kw_only(),
+            "num_threads"_a = 0)
+        .def(
+            "arrivals_from",
+            [](TimeDependentDijkstra const &self,
+               NodeId source,
+               double departure)
+            {
+                std::vector<double> out;
+                {
+                    py::gil_scoped_release release;
+                    out = self.arrivals_from(source, departure);
+                }
+                return to_numpy(std::move(out));
+            },
+            "source"_a,
+            "departure"_a);
+    // ---- end traffic ----------------------------------------------------
 }

@@ -9,6 +9,7 @@ from . import fleet as fleet
 from . import osmnx_io as osmnx_io
 from . import speeds as speeds
 from . import storage as storage
+from . import traffic as traffic
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import ElevationError as ElevationError
 from ._errors import FleetInputError as FleetInputError
@@ -29,6 +30,9 @@ from .osm import load_osm as load_osm
 from .routing import ODMatrix as ODMatrix
 from .routing import Route as Route
 from .routing import Router as Router
+from .traffic import SpeedProfiles as SpeedProfiles
+from .traffic import read_speeds as read_speeds
+from .traffic import with_speeds as with_speeds
 from .vehicles import CombustionVehicle as CombustionVehicle
 from .vehicles import ElectricVehicle as ElectricVehicle
 from .vehicles import Vehicle as Vehicle
@@ -52,6 +56,7 @@ __all__ = [
     "RoadNetwork",
     "Route",
     "Router",
+    "SpeedProfiles",
     "UnknownNodeError",
     "UnknownVehicleError",
     "Vehicle",
@@ -63,8 +68,11 @@ __all__ = [
     "osmnx_io",
     "plan_fleet",
     "read_dimacs",
+    "read_speeds",
     "speeds",
     "storage",
+    "traffic",
     "vehicle",
     "vehicles",
+    "with_speeds",
 ]

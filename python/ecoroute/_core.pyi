@@ -19,6 +19,7 @@ __all__: list[str] = [
     "Metric",
     "QueryEngine",
     "SpherePoints",
+    "TimeDependentDijkstra",
     "build_type",
     "hardware_threads",
     "nested_dissection_order",
@@ -188,6 +189,48 @@ class CchMetric:
     ) -> None: ...
     @property
     def memory_bytes(self) -> int: ...
+
+class TimeDependentDijkstra:
+    def __init__(
+        self,
+        graph: CsrGraph,
+        static_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        static_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        profile_arcs: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        slot_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        slot_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        *,
+        slot_length: typing.SupportsFloat | typing.SupportsIndex,
+        slot_count: typing.SupportsInt | typing.SupportsIndex,
+        points: SpherePoints | None = None,
+    ) -> None: ...
+    def arrivals_from(
+        self,
+        source: typing.SupportsInt | typing.SupportsIndex,
+        departure: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> numpy.typing.NDArray[numpy.float64]: ...
+    def route(
+        self,
+        source: typing.SupportsInt | typing.SupportsIndex,
+        target: typing.SupportsInt | typing.SupportsIndex,
+        departure: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> tuple[
+        float, float, numpy.typing.NDArray[numpy.uint32], numpy.typing.NDArray[numpy.float64]
+    ]: ...
+    def route_pairs(
+        self,
+        sources: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        targets: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32],
+        departures: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        *,
+        num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> tuple[
+        numpy.typing.NDArray[numpy.float64],
+        numpy.typing.NDArray[numpy.float64],
+        numpy.typing.NDArray[numpy.uint64],
+        numpy.typing.NDArray[numpy.uint32],
+        numpy.typing.NDArray[numpy.float64],
+    ]: ...
 
 def build_type() -> str: ...
 def hardware_threads() -> int: ...

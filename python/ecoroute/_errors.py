@@ -65,3 +65,11 @@ class BatchError(EcoRouteError, ValueError):
     folder, or checkpoints of a different job. Problems of single trips are
     never raised: they become rows with ``status="bad_input"``.
     """
+
+
+class SpeedDataError(EcoRouteError, ValueError):
+    """A speed file (or row of one) that cannot be read, naming the file, row and field."""
+
+
+class SpeedDataWarning(UserWarning):
+    """Speed data that the network cannot use (segments it does not have), with counts."""

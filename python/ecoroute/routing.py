@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import shapely
 
     from .network import RoadNetwork
+    from .traffic import SpeedProfiles, TrafficRouting
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -94,6 +95,9 @@ class Route:
         fastest route's time and CO2, so that the saving and its cost read
         off directly, and how far this route's objective can be above the
         exact optimum within the budget (0 when it is certified optimal).
+    departure_s
+        With ``departure=``: the departure in seconds since Monday 00:00
+        (``time_s`` is then the time-dependent travel time); otherwise None.
     """
 
     arcs: npt.NDArray[np.uint32]
@@ -112,6 +116,7 @@ class Route:
     fastest_time_s: float | None = None
     fastest_co2_g: float | None = None
     objective_gap: float | None = None
+    departure_s: float | None = None  # traffic (issue 12)
     _network: RoadNetwork | None = field(default=None, repr=False)
     _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
     _source_index: int = field(default=0, repr=False)
@@ -376,6 +381,9 @@ class Router:
         Payload passed to the vehicle model (ignored by models without one).
     num_threads
         Threads for batch calls; 0 (the default) uses every core.
+    speeds
+        Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
+        they apply to queries given a ``departure=`` (see docs/traffic.md).
 
     Raises
     ------
@@ -398,6 +406,7 @@ class Router:
         max_extra_time: float | None = None,
         max_extra_time_s: float | None = None,
         tradeoff_points: int = 9,
+        speeds: SpeedProfiles | None = None,
     ) -> None:
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
@@ -434,6 +443,12 @@ class Router:
         self.max_extra_time, self.max_extra_time_s = _check_budget(
             max_extra_time, max_extra_time_s, self.objective_weights
         )
+        # ---- traffic (issue 12): departures are handled by ecoroute.traffic
+        self._traffic: TrafficRouting | None = None
+        if speeds is not None:
+            from .traffic import TrafficRouting
+
+            self._traffic = TrafficRouting(self, speeds, payload_kg)
 
     def _make_engine(
         self, weights: Mapping[str, float]
@@ -481,7 +496,7 @@ class Router:
 
     # ------------------------------------------------------------------ queries
 
-    def route(self, source: Any, target: Any) -> Route:
+    def route(self, source: Any, target: Any, *, departure: Any = None) -> Route:
         """
         Return the least-cost route from ``source`` to ``target``.
 
@@ -490,6 +505,11 @@ class Router:
         source, target
             A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
             is snapped to the nearest node (the snap distance is reported).
+        departure
+            With ``speeds=``: when the route starts (a ``datetime``, an ISO
+            string, or seconds since Monday 00:00); the route is then
+            time-dependent (exact earliest arrival for ``objective="time"``;
+            see docs/traffic.md for other objectives).
 
         Raises
         ------
@@ -504,6 +524,11 @@ class Router:
         check_node_argument(target, "target")
         s, s_snap = self._resolve_one(source, "source")
         t, t_snap = self._resolve_one(target, "target")
+        if departure is not None:  # traffic (issue 12)
+            if self.budget is not None:
+                msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
+                raise ValueError(msg)
+            return self._traffic_for(departure).route(s, t, departure, (s_snap, t_snap))
         one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
         if self.budget is not None:
             result = self.route_indices(one_s, one_t, with_paths=True, num_threads=1)
@@ -682,6 +707,8 @@ class Router:
         return_paths: bool = False,
         num_threads: int | None = None,
         progress: bool | None = None,
+        departure: Any = None,
+        time_dependent: bool = False,
     ) -> pd.DataFrame:
         """
         Route every pair ``sources[i] -> targets[i]`` in one call, in parallel C++.
@@ -700,6 +727,13 @@ class Router:
         progress
             Show a progress bar; by default only for batches of more than
             100,000 pairs.
+        departure
+            With ``speeds=``: one departure for all pairs or one per pair;
+            each pair is routed on the metric of its departure hour.
+        time_dependent
+            With ``departure``: route every pair exactly as :meth:`route`
+            does (the time-dependent search) instead of on the hour's metric;
+            slower (no hierarchy), see docs/traffic.md.
 
         Returns
         -------
@@ -721,7 +755,13 @@ class Router:
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
         result = self.route_indices(
-            s, t, with_paths=return_paths, num_threads=num_threads, progress=progress
+            s,
+            t,
+            with_paths=return_paths,
+            num_threads=num_threads,
+            progress=progress,
+            departure=departure,
+            time_dependent=time_dependent,
         )
         frame: dict[str, Any] = {
             "source": self.network.node_id[s],
@@ -745,6 +785,8 @@ class Router:
         with_paths: bool = False,
         num_threads: int | None = None,
         progress: bool | None = None,
+        departure: Any = None,
+        time_dependent: bool = False,
     ) -> PairResults:
         """
         Route pairs given as dense node indices; return plain arrays (the batch building block).
@@ -760,6 +802,13 @@ class Router:
             Overrides the router's ``num_threads`` for this call.
         progress
             Show a progress bar; by default only for more than 100,000 pairs.
+        departure
+            With ``speeds=``: one departure for all pairs or one per pair
+            (seconds since Monday 00:00, datetimes or ISO strings); pairs are
+            routed on the metric of their departure hour.
+        time_dependent
+            With ``departure``: route every pair exactly as :meth:`route`
+            does (the time-dependent search, in C++ over threads).
 
         Returns
         -------
@@ -774,7 +823,29 @@ class Router:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        if self.budget is not None:
+        engine = self._engine
+        if time_dependent and departure is None:
+            msg = "time_dependent=True needs a departure (and a router built with speeds=)."
+            raise ValueError(msg)
+        if departure is not None:  # traffic (issue 12): the metric of the departure hour
+            if self.budget is not None:
+                msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
+                raise ValueError(msg)
+            from .traffic import departure_seconds_array
+
+            traffic = self._traffic_for(departure)
+            seconds = departure_seconds_array(departure, s.size)
+            if time_dependent:
+                return traffic.route_indices_exact(
+                    s, t, seconds, with_paths=with_paths, num_threads=threads
+                )
+            hours = np.unique(seconds // 3600.0)
+            if hours.size > 1:
+                return traffic.route_indices_by_hour(
+                    s, t, seconds, with_paths=with_paths, num_threads=num_threads, progress=progress
+                )
+            engine = traffic.engine_at(float(seconds[0]) if s.size else 0.0)
+        elif self.budget is not None:
             return self._bounded_pairs(s, t, with_paths=with_paths, threads=threads)
 
         count = s.size
@@ -788,7 +859,7 @@ class Router:
         with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
             for begin in range(0, count, _CHUNK_PAIRS):
                 end = min(count, begin + _CHUNK_PAIRS)
-                c, q, offsets, arcs = self._engine.route_pairs(
+                c, q, offsets, arcs = engine.route_pairs(
                     s[begin:end], t[begin:end], with_paths=with_paths, num_threads=threads
                 )
                 cost[begin:end] = c
@@ -843,7 +914,9 @@ class Router:
             },
         )
 
-    def matrix(self, sources: Any, targets: Any, *, num_threads: int | None = None) -> ODMatrix:
+    def matrix(
+        self, sources: Any, targets: Any, *, num_threads: int | None = None, departure: Any = None
+    ) -> ODMatrix:
         """
         Route from every source to every target in one call: an origin-destination matrix.
 
@@ -858,6 +931,9 @@ class Router:
             :meth:`route_many`; the two may differ in length.
         num_threads
             Overrides the router's ``num_threads`` for this call.
+        departure
+            With ``speeds=``: one departure for the whole matrix; every arc
+            is driven at the speed of the departure hour (see docs/traffic.md).
 
         Returns
         -------
@@ -869,10 +945,16 @@ class Router:
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         s, s_snap = self._resolve(sources, "sources")
         t, t_snap = self._resolve(targets, "targets")
+        engine = self._engine
+        if departure is not None:  # traffic (issue 12): the metric of the departure hour
+            if self.budget is not None:
+                msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
+                raise ValueError(msg)
+            engine = self._traffic_for(departure).engine_at(departure)
         if self.budget is not None:
             cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
-            cost, quantities = self._plain_matrix(s, t, threads)
+            cost, quantities = self._plain_matrix(s, t, threads, engine)
             bounds = {}
         for values in (cost, *quantities.values(), *bounds.values()):
             values.flags.writeable = False
@@ -891,7 +973,11 @@ class Router:
         )
 
     def _plain_matrix(
-        self, s: npt.NDArray[np.uint32], t: npt.NDArray[np.uint32], threads: int
+        self,
+        s: npt.NDArray[np.uint32],
+        t: npt.NDArray[np.uint32],
+        threads: int,
+        engine: Any = None,
     ) -> tuple[FloatArray, dict[str, FloatArray]]:
         """Cost and quantity matrices of the least-cost routes, in row blocks."""
         rows, columns = s.size, t.size
@@ -901,7 +987,7 @@ class Router:
             block = max(1, _MATRIX_BLOCK_CELLS // columns)
             for begin in range(0, rows, block):
                 end = min(rows, begin + block)
-                c, q = self._engine.matrix(s[begin:end], t, num_threads=threads)
+                c, q = (engine or self._engine).matrix(s[begin:end], t, num_threads=threads)
                 cost[begin:end] = c
                 sums[:, begin:end] = q
         phi = self.node_potential
@@ -941,6 +1027,17 @@ class Router:
         return pd.Series(cost, index=pd.Index(self.network.node_id, name="node"), name="cost")
 
     # ------------------------------------------------------------------ internals
+
+    def _traffic_for(self, departure: Any) -> TrafficRouting:
+        """The router's traffic state (issue 12); a departure needs ``speeds=``."""
+        if self._traffic is None:
+            shown = repr(departure) if np.ndim(departure) == 0 else "a column of departures"
+            msg = (
+                f"departure ({shown}) needs hour-of-week speeds: build the router with "
+                "Router(network, ..., speeds=ecoroute.traffic.with_speeds(network, table))."
+            )
+            raise ValueError(msg)
+        return self._traffic
 
     def _true_cost(
         self, reduced: FloatArray, sources: npt.ArrayLike, targets: npt.ArrayLike
