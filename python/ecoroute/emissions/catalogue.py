@@ -27,11 +27,14 @@ model="hbefa4")``) and override any parameter. Reference notes: the project's
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
+from typing import Any
 
-from ..vehicles import CombustionVehicle, ElectricVehicle, Vehicle
+from .._errors import UnknownVehicleError
 from .copert import URBAN_BUS_STD_DIESEL_EURO_VI_EC
 from .hbefa4 import HBEFA4_CLASSES
+from .vehicle import CombustionVehicle, ElectricVehicle, Vehicle
 
 
 def car_petrol() -> CombustionVehicle:
@@ -272,3 +275,46 @@ CATALOGUE: dict[str, Callable[[], Vehicle]] = {
         bus_diesel,
     )
 }
+
+
+def vehicles() -> list[str]:
+    """Return the names of every vehicle in the catalogue."""
+    return sorted(CATALOGUE)
+
+
+def vehicle(name: str, **overrides: Any) -> Vehicle:
+    """
+    Return the catalogue vehicle ``name``, with any parameter overridden by keyword.
+
+    Examples: ``vehicle("truck_40t_diesel", payload_kg=20000)``,
+    ``vehicle("car_bev", grid_g_per_kwh=50)``, ``vehicle("bus_diesel",
+    model="physics")``. See :mod:`ecoroute.emissions.catalogue` for every
+    vehicle's parameters and their sources.
+
+    Raises
+    ------
+    UnknownVehicleError
+        (a ``KeyError``) if ``name`` is not in the catalogue; the message
+        suggests close matches.
+    TypeError
+        If an override names a parameter the vehicle does not have.
+    ValueError
+        If an override is out of range (e.g. a payload above the maximum).
+    """
+    factory = CATALOGUE.get(name)
+    if factory is None:
+        close = difflib.get_close_matches(str(name), CATALOGUE, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        msg = f"Unknown vehicle {name!r}.{hint} Known vehicles: {', '.join(vehicles())}."
+        raise UnknownVehicleError(msg)
+    return factory().replace(**overrides)
+
+
+def resolve_vehicle(value: str | Vehicle) -> Vehicle:
+    """Return ``value`` if it is a Vehicle, else the catalogue vehicle of that name."""
+    if isinstance(value, Vehicle):
+        return value
+    if isinstance(value, str):
+        return vehicle(value)
+    msg = f"vehicle must be a catalogue name or a Vehicle, not {type(value).__name__}."
+    raise TypeError(msg)
