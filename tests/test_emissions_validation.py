@@ -315,13 +315,13 @@ def test_copert_bus_hill_round_trips_cost_more():
 
 def test_copert_bus_extrapolates_steep_grades_with_physics():
     """
-    Tests grades beyond the ±6 % classes: +10 % adds m g (sin + Crr cos)
-    differences over eta_dt eta_m to the +6 % value; -10 % stays >= 0.
+    Tests grades beyond the ±6 % classes: +10 % adds the gravity work per map
+    km, m g (0.10 - 0.06), over eta_dt eta_m to the +6 % value; -10 % stays >= 0.
     """
     bus = ecoroute.vehicle("bus_diesel")
-    m = 11500 + 3250
-    wheel = [m * 9.81 * (0.0055 + g) / np.sqrt(1 + g * g) for g in (0.06, 0.10)]
-    extra_mj = (wheel[1] - wheel[0]) * 1000 / (0.89 * 0.42) / 1e6
+    m = bus.mass_kg()
+    eta = bus.driveline_efficiency * bus.engine_efficiency
+    extra_mj = m * 9.81 * (0.10 - 0.06) * 1000 / eta / 1e6
     assert float(bus.fuel_energy_mj_per_km(50.0, 0.10)) == pytest.approx(29.72 + extra_mj, abs=0.01)
     assert float(bus.fuel_energy_mj_per_km(50.0, -0.10)) == 0.0
 

@@ -119,11 +119,12 @@ def test_payload_changes_consumption_and_defaults_to_the_vehicle():
     assert truck.co2_g_per_km(80.0, 0.02) == pytest.approx(half)
     heavier = ecoroute.vehicle("truck_40t_diesel", payload_kg=25300)
     assert heavier.co2_g_per_km(80.0, 0.02) == pytest.approx(full)
-    # Physics: the extra 12,650 kg costs m g (Crr cos + sin) per km at the wheel,
-    # through eta_dt 0.89 and eta_m 0.44, times 74.1 g/MJ.
+    # Physics: the extra 12,650 kg costs m g (Crr + grade) per map km at the
+    # wheel, through eta_dt and eta_m, times 74.1 g/MJ.
     grade = 0.02
-    wheel_mj = 12650 * 9.81 * (0.0055 + grade) / np.sqrt(1 + grade**2) * 1000 / 1e6
-    assert full - half == pytest.approx(wheel_mj / (0.89 * 0.44) * 74.1, rel=1e-9)
+    wheel_mj = 12650 * 9.81 * (truck.rolling_resistance + grade) * 1000 / 1e6
+    eta = truck.driveline_efficiency * truck.engine_efficiency
+    assert full - half == pytest.approx(wheel_mj / eta * 74.1, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -297,13 +298,14 @@ def test_traffic_dynamics_by_hand():
     90 km/h, and nothing while the engine runs in overrun.
     """
     car = ecoroute.vehicle("car_petrol")
-    mass = 1193.7 + 179.7
-    extra_g = mass * 105.0 / (0.92 * 0.36) / 1e6 * 69.3
+    mass = car.mass_kg()
+    extra_g = mass * 105.0 / (car.driveline_efficiency * car.engine_efficiency) / 1e6 * 69.3
     assert car.co2_g_per_km(40.0, traffic=True) - car.co2_g_per_km(40.0) == pytest.approx(extra_g)
     assert car.co2_g_per_km(95.0, traffic=True) == pytest.approx(car.co2_g_per_km(95.0))
-    assert car.co2_g_per_km(40.0, -0.06, traffic=True) == 0.0
+    assert car.co2_g_per_km(40.0, -0.12, traffic=True) == 0.0
     ev = ecoroute.vehicle("car_bev")
-    extra_kwh = (1794.0 + 75.0) * 105.0 * (1 / 0.85 - 0.75) / 3.6e6
+    eta = 1 / ev.propulsion_efficiency - ev.regeneration_efficiency
+    extra_kwh = ev.mass_kg() * 105.0 * eta / 3.6e6
     gained = ev.energy_kwh_per_km(40.0, -0.03, traffic=True) - ev.energy_kwh_per_km(40.0, -0.03)
     assert gained == pytest.approx(extra_kwh)
     steady = ecoroute.vehicle("car_petrol", traffic_dynamics=False)

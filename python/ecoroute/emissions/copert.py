@@ -20,6 +20,7 @@ extension for routing (reference notes §1.1).
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import math
 from dataclasses import dataclass, field
@@ -107,9 +108,17 @@ class CopertTable:
         v = np.clip(speed_kph, vmin, vmax)
         return (v * (a * v + b) + c + d / v) / (v * (e * v + z) + h)
 
-    def value(self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike, load: float) -> FloatArray:
+    def value(
+        self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike | None, load: float
+    ) -> FloatArray:
         """
         Return the factor at each speed and grade for one load, interpolated between classes.
+
+        Linear in slope between neighbouring classes and in load between
+        neighbouring loads. In speed the rows are tabulated once per load on a
+        0.05 km/h grid and interpolated linearly (relative error below 1e-4;
+        see :func:`_speed_grid`), which turns a network's worth of rational
+        functions into a few array passes.
 
         Parameters
         ----------
@@ -117,34 +126,72 @@ class CopertTable:
             Speeds (km/h); each row clamps them into its own validity range.
         grade
             Rise over run; clamped into ``[min_slope, max_slope]`` (extrapolating
-            beyond the classes is the caller's decision).
+            beyond the classes is the caller's decision). None: flat.
         load
             Fraction of the maximum payload, 0..1.
-        """
-        speed, slope = np.broadcast_arrays(
-            np.asarray(speed_kph, dtype=np.float64), np.asarray(grade, dtype=np.float64)
-        )
-        shape = speed.shape
-        speed, slope = speed.ravel(), slope.ravel()
-        load_weights = _bracket_scalar(self.loads, float(load))
-        out = np.empty(speed.size)
-        if self.slopes.size == 1:
-            out[:] = _mix(self, 0, load_weights, speed)
-            return out.reshape(shape)
 
-        position = np.interp(slope, self.slopes, np.arange(self.slopes.size, dtype=np.float64))
-        lower = np.minimum(position.astype(np.intp), self.slopes.size - 2)
-        weight = position - lower
-        counts = np.bincount(lower, minlength=self.slopes.size - 1)
-        for i in np.flatnonzero(counts):
-            # On a flat network every arc is in one class: skip the mask.
-            sel = slice(None) if counts[i] == speed.size else lower == i
-            v, w = speed[sel], weight[sel]
-            value = _mix(self, int(i), load_weights, v)
-            if (w > 0).any():
-                value += w * (_mix(self, int(i) + 1, load_weights, v) - value)
-            out[sel] = value
-        return out.reshape(shape)
+        Returns
+        -------
+        numpy.ndarray
+            A new array.
+        """
+        speeds, grid = _tabulated(self, float(load))
+        v = np.asarray(speed_kph, dtype=np.float64)
+        if grade is not None:
+            v, slope = np.broadcast_arrays(v, np.asarray(grade, dtype=np.float64))
+            slope = slope.reshape(-1)
+        shape = v.shape
+        x = np.clip(v.reshape(-1), speeds[0], speeds[-1])
+        x -= speeds[0]
+        x *= 1.0 / (speeds[1] - speeds[0])
+        i = x.astype(np.intp)
+        np.minimum(i, speeds.size - 2, out=i)
+        x -= i  # now the fraction of the way to the next grid speed
+        flat_class = int(np.searchsorted(self.slopes, 0.0))
+        if grade is None or self.slopes.size == 1:
+            row = grid[min(flat_class, self.slopes.size - 1) if grade is None else 0]
+            low = row[i]
+            low += x * (row[i + 1] - low)
+            return low.reshape(shape)
+        position = np.clip(slope, self.slopes[0], self.slopes[-1])
+        steps = np.diff(self.slopes)
+        if np.allclose(steps, steps[0]):  # evenly spaced classes (COPERT's 2 % steps)
+            position -= self.slopes[0]
+            position *= 1.0 / steps[0]
+        else:
+            position = np.interp(position, self.slopes, np.arange(self.slopes.size, dtype=float))
+        j = position.astype(np.intp)
+        np.minimum(j, self.slopes.size - 2, out=j)
+        position -= j
+        flat = grid.ravel()
+        index = j * speeds.size + i
+        below = flat[index]
+        below += x * (flat[index + 1] - below)
+        index += speeds.size
+        above = flat[index]
+        above += x * (flat[index + 1] - above)
+        above -= below
+        above *= position
+        above += below
+        return above.reshape(shape)
+
+
+#: Speed step (km/h) of the tabulated rows: 0.05 km/h keeps the linear
+#: interpolation's relative error below 1e-4 down to 5 km/h, where the
+#: ``delta / V`` term curves most.
+SPEED_STEP_KPH = 0.05
+
+
+@functools.lru_cache(maxsize=64)
+def _tabulated(table: CopertTable, load: float) -> tuple[FloatArray, FloatArray]:
+    """Each slope class's row (mixed over loads) on a speed grid: (speeds, values[slope, speed])."""
+    low = float(table._coef[..., 0].min())
+    high = float(table._coef[..., 1].max())
+    speeds = np.arange(low, high + SPEED_STEP_KPH / 2, SPEED_STEP_KPH)
+    weights = _bracket_scalar(table.loads, load)
+    grid = np.stack([_mix(table, i, weights, speeds) for i in range(table.slopes.size)])
+    grid.setflags(write=False)
+    return speeds, grid
 
 
 def _bracket_scalar(grid: FloatArray, x: float) -> tuple[tuple[int, float], ...]:

@@ -20,10 +20,9 @@ from .hbefa4 import Hbefa4Class
 from .physics import (
     GRAVITY_M_S2,
     J_PER_KWH,
-    battery_power_w,
     road_load_n,
     traffic_work_j_per_kg_km,
-    willans_fuel_power_w,
+    wheel_work_j_per_m,
 )
 
 if TYPE_CHECKING:
@@ -244,12 +243,26 @@ class Vehicle(ABC):
             plus ``time_s`` and ``distance_m``.
         """
         speed, grade, length, time = _arc_inputs(network, arcs)
-        rates = self.rates_per_km(speed, np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE), payload_kg)
-        length_km = length / 1000.0
-        out = {name: rate * length_km for name, rate in rates.items()}
-        out["time_s"] = np.asarray(time, dtype=np.float64)
-        out["distance_m"] = np.asarray(length, dtype=np.float64)
+        out = self._arc_amounts(network, arcs, speed, _network_grade(grade), length, payload_kg)
+        out["time_s"] = time
+        out["distance_m"] = length
         return out
+
+    def _arc_amounts(
+        self,
+        network: RoadNetwork,
+        arcs: npt.ArrayLike | None,
+        speed_kph: FloatArray,
+        grade: FloatArray | None,
+        length_m: FloatArray,
+        payload_kg: float | None,
+    ) -> dict[str, FloatArray]:
+        """Each quantity on each arc: the rate per km times the length (``grade=None``: flat)."""
+        del network, arcs
+        slope = np.zeros_like(speed_kph) if grade is None else grade
+        rates = self.rates_per_km(speed_kph, slope, payload_kg)
+        length_km = length_m / 1000.0
+        return {name: rate * length_km for name, rate in rates.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -390,16 +403,102 @@ class RoadVehicle(Vehicle):
     ) -> FloatArray:
         """Return the wheel force (N) that holds ``speed_kph`` on ``grade`` (negative: braking)."""
         speed, slope = _broadcast_inputs(speed_kph, grade)
-        return self._road_load(speed / 3.6, slope, self.mass_kg(payload_kg))
+        return road_load_n(
+            self.mass_kg(payload_kg),
+            self.drag_area_m2,
+            self.rolling_resistance,
+            speed / 3.6,
+            slope,
+            rolling_resistance_per_m_s=self.rolling_resistance_per_m_s,
+        )
 
     def wheel_energy_kj_per_km(
         self, speed_kph: npt.ArrayLike, grade: npt.ArrayLike = 0.0, payload_kg: float | None = None
     ) -> FloatArray:
-        """Return the energy (kJ per km) the wheels deliver at constant speed; negative downhill."""
+        """Return the energy (kJ per km of road) the wheels deliver at constant speed; negative downhill."""
         return self.road_load_n(speed_kph, grade, payload_kg)  # N x 1 km = kJ
 
-    def _road_load(self, speed_m_s: FloatArray, grade: FloatArray, mass_kg: float) -> FloatArray:
-        return road_load_n(
+    def rates_per_km(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
+    ) -> dict[str, FloatArray]:
+        """Return each quantity per km of a network arc (traffic's accelerations included)."""
+        energy = self._energy_j_per_km(speed_kph, grade, payload_kg, self.traffic_dynamics)
+        return self._quantities(energy)
+
+    def constant_speed_rates_per_km(
+        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
+    ) -> dict[str, FloatArray]:
+        """Return the same quantities at exactly ``speed_kph`` (no traffic accelerations)."""
+        energy = self._energy_j_per_km(speed_kph, grade, payload_kg, False)
+        return self._quantities(energy)
+
+    def _energy_j_per_km(
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike,
+        payload_kg: float | None,
+        dynamics: bool,
+    ) -> FloatArray:
+        """The model's energy in J per km at any broadcastable speeds and grades (scalars too)."""
+        payload = self.check_payload(payload_kg)
+        speed, slope = np.broadcast_arrays(
+            np.asarray(speed_kph, dtype=np.float64), np.asarray(grade, dtype=np.float64)
+        )
+        shape = speed.shape
+        energy = self._energy_j_per_m(
+            np.array(speed, dtype=np.float64).reshape(-1),
+            np.array(slope, dtype=np.float64).reshape(-1),
+            payload,
+            dynamics,
+        )
+        energy *= 1000.0
+        return energy.reshape(shape)
+
+    def _arc_amounts(
+        self,
+        network: RoadNetwork,
+        arcs: npt.ArrayLike | None,
+        speed_kph: FloatArray,
+        grade: FloatArray | None,
+        length_m: FloatArray,
+        payload_kg: float | None,
+    ) -> dict[str, FloatArray]:
+        """The model's energy per map metre times each arc's length, bounded, then converted."""
+        payload = self.check_payload(payload_kg)
+        energy = self._energy_j_per_m(speed_kph, grade, payload, self.traffic_dynamics)
+        energy *= length_m
+        self._bound_arc_energy(energy, network, arcs, payload)
+        return self._quantities(energy)
+
+    @abstractmethod
+    def _energy_j_per_m(
+        self, speed_kph: FloatArray, grade: FloatArray | None, payload: float, dynamics: bool
+    ) -> FloatArray:
+        """
+        Fuel energy (combustion) or battery energy (electric) in J per metre of map length.
+
+        ``grade=None`` is a flat road; ``dynamics`` adds traffic's accelerations.
+        Returns a new array the caller may change in place.
+        """
+
+    @abstractmethod
+    def _quantities(self, energy_j: FloatArray) -> dict[str, FloatArray]:
+        """The reported quantities of an energy in J (may reuse ``energy_j``'s memory)."""
+
+    def _bound_arc_energy(
+        self,
+        energy_j: FloatArray,
+        network: RoadNetwork,
+        arcs: npt.ArrayLike | None,
+        payload: float,
+    ) -> None:
+        """Raise arc energies to a physical bound in place (only an EV has one)."""
+        del energy_j, network, arcs, payload
+
+    def _wheel_work(
+        self, speed_m_s: FloatArray, grade: FloatArray | None, mass_kg: float
+    ) -> FloatArray:
+        return wheel_work_j_per_m(
             mass_kg,
             self.drag_area_m2,
             self.rolling_resistance,
@@ -408,19 +507,16 @@ class RoadVehicle(Vehicle):
             rolling_resistance_per_m_s=self.rolling_resistance_per_m_s,
         )
 
-    def _mass_term_j_per_km(self, grade: FloatArray, mass_kg: float) -> FloatArray:
-        """Wheel energy per km that the mass difference from the HBEFA reference adds (J/km)."""
+    def _mass_term_j_per_m(self, grade: FloatArray | None, mass_kg: float) -> FloatArray | float:
+        """Wheel work per map metre that the mass difference from the HBEFA reference adds (J/m)."""
         reference = self.hbefa4_reference_mass_kg
         if reference is None:
             reference = self.curb_mass_kg + self.payload_kg
-        cos_theta = 1.0 / np.sqrt(1.0 + grade * grade)
         # Crr1 v is left out: it is small and the average-speed fit already holds the speed term.
-        return (
-            (mass_kg - reference)
-            * GRAVITY_M_S2
-            * (self.rolling_resistance * cos_theta + grade * cos_theta)
-            * 1000.0
-        )
+        weight_n = (mass_kg - reference) * GRAVITY_M_S2
+        if grade is None:
+            return weight_n * self.rolling_resistance
+        return weight_n * (grade + self.rolling_resistance)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -460,7 +556,13 @@ class CombustionVehicle(RoadVehicle):
     engine_efficiency
         ``eta_m``, the Willans marginal efficiency (extra brake power per extra fuel power).
     zero_load_fuel_power_kw
-        ``P0``, fuel power burnt at zero engine output at driving speed.
+        ``P0``, fuel power burnt at zero engine output at driving speed: the
+        engine's friction and pumping, which also brake the vehicle in
+        overrun before the injection is cut off.
+    overrun_fuel_power_kw
+        Fuel power burnt while the road drives the engine (steep descents):
+        0 with overrun fuel cut-off (the default; every modern engine), the
+        idle fuel power for a vehicle that coasts in neutral.
     copert
         EMEP/EEA energy-consumption rows (MJ/km) behind the ``"copert"`` model, if any.
     """
@@ -469,6 +571,7 @@ class CombustionVehicle(RoadVehicle):
     driveline_efficiency: float
     engine_efficiency: float
     zero_load_fuel_power_kw: float
+    overrun_fuel_power_kw: float = 0.0
     copert: CopertTable | None = None
 
     def __post_init__(self) -> None:
@@ -477,6 +580,7 @@ class CombustionVehicle(RoadVehicle):
         _check(self, "driveline_efficiency", low=0.0, low_open=True, high=1.0)
         _check(self, "engine_efficiency", low=0.0, low_open=True, high=1.0)
         _check(self, "zero_load_fuel_power_kw", low=0.0)
+        _check(self, "overrun_fuel_power_kw", low=0.0)
         super().__post_init__()
 
     @property
@@ -506,8 +610,8 @@ class CombustionVehicle(RoadVehicle):
     ) -> FloatArray:
         """Return the fuel energy (MJ per km, lower heating value) at constant ``speed_kph``."""
         speed, slope = _broadcast_inputs(speed_kph, grade)
-        dynamics = traffic and self.traffic_dynamics
-        return self._fuel_mj_per_km(speed, slope, self.check_payload(payload_kg), dynamics)
+        fuel = self._energy_j_per_km(speed, slope, payload_kg, traffic and self.traffic_dynamics)
+        return np.multiply(fuel, 1e-6, out=fuel)
 
     def fuel_l_per_km(
         self,
@@ -542,76 +646,94 @@ class CombustionVehicle(RoadVehicle):
         mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg, traffic=traffic)
         return mj / self.fuel_spec.lower_heating_value_mj_per_kg
 
-    def rates_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
-    ) -> dict[str, FloatArray]:
-        """Return ``co2_g``, ``co2e_wtw_g`` and ``fuel_l`` (or ``fuel_kg``) per km of arc."""
-        return self._rates(speed_kph, grade, payload_kg, self.traffic_dynamics)
-
-    def constant_speed_rates_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
-    ) -> dict[str, FloatArray]:
-        """Return the same quantities at exactly ``speed_kph`` (no traffic accelerations)."""
-        return self._rates(speed_kph, grade, payload_kg, False)
-
-    def _rates(
-        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None, dynamics: bool
-    ) -> dict[str, FloatArray]:
-        mj = self._fuel_mj_per_km(speed_kph, grade, self.check_payload(payload_kg), dynamics)
+    def _quantities(self, energy_j: FloatArray) -> dict[str, FloatArray]:
+        """CO2, well-to-wheel CO2e and litres (or kg) of a fuel energy in J."""
         spec = self.fuel_spec
-        kg = mj * (1.0 / spec.lower_heating_value_mj_per_kg)
-        out = {"co2_g": mj * spec.co2_g_per_mj, "co2e_wtw_g": mj * spec.wtw_co2e_g_per_mj}
+        out = {
+            "co2_g": energy_j * (spec.co2_g_per_mj * 1e-6),
+            "co2e_wtw_g": energy_j * (spec.wtw_co2e_g_per_mj * 1e-6),
+        }
         if spec.density_kg_per_l is not None:
-            out["fuel_l"] = kg * (1.0 / spec.density_kg_per_l)
+            factor = 1e-6 / (spec.lower_heating_value_mj_per_kg * spec.density_kg_per_l)
+            out["fuel_l"] = np.multiply(energy_j, factor, out=energy_j)
         else:
-            out["fuel_kg"] = kg
+            factor = 1e-6 / spec.lower_heating_value_mj_per_kg
+            out["fuel_kg"] = np.multiply(energy_j, factor, out=energy_j)
         return out
 
-    def _fuel_mj_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload: float, dynamics: bool
+    def _energy_j_per_m(
+        self, speed_kph: FloatArray, grade: FloatArray | None, payload: float, dynamics: bool
     ) -> FloatArray:
         mass = self.curb_mass_kg + payload
         if self.model == "physics":
-            mj = self._physics_mj_per_km(speed_kph / 3.6, grade, mass)
-            if dynamics:
-                # Accelerations go through the engine; none while it runs in overrun.
-                extra = mass * traffic_work_j_per_kg_km(speed_kph) / self._wheel_to_fuel() / 1e6
-                mj = mj + np.where(mj > 0.0, extra, 0.0)
-            return mj
+            return self._physics_fuel_j_per_m(speed_kph, grade, mass, dynamics)
         if self.model == "hbefa4":
             assert self.hbefa4 is not None
-            co2 = self.hbefa4.per_km(speed_kph, grade)
-            mj = co2 / self.fuel_spec.co2_g_per_mj
-            extra = self._mass_term_j_per_km(grade, mass)
-            return np.maximum(mj + extra / self._wheel_to_fuel() / 1e6, 0.0)
+            flat = np.zeros_like(speed_kph) if grade is None else grade
+            # g CO2/km / (g CO2/MJ) = MJ/km = 1000 J/m
+            fuel = self.hbefa4.per_km(speed_kph, flat)
+            fuel *= 1000.0 / self.fuel_spec.co2_g_per_mj
+            fuel += self._mass_term_j_per_m(grade, mass) / self._wheel_to_fuel()
+            return np.maximum(fuel, 0.0, out=fuel)
+        return self._copert_fuel_j_per_m(speed_kph, grade, mass, payload)
+
+    def _physics_fuel_j_per_m(
+        self, speed_kph: FloatArray, grade: FloatArray | None, mass: float, dynamics: bool
+    ) -> FloatArray:
+        """
+        Willans-line fuel energy per map metre (``docs/emissions.md``, "Physics model").
+
+        Per metre of map length at speed ``v``, with ``s = sqrt(1 + grade²)``
+        metres of road: brake work ``E_e = W / eta_dt`` (``W eta_dt`` while
+        braking) for the wheel work ``W``, plus ``P_aux s / v``; fuel
+        ``max(P_overrun s / v, P0 s / v + E_e / eta_m)``. Evaluated in place: a
+        handful of passes over the arrays, no temporaries per term.
+        """
+        v = speed_kph * (1.0 / 3.6)
+        work = self._wheel_work(v, grade, mass)
+        if dynamics:
+            traffic = traffic_work_j_per_kg_km(speed_kph)
+            traffic *= mass * 1e-3  # J/kg/km x kg -> J/m
+            work += traffic
+        eta_dt, eta_m = self.driveline_efficiency, self.engine_efficiency
+        braking = work < 0.0
+        if braking.any():
+            # Where the wheels brake, the driveline passes W eta_dt back to the engine.
+            np.multiply(work, eta_dt * eta_dt, out=work, where=braking)
+        work *= 1.0 / (eta_dt * eta_m)
+        seconds_per_m = np.divide(1.0, v, out=v)  # v is ours: reuse it
+        if grade is not None:
+            seconds_per_m *= np.sqrt(grade * grade + 1.0)
+        idle_w = self.zero_load_fuel_power_kw * 1000.0 + self.auxiliary_power_kw * 1000.0 / eta_m
+        work += idle_w * seconds_per_m
+        if self.overrun_fuel_power_kw > 0.0:
+            seconds_per_m *= self.overrun_fuel_power_kw * 1000.0
+            return np.maximum(work, seconds_per_m, out=work)
+        return np.maximum(work, 0.0, out=work)
+
+    def _copert_fuel_j_per_m(
+        self, speed_kph: FloatArray, grade: FloatArray | None, mass: float, payload: float
+    ) -> FloatArray:
         assert self.copert is not None
         table = self.copert
+        load = payload / self.max_payload_kg if self.max_payload_kg > 0 else 0.0
+        if grade is None:
+            fuel = table.value(speed_kph, None, load)
+            fuel *= 1000.0  # MJ/km -> J/m
+            return fuel
         inside = np.clip(grade, table.min_slope, table.max_slope)
-        mj = table.value(speed_kph, inside, self.load_fraction(payload))
+        fuel = table.value(speed_kph, inside, load)
+        fuel *= 1000.0
         beyond = grade != inside
         if beyond.any():
-            # Steeper than the classes: add the physics gravity term for the difference.
-            v = speed_kph / 3.6
-            delta = self._road_load(v, grade, mass) - self._road_load(v, inside, mass)
-            mj = mj + np.where(beyond, delta * 1000.0 / self._wheel_to_fuel() / 1e6, 0.0)
-        return np.maximum(mj, 0.0)
+            # Steeper than the classes: add the physics gravity work for the difference.
+            extra = (grade[beyond] - inside[beyond]) * (mass * GRAVITY_M_S2 / self._wheel_to_fuel())
+            fuel[beyond] += extra
+        return np.maximum(fuel, 0.0, out=fuel)
 
     def _wheel_to_fuel(self) -> float:
         """Marginal efficiency from fuel energy to wheel energy, ``eta_dt eta_m``."""
         return self.driveline_efficiency * self.engine_efficiency
-
-    def _physics_mj_per_km(
-        self, speed_m_s: FloatArray, grade: FloatArray, mass: float
-    ) -> FloatArray:
-        wheel_w = self._road_load(speed_m_s, grade, mass) * speed_m_s
-        fuel_w = willans_fuel_power_w(
-            wheel_w,
-            driveline_efficiency=self.driveline_efficiency,
-            engine_efficiency=self.engine_efficiency,
-            zero_load_fuel_power_w=self.zero_load_fuel_power_kw * 1000.0,
-            auxiliary_power_w=self.auxiliary_power_kw * 1000.0,
-        )
-        return fuel_w / speed_m_s * (1000.0 / 1e6)  # W / (m/s) = J/m; x 1000 m / 1e6 J/MJ
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -702,91 +824,73 @@ class ElectricVehicle(RoadVehicle):
         """Return battery energy in kWh per km at constant ``speed_kph`` (negative: recovered)."""
         return self._per_km("energy_kwh", speed_kph, grade, payload_kg, traffic)
 
-    def rates_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
-    ) -> dict[str, FloatArray]:
-        """Return ``energy_kwh``, ``co2_g`` and ``co2e_wtw_g`` per km of arc."""
-        payload = self.check_payload(payload_kg)
-        return self._from_energy(
-            self._energy_kwh_per_km(speed_kph, grade, payload, self.traffic_dynamics)
-        )
-
-    def constant_speed_rates_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload_kg: float | None
-    ) -> dict[str, FloatArray]:
-        """Return the same quantities at exactly ``speed_kph`` (no traffic accelerations)."""
-        payload = self.check_payload(payload_kg)
-        return self._from_energy(self._energy_kwh_per_km(speed_kph, grade, payload, False))
-
-    def _from_energy(self, kwh: FloatArray) -> dict[str, FloatArray]:
+    def _quantities(self, energy_j: FloatArray) -> dict[str, FloatArray]:
+        """Battery kWh, and the CO2 and CO2e of the electricity that charges it, of J."""
+        kwh = np.multiply(energy_j, 1.0 / J_PER_KWH, out=energy_j)
         return {
             "co2_g": kwh * self.co2_g_per_battery_kwh,
             "co2e_wtw_g": kwh * self.co2e_wtw_g_per_battery_kwh,
             "energy_kwh": kwh,
         }
 
-    def _energy_kwh_per_km(
-        self, speed_kph: FloatArray, grade: FloatArray, payload: float, dynamics: bool
+    def _energy_j_per_m(
+        self, speed_kph: FloatArray, grade: FloatArray | None, payload: float, dynamics: bool
     ) -> FloatArray:
         mass = self.curb_mass_kg + payload
+        eta_prop, eta_regen = self.propulsion_efficiency, self.regeneration_efficiency
         if self.model == "physics":
-            v = speed_kph / 3.6
-            wheel_w = self._road_load(v, grade, mass) * v
-            battery_w = battery_power_w(
-                wheel_w,
-                propulsion_efficiency=self.propulsion_efficiency,
-                regeneration_efficiency=self.regeneration_efficiency,
-                max_regeneration_power_w=self.max_regeneration_power_kw * 1000.0,
-                auxiliary_power_w=self.auxiliary_power_kw * 1000.0,
-            )
-            kwh = battery_w / v * (1000.0 / J_PER_KWH)
+            v = speed_kph * (1.0 / 3.6)
+            battery = self._wheel_work(v, grade, mass)
+            seconds_per_m = np.divide(1.0, v, out=v)
+            if grade is not None:
+                seconds_per_m *= np.sqrt(grade * grade + 1.0)
+            recovering = battery < 0.0
+            if recovering.any():
+                # The motor recovers at most P_regen,max at the wheels: W >= -P_regen s / v.
+                recovered = seconds_per_m * (-self.max_regeneration_power_kw * 1000.0)
+                np.maximum(recovered, battery, out=recovered)
+                recovered *= eta_regen
+                battery *= 1.0 / eta_prop
+                np.copyto(battery, recovered, where=recovering)
+            else:
+                battery *= 1.0 / eta_prop
+            seconds_per_m *= self.auxiliary_power_kw * 1000.0
+            battery += seconds_per_m
             if dynamics:
                 # Regenerative braking returns eta_prop eta_regen of the acceleration work.
-                lost = 1.0 / self.propulsion_efficiency - self.regeneration_efficiency
-                kwh = kwh + mass * traffic_work_j_per_kg_km(speed_kph) * lost / J_PER_KWH
+                traffic = traffic_work_j_per_kg_km(speed_kph)
+                traffic *= mass * 1e-3 * (1.0 / eta_prop - eta_regen)
+                battery += traffic
         else:
             assert self.hbefa4 is not None
-            extra = self._mass_term_j_per_km(grade, mass)
-            extra = np.where(
-                extra > 0, extra / self.propulsion_efficiency, extra * self.regeneration_efficiency
-            )
-            kwh = self.hbefa4.per_km(speed_kph, grade) + extra / J_PER_KWH
-        # The energy bound (class docstring), per km of road with this grade.
-        return np.maximum(kwh, self._bound_kwh(mass, grade * 1000.0))
+            flat = np.zeros_like(speed_kph) if grade is None else grade
+            battery = self.hbefa4.per_km(speed_kph, flat)
+            battery *= J_PER_KWH / 1000.0  # kWh/km -> J/m
+            extra = np.asarray(self._mass_term_j_per_m(grade, mass), dtype=np.float64)
+            battery += np.where(extra > 0, extra / eta_prop, extra * eta_regen)
+        if grade is not None:
+            # The energy bound (class docstring), per map metre of road with this grade.
+            np.maximum(battery, self._bound_j(mass, grade), out=battery)
+        return battery
 
-    def arc_quantities(
+    def _bound_arc_energy(
         self,
+        energy_j: FloatArray,
         network: RoadNetwork,
-        payload_kg: float | None = None,
-        *,
-        arcs: npt.ArrayLike | None = None,
-    ) -> dict[str, FloatArray]:
-        """
-        Return energy, CO2 and CO2e on every arc, plus ``time_s`` and ``distance_m``.
-
-        With node elevations, each arc's energy is kept >= the energy bound of
-        its nodes' height change (see the class docstring), so
-        :meth:`node_potentials` holds. ``arcs`` restricts the result to those
-        arcs, as in :meth:`Vehicle.arc_quantities`.
-        """
-        payload = self.check_payload(payload_kg)
-        speed, grade, length, time = _arc_inputs(network, arcs)
-        grade = np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-        kwh = self._energy_kwh_per_km(speed, grade, payload, self.traffic_dynamics) * (
-            length / 1000.0
-        )
-        if network.elevation_m is not None:
-            h = network.elevation_m
-            tail, head = network.tail, network.head
-            if arcs is not None:
-                index = np.asarray(arcs, dtype=np.intp)
-                tail, head = tail[index], head[index]
-            climb = h[head] - h[tail]
-            np.maximum(kwh, self._bound_kwh(self.curb_mass_kg + payload, climb), out=kwh)
-        out = self._from_energy(kwh)
-        out["time_s"] = np.asarray(time, dtype=np.float64)
-        out["distance_m"] = np.asarray(length, dtype=np.float64)
-        return out
+        arcs: npt.ArrayLike | None,
+        payload: float,
+    ) -> None:
+        """With node elevations, keep each arc's energy >= the bound of its nodes' height change."""
+        if network.elevation_m is None:
+            return
+        h = np.asarray(network.elevation_m, dtype=np.float64)
+        tail, head = network.tail, network.head
+        if arcs is not None:
+            index = np.asarray(arcs, dtype=np.intp).ravel()
+            tail, head = tail[index], head[index]
+        climb = h[head]
+        climb -= h[tail]
+        np.maximum(energy_j, self._bound_j(self.curb_mass_kg + payload, climb), out=energy_j)
 
     def node_potentials(
         self, network: RoadNetwork, payload_kg: float | None = None
@@ -806,9 +910,16 @@ class ElectricVehicle(RoadVehicle):
         """
         payload = self.check_payload(payload_kg)
         if network.elevation_m is None:
-            grade = np.clip(network.grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
-            kwh = self._energy_kwh_per_km(network.speed_kph, grade, payload, self.traffic_dynamics)
-            negative = int(np.count_nonzero((kwh < 0) & (network.length_m > 0)))
+            grade = _network_grade(np.asarray(network.grade, dtype=np.float64))
+            if grade is None:
+                return {}  # flat: every arc costs energy
+            energy = self._energy_j_per_m(
+                np.asarray(network.speed_kph, dtype=np.float64),
+                grade,
+                payload,
+                self.traffic_dynamics,
+            )
+            negative = int(np.count_nonzero((energy < 0) & (np.asarray(network.length_m) > 0)))
             if negative:
                 msg = (
                     f"{self.name} recovers energy on {negative:,} arcs of this network, but the "
@@ -827,22 +938,33 @@ class ElectricVehicle(RoadVehicle):
             "co2e_wtw_g": phi * self.co2e_wtw_g_per_battery_kwh,
         }
 
-    def _bound_kwh(self, mass_kg: float, climb_m: FloatArray) -> FloatArray:
-        """Least battery energy for a height change: m g dh up, eta_regen m g dh down (kWh)."""
-        potential = mass_kg * GRAVITY_M_S2 / J_PER_KWH * climb_m
-        return np.where(climb_m > 0, potential, self.regeneration_efficiency * potential)
+    def _bound_j(self, mass_kg: float, climb_m: FloatArray) -> FloatArray:
+        """Least battery energy (J) for a height change: m g dh up, eta_regen m g dh down."""
+        potential = climb_m * (mass_kg * GRAVITY_M_S2)
+        np.multiply(potential, self.regeneration_efficiency, out=potential, where=potential < 0)
+        return potential
 
     def _kwh_per_m_height(self, payload: float) -> float:
         return (self.curb_mass_kg + payload) * GRAVITY_M_S2 / J_PER_KWH
+
+
+def _network_grade(grade: FloatArray) -> FloatArray | None:
+    """A network's grades clipped to the limit, or None if every arc is flat."""
+    if not grade.any():
+        return None
+    return np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
 
 
 def _arc_inputs(
     network: RoadNetwork, arcs: npt.ArrayLike | None
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Return speed, grade, length and travel time of every arc, or of ``arcs`` only."""
-    columns = (network.speed_kph, network.grade, network.length_m, network.travel_time_s)
+    columns = tuple(
+        np.asarray(c, dtype=np.float64)
+        for c in (network.speed_kph, network.grade, network.length_m, network.travel_time_s)
+    )
     if arcs is None:
-        return columns
+        return columns  # type: ignore[return-value]
     index = np.asarray(arcs)
     if index.size and index.dtype.kind not in "iu":
         msg = f"arcs must be integer arc indices, not {index.dtype}."
@@ -851,7 +973,7 @@ def _arc_inputs(
     if index.size and (index.min() < 0 or index.max() >= network.arc_count):
         msg = f"arcs holds indices outside 0..{network.arc_count - 1}."
         raise IndexError(msg)
-    speed, grade, length, time = (np.asarray(c)[index] for c in columns)
+    speed, grade, length, time = (c[index] for c in columns)
     return speed, grade, length, time
 
 
