@@ -76,17 +76,31 @@ def test_every_vehicle_is_vectorised_and_reports_its_quantities(name):
     assert (np.abs(wtw) >= np.abs(co2)).all()
 
 
-def test_flat_fuel_consumption_is_plausible():
+def test_litres_follow_from_co2_by_heating_value_and_density():
     """
-    Tests litres per 100 km on the flat against the reference notes' physics table
-    (§3.5: car 6.3, van 5.5, 18 t 14.1, 40 t 22.7 L/100 km at 50 km/h).
+    Tests litres against CO2 by hand: petrol 69.3 g CO2/MJ, 43.2 MJ/kg, 0.745
+    kg/L; diesel 74.1, 43.1, 0.832 (IPCC 2006; JEC fuel properties).
     """
-    expected = {"car_petrol": 6.3, "van_diesel": 5.5, "truck_18t_diesel": 14.1}
-    for name, litres in expected.items():
-        assert ecoroute.vehicle(name).fuel_l_per_km(50.0) * 100 == pytest.approx(litres, rel=0.02)
-    assert ecoroute.vehicle("truck_40t_diesel").fuel_l_per_km(50.0) * 100 == pytest.approx(
-        22.7, rel=0.02
-    )
+    factors = {"car_petrol": (69.3, 43.2, 0.745), "van_diesel": (74.1, 43.1, 0.832)}
+    for name, (g_per_mj, mj_per_kg, kg_per_l) in factors.items():
+        v = ecoroute.vehicle(name)
+        for traffic in (False, True):
+            co2 = v.co2_g_per_km([30.0, 90.0], 0.02, traffic=traffic)
+            litres = v.fuel_l_per_km([30.0, 90.0], 0.02, traffic=traffic)
+            assert_allclose(litres, co2 / g_per_mj / mj_per_kg / kg_per_l, rtol=1e-12)
+
+
+def test_flat_fuel_consumption_in_traffic_is_plausible():
+    """
+    Tests litres per 100 km on network arcs at 50 km/h against a published
+    class turned into litres: the car against HBEFA4 PC_petrol_Euro-6ab (140.2 g
+    CO2/km / 69.3 g/MJ / 43.2 MJ/kg / 0.745 kg/L = 6.1 L), the van against COPERT
+    5 N1-III (2.752 MJ/km / 43.1 / 0.832 = 7.7 L), within 15 %.
+    """
+    car = ecoroute.vehicle("car_petrol").fuel_l_per_km(50.0, traffic=True) * 100
+    assert car == pytest.approx(140.2 / 69.3 / 43.2 / 0.745 * 100, rel=0.15)
+    van = ecoroute.vehicle("van_diesel").fuel_l_per_km(50.0, traffic=True) * 100
+    assert van == pytest.approx(2.752 / 43.1 / 0.832 * 100, rel=0.15)
 
 
 def test_well_to_wheel_uses_the_directive_intensities():

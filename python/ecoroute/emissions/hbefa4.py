@@ -11,7 +11,7 @@ grade enters as the equivalent acceleration ``a = g sin(atan(grade))``; SUMO's
 ``emissionsDrivingCycle`` gives identical output for a slope and for that
 acceleration on the flat. At constant speed the rate per km is ``E / v``.
 
-Coefficients: ecoroute reference notes ``emission-models.md`` §2.4, recovered
+Coefficients (``docs/emissions.md``, "HBEFA 4.2"): recovered
 by least squares from SUMO 1.28.0's ``emissionsDrivingCycle`` on 50 (v, a)
 probe points (v 3-34 m/s, a 0-1.2 m/s²; residual <= 0.4 mg/s, so the 7-term
 form is exact); "≈0" entries of that table are 0 here. The numbers derive from
@@ -92,7 +92,7 @@ def _electric(name: str, *c: float) -> Hbefa4Class:
     return Hbefa4Class(name=name, quantity="electricity_wh_s", coefficients=c)  # type: ignore[arg-type]
 
 
-#: The HBEFA 4.2 classes whose coefficients the reference notes recovered (§2.4).
+#: The HBEFA 4.2 classes whose coefficients were recovered from SUMO (docs/emissions.md).
 HBEFA4_CLASSES: dict[str, Hbefa4Class] = {
     cls.name: cls
     for cls in (

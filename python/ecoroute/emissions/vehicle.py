@@ -535,7 +535,7 @@ class CombustionVehicle(RoadVehicle):
         with the physics mass term added for payloads other than the class's.
         HBEFA maps grade into an acceleration fitted on real driving and
         under-predicts the grade effect of heavy vehicles by about half
-        (reference notes §2.5).
+        (``docs/emissions.md``, "HBEFA 4.2").
     ``"copert"`` (the default for the urban bus)
         EMEP/EEA 2019 rows with slope and load classes
         (:mod:`ecoroute.emissions.copert`), interpolated; beyond the classes'
