@@ -671,8 +671,10 @@ class CombustionVehicle(RoadVehicle):
             assert self.hbefa4 is not None
             flat = np.zeros_like(speed_kph) if grade is None else grade
             # g CO2/km / (g CO2/MJ) = MJ/km = 1000 J/m
-            fuel = self.hbefa4.per_km(speed_kph, flat)
+            fuel = self.hbefa4.per_km(speed_kph, flat)  # per km of road
             fuel *= 1000.0 / self.fuel_spec.co2_g_per_mj
+            if grade is not None:
+                fuel *= np.sqrt(grade * grade + 1.0)  # per map metre: linear in the grade
             fuel += self._mass_term_j_per_m(grade, mass) / self._wheel_to_fuel()
             return np.maximum(fuel, 0.0, out=fuel)
         return self._copert_fuel_j_per_m(speed_kph, grade, mass, payload)
@@ -864,8 +866,10 @@ class ElectricVehicle(RoadVehicle):
         else:
             assert self.hbefa4 is not None
             flat = np.zeros_like(speed_kph) if grade is None else grade
-            battery = self.hbefa4.per_km(speed_kph, flat)
+            battery = self.hbefa4.per_km(speed_kph, flat)  # per km of road
             battery *= J_PER_KWH / 1000.0  # kWh/km -> J/m
+            if grade is not None:
+                battery *= np.sqrt(grade * grade + 1.0)  # per map metre
             extra = np.asarray(self._mass_term_j_per_m(grade, mass), dtype=np.float64)
             battery += np.where(extra > 0, extra / eta_prop, extra * eta_regen)
         if grade is not None:
