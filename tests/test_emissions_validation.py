@@ -20,7 +20,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import ecoroute
-from ecoroute.emissions import URBAN_BUS_STD_DIESEL_EURO_VI_EC, read_emep_eea_csv
+from ecoroute.emissions import HBEFA4_CLASSES, URBAN_BUS_STD_DIESEL_EURO_VI_EC, read_emep_eea_csv
 from ecoroute.emissions.references import REFERENCES, RIGID_12_14T
 
 from .conftest import shared_file
@@ -31,44 +31,80 @@ SPEEDS = [30.0, 50.0, 80.0, 110.0]
 # ------------------------------------------------------------- the references
 
 # SUMO 1.28.0 emissionsDrivingCycle, constant speed, CO2 g/km at -4 %, 0 %, +4 %
-# (research notes, HBEFA 4.2 table; docs/emissions.md).
+# and 30/50/80/110 km/h (research notes' HBEFA 4.2 table; docs/emissions.md).
 HBEFA4_MEASURED = {
-    "car_petrol": {-0.04: [104.2, 57.0, 45.8, 63.8], 0.0: [196.2, 140.2, 131.1, 156.2],
-                   0.04: [288.2, 223.4, 216.3, 248.6]},
-    "car_diesel": {-0.04: [95.2, 51.7, 39.1, 52.8], 0.0: [205.7, 156.4, 149.8, 174.4],
-                   0.04: [316.2, 261.1, 260.5, 295.9]},
-    "van_diesel": {-0.04: [135.8, 65.5, 63.1, 118.0], 0.0: [284.1, 219.4, 236.9, 315.6],
-                   0.04: [432.5, 373.3, 410.8, 513.2]},
-    "truck_18t_diesel": {-0.04: [76.6, 75.6, 75.0, 74.8], 0.0: [639.7, 619.9, 608.8, 603.8],
-                         0.04: [1202.8, 1164.3, 1142.6, 1132.8]},
-    "truck_40t_diesel": {-0.04: [99.0, 72.7, 57.8, 51.1], 0.0: [1647.5, 1276.3, 1067.4, 972.5],
-                         0.04: [3195.9, 2479.8, 2077.0, 1894.0]},
-    "bus_diesel": {-0.04: [222.0, 138.5, 91.6, 70.2], 0.0: [984.0, 850.8, 775.9, 741.8],
-                   0.04: [1746.0, 1563.1, 1460.2, 1413.4]},
+    "PC_petrol_Euro-6ab": {-0.04: [104.2, 57.0, 45.8, 63.8], 0.0: [196.2, 140.2, 131.1, 156.2],
+                           0.04: [288.2, 223.4, 216.3, 248.6]},
+    "PC_diesel_Euro-6ab": {-0.04: [95.2, 51.7, 39.1, 52.8], 0.0: [205.7, 156.4, 149.8, 174.4],
+                           0.04: [316.2, 261.1, 260.5, 295.9]},
+    "LCV_diesel_N1-III_Euro-6ab": {-0.04: [135.8, 65.5, 63.1, 118.0],
+                                   0.0: [284.1, 219.4, 236.9, 315.6],
+                                   0.04: [432.5, 373.3, 410.8, 513.2]},
+    "RT_gt12-14t_Euro-VI_A-C": {-0.04: [76.6, 75.6, 75.0, 74.8], 0.0: [639.7, 619.9, 608.8, 603.8],
+                                0.04: [1202.8, 1164.3, 1142.6, 1132.8]},
+    "TT_AT_gt34-40t_Euro-VI_A-C": {-0.04: [99.0, 72.7, 57.8, 51.1],
+                                   0.0: [1647.5, 1276.3, 1067.4, 972.5],
+                                   0.04: [3195.9, 2479.8, 2077.0, 1894.0]},
+    "UBus_Std_gt15-18t_Euro-VI_A-C": {-0.04: [222.0, 138.5, 91.6, 70.2],
+                                      0.0: [984.0, 850.8, 775.9, 741.8],
+                                      0.04: [1746.0, 1563.1, 1460.2, 1413.4]},
 }  # fmt: skip
+
+# The fleet classes of issue 15, measured the same way (SUMO 1.28.0, sum output) at
+# 30/50/80 km/h, flat and +4 %: CO2 g/km, or battery kWh/km for the electric ones.
+HBEFA4_FLEET_MEASURED = {
+    "RT_le7.5t_Euro-VI_A-C": ([367.8, 365.8, 450.5], [623.1, 647.3, 771.3]),
+    "RT_gt14-20t_Euro-VI_A-C": ([760.9, 730.3, 713.1], [1413.9, 1383.3, 1366.1]),
+    "RT_gt20-26t_Euro-VI_A-C": ([1053.9, 963.2, 912.3], [1977.8, 1851.1, 1779.8]),
+    "LCV_BEV_N1-III": ([0.2848, 0.2656, 0.3345], [0.5747, 0.5507, 0.6347]),
+    "RigidTruck_BEV_gt12t": ([0.9295, 0.9465, 0.9719], [2.4425, 2.4586, 2.4836]),
+    "TT_AT_BEV": ([1.7748, 1.6717, 1.6137], [4.7634, 4.5952, 4.5006]),
+}
 
 
 def _hbefa4_reference(name):
     return next(r for r in REFERENCES[name] if r.model == "hbefa4")
 
 
-@pytest.mark.parametrize("name", sorted(HBEFA4_MEASURED))
-def test_hbefa4_references_reproduce_sumo(name):
-    """Tests each HBEFA4 reference against SUMO's own output (4-digit coefficients: 1 %)."""
-    reference = _hbefa4_reference(name)
-    for grade, expected in HBEFA4_MEASURED[name].items():
-        got = reference(SPEEDS, grade)
-        assert_allclose(got, expected, rtol=0.01, atol=0.5, err_msg=f"{name} {grade:+.0%}")
+@pytest.mark.parametrize("cls", sorted(HBEFA4_MEASURED))
+def test_hbefa4_classes_reproduce_sumo(cls):
+    """Tests each HBEFA4 polynomial against SUMO's own output (4-digit coefficients: 1 %)."""
+    for grade, expected in HBEFA4_MEASURED[cls].items():
+        got = HBEFA4_CLASSES[cls].per_km(SPEEDS, grade)
+        assert_allclose(got, expected, rtol=0.01, atol=0.5, err_msg=f"{cls} {grade:+.0%}")
+
+
+@pytest.mark.parametrize("cls", sorted(HBEFA4_FLEET_MEASURED))
+def test_hbefa4_fleet_classes_reproduce_sumo(cls):
+    """Tests the classes fitted for the new vehicles against SUMO's output, within 0.1 %."""
+    flat, up = HBEFA4_FLEET_MEASURED[cls]
+    assert_allclose(HBEFA4_CLASSES[cls].per_km([30.0, 50.0, 80.0], 0.0), flat, rtol=1e-3)
+    assert_allclose(HBEFA4_CLASSES[cls].per_km([30.0, 50.0, 80.0], 0.04), up, rtol=1e-3)
 
 
 def test_hbefa4_ev_references_reproduce_sumo():
     """Tests HBEFA4 PC_BEV and LCV_BEV_N1-II (kWh/100 km) against SUMO's output."""
-    pc = _hbefa4_reference("car_bev")
-    assert_allclose(pc(SPEEDS, 0.0) * 100, [14.6, 12.0, 12.8, 16.1], atol=0.06)
-    assert_allclose(pc(SPEEDS, 0.04) * 100, [28.5, 24.8, 25.4, 29.0], atol=0.06)
-    lcv = _hbefa4_reference("van_bev")
-    assert_allclose(lcv([50.0, 80.0], 0.0) * 100, [20.5, 25.6], atol=0.06)
-    assert_allclose(lcv([50.0, 80.0], 0.06) * 100, [51.1, 57.4], atol=0.06)
+    pc = HBEFA4_CLASSES["PC_BEV"]
+    assert_allclose(pc.per_km(SPEEDS, 0.0) * 100, [14.6, 12.0, 12.8, 16.1], atol=0.06)
+    assert_allclose(pc.per_km(SPEEDS, 0.04) * 100, [28.5, 24.8, 25.4, 29.0], atol=0.06)
+    lcv = HBEFA4_CLASSES["LCV_BEV_N1-II"]
+    assert_allclose(lcv.per_km([50.0, 80.0], 0.0) * 100, [20.5, 25.6], atol=0.06)
+    assert_allclose(lcv.per_km([50.0, 80.0], 0.06) * 100, [51.1, 57.4], atol=0.06)
+
+
+def test_each_vehicle_has_its_size_matched_hbefa4_class():
+    """Tests that the HBEFA4 reference of each vehicle is the class of its size."""
+    expected = {
+        "car_petrol": "PC_petrol_Euro-6ab", "car_diesel": "PC_diesel_Euro-6ab",
+        "car_bev": "PC_BEV", "van_diesel": "LCV_diesel_N1-III_Euro-6ab",
+        "van_bev": "LCV_BEV_N1-III", "truck_7_5t_diesel": "RT_le7.5t_Euro-VI_A-C",
+        "truck_18t_diesel": "RT_gt14-20t_Euro-VI_A-C", "truck_26t_diesel": "RT_gt20-26t_Euro-VI_A-C",
+        "truck_40t_diesel": "TT_AT_gt34-40t_Euro-VI_A-C", "truck_18t_bev": "RigidTruck_BEV_gt12t",
+        "truck_40t_bev": "TT_AT_BEV", "bus_diesel": "UBus_Std_gt15-18t_Euro-VI_A-C",
+    }  # fmt: skip
+    assert sorted(expected) == ecoroute.vehicles()
+    for name, cls in expected.items():
+        assert _hbefa4_reference(name).name == f"HBEFA4 {cls}"
 
 
 # COPERT 5 (copert-2019 tables typed from the EMEP/EEA rows), CO2 g/km, 50 % load.
@@ -110,9 +146,10 @@ def test_mmpevem_reference_is_its_table_at_the_measured_points():
 
 # ----------------------------------------------------- the catalogue on the grid
 
-HEAVY = {"truck_18t_diesel", "truck_40t_diesel", "bus_diesel"}
-COMBUSTION = ["bus_diesel", "car_diesel", "car_petrol", "truck_18t_diesel",
-              "truck_40t_diesel", "van_diesel"]  # fmt: skip
+HEAVY = {"truck_7_5t_diesel", "truck_18t_diesel", "truck_26t_diesel", "truck_40t_diesel",
+         "truck_18t_bev", "truck_40t_bev", "bus_diesel"}  # fmt: skip
+COMBUSTION = ["bus_diesel", "car_diesel", "car_petrol", "truck_7_5t_diesel", "truck_18t_diesel",
+              "truck_26t_diesel", "truck_40t_diesel", "van_diesel"]  # fmt: skip
 
 
 def _grid(name):
@@ -168,37 +205,100 @@ def test_car_bev_inside_the_spread_where_both_references_exist():
     assert 0.85 <= np.median(ours[flat] / values[0][flat]) <= 1.15
 
 
-@pytest.mark.parametrize(("name", "mass_kg"), [("car_bev", 1869.0), ("van_bev", 3000.0)])
-def test_hbefa4_ev_climbs_cost_less_than_their_potential_energy(name, mass_kg):
+@pytest.mark.parametrize(
+    ("name", "top_kph"),
+    [("car_bev", 130.0), ("van_bev", 100.0), ("truck_18t_bev", 90.0), ("truck_40t_bev", 90.0)],
+)
+def test_hbefa4_ev_climbs_cost_less_than_their_potential_energy(name, top_kph):
     """
     Tests why the EVs cannot follow HBEFA4 uphill (docs/emissions.md): its
-    PC_BEV and LCV_BEV_N1-II climbs cost less battery energy than lifting a
-    vehicle of our mass, which no efficiency <= 1 allows; ours never do.
+    battery-electric classes climb +4 % for less battery energy than lifting a
+    vehicle of our mass (up to ``top_kph``), which no efficiency <= 1 allows;
+    ours never do.
     """
-    reference = _hbefa4_reference(name)
-    speeds = np.arange(30.0, 131.0, 10.0)
-    climb = reference(speeds, 0.04) - reference(speeds, 0.0)
-    lift_kwh_per_km = mass_kg * 9.81 * 0.04 * 1000 / 3.6e6
-    assert (climb < lift_kwh_per_km).all()
     ev = ecoroute.vehicle(name)
+    reference = _hbefa4_reference(name)
+    speeds = np.arange(30.0, top_kph + 1.0, 10.0)
+    climb = reference(speeds, 0.04) - reference(speeds, 0.0)
+    lift_kwh_per_km = ev.mass_kg() * 9.81 * 0.04 * 1000 / 3.6e6
+    assert (climb < lift_kwh_per_km).all()
     ours = ev.energy_kwh_per_km(speeds, 0.04) - ev.energy_kwh_per_km(speeds, 0.0)
     assert (ours >= lift_kwh_per_km).all()
 
 
-def test_van_bev_flat_against_the_lighter_hbefa4_van():
+def test_van_bev_against_hbefa4_and_a_measured_esprinter():
     """
-    Tests van_bev on the flat against its only reference, the lighter and
-    smaller HBEFA4 N1-II van: median ratio 0.85-1.15, >= 60 % of the flat cells
-    (40-110 km/h: 7 of 11) within ±10 % and all within ±20 %. Ours, a 3 t
-    high-roof van, rises above it at motorway speeds and lies below it at
-    30 km/h. On grades it has no reference of its size (docs/emissions.md).
+    Tests van_bev against HBEFA4 LCV_BEV_N1-III: median ratio 0.85-1.15 over
+    the grid and uphill within ±15 % at 30-110 km/h. On the flat it sits below
+    HBEFA4 (0.72-0.88), nearer a measured large van: the Mercedes eSprinter
+    (113 kWh) used 21.9 kWh/100 km over 475 km of hilly mixed roads,
+    Stuttgart-Munich-Stuttgart, supervised by TÜV Süd (docs/emissions.md); ours
+    is within 15 % of that at 50-70 km/h (above it at motorway speeds: its
+    drag area is the diesel van's).
     """
-    speeds = np.arange(30.0, 131.0, 10.0)
-    ours = _ours(ecoroute.vehicle("van_bev"), speeds, 0.0)
-    ratio = ours / _hbefa4_reference("van_bev")(speeds, 0.0)
+    speed, grade = _grid("van_bev")
+    ev = ecoroute.vehicle("van_bev")
+    ratio = _ours(ev, speed, grade) / _hbefa4_reference("van_bev")(speed, grade)
     assert 0.85 <= np.median(ratio) <= 1.15
-    assert ((ratio >= 0.9) & (ratio <= 1.1)).mean() >= 0.6
-    assert ((ratio >= 0.8) & (ratio <= 1.2)).all()
+    uphill = (grade > 0) & (speed <= 110)
+    assert ((ratio[uphill] >= 0.85) & (ratio[uphill] <= 1.15)).all()
+    flat = ev.energy_kwh_per_km([50.0, 60.0, 70.0], traffic=True) * 100
+    assert (np.abs(flat / 21.9 - 1) <= 0.15).all(), flat
+
+
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("truck_40t_bev", 0.85, 1.15), ("truck_18t_bev", 0.6, 1.0)],
+)
+def test_bev_trucks_against_the_manufacturers_consumption(name, low, high):
+    """
+    Tests the battery-electric trucks on the flat at 60-90 km/h against the
+    manufacturers' net capacity over range: eActros 600 at 40 t 1.2 kWh/km
+    (±15 %); eActros 300, a 19-27 t rigid, 0.97 kWh/km, which our lighter
+    18 t truck (14.6 t at half load) must not exceed, within 40 % below.
+    """
+    from ecoroute.emissions.references import PUBLISHED_KWH_PER_KM
+
+    ev = ecoroute.vehicle(name)
+    ratio = (
+        ev.energy_kwh_per_km([60.0, 70.0, 80.0, 90.0], traffic=True) / PUBLISHED_KWH_PER_KM[name]
+    )
+    assert ((ratio >= low) & (ratio <= high)).all(), ratio
+
+
+def test_new_trucks_have_their_published_specifications():
+    """Tests the masses and batteries the catalogue derives from the cited specifications."""
+    rigid = ecoroute.vehicle("truck_18t_bev")
+    assert rigid.curb_mass_kg == pytest.approx(8600 + 336 / (0.16 * 0.8))  # + LFP battery
+    assert rigid.curb_mass_kg + rigid.max_payload_kg == pytest.approx(18000)
+    artic = ecoroute.vehicle("truck_40t_bev")
+    assert artic.curb_mass_kg + artic.max_payload_kg == pytest.approx(40000)
+    assert artic.max_payload_kg == pytest.approx(22000)
+    for name, gross in (("truck_7_5t_diesel", 7500), ("truck_26t_diesel", 26000)):
+        truck = ecoroute.vehicle(name)
+        assert truck.curb_mass_kg + truck.max_payload_kg == pytest.approx(gross)
+        assert truck.load_fraction() == 0.5
+
+
+def test_new_copert_rows_by_hand():
+    """Tests one embedded row of each new COPERT class by hand from its coefficients."""
+    from ecoroute.emissions.copert import (
+        RIGID_20_26T_DIESEL_EURO_VI_EC,
+        RIGID_LE_7_5T_DIESEL_EURO_VI_EC,
+    )
+
+    for table in (RIGID_LE_7_5T_DIESEL_EURO_VI_EC, RIGID_20_26T_DIESEL_EURO_VI_EC):
+        i = int(np.flatnonzero(table.slopes == 0.0)[0])
+        vmin, vmax, a, b, c, d, e, z, h = table._coef[i, 1]
+        v = 50.0
+        assert vmin <= v <= vmax
+        by_hand = (a * v * v + b * v + c + d / v) / (e * v * v + z * v + h)
+        assert float(table.value(v, 0.0, 0.5)) == pytest.approx(by_hand, rel=1e-4)
+    # Heavier is hungrier: 7.5 t < 14-20 t < 20-26 t on the flat at 50 km/h.
+    light = float(RIGID_LE_7_5T_DIESEL_EURO_VI_EC.value(50.0, 0.0, 0.5))
+    heavy = float(RIGID_20_26T_DIESEL_EURO_VI_EC.value(50.0, 0.0, 0.5))
+    middle = float(REFERENCES["truck_18t_diesel"][0](50.0, 0.0)) / DIESEL_G_PER_MJ
+    assert light < middle < heavy
 
 
 def test_truck_grade_effect_between_copert_and_hbefa4():

@@ -19,11 +19,15 @@ FLEET = [
     "car_bev",
     "van_diesel",
     "van_bev",
+    "truck_7_5t_diesel",
     "truck_18t_diesel",
+    "truck_26t_diesel",
     "truck_40t_diesel",
+    "truck_18t_bev",
+    "truck_40t_bev",
     "bus_diesel",
 ]
-ELECTRIC = {"car_bev", "van_bev"}
+ELECTRIC = {"car_bev", "van_bev", "truck_18t_bev", "truck_40t_bev"}
 
 # HBEFA 4.2 PC_petrol_Euro-6ab, CO2 g/km at constant speed, measured with SUMO
 # 1.28.0 emissionsDrivingCycle (reference notes emission-models.md, §2.4).

@@ -33,6 +33,11 @@ from typing import Any
 from .._errors import UnknownVehicleError
 from .copert import URBAN_BUS_STD_DIESEL_EURO_VI_EC
 from .hbefa4 import HBEFA4_CLASSES
+
+# Willans parameters of the rigid trucks added for issue 15, calibrated like the
+# others (docs/emissions.md, References).
+ENGINE_7_5T, P0_7_5T = 0.50, 7.5
+ENGINE_26T, P0_26T = 0.50, 40.0
 from .vehicle import CombustionVehicle, ElectricVehicle, Vehicle
 
 
@@ -266,6 +271,123 @@ def bus_diesel() -> CombustionVehicle:
     )
 
 
+def truck_7_5t_diesel() -> CombustionVehicle:
+    """7.5 t rigid truck, diesel, Euro VI, half loaded."""
+    return CombustionVehicle(
+        name="truck_7_5t_diesel",
+        description="7.5 t rigid truck, diesel, Euro VI, 50 % load",
+        fuel="diesel",
+        euro_class="Euro VI",
+        curb_mass_kg=3900.0,
+        payload_kg=1800.0,
+        max_payload_kg=3600.0,
+        drag_area_m2=0.75 * 5.3,
+        rolling_resistance=0.0055,
+        auxiliary_power_kw=3.0,
+        driveline_efficiency=0.89,
+        engine_efficiency=ENGINE_7_5T,
+        zero_load_fuel_power_kw=P0_7_5T,
+        hbefa4=HBEFA4_CLASSES["RT_le7.5t_Euro-VI_A-C"],
+        hbefa4_reference_mass_kg=3900.0 + 1800.0,
+        sources=(
+            "carculator_truck 0.5.0, 7.5t (2020): gross 7500 kg, max payload 3600 kg, frontal "
+            "area 5.3 m², aux 3000 W (Weller 2020), Crr 0.0055 (ICCT), transmission 0.89. Cd "
+            "0.75 (a small box body without aerodynamic kit; assumption) and Willans eta_m "
+            "0.50, P0 7.5 kW calibrated to COPERT 5 Rigid <=7.5 t and HBEFA 4.2 RT_le7.5t "
+            "(docs/emissions.md, References)."
+        ),
+    )
+
+
+def truck_26t_diesel() -> CombustionVehicle:
+    """26 t rigid truck, diesel, Euro VI, half loaded."""
+    return CombustionVehicle(
+        name="truck_26t_diesel",
+        description="26 t rigid truck, diesel, Euro VI, 50 % load",
+        fuel="diesel",
+        euro_class="Euro VI",
+        curb_mass_kg=10600.0,
+        payload_kg=7700.0,
+        max_payload_kg=15400.0,
+        drag_area_m2=0.6 * 7.5,
+        rolling_resistance=0.0055,
+        auxiliary_power_kw=4.2,
+        driveline_efficiency=0.89,
+        engine_efficiency=ENGINE_26T,
+        zero_load_fuel_power_kw=P0_26T,
+        hbefa4=HBEFA4_CLASSES["RT_gt20-26t_Euro-VI_A-C"],
+        hbefa4_reference_mass_kg=10600.0 + 7700.0,
+        sources=(
+            "carculator_truck 0.5.0, 26t (2020): gross 26000 kg, max payload 15400 kg, frontal "
+            "area 7.5 m², aux 4200 W (Weller 2020), Crr 0.0055 (ICCT), transmission 0.89. Cd 0.6 "
+            "(box body). Willans eta_m 0.50 and P0 40 kW calibrated to COPERT 5 Rigid 20-26 t "
+            "and HBEFA 4.2 RT_gt20-26t (docs/emissions.md, References)."
+        ),
+    )
+
+
+def truck_18t_bev() -> ElectricVehicle:
+    """18 t battery-electric rigid truck (Mercedes-Benz eActros 300 class), half loaded."""
+    battery_kg = 336.0 / (0.16 * 0.8)  # installed kWh / (LFP cell kWh/kg x cell mass share)
+    curb = 8600.0 + battery_kg
+    return ElectricVehicle(
+        name="truck_18t_bev",
+        description="18 t battery-electric rigid truck (eActros 300 class, 336 kWh), 50 % load",
+        euro_class="zero emission",
+        curb_mass_kg=curb,
+        payload_kg=(18000.0 - curb) / 2,
+        max_payload_kg=18000.0 - curb,
+        drag_area_m2=0.6 * 7.5,
+        rolling_resistance=0.0055,
+        auxiliary_power_kw=4.0,
+        propulsion_efficiency=0.85,
+        regeneration_efficiency=0.75,
+        max_regeneration_power_kw=330.0,
+        charging_efficiency=0.85,
+        hbefa4=HBEFA4_CLASSES["RigidTruck_BEV_gt12t"],
+        hbefa4_reference_mass_kg=18000.0 - (18000.0 - curb) / 2,
+        sources=(
+            "Mercedes-Benz eActros 300: three battery packs of 112 kWh installed (336 kWh; "
+            "freightcarbonzero.com, 2023), about 97 kWh net each and up to 400 km with four "
+            "(bilmagasinet.dk), i.e. about 0.97 kWh/km; 330 kW continuous motor power (taken "
+            "as the regeneration limit). Body as truck_18t_diesel (curb 8600 kg, A 7.5 m², Cd "
+            "0.6, Crr 0.0055, aux 4 kW); plus the battery, 336 kWh at carculator_truck's LFP "
+            "cell 0.16 kWh/kg and 80 % cell mass share = 2625 kg (the e-axle is taken to "
+            "weigh what engine and gearbox did; assumption); gross 18 t. Drive efficiencies "
+            "0.85 / 0.75 and charging 0.85 (carculator_truck, Cox et al. 2020)."
+        ),
+    )
+
+
+def truck_40t_bev() -> ElectricVehicle:
+    """40 t battery-electric articulated truck (Mercedes-Benz eActros 600 class), half loaded."""
+    return ElectricVehicle(
+        name="truck_40t_bev",
+        description="40 t battery-electric articulated truck (eActros 600 class, 600 kWh), 50 % load",
+        euro_class="zero emission",
+        curb_mass_kg=18000.0,
+        payload_kg=11000.0,
+        max_payload_kg=22000.0,
+        drag_area_m2=5.7,
+        rolling_resistance=0.0055,
+        auxiliary_power_kw=5.0,
+        propulsion_efficiency=0.85,
+        regeneration_efficiency=0.75,
+        max_regeneration_power_kw=400.0,
+        charging_efficiency=0.85,
+        hbefa4=HBEFA4_CLASSES["TT_AT_BEV"],
+        hbefa4_reference_mass_kg=29000.0,
+        sources=(
+            "Mercedes-Benz eActros 600: more than 600 kWh net battery, about 500 km range "
+            "(e-medienportal.net, autonews.autoua.net, 2023), i.e. about 1.2 kWh/km; 400 kW "
+            "continuous power (taken as the regeneration limit); payload about 22 t with a "
+            "standard semi-trailer at 40 t, so tractor + trailer about 18 t. Body as "
+            "truck_40t_diesel (CdA 5.7 m², Crr 0.0055, aux 5 kW). Drive efficiencies 0.85 / "
+            "0.75 and charging 0.85 (carculator_truck, Cox et al. 2020)."
+        ),
+    )
+
+
 #: The vehicle catalogue: name -> factory returning the vehicle with its default parameters.
 CATALOGUE: dict[str, Callable[[], Vehicle]] = {
     factory.__name__: factory
@@ -275,8 +397,12 @@ CATALOGUE: dict[str, Callable[[], Vehicle]] = {
         car_bev,
         van_diesel,
         van_bev,
+        truck_7_5t_diesel,
         truck_18t_diesel,
+        truck_26t_diesel,
         truck_40t_diesel,
+        truck_18t_bev,
+        truck_40t_bev,
         bus_diesel,
     )
 }

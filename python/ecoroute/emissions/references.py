@@ -26,6 +26,8 @@ from .copert import (
     LCV_N1_III_DIESEL_EURO_6_EC,
     RIGID_12_14T_DIESEL_EURO_VI_EC,
     RIGID_14_20T_DIESEL_EURO_VI_EC,
+    RIGID_20_26T_DIESEL_EURO_VI_EC,
+    RIGID_LE_7_5T_DIESEL_EURO_VI_EC,
     URBAN_BUS_STD_DIESEL_EURO_VI_EC,
     CopertTable,
 )
@@ -156,13 +158,23 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
             slopes=False,
         ),
     ),
-    "van_bev": (
-        _hbefa4("LCV_BEV_N1-II", "HBEFA 4.2 battery-electric van N1-II (1.3-1.76 t), lighter"),
+    "van_bev": (_hbefa4("LCV_BEV_N1-III", "HBEFA 4.2 battery-electric van N1-III (1.76-3.5 t)"),),
+    "truck_7_5t_diesel": (
+        _copert(RIGID_LE_7_5T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid <=7.5 t, Euro VI, 50 % load"),
+        _hbefa4("RT_le7.5t_Euro-VI_A-C", "HBEFA 4.2 rigid truck <=7.5 t, Euro VI"),
     ),
     "truck_18t_diesel": (
         _copert(RIGID_14_20T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 14-20 t, Euro VI, 50 % load"),
-        _hbefa4("RT_gt12-14t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 12-14 t, Euro VI (lighter)"),
+        _hbefa4("RT_gt14-20t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 14-20 t, Euro VI"),
     ),
+    "truck_26t_diesel": (
+        _copert(RIGID_20_26T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 20-26 t, Euro VI, 50 % load"),
+        _hbefa4("RT_gt20-26t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 20-26 t, Euro VI"),
+    ),
+    "truck_18t_bev": (
+        _hbefa4("RigidTruck_BEV_gt12t", "HBEFA 4.2 battery-electric rigid truck > 12 t"),
+    ),
+    "truck_40t_bev": (_hbefa4("TT_AT_BEV", "HBEFA 4.2 battery-electric tractor-trailer"),),
     "truck_40t_diesel": (
         _copert(
             ARTICULATED_34_40T_DIESEL_EURO_VI_EC,
@@ -183,6 +195,12 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
 
 #: A lighter rigid truck class, shown for the 18 t truck's docs (not in the spread).
 RIGID_12_14T = _copert(RIGID_12_14T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 12-14 t, 50 % load")
+
+#: Manufacturers' consumption of the battery-electric trucks, kWh per km from the
+#: battery (net capacity / range; sources in each vehicle's ``sources``): the
+#: eActros 300 (a 19-27 t rigid, heavier than ``truck_18t_bev``) about 0.97, the
+#: eActros 600 at 40 t about 1.2. Checked, not calibrated to: conditions unstated.
+PUBLISHED_KWH_PER_KM = {"truck_18t_bev": 388.0 / 400.0, "truck_40t_bev": 600.0 / 500.0}
 
 
 def references(name: str) -> tuple[Reference, ...]:
