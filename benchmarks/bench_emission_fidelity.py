@@ -33,12 +33,17 @@ from _common import print_table, write_results
 import ecoroute
 from ecoroute.emissions.references import REFERENCES
 
-HEAVY = {"truck_18t_diesel", "truck_40t_diesel", "bus_diesel"}
+
+def is_heavy(name: str) -> bool:
+    """Trucks and buses: the criterion's grid stops at 90 km/h."""
+    return name.startswith(("truck", "bus"))
+
+
 GRADES = np.array([-0.06, -0.04, -0.02, 0.0, 0.02, 0.04, 0.06])
 
 
 def speeds_of(name: str) -> np.ndarray:
-    return np.arange(10.0, 91.0 if name in HEAVY else 131.0, 10.0)
+    return np.arange(10.0, 91.0 if is_heavy(name) else 131.0, 10.0)
 
 
 def rate(
@@ -76,9 +81,7 @@ def evaluate(name: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "values": ours.tolist(),
             "inside_share": float(inside[criterion].mean()),
-            "ratios": {
-                r.name: np.round(ratios[k], 3).tolist() for k, r in enumerate(refs)
-            },
+            "ratios": {r.name: np.round(ratios[k], 3).tolist() for k, r in enumerate(refs)},
         }
         if hbefa:
             ratio = ratios[hbefa[0]]
@@ -126,7 +129,7 @@ def plot(name: str, result: dict[str, Any], directory: Path) -> Path:
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"fidelity_{name}.png"
-    fig.savefig(path, dpi=72)
+    fig.savefig(path, dpi=60)
     plt.close(fig)
     return path
 
