@@ -6,9 +6,9 @@ The equations, their sources and the calibration of every parameter are in
 
 * road load ``F = m g (Crr(v) cos theta + sin theta) + ½ rho CdA v²`` with
   ``theta = atan(grade)`` and ``Crr(v) = Crr0 + Crr1 v``. Network lengths are map
-  (horizontal) lengths and a road of grade ``g`` is ``s = sqrt(1 + g²)`` times
+  (horizontal) lengths and a road of grade ``x`` is ``s = sqrt(1 + x²)`` times
   longer than its map length, so the wheel work per map metre is
-  ``W = m g (Crr(v) + g) + ½ rho CdA v² s`` (:func:`wheel_work_j_per_m`);
+  ``W = m g (Crr(v) + x) + ½ rho CdA v² s`` (:func:`wheel_work_j_per_m`);
 * combustion engine (Willans line): brake power ``P_e = P_wheel / eta_dt + P_aux``
   (``P_wheel eta_dt + P_aux`` while the wheels brake), fuel power
   ``max(P_overrun, P0 + P_e / eta_m)``: the engine's own friction (the ``P0``

@@ -282,7 +282,7 @@ class RoadVehicle(Vehicle):
     ``traffic_dynamics=True`` (the default) the physics model adds their
     positive wheel work (:func:`ecoroute.emissions.physics.traffic_work_j_per_kg_km`,
     about 100 J per kg and km at 40 km/h, 0 from 90 km/h) to every arc: through
-    the engine for a combustion vehicle (while it is under load), and the
+    the engine for a combustion vehicle (before its fuel cut-off), and the
     ``1/eta_prop - eta_regen`` share that regenerative braking does not return
     for an EV. Without it, slow streets cost as little per km as motorways and
     least-CO2 routes detour through neighbourhoods. The COPERT model already
