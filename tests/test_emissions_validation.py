@@ -529,3 +529,31 @@ def test_ev_co2_is_far_below_the_petrol_car_on_the_eu_grid():
     ev = ecoroute.vehicle("car_bev").co2_g_per_km(SPEEDS)
     car = ecoroute.vehicle("car_petrol").co2_g_per_km(SPEEDS)
     assert (ev < 0.5 * car).all()
+
+
+@pytest.mark.parametrize("load", [0.0, 0.3, 0.5, 1.0])
+def test_tabulated_copert_rows_equal_the_rational_functions(load):
+    """
+    Tests the speed tabulation behind CopertTable.value against the rows'
+    rational functions evaluated directly (clamped, mixed linearly over loads
+    and slope classes by hand): within 1e-4 at random speeds 1-140 km/h.
+    """
+    table = URBAN_BUS_STD_DIESEL_EURO_VI_EC
+    rng = np.random.default_rng(3)
+    speed = rng.uniform(1.0, 140.0, 400)
+    grade = rng.choice([-0.06, -0.03, 0.0, 0.01, 0.05], 400)
+    loads = table.loads
+    k = min(int(np.searchsorted(loads, load, side="right")) - 1, loads.size - 2)
+    w_load = (load - loads[k]) / (loads[k + 1] - loads[k])
+
+    def row(slope, v):
+        low = table.row_value(slope, loads[k], v)
+        return low + w_load * (table.row_value(slope, loads[k + 1], v) - low)
+
+    expected = np.empty(speed.size)
+    for n, (v, g) in enumerate(zip(speed, grade, strict=True)):
+        j = min(int(np.searchsorted(table.slopes, g, side="right")) - 1, table.slopes.size - 2)
+        w = (g - table.slopes[j]) / (table.slopes[j + 1] - table.slopes[j])
+        low = row(table.slopes[j], v)
+        expected[n] = low + w * (row(table.slopes[j + 1], v) - low)
+    assert_allclose(table.value(speed, grade, load), expected, rtol=1e-4, atol=1e-6)
