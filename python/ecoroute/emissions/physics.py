@@ -99,6 +99,7 @@ def wheel_work_j_per_m(
     *,
     rolling_resistance_per_m_s: float = 0.0,
     air_density_kg_m3: float = AIR_DENSITY_KG_M3,
+    road_m_per_map_m: FloatArray | None = None,
 ) -> FloatArray:
     """
     Return the wheel work (J) per metre of map length at constant speed; negative: braking.
@@ -107,14 +108,17 @@ def wheel_work_j_per_m(
     load of :func:`road_load_n` times the road length per map metre. Rolling
     resistance per map metre does not depend on the grade and gravity's work is
     exactly ``m g`` times the height change, so a loop's work is never below the
-    flat road's. ``grade=None`` is a flat road (fewer operations). Returns a new
-    array the caller may change.
+    flat road's. ``grade=None`` is a flat road (fewer operations);
+    ``road_m_per_map_m`` passes ``sqrt(1 + grade²)`` if the caller has it. Returns
+    a new array the caller may change.
     """
     weight_n = mass_kg * GRAVITY_M_S2
     work = speed_m_s * speed_m_s
     work *= 0.5 * air_density_kg_m3 * drag_area_m2
     if grade is not None:
-        work *= np.sqrt(grade * grade + 1.0)
+        if road_m_per_map_m is None:
+            road_m_per_map_m = np.sqrt(grade * grade + 1.0)
+        work *= road_m_per_map_m
         work += weight_n * grade
     if rolling_resistance_per_m_s:
         work += (weight_n * rolling_resistance_per_m_s) * speed_m_s

@@ -496,7 +496,11 @@ class RoadVehicle(Vehicle):
         del energy_j, network, arcs, payload
 
     def _wheel_work(
-        self, speed_m_s: FloatArray, grade: FloatArray | None, mass_kg: float
+        self,
+        speed_m_s: FloatArray,
+        grade: FloatArray | None,
+        mass_kg: float,
+        road_m_per_map_m: FloatArray | None = None,
     ) -> FloatArray:
         return wheel_work_j_per_m(
             mass_kg,
@@ -505,6 +509,7 @@ class RoadVehicle(Vehicle):
             speed_m_s,
             grade,
             rolling_resistance_per_m_s=self.rolling_resistance_per_m_s,
+            road_m_per_map_m=road_m_per_map_m,
         )
 
     def _mass_term_j_per_m(self, grade: FloatArray | None, mass_kg: float) -> FloatArray | float:
@@ -692,20 +697,26 @@ class CombustionVehicle(RoadVehicle):
         handful of passes over the arrays, no temporaries per term.
         """
         v = speed_kph * (1.0 / 3.6)
-        work = self._wheel_work(v, grade, mass)
+        road = None if grade is None else np.sqrt(grade * grade + 1.0)
+        work = self._wheel_work(v, grade, mass, road)
         if dynamics:
             traffic = traffic_work_j_per_kg_km(speed_kph)
             traffic *= mass * 1e-3  # J/kg/km x kg -> J/m
             work += traffic
         eta_dt, eta_m = self.driveline_efficiency, self.engine_efficiency
-        braking = work < 0.0
-        if braking.any():
-            # Where the wheels brake, the driveline passes W eta_dt back to the engine.
-            np.multiply(work, eta_dt * eta_dt, out=work, where=braking)
-        work *= 1.0 / (eta_dt * eta_m)
+        if grade is not None and (work < 0.0).any():
+            # Where the wheels brake, the driveline passes W eta_dt back to the engine:
+            # W+ / (eta_dt eta_m) + W- eta_dt / eta_m, without a mask.
+            braking = np.minimum(work, 0.0)
+            braking *= eta_dt / eta_m
+            np.maximum(work, 0.0, out=work)
+            work *= 1.0 / (eta_dt * eta_m)
+            work += braking
+        else:
+            work *= 1.0 / (eta_dt * eta_m)
         seconds_per_m = np.divide(1.0, v, out=v)  # v is ours: reuse it
-        if grade is not None:
-            seconds_per_m *= np.sqrt(grade * grade + 1.0)
+        if road is not None:
+            seconds_per_m *= road
         idle_w = self.zero_load_fuel_power_kw * 1000.0 + self.auxiliary_power_kw * 1000.0 / eta_m
         work += idle_w * seconds_per_m
         if self.overrun_fuel_power_kw > 0.0:
@@ -842,18 +853,20 @@ class ElectricVehicle(RoadVehicle):
         eta_prop, eta_regen = self.propulsion_efficiency, self.regeneration_efficiency
         if self.model == "physics":
             v = speed_kph * (1.0 / 3.6)
-            battery = self._wheel_work(v, grade, mass)
+            road = None if grade is None else np.sqrt(grade * grade + 1.0)
+            battery = self._wheel_work(v, grade, mass, road)
             seconds_per_m = np.divide(1.0, v, out=v)
-            if grade is not None:
-                seconds_per_m *= np.sqrt(grade * grade + 1.0)
-            recovering = battery < 0.0
-            if recovering.any():
+            if road is not None:
+                seconds_per_m *= road
+            if grade is not None and (battery < 0.0).any():
                 # The motor recovers at most P_regen,max at the wheels: W >= -P_regen s / v.
+                # Battery: W+ / eta_prop + max(W-, -P_regen s / v) eta_regen, without a mask.
                 recovered = seconds_per_m * (-self.max_regeneration_power_kw * 1000.0)
-                np.maximum(recovered, battery, out=recovered)
+                np.maximum(recovered, np.minimum(battery, 0.0), out=recovered)
                 recovered *= eta_regen
+                np.maximum(battery, 0.0, out=battery)
                 battery *= 1.0 / eta_prop
-                np.copyto(battery, recovered, where=recovering)
+                battery += recovered
             else:
                 battery *= 1.0 / eta_prop
             seconds_per_m *= self.auxiliary_power_kw * 1000.0
@@ -945,8 +958,8 @@ class ElectricVehicle(RoadVehicle):
     def _bound_j(self, mass_kg: float, climb_m: FloatArray) -> FloatArray:
         """Least battery energy (J) for a height change: m g dh up, eta_regen m g dh down."""
         potential = climb_m * (mass_kg * GRAVITY_M_S2)
-        np.multiply(potential, self.regeneration_efficiency, out=potential, where=potential < 0)
-        return potential
+        # With eta_regen <= 1: max(p, eta_regen p) is p uphill and eta_regen p downhill.
+        return np.maximum(potential, potential * self.regeneration_efficiency, out=potential)
 
     def _kwh_per_m_height(self, payload: float) -> float:
         return (self.curb_mass_kg + payload) * GRAVITY_M_S2 / J_PER_KWH
