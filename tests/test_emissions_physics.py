@@ -51,7 +51,7 @@ def notes_vehicle(name: str, **overrides):
     return ecoroute.vehicle(name, **(NOTES[name] | overrides))
 
 
-# §3.5 wheel (tractive) energy, kJ/km, per vehicle (catalogue name, payload) and speed.
+# The notes' wheel (tractive) energy, kJ/km, per vehicle (catalogue name, payload) and speed.
 WHEEL_KJ_PER_KM = [
     ("car_petrol", None, 50, [-574, -305, -36, 234, 503, 772, 1040]),
     ("car_petrol", None, 110, [-204, 65, 334, 604, 873, 1142, 1410]),
@@ -66,7 +66,7 @@ WHEEL_KJ_PER_KM = [
 
 @pytest.mark.parametrize(("name", "payload", "speed", "expected"), WHEEL_KJ_PER_KM)
 def test_wheel_energy_reproduces_reference_table(name, payload, speed, expected):
-    """Tests F_road x 1 km for every §3.3 parameter set against §3.5, within 1 %."""
+    """Tests F_road x 1 km for every NOTES parameter set against the notes' table, within 1 %."""
     v = notes_vehicle(name)
     got = v.wheel_energy_kj_per_km(speed, GRADES, payload_kg=payload)
     assert_allclose(got, expected, rtol=0.01)
@@ -132,7 +132,7 @@ def test_ev_regeneration_cap_limits_steep_fast_descents():
     assert uncapped.energy_kwh_per_km(110.0, -0.3) < expected
 
 
-# §3.5 CO2 g/km of the Willans parameter sets, flat and uphill. The notes'
+# The notes' CO2 g/km of the Willans parameter sets, flat and uphill. The notes'
 # descents used a cut-off at zero brake power; ecoroute's engine brakes with its
 # friction first (see test_willans_line_and_fuel_cut_off), so descents differ.
 CO2_TABLE = [
@@ -156,7 +156,7 @@ CO2_TABLE = [
 
 @pytest.mark.parametrize(("name", "payload", "speeds", "table"), CO2_TABLE)
 def test_willans_co2_reproduces_reference_table(name, payload, speeds, table):
-    """Tests physics CO2 (fuel energy x 74.1 or 69.3 g/MJ) against §3.5 within 1 % or 1 g."""
+    """Tests physics CO2 (fuel energy x 74.1 or 69.3 g/MJ) against the notes within 1 % or 1 g."""
     v = notes_vehicle(name, model="physics")
     for grade, expected in table.items():
         if grade < 0:
@@ -166,13 +166,13 @@ def test_willans_co2_reproduces_reference_table(name, payload, speeds, table):
 
 
 def test_bus_physics_reproduces_reference_table():
-    """Tests the 12 m bus's physics model (10 passengers) against §3.5 within 1 %."""
+    """Tests the 12 m bus's physics model (10 passengers) against the notes within 1 %."""
     bus = notes_vehicle("bus_diesel", model="physics", payload_kg=750)
     assert_allclose(bus.co2_g_per_km([30, 50, 80], 0.0), [458, 422, 547], rtol=0.01)
     assert_allclose(bus.co2_g_per_km([30, 50, 80], 0.04), [1410, 1374, 1499], rtol=0.01)
 
 
-BEV_TABLE = [  # §3.5 battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
+BEV_TABLE = [  # the notes' battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
     ("car_bev", 30, [-18.5, -10.9, -3.2, 6.2, 18.2, 30.2, 42.1]),
     ("car_bev", 50, [-18.0, -10.4, -2.8, 7.2, 19.2, 31.2, 43.1]),
     ("car_bev", 80, [-16.0, -8.3, -0.7, 10.6, 22.6, 34.6, 46.5]),
@@ -185,7 +185,7 @@ BEV_TABLE = [  # §3.5 battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
 @pytest.mark.parametrize(("name", "speed", "expected"), BEV_TABLE)
 def test_battery_energy_reproduces_reference_table(name, speed, expected):
     """
-    Tests the battery model against §3.5 (rounded to 0.1 kWh/100 km). §3.5 is
+    Tests the battery model against the notes (rounded to 0.1 kWh/100 km), which are
     per km of road; ecoroute's rates are per map km, which is up to 0.2 % longer
     at ±6 % (more drag and auxiliary time), hence the 0.25 % allowance.
     """
@@ -251,7 +251,7 @@ def test_prp_truck_fuel_optimal_speed_is_55_km_h():
 
 def test_prp_truck_reproduces_published_litres():
     """
-    Tests litres per 100 km against the CMEM arc-fuel formula evaluated in §3.2,
+    Tests litres per 100 km against the CMEM arc-fuel formula (Bektaş & Laporte 2011),
     and that -4 % burns between nothing and CMEM's friction-only fuel k N V
     (CMEM clamps P_tract >= 0; the linear PRP formula goes negative there, a
     known trap): the engine's friction absorbs part of the descent.

@@ -389,7 +389,7 @@ def test_trucks_burn_little_on_descents():
 
 # ------------------------------------------------------------------ COPERT urban bus
 
-# §1.3: EMEP/EEA 2019 Ubus Std 15-18 t diesel Euro VI, EC MJ/km / CO2 g/km at
+# EMEP/EEA 2019 Ubus Std 15-18 t diesel Euro VI (docs/emissions.md, COPERT), EC MJ/km / CO2 g/km at
 # 50 % load, speed clamped (2-decimal MJ, integer grams as printed there).
 BUS_SPEEDS = [10.0, 20.0, 30.0, 50.0, 70.0]
 BUS_TABLE = {
@@ -405,7 +405,7 @@ BUS_TABLE = {
 
 @pytest.mark.parametrize("slope", sorted(BUS_TABLE))
 def test_copert_bus_reproduces_the_reference_table(slope):
-    """Tests bus_diesel (COPERT model, 50 % load) against §1.3: MJ/km to the printed 0.01, g/km to 1 g."""
+    """Tests bus_diesel (COPERT model, 50 % load) against the printed table: MJ/km to 0.01, g/km to 1 g."""
     mj, co2 = BUS_TABLE[slope]
     bus = ecoroute.vehicle("bus_diesel")
     assert bus.load_fraction() == 0.5
@@ -416,7 +416,7 @@ def test_copert_bus_reproduces_the_reference_table(slope):
 def test_copert_bus_annex_check_values():
     """
     Tests the guidebook's own "EF at speed" column: flat, 50 % load, at 120 km/h
-    clamped to Vmax 85: 8.7628 MJ/km (§1.2); the 120 km/h point unclamped would
+    clamped to Vmax 85: 8.7628 MJ/km; the 120 km/h point unclamped would
     be nonsense (the flat empty row has a pole, -65.7 MJ/km).
     """
     table = URBAN_BUS_STD_DIESEL_EURO_VI_EC
@@ -427,7 +427,7 @@ def test_copert_bus_annex_check_values():
 
 
 def test_copert_bus_load_classes():
-    """Tests flat empty / full at 20 and 50 km/h: 12.41 / 15.46 and 8.18 / 10.40 MJ/km (§1.3)."""
+    """Tests flat empty / full at 20 and 50 km/h: 12.41 / 15.46 and 8.18 / 10.40 MJ/km (the printed table)."""
     bus = ecoroute.vehicle("bus_diesel")
     assert_allclose(
         bus.fuel_energy_mj_per_km([20.0, 50.0], payload_kg=0.0), [12.41, 8.18], atol=0.0051
@@ -441,7 +441,7 @@ def test_copert_bus_load_classes():
 def test_copert_bus_hill_round_trips_cost_more():
     """
     Tests the convexity of the grade classes: mean of ±2/±4/±6 % at 50 km/h,
-    50 % load = 9.92 / 12.22 / 15.28 MJ/km vs 9.25 flat (§1.3), and that
+    50 % load = 9.92 / 12.22 / 15.28 MJ/km vs 9.25 flat (the printed table), and that
     interpolated grades between classes lie between them.
     """
     bus = ecoroute.vehicle("bus_diesel")

@@ -30,7 +30,7 @@ FLEET = [
 ELECTRIC = {"car_bev", "van_bev", "truck_18t_bev", "truck_40t_bev"}
 
 # HBEFA 4.2 PC_petrol_Euro-6ab, CO2 g/km at constant speed, measured with SUMO
-# 1.28.0 emissionsDrivingCycle (reference notes emission-models.md, §2.4).
+# 1.28.0 emissionsDrivingCycle (the research notes' table; docs/emissions.md, "HBEFA 4.2").
 SUMO_SPEEDS = [30.0, 50.0, 80.0, 110.0]
 SUMO_CO2_FLAT = [196.2, 140.2, 131.1, 156.2]
 SUMO_CO2_DOWN_4 = [104.2, 57.0, 45.8, 63.8]
