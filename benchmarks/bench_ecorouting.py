@@ -11,7 +11,7 @@ route is not already the greenest (saving > 0.1 %). EV trips whose fastest route
 gains energy on balance (CO2 <= 0, downhill trips) have no percentage and are
 left out of the per-trip statistics (counted in ``no_pct``).
 
-Sanity targets (reference notes §5): cars save about 4 % overall (Ericsson et
+Sanity targets (docs/emissions.md sources): cars save about 4 % overall (Ericsson et
 al. 2006, Lund), at most a few minutes extra per trip; heavy trucks in hills
 save more. A mean car saving above 20 % means a bug, not a result.
 

@@ -1,9 +1,11 @@
 """
 The physics model against hand-computed tables and the Pollution-Routing Problem's CMEM truck.
 
-Oracles: the reference notes (``emission-models.md``) §3.5 tables, computed
-there from the §3.1 formulas and §3.3 parameter sets, and the CMEM numbers of
-Bektaş & Laporte (2011) in §3.2. None of them comes from ecoroute's code.
+Oracles: tables computed by hand from the longitudinal-dynamics formulas with
+the parameter sets of the project's research notes (``docs/emissions.md``,
+"Physics model"; the sets are repeated in :data:`NOTES` below, because the
+catalogue's own parameters are calibrated and change), and the CMEM numbers of
+Bektaş & Laporte (2011). None of them comes from ecoroute's code.
 """
 
 from __future__ import annotations
@@ -17,7 +19,39 @@ from ecoroute.emissions import Fuel, battery_power_w, road_load_n, willans_fuel_
 
 GRADES = np.array([-0.06, -0.04, -0.02, 0.0, 0.02, 0.04, 0.06])
 
-# §3.5 wheel (tractive) energy, kJ/km, per vehicle (catalogue name, payload) and speed.
+#: The parameter sets the hand-computed tables were made with (carculator,
+#: PHEMlight5 and SUMO sources; see docs/emissions.md). Masses, drag and
+#: rolling resistance of the catalogue are these; the engine and battery
+#: parameters of the catalogue are calibrated against HBEFA4/COPERT instead.
+NOTES = {
+    "car_petrol": dict(driveline_efficiency=0.92, engine_efficiency=0.36,  # noqa: C408
+                       zero_load_fuel_power_kw=15.0, auxiliary_power_kw=1.26,
+                       drag_area_m2=0.3745 * 2.12),
+    "van_diesel": dict(driveline_efficiency=0.92, engine_efficiency=0.40,  # noqa: C408
+                       zero_load_fuel_power_kw=10.0, auxiliary_power_kw=1.0,
+                       drag_area_m2=0.335 * 3.857),
+    "truck_18t_diesel": dict(driveline_efficiency=0.89, engine_efficiency=0.43,  # noqa: C408
+                             zero_load_fuel_power_kw=20.0, auxiliary_power_kw=4.0,
+                             drag_area_m2=0.473 * 7.5),
+    "truck_40t_diesel": dict(driveline_efficiency=0.89, engine_efficiency=0.44,  # noqa: C408
+                             zero_load_fuel_power_kw=30.0, auxiliary_power_kw=5.0,
+                             drag_area_m2=0.473 * 10.0),
+    "bus_diesel": dict(driveline_efficiency=0.89, engine_efficiency=0.42,  # noqa: C408
+                       zero_load_fuel_power_kw=20.0, auxiliary_power_kw=5.0),
+    "car_bev": dict(propulsion_efficiency=0.85, regeneration_efficiency=0.75,  # noqa: C408
+                    auxiliary_power_kw=0.36, drag_area_m2=0.26 * 2.36),
+    "van_bev": dict(propulsion_efficiency=0.85, regeneration_efficiency=0.75,  # noqa: C408
+                    auxiliary_power_kw=1.0, drag_area_m2=0.335 * 3.857,
+                    max_regeneration_power_kw=60.0, curb_mass_kg=2500.0, payload_kg=500.0),
+}  # fmt: skip
+
+
+def notes_vehicle(name: str, **overrides):
+    """The catalogue vehicle with the research notes' parameter set (see NOTES)."""
+    return ecoroute.vehicle(name, **(NOTES[name] | overrides))
+
+
+# The notes' wheel (tractive) energy, kJ/km, per vehicle (catalogue name, payload) and speed.
 WHEEL_KJ_PER_KM = [
     ("car_petrol", None, 50, [-574, -305, -36, 234, 503, 772, 1040]),
     ("car_petrol", None, 110, [-204, 65, 334, 604, 873, 1142, 1410]),
@@ -32,8 +66,8 @@ WHEEL_KJ_PER_KM = [
 
 @pytest.mark.parametrize(("name", "payload", "speed", "expected"), WHEEL_KJ_PER_KM)
 def test_wheel_energy_reproduces_reference_table(name, payload, speed, expected):
-    """Tests F_road x 1 km for every §3.3 parameter set against §3.5, within 1 %."""
-    v = ecoroute.vehicle(name)
+    """Tests F_road x 1 km for every NOTES parameter set against the notes' table, within 1 %."""
+    v = notes_vehicle(name)
     got = v.wheel_energy_kj_per_km(speed, GRADES, payload_kg=payload)
     assert_allclose(got, expected, rtol=0.01)
 
@@ -47,7 +81,10 @@ def test_road_load_by_hand():
 
 
 def test_willans_line_and_fuel_cut_off():
-    """Tests the Willans engine by hand: P0 + P_e / eta_m while driving, nothing in overrun."""
+    """
+    Tests the Willans engine by hand: P0 + P_e / eta_m, falling continuously
+    to the overrun fuel once the road drives the engine against its friction.
+    """
     kw = dict(  # noqa: C408
         driveline_efficiency=0.9,
         engine_efficiency=0.4,
@@ -57,7 +94,14 @@ def test_willans_line_and_fuel_cut_off():
     assert willans_fuel_power_w(18e3, **kw) == pytest.approx(10e3 + (20e3 + 2e3) / 0.4)
     # Braking lightly: the wheels push 1 kW back, auxiliaries still need 2 kW.
     assert willans_fuel_power_w(-1e3, **kw) == pytest.approx(10e3 + (-0.9e3 + 2e3) / 0.4)
-    assert willans_fuel_power_w(-5e3, **kw) == 0.0  # overrun: injection cut off
+    # The wheels push 5 kW: brake power -2.5 kW, still less than the engine's
+    # friction (eta_m P0 = 4 kW), so the injection keeps the engine turning.
+    assert willans_fuel_power_w(-5e3, **kw) == pytest.approx(10e3 - 2.5e3 / 0.4)
+    assert willans_fuel_power_w(-10e3, **kw) == 0.0  # overrun: injection cut off
+    assert willans_fuel_power_w(-10e3, **kw, overrun_fuel_power_w=800.0) == 800.0
+    # Continuous where the cut-off sets in: brake power -eta_m P0 = -4 kW.
+    edge = (-4e3 - 2e3) / 0.9
+    assert willans_fuel_power_w(edge * (1 - 1e-9), **kw) == pytest.approx(0.0, abs=1e-3)
 
 
 def test_battery_model_caps_regeneration():
@@ -79,15 +123,18 @@ def test_ev_regeneration_cap_limits_steep_fast_descents():
     wheels ~ -1.5 MW, far above the 42.8 kW cap, so the battery gets
     (-42.8 kW x 0.75 + 0.36 kW) for 1 km / 30.56 m/s.
     """
-    car = ecoroute.vehicle("car_bev")
-    seconds_per_km = 1000 / (110 / 3.6)
+    car = notes_vehicle("car_bev")
+    # A map km of -30 % road is sqrt(1 + 0.09) km long: that many more seconds.
+    seconds_per_km = 1000 / (110 / 3.6) * np.sqrt(1 + 0.3**2)
     expected = (-42.8 * 0.75 + 0.36) * seconds_per_km / 3600
     assert car.energy_kwh_per_km(110.0, -0.3) == pytest.approx(expected, rel=1e-9)
-    uncapped = ecoroute.vehicle("car_bev", max_regeneration_power_kw=1e6)
+    uncapped = notes_vehicle("car_bev", max_regeneration_power_kw=1e6)
     assert uncapped.energy_kwh_per_km(110.0, -0.3) < expected
 
 
-# §3.5 CO2 g/km of the Willans parameter sets, grades -4..+6 %.
+# The notes' CO2 g/km of the Willans parameter sets, flat and uphill. The notes'
+# descents used a cut-off at zero brake power; ecoroute's engine brakes with its
+# friction first (see test_willans_line_and_fuel_cut_off), so descents differ.
 CO2_TABLE = [
     ("car_petrol", None, [30, 50, 80, 110], {
         -0.04: [0, 0, 0, 56], -0.02: [136, 86, 82, 112], 0.0: [189, 141, 138, 168],
@@ -109,22 +156,23 @@ CO2_TABLE = [
 
 @pytest.mark.parametrize(("name", "payload", "speeds", "table"), CO2_TABLE)
 def test_willans_co2_reproduces_reference_table(name, payload, speeds, table):
-    """Tests physics CO2 (fuel energy x 74.1 or 69.3 g/MJ) against §3.5 within 1 % or 1 g."""
-    v = ecoroute.vehicle(name, model="physics")
+    """Tests physics CO2 (fuel energy x 74.1 or 69.3 g/MJ) against the notes within 1 % or 1 g."""
+    v = notes_vehicle(name, model="physics")
     for grade, expected in table.items():
+        if grade < 0:
+            continue
         got = v.co2_g_per_km(speeds, grade, payload_kg=payload)
         assert_allclose(got, expected, rtol=0.01, atol=1.0, err_msg=f"{name} at {grade:+.0%}")
 
 
 def test_bus_physics_reproduces_reference_table():
-    """Tests the 12 m bus's physics model (10 passengers) against §3.5 within 1 %."""
-    bus = ecoroute.vehicle("bus_diesel", model="physics", payload_kg=750)
+    """Tests the 12 m bus's physics model (10 passengers) against the notes within 1 %."""
+    bus = notes_vehicle("bus_diesel", model="physics", payload_kg=750)
     assert_allclose(bus.co2_g_per_km([30, 50, 80], 0.0), [458, 422, 547], rtol=0.01)
     assert_allclose(bus.co2_g_per_km([30, 50, 80], 0.04), [1410, 1374, 1499], rtol=0.01)
-    assert_allclose(bus.co2_g_per_km(80, -0.02), 78, rtol=0.02)
 
 
-BEV_TABLE = [  # §3.5 battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
+BEV_TABLE = [  # the notes' battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
     ("car_bev", 30, [-18.5, -10.9, -3.2, 6.2, 18.2, 30.2, 42.1]),
     ("car_bev", 50, [-18.0, -10.4, -2.8, 7.2, 19.2, 31.2, 43.1]),
     ("car_bev", 80, [-16.0, -8.3, -0.7, 10.6, 22.6, 34.6, 46.5]),
@@ -136,9 +184,13 @@ BEV_TABLE = [  # §3.5 battery kWh/100 km, eta_prop 0.85, eta_regen 0.75
 
 @pytest.mark.parametrize(("name", "speed", "expected"), BEV_TABLE)
 def test_battery_energy_reproduces_reference_table(name, speed, expected):
-    """Tests the battery model against §3.5 (rounded to 0.1 kWh/100 km)."""
-    got = ecoroute.vehicle(name).energy_kwh_per_km(speed, GRADES) * 100
-    assert_allclose(got, expected, atol=0.06)
+    """
+    Tests the battery model against the notes (rounded to 0.1 kWh/100 km), which are
+    per km of road; ecoroute's rates are per map km, which is up to 0.2 % longer
+    at ±6 % (more drag and auxiliary time), hence the 0.25 % allowance.
+    """
+    got = notes_vehicle(name).energy_kwh_per_km(speed, GRADES) * 100
+    assert_allclose(got, expected, atol=0.06, rtol=0.0025)
 
 
 @pytest.mark.parametrize("name", ["car_bev", "van_bev"])
@@ -199,9 +251,10 @@ def test_prp_truck_fuel_optimal_speed_is_55_km_h():
 
 def test_prp_truck_reproduces_published_litres():
     """
-    Tests litres per 100 km against the CMEM arc-fuel formula evaluated in §3.2,
-    and that -4 % burns nothing (CMEM clamps P_tract >= 0; the linear PRP formula
-    goes negative there, a known trap).
+    Tests litres per 100 km against the CMEM arc-fuel formula (Bektaş & Laporte 2011),
+    and that -4 % burns between nothing and CMEM's friction-only fuel k N V
+    (CMEM clamps P_tract >= 0; the linear PRP formula goes negative there, a
+    known trap): the engine's friction absorbs part of the descent.
     """
     truck = prp_truck()
     speeds = [20, 30, 50, 70, 90]
@@ -210,7 +263,15 @@ def test_prp_truck_reproduces_published_litres():
     assert_allclose(
         truck.fuel_l_per_km(speeds, **full) * 100, [27.2, 21.6, 18.5, 19.0, 21.3], atol=0.06
     )
+    # CMEM's grade term is g sin(theta) per km of road, ecoroute's g tan(theta)
+    # per map km: 0.08 % apart at 4 %, plus rounding.
     assert_allclose(
-        truck.fuel_l_per_km(speeds, 0.04, **full) * 100, [60.7, 55.2, 52.0, 52.6, 54.9], atol=0.06
+        truck.fuel_l_per_km(speeds, 0.04, **full) * 100,
+        [60.7, 55.2, 52.0, 52.6, 54.9],
+        atol=0.06,
+        rtol=0.002,
     )
-    assert (truck.fuel_l_per_km(speeds, -0.04, **full) == 0).all()
+    down = truck.fuel_l_per_km(speeds, -0.04, **full)
+    friction_only = 33e3 / (np.array(speeds) / 3.6) * 1000 / 44e6 / 0.737  # k N V d / v
+    assert (down >= 0).all()
+    assert (down < friction_only).all()

@@ -2,10 +2,15 @@
 The catalogue against independent published references: COPERT 5 / EMEP-EEA, HBEFA via SUMO,
 PHEMlight, RouteE, and SUMO's EV models.
 
-Every expected number below is typed in from the reference notes
-(``emission-models.md``) or the COPERT 5 export they cite, never computed by
-ecoroute. Tolerances are the issue's (±15 % cars vs HBEFA4, ±10 % trucks vs
-COPERT) unless a comment says why another is honest.
+Every expected number below is typed in from a published table (the COPERT 5
+export and EMEP/EEA rows, SUMO 1.28.0 measurements, RouteE Powertrain's bundled
+models; provenance in ``docs/emissions.md``), never computed by ecoroute. The
+reference classes themselves are checked against those tables first, then the
+catalogue against the reference classes on the issue's grid (flat and uphill,
+30-130 km/h, trucks and bus to 90): inside the spread of the references widened
+by 10 % in at least 90 % of the cells, median ratio to HBEFA4 within 0.85-1.15
+for cars and vans. The rates compared are the arcs' rates (``traffic=True``):
+HBEFA and COPERT are averages over real driving cycles, and so are those rates.
 """
 
 from __future__ import annotations
@@ -15,242 +20,376 @@ import pytest
 from numpy.testing import assert_allclose
 
 import ecoroute
-from ecoroute.emissions import URBAN_BUS_STD_DIESEL_EURO_VI_EC, read_emep_eea_csv
+from ecoroute.emissions import HBEFA4_CLASSES, URBAN_BUS_STD_DIESEL_EURO_VI_EC, read_emep_eea_csv
+from ecoroute.emissions.references import REFERENCES, RIGID_12_14T
 
 from .conftest import shared_file
 
 DIESEL_G_PER_MJ = 74.1  # IPCC 2006
-
-# ------------------------------------------------------------------ passenger cars
-
 SPEEDS = [30.0, 50.0, 80.0, 110.0]
-# §2.4 (SUMO 1.28.0 emissionsDrivingCycle, constant speed) and §4.3 (RouteE Camry,
-# g CO2/km at 8,887 g/gal): petrol car CO2 g/km at -4 %, 0 %, +4 %.
-PETROL_CAR_MODELS = {
-    "HBEFA4 PC_petrol_Euro-6ab": {
-        -0.04: [104.2, 57.0, 45.8, 63.8], 0.0: [196.2, 140.2, 131.1, 156.2],
-        0.04: [288.2, 223.4, 216.3, 248.6]},
-    "HBEFA3 PC_G_EU6": {
-        -0.04: [130.4, 58.8, 54.8, 84.7], 0.0: [222.4, 150.8, 146.8, 176.7],
-        0.04: [314.4, 242.8, 238.8, 268.7]},
-    "PHEMlight5 PC_EU4_G": {
-        -0.04: [0.0, 0.0, 70.2, 111.0], 0.0: [180.2, 144.9, 149.9, 174.4],
-        0.04: [266.9, 225.7, 213.0, 246.7]},
-    "PHEMlight PC_G_EU4": {
-        -0.04: [170.3, 101.7, 74.4, 87.7], 0.0: [206.6, 142.2, 123.9, 152.4],
-        0.04: [254.3, 191.0, 187.9, 215.7]},
-    "RouteE Camry 2016": {
-        -0.04: [201.0, 130.0, 69.0, 69.0], 0.0: [283.0, 206.0, 163.0, 181.0],
-        0.04: [391.0, 332.0, 295.0, 344.0]},
+
+# ------------------------------------------------------------- the references
+
+# SUMO 1.28.0 emissionsDrivingCycle, constant speed, CO2 g/km at -4 %, 0 %, +4 %
+# and 30/50/80/110 km/h (research notes' HBEFA 4.2 table; docs/emissions.md).
+HBEFA4_MEASURED = {
+    "PC_petrol_Euro-6ab": {-0.04: [104.2, 57.0, 45.8, 63.8], 0.0: [196.2, 140.2, 131.1, 156.2],
+                           0.04: [288.2, 223.4, 216.3, 248.6]},
+    "PC_diesel_Euro-6ab": {-0.04: [95.2, 51.7, 39.1, 52.8], 0.0: [205.7, 156.4, 149.8, 174.4],
+                           0.04: [316.2, 261.1, 260.5, 295.9]},
+    "LCV_diesel_N1-III_Euro-6ab": {-0.04: [135.8, 65.5, 63.1, 118.0],
+                                   0.0: [284.1, 219.4, 236.9, 315.6],
+                                   0.04: [432.5, 373.3, 410.8, 513.2]},
+    "RT_gt12-14t_Euro-VI_A-C": {-0.04: [76.6, 75.6, 75.0, 74.8], 0.0: [639.7, 619.9, 608.8, 603.8],
+                                0.04: [1202.8, 1164.3, 1142.6, 1132.8]},
+    "TT_AT_gt34-40t_Euro-VI_A-C": {-0.04: [99.0, 72.7, 57.8, 51.1],
+                                   0.0: [1647.5, 1276.3, 1067.4, 972.5],
+                                   0.04: [3195.9, 2479.8, 2077.0, 1894.0]},
+    "UBus_Std_gt15-18t_Euro-VI_A-C": {-0.04: [222.0, 138.5, 91.6, 70.2],
+                                      0.0: [984.0, 850.8, 775.9, 741.8],
+                                      0.04: [1746.0, 1563.1, 1460.2, 1413.4]},
+}  # fmt: skip
+
+# The fleet classes of issue 15, measured the same way (SUMO 1.28.0, sum output) at
+# 30/50/80 km/h, flat and +4 %: CO2 g/km, or battery kWh/km for the electric ones.
+HBEFA4_FLEET_MEASURED = {
+    "RT_le7.5t_Euro-VI_A-C": ([367.8, 365.8, 450.5], [623.1, 647.3, 771.3]),
+    "RT_gt14-20t_Euro-VI_A-C": ([760.9, 730.3, 713.1], [1413.9, 1383.3, 1366.1]),
+    "RT_gt20-26t_Euro-VI_A-C": ([1053.9, 963.2, 912.3], [1977.8, 1851.1, 1779.8]),
+    "LCV_BEV_N1-III": ([0.2848, 0.2656, 0.3345], [0.5747, 0.5507, 0.6347]),
+    "RigidTruck_BEV_gt12t": ([0.9295, 0.9465, 0.9719], [2.4425, 2.4586, 2.4836]),
+    "TT_AT_BEV": ([1.7748, 1.6717, 1.6137], [4.7634, 4.5952, 4.5006]),
+}
+
+
+def _hbefa4_reference(name):
+    return next(r for r in REFERENCES[name] if r.model == "hbefa4")
+
+
+@pytest.mark.parametrize("cls", sorted(HBEFA4_MEASURED))
+def test_hbefa4_classes_reproduce_sumo(cls):
+    """Tests each HBEFA4 polynomial against SUMO's own output (4-digit coefficients: 1 %)."""
+    for grade, expected in HBEFA4_MEASURED[cls].items():
+        got = HBEFA4_CLASSES[cls].per_km(SPEEDS, grade)
+        assert_allclose(got, expected, rtol=0.01, atol=0.5, err_msg=f"{cls} {grade:+.0%}")
+
+
+@pytest.mark.parametrize("cls", sorted(HBEFA4_FLEET_MEASURED))
+def test_hbefa4_fleet_classes_reproduce_sumo(cls):
+    """Tests the classes fitted for the new vehicles against SUMO's output, within 0.1 %."""
+    flat, up = HBEFA4_FLEET_MEASURED[cls]
+    assert_allclose(HBEFA4_CLASSES[cls].per_km([30.0, 50.0, 80.0], 0.0), flat, rtol=1e-3)
+    assert_allclose(HBEFA4_CLASSES[cls].per_km([30.0, 50.0, 80.0], 0.04), up, rtol=1e-3)
+
+
+def test_hbefa4_ev_references_reproduce_sumo():
+    """Tests HBEFA4 PC_BEV and LCV_BEV_N1-II (kWh/100 km) against SUMO's output."""
+    pc = HBEFA4_CLASSES["PC_BEV"]
+    assert_allclose(pc.per_km(SPEEDS, 0.0) * 100, [14.6, 12.0, 12.8, 16.1], atol=0.06)
+    assert_allclose(pc.per_km(SPEEDS, 0.04) * 100, [28.5, 24.8, 25.4, 29.0], atol=0.06)
+    lcv = HBEFA4_CLASSES["LCV_BEV_N1-II"]
+    assert_allclose(lcv.per_km([50.0, 80.0], 0.0) * 100, [20.5, 25.6], atol=0.06)
+    assert_allclose(lcv.per_km([50.0, 80.0], 0.06) * 100, [51.1, 57.4], atol=0.06)
+
+
+def test_each_vehicle_has_its_size_matched_hbefa4_class():
+    """Tests that the HBEFA4 reference of each vehicle is the class of its size."""
+    expected = {
+        "car_petrol": "PC_petrol_Euro-6ab", "car_diesel": "PC_diesel_Euro-6ab",
+        "car_bev": "PC_BEV", "van_diesel": "LCV_diesel_N1-III_Euro-6ab",
+        "van_bev": "LCV_BEV_N1-III", "truck_7_5t_diesel": "RT_le7.5t_Euro-VI_A-C",
+        "truck_18t_diesel": "RT_gt14-20t_Euro-VI_A-C", "truck_26t_diesel": "RT_gt20-26t_Euro-VI_A-C",
+        "truck_40t_diesel": "TT_AT_gt34-40t_Euro-VI_A-C", "truck_18t_bev": "RigidTruck_BEV_gt12t",
+        "truck_40t_bev": "TT_AT_BEV", "bus_diesel": "UBus_Std_gt15-18t_Euro-VI_A-C",
+    }  # fmt: skip
+    assert sorted(expected) == ecoroute.vehicles()
+    for name, cls in expected.items():
+        assert _hbefa4_reference(name).name == f"HBEFA4 {cls}"
+
+
+# COPERT 5 (copert-2019 tables typed from the EMEP/EEA rows), CO2 g/km, 50 % load.
+COPERT_PRINTED = {
+    # name: {grade: (speeds, g/km)}
+    "truck_40t_diesel": {0.0: ([10, 30, 50, 85], [2158, 1098, 849, 691]),
+                         0.04: ([10, 30, 50, 70], [3613, 2748, 2614, 2564])},
+    "truck_18t_diesel": {0.0: ([10, 30, 50, 85], [1360, 677, 549, 479]),
+                         0.06: ([10, 30, 50, 80], [2475, 1944, 1902, 1914])},
+    "van_diesel": {0.0: ([10, 50, 90, 130], [398.1, 203.9, 214.3, 291.9])},
 }  # fmt: skip
 
 
-def test_car_petrol_flat_within_15_percent_of_hbefa4():
-    """Tests car_petrol (physics) flat CO2 against HBEFA4 via SUMO: 196/140/131/156 g/km, ±15 %."""
-    car = ecoroute.vehicle("car_petrol")
-    assert car.model == "physics"
-    assert_allclose(car.co2_g_per_km(SPEEDS), [196.2, 140.2, 131.1, 156.2], rtol=0.15)
+@pytest.mark.parametrize("name", sorted(COPERT_PRINTED))
+def test_copert_references_reproduce_the_printed_tables(name):
+    """Tests the embedded COPERT truck and van rows against the printed tables, to the gram."""
+    reference = next(r for r in REFERENCES[name] if r.model == "copert")
+    for grade, (speeds, expected) in COPERT_PRINTED[name].items():
+        assert_allclose(reference(speeds, grade), expected, atol=0.6)
 
 
-def test_car_petrol_climb_within_the_spread_of_models():
+def test_copert_references_say_what_they_do_not_cover():
+    """Tests that COPERT vans have no grades and that no reference reaches beyond ±6 %."""
+    van = next(r for r in REFERENCES["van_diesel"] if r.model == "copert")
+    assert np.isnan(van(50.0, 0.02))
+    truck = next(r for r in REFERENCES["truck_40t_diesel"] if r.model == "copert")
+    assert np.isnan(truck(50.0, 0.08))
+    # The lighter rigid class is lighter: below the 14-20 t class on the flat.
+    rigid = next(r for r in REFERENCES["truck_18t_diesel"] if r.model == "copert")
+    assert (RIGID_12_14T([30.0, 85.0]) < rigid([30.0, 85.0])).all()
+
+
+def test_mmpevem_reference_is_its_table_at_the_measured_points():
+    """Tests the ID.3 reference at measured points and NaN beyond 110 km/h."""
+    id3 = next(r for r in REFERENCES["car_bev"] if r.model == "measured")
+    assert_allclose(id3([30.0, 50.0, 80.0, 110.0], 0.04) * 100, [29.4, 31.1, 34.4, 39.2])
+    assert np.isnan(id3(120.0, 0.0))
+
+
+# ----------------------------------------------------- the catalogue on the grid
+
+HEAVY = {"truck_7_5t_diesel", "truck_18t_diesel", "truck_26t_diesel", "truck_40t_diesel",
+         "truck_18t_bev", "truck_40t_bev", "bus_diesel"}  # fmt: skip
+COMBUSTION = ["bus_diesel", "car_diesel", "car_petrol", "truck_7_5t_diesel", "truck_18t_diesel",
+              "truck_26t_diesel", "truck_40t_diesel", "van_diesel"]  # fmt: skip
+
+
+def _grid(name):
+    speeds = np.arange(30.0, 91.0 if name in HEAVY else 131.0, 10.0)
+    return np.meshgrid(speeds, [0.0, 0.02, 0.04, 0.06])
+
+
+def _ours(vehicle, speed, grade, *, traffic=True):
+    if isinstance(vehicle, ecoroute.ElectricVehicle):
+        return vehicle.energy_kwh_per_km(speed, grade, traffic=traffic)
+    return vehicle.co2_g_per_km(speed, grade, traffic=traffic)
+
+
+def _spread(name, speed, grade):
+    values = np.stack([r(speed, grade) for r in REFERENCES[name]])
+    return 0.9 * np.nanmin(values, axis=0), 1.1 * np.nanmax(values, axis=0), values
+
+
+@pytest.mark.parametrize("name", COMBUSTION)
+def test_combustion_vehicle_inside_its_references_spread(name):
     """
-    Tests car_petrol CO2 at +4 % against the spread of five independent models
-    (HBEFA4, HBEFA3, PHEMlight5, PHEMlight, RouteE Camry) at every speed.
+    Tests the issue's criterion: the arc rate sits inside the references'
+    spread widened by 10 % in >= 90 % of the cells of flat and uphill roads.
     """
-    car = ecoroute.vehicle("car_petrol")
-    ours = car.co2_g_per_km(SPEEDS, 0.04)
-    table = np.array([m[0.04] for m in PETROL_CAR_MODELS.values()])
-    assert (table.min(axis=0) <= ours).all(), (ours, table.min(axis=0))
-    assert (ours <= table.max(axis=0)).all(), (ours, table.max(axis=0))
+    speed, grade = _grid(name)
+    low, high, _ = _spread(name, speed, grade)
+    ours = _ours(ecoroute.vehicle(name), speed, grade)
+    inside = (ours >= low) & (ours <= high)
+    assert inside.mean() >= 0.90, (name, inside.mean(), speed[~inside], grade[~inside])
 
 
-def test_car_petrol_descent_within_the_spread_of_models():
+@pytest.mark.parametrize("name", ["car_petrol", "car_diesel", "van_diesel"])
+def test_cars_and_van_median_ratio_to_hbefa4(name):
+    """Tests the median ratio to the class-matched HBEFA4 over the grid: 0.85-1.15."""
+    speed, grade = _grid(name)
+    ratio = _ours(ecoroute.vehicle(name), speed, grade) / _hbefa4_reference(name)(speed, grade)
+    assert 0.85 <= np.median(ratio) <= 1.15
+
+
+def test_car_bev_inside_the_spread_where_both_references_exist():
     """
-    Tests CO2 at -4 %. At 30 and 50 km/h it lies within the five models'
-    spread (PHEMlight5 cuts fuel off there too). At 80 and 110 km/h the physics
-    engine still runs in overrun with the injection cut off while the fitted
-    models keep burning: ours must then not exceed any of them.
+    Tests car_bev on the cells covered by both of its references (HBEFA4 PC_BEV
+    and the measured ID.3, 30-110 km/h): >= 90 % inside their widened spread,
+    and on the flat the median ratio to HBEFA4 within 0.85-1.15.
     """
-    car = ecoroute.vehicle("car_petrol")
-    ours = car.co2_g_per_km(SPEEDS, -0.04)
-    table = np.array([m[-0.04] for m in PETROL_CAR_MODELS.values()])
-    assert (table.min(axis=0)[:2] <= ours[:2]).all()
-    assert (ours[:2] <= table.max(axis=0)[:2]).all()
-    assert (ours[2:] <= table.min(axis=0)[2:]).all()
+    speed, grade = _grid("car_bev")
+    low, high, values = _spread("car_bev", speed, grade)
+    both = ~np.isnan(values).any(axis=0)
+    ours = _ours(ecoroute.vehicle("car_bev"), speed, grade)
+    inside = (ours >= low) & (ours <= high)
+    assert inside[both].mean() >= 0.90
+    flat = grade == 0
+    assert 0.85 <= np.median(ours[flat] / values[0][flat]) <= 1.15
 
 
-def test_car_petrol_grade_sensitivity_at_50_km_h():
+@pytest.mark.parametrize(
+    ("name", "top_kph"),
+    [("car_bev", 130.0), ("van_bev", 100.0), ("truck_18t_bev", 90.0), ("truck_40t_bev", 90.0)],
+)
+def test_hbefa4_ev_climbs_cost_less_than_their_potential_energy(name, top_kph):
     """
-    Tests d(CO2)/d(grade) at 50 km/h against §2.5: HBEFA4 20.8, HBEFA3 23.0,
-    PHEMlight5 21.7, RouteE Camry 32.0 g/km per +1 %.
+    Tests why the EVs cannot follow HBEFA4 uphill (docs/emissions.md): its
+    battery-electric classes climb +4 % for less battery energy than lifting a
+    vehicle of our mass (up to ``top_kph``), which no efficiency <= 1 allows;
+    ours never do.
     """
-    car = ecoroute.vehicle("car_petrol")
-    per_percent = float(car.co2_g_per_km(50.0, 0.01) - car.co2_g_per_km(50.0, 0.0))
-    assert 20.8 <= per_percent <= 32.0
+    ev = ecoroute.vehicle(name)
+    reference = _hbefa4_reference(name)
+    speeds = np.arange(30.0, top_kph + 1.0, 10.0)
+    climb = reference(speeds, 0.04) - reference(speeds, 0.0)
+    lift_kwh_per_km = ev.mass_kg() * 9.81 * 0.04 * 1000 / 3.6e6
+    assert (climb < lift_kwh_per_km).all()
+    ours = ev.energy_kwh_per_km(speeds, 0.04) - ev.energy_kwh_per_km(speeds, 0.0)
+    assert (ours >= lift_kwh_per_km).all()
 
 
-def test_car_petrol_hbefa4_is_the_cheaper_climber():
-    """Tests that the model switch matters: HBEFA4 climbs 20.8 g/km per % at 50 km/h (§2.5)."""
-    car = ecoroute.vehicle("car_petrol", model="hbefa4")
-    per_percent = float(car.co2_g_per_km(50.0, 0.01) - car.co2_g_per_km(50.0, 0.0))
-    assert per_percent == pytest.approx(20.8, rel=0.03)
-
-
-def test_car_petrol_in_traffic_against_routee_camry():
+def test_van_bev_against_hbefa4_and_a_measured_esprinter():
     """
-    Tests car_petrol's arc rate (constant-speed physics plus traffic's
-    accelerations) against RouteE Powertrain's 2016 Camry, a link model trained
-    on real drive cycles (§4.3, real-world factor 1.166 removed), within ±10 %
-    at 30/50/80/110 km/h; without the traffic term 30 and 50 km/h are ~20 % low.
+    Tests van_bev against HBEFA4 LCV_BEV_N1-III: median ratio 0.85-1.15 over
+    the grid and uphill within ±15 % at 30-110 km/h. On the flat it sits below
+    HBEFA4 (0.72-0.88), nearer a measured large van: the Mercedes eSprinter
+    (113 kWh) used 21.9 kWh/100 km over 475 km of hilly mixed roads,
+    Stuttgart-Munich-Stuttgart, supervised by TÜV Süd (docs/emissions.md); ours
+    is within 15 % of that at 50-70 km/h (above it at motorway speeds: its
+    drag area is the diesel van's).
+    """
+    speed, grade = _grid("van_bev")
+    ev = ecoroute.vehicle("van_bev")
+    ratio = _ours(ev, speed, grade) / _hbefa4_reference("van_bev")(speed, grade)
+    assert 0.85 <= np.median(ratio) <= 1.15
+    uphill = (grade > 0) & (speed <= 110)
+    assert ((ratio[uphill] >= 0.85) & (ratio[uphill] <= 1.15)).all()
+    flat = ev.energy_kwh_per_km([50.0, 60.0, 70.0], traffic=True) * 100
+    assert (np.abs(flat / 21.9 - 1) <= 0.15).all(), flat
+
+
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("truck_40t_bev", 0.85, 1.15), ("truck_18t_bev", 0.6, 1.0)],
+)
+def test_bev_trucks_against_the_manufacturers_consumption(name, low, high):
+    """
+    Tests the battery-electric trucks on the flat at 60-90 km/h against the
+    manufacturers' net capacity over range: eActros 600 at 40 t 1.2 kWh/km
+    (±15 %); eActros 300, a 19-27 t rigid, 0.97 kWh/km, which our lighter
+    18 t truck (14.6 t at half load) must not exceed, within 40 % below.
+    """
+    from ecoroute.emissions.references import PUBLISHED_KWH_PER_KM
+
+    ev = ecoroute.vehicle(name)
+    ratio = (
+        ev.energy_kwh_per_km([60.0, 70.0, 80.0, 90.0], traffic=True) / PUBLISHED_KWH_PER_KM[name]
+    )
+    assert ((ratio >= low) & (ratio <= high)).all(), ratio
+
+
+def test_new_trucks_have_their_published_specifications():
+    """Tests the masses and batteries the catalogue derives from the cited specifications."""
+    rigid = ecoroute.vehicle("truck_18t_bev")
+    assert rigid.curb_mass_kg == pytest.approx(8600 + 336 / (0.16 * 0.8))  # + LFP battery
+    assert rigid.curb_mass_kg + rigid.max_payload_kg == pytest.approx(18000)
+    artic = ecoroute.vehicle("truck_40t_bev")
+    assert artic.curb_mass_kg + artic.max_payload_kg == pytest.approx(40000)
+    assert artic.max_payload_kg == pytest.approx(22000)
+    for name, gross in (("truck_7_5t_diesel", 7500), ("truck_26t_diesel", 26000)):
+        truck = ecoroute.vehicle(name)
+        assert truck.curb_mass_kg + truck.max_payload_kg == pytest.approx(gross)
+        assert truck.load_fraction() == 0.5
+
+
+def test_new_copert_rows_by_hand():
+    """Tests one embedded row of each new COPERT class by hand from its coefficients."""
+    from ecoroute.emissions.copert import (
+        RIGID_20_26T_DIESEL_EURO_VI_EC,
+        RIGID_LE_7_5T_DIESEL_EURO_VI_EC,
+    )
+
+    for table in (RIGID_LE_7_5T_DIESEL_EURO_VI_EC, RIGID_20_26T_DIESEL_EURO_VI_EC):
+        i = int(np.flatnonzero(table.slopes == 0.0)[0])
+        vmin, vmax, a, b, c, d, e, z, h = table._coef[i, 1]
+        v = 50.0
+        assert vmin <= v <= vmax
+        by_hand = (a * v * v + b * v + c + d / v) / (e * v * v + z * v + h)
+        assert float(table.value(v, 0.0, 0.5)) == pytest.approx(by_hand, rel=1e-4)
+    # Heavier is hungrier: 7.5 t < 14-20 t < 20-26 t on the flat at 50 km/h.
+    light = float(RIGID_LE_7_5T_DIESEL_EURO_VI_EC.value(50.0, 0.0, 0.5))
+    heavy = float(RIGID_20_26T_DIESEL_EURO_VI_EC.value(50.0, 0.0, 0.5))
+    middle = float(REFERENCES["truck_18t_diesel"][0](50.0, 0.0)) / DIESEL_G_PER_MJ
+    assert light < middle < heavy
+
+
+def test_truck_grade_effect_between_copert_and_hbefa4():
+    """
+    Tests CO2 per +1 % of climb (flat to +2 %, 50 % load, 85 km/h) of the 40 t
+    truck between HBEFA4's (the half the notes warn of: 252.5 g/km at 80 km/h)
+    and COPERT's (455 g/km), nearer COPERT (docs/emissions.md, which one we follow).
+    """
+    copert_g = (21.6039 - 9.3237) / 2 * DIESEL_G_PER_MJ
+    sumo_g = (2077.0 - 1067.4) / 4
+    truck = ecoroute.vehicle("truck_40t_diesel")
+    ours = float(truck.co2_g_per_km(85.0, 0.02) - truck.co2_g_per_km(85.0, 0.0)) / 2
+    assert sumo_g < ours <= copert_g
+    assert ours >= 0.9 * copert_g
+
+
+def test_truck_load_against_copert_at_85_km_h():
+    """Tests flat energy at 0/50/100 % load against COPERT (7.01/9.32/11.40 MJ/km), ±15 %."""
+    truck = ecoroute.vehicle("truck_40t_diesel")
+    for load, expected in ((0.0, 7.0058), (0.5, 9.3237), (1.0, 11.3972)):
+        got = truck.fuel_energy_mj_per_km(85.0, payload_kg=load * truck.max_payload_kg)
+        assert got == pytest.approx(expected, rel=0.15), load
+
+
+# ------------------------------------------------------- the traffic term (item 4)
+
+
+def test_car_petrol_in_traffic_between_hbefa4_and_routee_camry():
+    """
+    Tests the traffic term against two cycle-based references for a petrol car:
+    HBEFA4 PC_petrol_Euro-6ab and RouteE Powertrain's 2016 Camry (a link model
+    trained on real drive cycles; 283/206/163/181 g/km at 30/50/80/110 km/h,
+    real-world factor 1.166 removed). The arc rate lies inside their spread
+    widened by 10 % at every speed; the constant-speed rate does not at 30 km/h.
     """
     camry = np.array([283.0, 206.0, 163.0, 181.0]) / 1.166
+    hbefa = np.array([196.2, 140.2, 131.1, 156.2])
+    low, high = 0.9 * np.minimum(camry, hbefa), 1.1 * np.maximum(camry, hbefa)
     car = ecoroute.vehicle("car_petrol")
-    assert_allclose(car.co2_g_per_km(SPEEDS, traffic=True), camry, rtol=0.10)
-    assert (car.co2_g_per_km(SPEEDS[:2]) < 0.82 * camry[:2]).all()
+    in_traffic = car.co2_g_per_km(SPEEDS, traffic=True)
+    assert ((low <= in_traffic) & (in_traffic <= high)).all(), in_traffic
+    assert car.co2_g_per_km(30.0) < low[0]
 
 
 def test_traffic_work_is_the_copert_bus_excess_over_steady_physics():
     """
     Tests the provenance of the traffic curve: EMEP/EEA urban-bus energy minus
-    the constant-speed physics of the same bus, turned back into wheel work per
-    kg, reproduces the tabulated J/kg/km within 1.
+    the constant-speed physics of the same bus (the research notes' parameters,
+    eta_dt eta_m = 0.89 x 0.42, P0 20 kW), turned back into wheel work per kg,
+    reproduces the tabulated J/kg/km within 1.
     """
     from ecoroute.emissions.physics import TRAFFIC_SPEEDS_KPH, TRAFFIC_WORK_J_PER_KG_KM
 
     speeds = np.array(TRAFFIC_SPEEDS_KPH[:-1])
     copert = ecoroute.vehicle("bus_diesel").fuel_energy_mj_per_km(speeds)
-    physics = ecoroute.vehicle("bus_diesel", model="physics")
+    physics = ecoroute.vehicle(
+        "bus_diesel", model="physics", engine_efficiency=0.42, zero_load_fuel_power_kw=20.0
+    )
     steady = physics.fuel_energy_mj_per_km(speeds)
     work = (copert - steady) * 1e6 * (0.89 * 0.42) / physics.mass_kg()
     assert_allclose(work, TRAFFIC_WORK_J_PER_KG_KM[:-1], atol=1.0)
 
 
-def test_cars_and_van_at_120_km_h_against_copert():
-    """
-    Tests flat energy at 120 km/h against COPERT 5 check values (§1.4, the
-    annex EF at the clamped speed): PC Petrol Medium Euro 6 2.6537, PC Diesel
-    Medium Euro 6 2.2325, LCV Diesel N1-III Euro 6 3.5568 MJ/km, ±10 %.
-    """
-    assert ecoroute.vehicle("car_petrol").fuel_energy_mj_per_km(120.0) == pytest.approx(
-        2.6537, rel=0.10
-    )
-    assert ecoroute.vehicle("car_diesel").fuel_energy_mj_per_km(120.0) == pytest.approx(
-        2.2325, rel=0.10
-    )
-    assert ecoroute.vehicle("van_diesel").fuel_energy_mj_per_km(120.0) == pytest.approx(
-        3.5568, rel=0.10
-    )
-
-
-def test_car_diesel_flat_within_15_percent_of_hbefa4():
-    """Tests car_diesel flat CO2 against HBEFA4 PC_diesel_Euro-6ab via SUMO (§2.4), ±15 %."""
-    car = ecoroute.vehicle("car_diesel")
-    assert_allclose(car.co2_g_per_km(SPEEDS), [205.7, 156.4, 149.8, 174.4], rtol=0.15)
-
-
 def test_cars_fuel_optimal_speed_is_in_the_literature_range():
-    """Tests that each car's most economical constant speed lies in 50-80 km/h (§5 (d))."""
+    """Tests that each car's most economical constant speed lies in 50-80 km/h."""
     speeds = np.arange(20.0, 130.0, 0.5)
     for name in ("car_petrol", "car_diesel"):
         best = speeds[np.argmin(ecoroute.vehicle(name).co2_g_per_km(speeds))]
         assert 50.0 <= best <= 80.0, (name, best)
 
 
-# ------------------------------------------------------------------ heavy trucks
-# COPERT 5.x export (smartgov-liris/SmartGovLezModel, input/copert/
-# Hot_Emissions_Parameters_France.csv, commit 3cf62783), Diesel Euro VI DPF+SCR,
-# FC/EC MJ/km at min(120 km/h, Vmax) (85 km/h unless noted); the 12-14 t and
-# 34-40 t rows are reproduced in the reference notes §1.4.
-COPERT_TRUCKS = {
-    # segment: {(slope, load): MJ/km}
-    "Rigid 12 - 14 t": {(0.0, 0.0): 5.6130, (0.0, 0.5): 5.6677, (0.0, 1.0): 6.2293,
-                        (0.02, 0.5): 11.4280},
-    "Rigid 14 - 20 t": {(0.0, 0.0): 6.4758, (0.0, 0.5): 6.4635, (0.0, 1.0): 7.1450,
-                        (0.02, 0.0): 10.5323, (0.02, 0.5): 13.1616, (0.02, 1.0): 15.3366},
-    "Articulated 34 - 40 t": {(0.0, 0.0): 7.0058, (0.0, 0.5): 9.3237, (0.0, 1.0): 11.3972,
-                              (0.02, 0.0): 13.6589, (0.02, 0.5): 21.6039},
-}  # fmt: skip
-
-
-def _truck_mj(name: str, grade: float, load: float, speed: float = 85.0) -> float:
-    truck = ecoroute.vehicle(name)
-    return float(truck.fuel_energy_mj_per_km(speed, grade, payload_kg=load * truck.max_payload_kg))
-
-
-def test_truck_40t_flat_half_load_within_10_percent_of_copert():
-    """Tests truck_40t_diesel, flat, 50 % load, 85 km/h vs COPERT Articulated 34-40 t: 9.3237 MJ/km."""
-    assert _truck_mj("truck_40t_diesel", 0.0, 0.5) == pytest.approx(9.3237, rel=0.10)
-    assert ecoroute.vehicle("truck_40t_diesel").co2_g_per_km(85.0) == pytest.approx(
-        9.3237 * DIESEL_G_PER_MJ, rel=0.10
-    )
-
-
-def test_truck_18t_flat_half_load_within_10_percent_of_copert():
+def test_car_petrol_climb_within_the_spread_of_models():
     """
-    Tests truck_18t_diesel, flat, 50 % load, 85 km/h against COPERT Rigid
-    14-20 t (its class: 6.4635 MJ/km), ±10 %, and against the lighter Rigid
-    12-14 t of §1.4 (5.6677): at most 10 % above it and not below it.
+    Tests car_petrol's CO2 per +1 % of grade at 50 km/h within the models'
+    spread: HBEFA4 20.8, HBEFA3 23.0, PHEMlight5 21.7, RouteE Camry 32.0 g/km.
     """
-    ours = _truck_mj("truck_18t_diesel", 0.0, 0.5)
-    assert ours == pytest.approx(6.4635, rel=0.10)
-    assert 1.0 <= ours / 5.6677 <= 1.10
+    car = ecoroute.vehicle("car_petrol")
+    per_percent = float(car.co2_g_per_km(50.0, 0.01) - car.co2_g_per_km(50.0, 0.0))
+    assert 20.8 <= per_percent <= 32.0
 
 
-def test_trucks_full_and_empty_against_copert():
-    """
-    Tests flat energy at full load (±10 %) and empty (±15 %: COPERT's empty
-    articulated truck needs 12 % less than a constant-speed physics model that
-    is 3 % above it at half load) against COPERT.
-    """
-    assert _truck_mj("truck_40t_diesel", 0.0, 1.0) == pytest.approx(11.3972, rel=0.10)
-    assert _truck_mj("truck_18t_diesel", 0.0, 1.0) == pytest.approx(7.1450, rel=0.10)
-    assert _truck_mj("truck_40t_diesel", 0.0, 0.0) == pytest.approx(7.0058, rel=0.15)
-    assert _truck_mj("truck_18t_diesel", 0.0, 0.0) == pytest.approx(6.4758, rel=0.15)
-
-
-@pytest.mark.parametrize(
-    ("name", "segment", "physics_g_per_percent", "sumo_g_per_percent"),
-    [
-        # §3.5 physics +2 % vs flat at 80 km/h, 50 % load; §2.4 SUMO HBEFA4 +4 % vs flat at 80.
-        ("truck_40t_diesel", "Articulated 34 - 40 t", (1698 - 683) / 2, (2077.0 - 1067.4) / 4),
-        ("truck_18t_diesel", "Rigid 14 - 20 t", (946 - 441) / 2, (1142.6 - 608.8) / 4),
-    ],
-)
-def test_truck_grade_effect_between_copert_and_physics(
-    name, segment, physics_g_per_percent, sumo_g_per_percent
-):
-    """
-    Tests CO2 per +1 % of climb (flat to +2 %, 50 % load, 85 km/h) between
-    COPERT's slope classes and the §3.5 physics table (±5 %), and well above
-    SUMO's HBEFA4 heavy-duty fit, which under-predicts it by about half (§2.5).
-    """
-    copert = COPERT_TRUCKS[segment]
-    copert_g = (copert[(0.02, 0.5)] - copert[(0.0, 0.5)]) / 2 * DIESEL_G_PER_MJ
-    truck = ecoroute.vehicle(name)
-    ours = float(truck.co2_g_per_km(85.0, 0.02) - truck.co2_g_per_km(85.0, 0.0)) / 2
-    low, high = sorted((copert_g, physics_g_per_percent))
-    assert 0.95 * low <= ours <= 1.05 * high, (ours, copert_g, physics_g_per_percent)
-    assert ours > 1.5 * sumo_g_per_percent
-
-
-def test_truck_grade_effect_by_load_against_copert():
-    """Tests the 18 t truck's +2 % energy at 0/50/100 % load against COPERT Rigid 14-20 t, ±10 %."""
-    rows = COPERT_TRUCKS["Rigid 14 - 20 t"]
-    for load in (0.0, 0.5, 1.0):
-        assert _truck_mj("truck_18t_diesel", 0.02, load) == pytest.approx(
-            rows[(0.02, load)], rel=0.10
-        )
-
-
-def test_trucks_cut_fuel_off_on_descents():
-    """Tests that at -4 % both trucks burn (nearly) nothing: COPERT gives 0.15-0.24 MJ/km (§1.4)."""
+def test_trucks_burn_little_on_descents():
+    """Tests that at -4 % and 85 km/h both trucks burn at most COPERT's 0.15-0.24 MJ/km."""
     for name in ("truck_18t_diesel", "truck_40t_diesel"):
-        assert _truck_mj(name, -0.04, 0.5) <= 0.25
+        truck = ecoroute.vehicle(name)
+        assert truck.fuel_energy_mj_per_km(85.0, -0.04) <= 0.25
 
 
 # ------------------------------------------------------------------ COPERT urban bus
 
-# §1.3: EMEP/EEA 2019 Ubus Std 15-18 t diesel Euro VI, EC MJ/km / CO2 g/km at
+# EMEP/EEA 2019 Ubus Std 15-18 t diesel Euro VI (docs/emissions.md, COPERT), EC MJ/km / CO2 g/km at
 # 50 % load, speed clamped (2-decimal MJ, integer grams as printed there).
 BUS_SPEEDS = [10.0, 20.0, 30.0, 50.0, 70.0]
 BUS_TABLE = {
@@ -266,7 +405,7 @@ BUS_TABLE = {
 
 @pytest.mark.parametrize("slope", sorted(BUS_TABLE))
 def test_copert_bus_reproduces_the_reference_table(slope):
-    """Tests bus_diesel (COPERT model, 50 % load) against §1.3: MJ/km to the printed 0.01, g/km to 1 g."""
+    """Tests bus_diesel (COPERT model, 50 % load) against the printed table: MJ/km to 0.01, g/km to 1 g."""
     mj, co2 = BUS_TABLE[slope]
     bus = ecoroute.vehicle("bus_diesel")
     assert bus.load_fraction() == 0.5
@@ -277,7 +416,7 @@ def test_copert_bus_reproduces_the_reference_table(slope):
 def test_copert_bus_annex_check_values():
     """
     Tests the guidebook's own "EF at speed" column: flat, 50 % load, at 120 km/h
-    clamped to Vmax 85: 8.7628 MJ/km (§1.2); the 120 km/h point unclamped would
+    clamped to Vmax 85: 8.7628 MJ/km; the 120 km/h point unclamped would
     be nonsense (the flat empty row has a pole, -65.7 MJ/km).
     """
     table = URBAN_BUS_STD_DIESEL_EURO_VI_EC
@@ -288,7 +427,7 @@ def test_copert_bus_annex_check_values():
 
 
 def test_copert_bus_load_classes():
-    """Tests flat empty / full at 20 and 50 km/h: 12.41 / 15.46 and 8.18 / 10.40 MJ/km (§1.3)."""
+    """Tests flat empty / full at 20 and 50 km/h: 12.41 / 15.46 and 8.18 / 10.40 MJ/km (the printed table)."""
     bus = ecoroute.vehicle("bus_diesel")
     assert_allclose(
         bus.fuel_energy_mj_per_km([20.0, 50.0], payload_kg=0.0), [12.41, 8.18], atol=0.0051
@@ -302,7 +441,7 @@ def test_copert_bus_load_classes():
 def test_copert_bus_hill_round_trips_cost_more():
     """
     Tests the convexity of the grade classes: mean of ±2/±4/±6 % at 50 km/h,
-    50 % load = 9.92 / 12.22 / 15.28 MJ/km vs 9.25 flat (§1.3), and that
+    50 % load = 9.92 / 12.22 / 15.28 MJ/km vs 9.25 flat (the printed table), and that
     interpolated grades between classes lie between them.
     """
     bus = ecoroute.vehicle("bus_diesel")
@@ -315,13 +454,13 @@ def test_copert_bus_hill_round_trips_cost_more():
 
 def test_copert_bus_extrapolates_steep_grades_with_physics():
     """
-    Tests grades beyond the ±6 % classes: +10 % adds m g (sin + Crr cos)
-    differences over eta_dt eta_m to the +6 % value; -10 % stays >= 0.
+    Tests grades beyond the ±6 % classes: +10 % adds the gravity work per map
+    km, m g (0.10 - 0.06), over eta_dt eta_m to the +6 % value; -10 % stays >= 0.
     """
     bus = ecoroute.vehicle("bus_diesel")
-    m = 11500 + 3250
-    wheel = [m * 9.81 * (0.0055 + g) / np.sqrt(1 + g * g) for g in (0.06, 0.10)]
-    extra_mj = (wheel[1] - wheel[0]) * 1000 / (0.89 * 0.42) / 1e6
+    m = bus.mass_kg()
+    eta = bus.driveline_efficiency * bus.engine_efficiency
+    extra_mj = m * 9.81 * (0.10 - 0.06) * 1000 / eta / 1e6
     assert float(bus.fuel_energy_mj_per_km(50.0, 0.10)) == pytest.approx(29.72 + extra_mj, abs=0.01)
     assert float(bus.fuel_energy_mj_per_km(50.0, -0.10)) == 0.0
 
@@ -365,35 +504,12 @@ def test_emep_eea_csv_gives_other_buses():
 
 # ------------------------------------------------------------------ battery-electric
 
-# §2.4 kWh/100 km at constant speed: HBEFA4 PC_BEV, SUMO Energy model (Kia Soul),
-# MMPEVEM VW ID.3; §4.3 RouteE Bolt 2017.
-EV_SPEEDS = [30.0, 50.0, 80.0, 110.0]
-EV_FLAT = {
-    "HBEFA4 PC_BEV": [14.6, 12.0, 12.8, 16.1],
-    "SUMO Energy": [6.5, 8.3, 12.9, 19.7],
-    "MMPEVEM ID.3": [8.0, 9.6, 12.7, 17.0],
-    "RouteE Bolt": [8.6, 15.0, 17.4, 25.7],
-}
-MMPEVEM_ID3 = {  # -4 %, 0 %, +4 %
+MMPEVEM_ID3 = {  # -4 %, 0 %, +4 %, kWh/100 km (SUMO 1.28.0, VW_ID3.xml)
     30.0: (-10.7, 8.0, 29.4),
     50.0: (-9.3, 9.6, 31.1),
     80.0: (-6.8, 12.7, 34.4),
     110.0: (-3.3, 17.0, 39.2),
 }
-
-
-def test_car_bev_flat_energy_against_independent_models():
-    """
-    Tests car_bev's flat battery energy against four independent EV models. Ours
-    is a constant-speed model of an ID.3 without motor no-load losses, so it
-    sits at the low end: never above the highest model, and at most 25 % below
-    the lowest (measured: 5-20 %; the tolerance is wider than the cars' ±15 %
-    because the models themselves disagree by a factor of 2 at 30 km/h).
-    """
-    ours = ecoroute.vehicle("car_bev").energy_kwh_per_km(EV_SPEEDS) * 100
-    table = np.array(list(EV_FLAT.values()))
-    assert (ours <= table.max(axis=0)).all()
-    assert (ours >= 0.75 * table.min(axis=0)).all()
 
 
 def test_car_bev_grade_effect_matches_mmpevem_for_the_same_car():
@@ -410,6 +526,34 @@ def test_car_bev_grade_effect_matches_mmpevem_for_the_same_car():
 
 def test_ev_co2_is_far_below_the_petrol_car_on_the_eu_grid():
     """Tests the ordering literature agrees on: on the EU grid a BEV emits well under half a petrol car's CO2."""
-    ev = ecoroute.vehicle("car_bev").co2_g_per_km(EV_SPEEDS)
-    car = ecoroute.vehicle("car_petrol").co2_g_per_km(EV_SPEEDS)
+    ev = ecoroute.vehicle("car_bev").co2_g_per_km(SPEEDS)
+    car = ecoroute.vehicle("car_petrol").co2_g_per_km(SPEEDS)
     assert (ev < 0.5 * car).all()
+
+
+@pytest.mark.parametrize("load", [0.0, 0.3, 0.5, 1.0])
+def test_tabulated_copert_rows_equal_the_rational_functions(load):
+    """
+    Tests the speed tabulation behind CopertTable.value against the rows'
+    rational functions evaluated directly (clamped, mixed linearly over loads
+    and slope classes by hand): within 1e-4 at random speeds 1-140 km/h.
+    """
+    table = URBAN_BUS_STD_DIESEL_EURO_VI_EC
+    rng = np.random.default_rng(3)
+    speed = rng.uniform(1.0, 140.0, 400)
+    grade = rng.choice([-0.06, -0.03, 0.0, 0.01, 0.05], 400)
+    loads = table.loads
+    k = min(int(np.searchsorted(loads, load, side="right")) - 1, loads.size - 2)
+    w_load = (load - loads[k]) / (loads[k + 1] - loads[k])
+
+    def row(slope, v):
+        low = table.row_value(slope, loads[k], v)
+        return low + w_load * (table.row_value(slope, loads[k + 1], v) - low)
+
+    expected = np.empty(speed.size)
+    for n, (v, g) in enumerate(zip(speed, grade, strict=True)):
+        j = min(int(np.searchsorted(table.slopes, g, side="right")) - 1, table.slopes.size - 2)
+        w = (g - table.slopes[j]) / (table.slopes[j + 1] - table.slopes[j])
+        low = row(table.slopes[j], v)
+        expected[n] = low + w * (row(table.slopes[j + 1], v) - low)
+    assert_allclose(table.value(speed, grade, load), expected, rtol=1e-4, atol=1e-6)

@@ -19,14 +19,18 @@ FLEET = [
     "car_bev",
     "van_diesel",
     "van_bev",
+    "truck_7_5t_diesel",
     "truck_18t_diesel",
+    "truck_26t_diesel",
     "truck_40t_diesel",
+    "truck_18t_bev",
+    "truck_40t_bev",
     "bus_diesel",
 ]
-ELECTRIC = {"car_bev", "van_bev"}
+ELECTRIC = {"car_bev", "van_bev", "truck_18t_bev", "truck_40t_bev"}
 
 # HBEFA 4.2 PC_petrol_Euro-6ab, CO2 g/km at constant speed, measured with SUMO
-# 1.28.0 emissionsDrivingCycle (reference notes emission-models.md, §2.4).
+# 1.28.0 emissionsDrivingCycle (the research notes' table; docs/emissions.md, "HBEFA 4.2").
 SUMO_SPEEDS = [30.0, 50.0, 80.0, 110.0]
 SUMO_CO2_FLAT = [196.2, 140.2, 131.1, 156.2]
 SUMO_CO2_DOWN_4 = [104.2, 57.0, 45.8, 63.8]
@@ -76,17 +80,31 @@ def test_every_vehicle_is_vectorised_and_reports_its_quantities(name):
     assert (np.abs(wtw) >= np.abs(co2)).all()
 
 
-def test_flat_fuel_consumption_is_plausible():
+def test_litres_follow_from_co2_by_heating_value_and_density():
     """
-    Tests litres per 100 km on the flat against the reference notes' physics table
-    (§3.5: car 6.3, van 5.5, 18 t 14.1, 40 t 22.7 L/100 km at 50 km/h).
+    Tests litres against CO2 by hand: petrol 69.3 g CO2/MJ, 43.2 MJ/kg, 0.745
+    kg/L; diesel 74.1, 43.1, 0.832 (IPCC 2006; JEC fuel properties).
     """
-    expected = {"car_petrol": 6.3, "van_diesel": 5.5, "truck_18t_diesel": 14.1}
-    for name, litres in expected.items():
-        assert ecoroute.vehicle(name).fuel_l_per_km(50.0) * 100 == pytest.approx(litres, rel=0.02)
-    assert ecoroute.vehicle("truck_40t_diesel").fuel_l_per_km(50.0) * 100 == pytest.approx(
-        22.7, rel=0.02
-    )
+    factors = {"car_petrol": (69.3, 43.2, 0.745), "van_diesel": (74.1, 43.1, 0.832)}
+    for name, (g_per_mj, mj_per_kg, kg_per_l) in factors.items():
+        v = ecoroute.vehicle(name)
+        for traffic in (False, True):
+            co2 = v.co2_g_per_km([30.0, 90.0], 0.02, traffic=traffic)
+            litres = v.fuel_l_per_km([30.0, 90.0], 0.02, traffic=traffic)
+            assert_allclose(litres, co2 / g_per_mj / mj_per_kg / kg_per_l, rtol=1e-12)
+
+
+def test_flat_fuel_consumption_in_traffic_is_plausible():
+    """
+    Tests litres per 100 km on network arcs at 50 km/h against a published
+    class turned into litres: the car against HBEFA4 PC_petrol_Euro-6ab (140.2 g
+    CO2/km / 69.3 g/MJ / 43.2 MJ/kg / 0.745 kg/L = 6.1 L), the van against COPERT
+    5 N1-III (2.752 MJ/km / 43.1 / 0.832 = 7.7 L), within 15 %.
+    """
+    car = ecoroute.vehicle("car_petrol").fuel_l_per_km(50.0, traffic=True) * 100
+    assert car == pytest.approx(140.2 / 69.3 / 43.2 / 0.745 * 100, rel=0.15)
+    van = ecoroute.vehicle("van_diesel").fuel_l_per_km(50.0, traffic=True) * 100
+    assert van == pytest.approx(2.752 / 43.1 / 0.832 * 100, rel=0.15)
 
 
 def test_well_to_wheel_uses_the_directive_intensities():
@@ -119,11 +137,12 @@ def test_payload_changes_consumption_and_defaults_to_the_vehicle():
     assert truck.co2_g_per_km(80.0, 0.02) == pytest.approx(half)
     heavier = ecoroute.vehicle("truck_40t_diesel", payload_kg=25300)
     assert heavier.co2_g_per_km(80.0, 0.02) == pytest.approx(full)
-    # Physics: the extra 12,650 kg costs m g (Crr cos + sin) per km at the wheel,
-    # through eta_dt 0.89 and eta_m 0.44, times 74.1 g/MJ.
+    # Physics: the extra 12,650 kg costs m g (Crr + grade) per map km at the
+    # wheel, through eta_dt and eta_m, times 74.1 g/MJ.
     grade = 0.02
-    wheel_mj = 12650 * 9.81 * (0.0055 + grade) / np.sqrt(1 + grade**2) * 1000 / 1e6
-    assert full - half == pytest.approx(wheel_mj / (0.89 * 0.44) * 74.1, rel=1e-9)
+    wheel_mj = 12650 * 9.81 * (truck.rolling_resistance + grade) * 1000 / 1e6
+    eta = truck.driveline_efficiency * truck.engine_efficiency
+    assert full - half == pytest.approx(wheel_mj / eta * 74.1, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -297,13 +316,14 @@ def test_traffic_dynamics_by_hand():
     90 km/h, and nothing while the engine runs in overrun.
     """
     car = ecoroute.vehicle("car_petrol")
-    mass = 1193.7 + 179.7
-    extra_g = mass * 105.0 / (0.92 * 0.36) / 1e6 * 69.3
+    mass = car.mass_kg()
+    extra_g = mass * 105.0 / (car.driveline_efficiency * car.engine_efficiency) / 1e6 * 69.3
     assert car.co2_g_per_km(40.0, traffic=True) - car.co2_g_per_km(40.0) == pytest.approx(extra_g)
     assert car.co2_g_per_km(95.0, traffic=True) == pytest.approx(car.co2_g_per_km(95.0))
-    assert car.co2_g_per_km(40.0, -0.06, traffic=True) == 0.0
+    assert car.co2_g_per_km(40.0, -0.12, traffic=True) == 0.0
     ev = ecoroute.vehicle("car_bev")
-    extra_kwh = (1794.0 + 75.0) * 105.0 * (1 / 0.85 - 0.75) / 3.6e6
+    eta = 1 / ev.propulsion_efficiency - ev.regeneration_efficiency
+    extra_kwh = ev.mass_kg() * 105.0 * eta / 3.6e6
     gained = ev.energy_kwh_per_km(40.0, -0.03, traffic=True) - ev.energy_kwh_per_km(40.0, -0.03)
     assert gained == pytest.approx(extra_kwh)
     steady = ecoroute.vehicle("car_petrol", traffic_dynamics=False)

@@ -1,7 +1,11 @@
-"""Emission and energy models behind the vehicles: physics, HBEFA 4.2, EMEP/EEA (COPERT), fuels."""
+"""Emission and energy models: physics, HBEFA 4.2, EMEP/EEA (COPERT), fuels, the Vehicle classes and the catalogue."""
 
 from __future__ import annotations
 
+from .catalogue import CATALOGUE as CATALOGUE
+from .catalogue import resolve_vehicle as resolve_vehicle
+from .catalogue import vehicle as vehicle
+from .catalogue import vehicles as vehicles
 from .copert import URBAN_BUS_STD_DIESEL_EURO_VI_EC as URBAN_BUS_STD_DIESEL_EURO_VI_EC
 from .copert import CopertTable as CopertTable
 from .copert import read_emep_eea_csv as read_emep_eea_csv
@@ -17,21 +21,35 @@ from .physics import battery_power_w as battery_power_w
 from .physics import road_load_n as road_load_n
 from .physics import traffic_work_j_per_kg_km as traffic_work_j_per_kg_km
 from .physics import willans_fuel_power_w as willans_fuel_power_w
+from .vehicle import MAX_ABS_GRADE as MAX_ABS_GRADE
+from .vehicle import CombustionVehicle as CombustionVehicle
+from .vehicle import ElectricVehicle as ElectricVehicle
+from .vehicle import RoadVehicle as RoadVehicle
+from .vehicle import Vehicle as Vehicle
 
 __all__ = [
     "AIR_DENSITY_KG_M3",
+    "CATALOGUE",
     "EU27_GRID_G_PER_KWH",
     "FUELS",
     "GRAVITY_M_S2",
     "HBEFA4_CLASSES",
+    "MAX_ABS_GRADE",
     "URBAN_BUS_STD_DIESEL_EURO_VI_EC",
+    "CombustionVehicle",
     "CopertTable",
+    "ElectricVehicle",
     "Fuel",
     "Hbefa4Class",
+    "RoadVehicle",
+    "Vehicle",
     "battery_power_w",
     "fuel",
     "read_emep_eea_csv",
+    "resolve_vehicle",
     "road_load_n",
     "traffic_work_j_per_kg_km",
+    "vehicle",
+    "vehicles",
     "willans_fuel_power_w",
 ]

@@ -11,10 +11,12 @@ grade enters as the equivalent acceleration ``a = g sin(atan(grade))``; SUMO's
 ``emissionsDrivingCycle`` gives identical output for a slope and for that
 acceleration on the flat. At constant speed the rate per km is ``E / v``.
 
-Coefficients: ecoroute reference notes ``emission-models.md`` §2.4, recovered
+Coefficients (``docs/emissions.md``, "HBEFA 4.2"): recovered
 by least squares from SUMO 1.28.0's ``emissionsDrivingCycle`` on 50 (v, a)
 probe points (v 3-34 m/s, a 0-1.2 m/s²; residual <= 0.4 mg/s, so the 7-term
-form is exact); "≈0" entries of that table are 0 here. The numbers derive from
+form is exact); "≈0" entries of that table are 0 here. The fleet classes at the
+end were fitted the same way on 10-130 km/h x 0..+12 % (electric: -6..+10 %),
+residual <= 0.2 mg/s or 0.0002 Wh/s, and rounded to 5 significant digits. The numbers derive from
 HBEFA 4.2 through SUMO (EPL-2.0); attribution: INFRAS / HBEFA and the Eclipse
 SUMO project. The fit covers 3-34 m/s, so speeds are clamped into 10-130 km/h.
 """
@@ -92,7 +94,7 @@ def _electric(name: str, *c: float) -> Hbefa4Class:
     return Hbefa4Class(name=name, quantity="electricity_wh_s", coefficients=c)  # type: ignore[arg-type]
 
 
-#: The HBEFA 4.2 classes whose coefficients the reference notes recovered (§2.4).
+#: The HBEFA 4.2 classes whose coefficients were recovered from SUMO (docs/emissions.md).
 HBEFA4_CLASSES: dict[str, Hbefa4Class] = {
     cls.name: cls
     for cls in (
@@ -104,5 +106,13 @@ HBEFA4_CLASSES: dict[str, Hbefa4Class] = {
         _co2("UBus_Std_gt15-18t_Euro-VI_A-C", 2775.0, 651.0, 2643.0, 0.0, 0.0, 1627.0, 0.0),
         _electric("PC_BEV", 0.80549, 0.042772, 0.76061, 0.0, 9.8672e-5, 0.24610, 0.0019060),
         _electric("LCV_BEV_N1-II", 1.1650, 0.068775, 1.2820, 0.0, 2.7250e-4, 0.33510, 0.0066719),
+        # Recovered the same way for the fleet classes of issue 15 (SUMO 1.28.0; SUMO
+        # spells the N1-III battery van "LCV_BEV_N1-IIII").
+        _co2("RT_le7.5t_Euro-VI_A-C", 1936.0, 0.0, 0.0, 16.21, 0.006407, 550.91, 12.026),
+        _co2("RT_gt14-20t_Euro-VI_A-C", 637.71, 684.4, 0.0, 0.0, 0.0, 1665.4, 0.0),
+        _co2("RT_gt20-26t_Euro-VI_A-C", 1888.0, 827.31, 1919.4, 0.0, 0.0, 2126.3, 0.0),
+        _electric("LCV_BEV_N1-III", 1.284, 0.1068, 1.2706, 0.0, 3.4411e-4, 0.51422, 0.0087451),
+        _electric("RigidTruck_BEV_gt12t", 0.0, 0.9041, 0.042206, 0.0030502, 0.0, 3.8537, 0.0),
+        _electric("TT_AT_BEV", 2.148, 1.517, 3.4568, 0.0, 0.0, 7.2075, 0.0),
     )
 }

@@ -1,16 +1,22 @@
 """
 Longitudinal vehicle dynamics at constant speed: road load, Willans-line engine, battery.
 
-The equations follow the ecoroute reference notes (``emission-models.md`` §3.1),
-which collect the standard forms used by PHEMlight, SUMO's energy model and the
-CMEM model of the Pollution-Routing Problem (Bektaş & Laporte 2011):
+The equations, their sources and the calibration of every parameter are in
+``docs/emissions.md`` (sections "Physics model" and "Descents"). In short:
 
-* road load ``F = m g (Crr(v) cos theta + sin theta) + ½ rho CdA v²`` with ``theta = atan(grade)``
-  and ``Crr(v) = Crr0 + Crr1 v``; at constant speed the wheel energy over a
-  distance ``L`` is ``F L``;
-* combustion engine (Willans line): the engine delivers ``P_e = P_wheel / eta_dt +
-  P_aux`` (or ``P_wheel eta_dt + P_aux`` when the wheels brake), and burns fuel
-  power ``P0 + P_e / eta_m`` while ``P_e > 0``, nothing in overrun (fuel cut-off);
+* road load ``F = m g (Crr(v) cos theta + sin theta) + ½ rho CdA v²`` with
+  ``theta = atan(grade)`` and ``Crr(v) = Crr0 + Crr1 v``. Network lengths are map
+  (horizontal) lengths and a road of grade ``x`` is ``s = sqrt(1 + x²)`` times
+  longer than its map length, so the wheel work per map metre is
+  ``W = m g (Crr(v) + x) + ½ rho CdA v² s`` (:func:`wheel_work_j_per_m`);
+* combustion engine (Willans line): brake power ``P_e = P_wheel / eta_dt + P_aux``
+  (``P_wheel eta_dt + P_aux`` while the wheels brake), fuel power
+  ``max(P_overrun, P0 + P_e / eta_m)``: the engine's own friction (the ``P0``
+  of the Willans line) brakes the vehicle before the injection is cut off, and
+  ``P_overrun`` is what the engine burns while it is driven by the road (0 with
+  fuel cut-off, the idle fuel for a vehicle that coasts in neutral). The fuel
+  is a convex function of the grade, so a hill's climb always costs more than
+  its descent saves (:func:`willans_fuel_power_w`);
 * battery: ``P_batt = P_wheel / eta_prop + P_aux`` when driving,
   ``max(P_wheel, -P_regen,max) eta_regen + P_aux`` when recovering;
 * traffic: a road driven at an *average* speed in traffic costs the positive
@@ -84,6 +90,42 @@ def road_load_n(
     )
 
 
+def wheel_work_j_per_m(
+    mass_kg: float,
+    drag_area_m2: float,
+    rolling_resistance: float,
+    speed_m_s: FloatArray,
+    grade: FloatArray | None = None,
+    *,
+    rolling_resistance_per_m_s: float = 0.0,
+    air_density_kg_m3: float = AIR_DENSITY_KG_M3,
+    road_m_per_map_m: FloatArray | None = None,
+) -> FloatArray:
+    """
+    Return the wheel work (J) per metre of map length at constant speed; negative: braking.
+
+    ``m g (Crr0 + Crr1 v + grade) + ½ rho CdA v² sqrt(1 + grade²)``: the road
+    load of :func:`road_load_n` times the road length per map metre. Rolling
+    resistance per map metre does not depend on the grade and gravity's work is
+    exactly ``m g`` times the height change, so a loop's work is never below the
+    flat road's. ``grade=None`` is a flat road (fewer operations);
+    ``road_m_per_map_m`` passes ``sqrt(1 + grade²)`` if the caller has it. Returns
+    a new array the caller may change.
+    """
+    weight_n = mass_kg * GRAVITY_M_S2
+    work = speed_m_s * speed_m_s
+    work *= 0.5 * air_density_kg_m3 * drag_area_m2
+    if grade is not None:
+        if road_m_per_map_m is None:
+            road_m_per_map_m = np.sqrt(grade * grade + 1.0)
+        work *= road_m_per_map_m
+        work += weight_n * grade
+    if rolling_resistance_per_m_s:
+        work += (weight_n * rolling_resistance_per_m_s) * speed_m_s
+    work += weight_n * rolling_resistance
+    return work
+
+
 def willans_fuel_power_w(
     wheel_power_w: npt.ArrayLike,
     *,
@@ -91,15 +133,21 @@ def willans_fuel_power_w(
     engine_efficiency: float,
     zero_load_fuel_power_w: float,
     auxiliary_power_w: float,
+    overrun_fuel_power_w: float = 0.0,
 ) -> FloatArray:
     """
     Return the fuel power (W, lower heating value) a combustion engine burns for ``wheel_power_w``.
 
-    The Willans line: ``P0 + P_e / eta_m`` while the engine delivers ``P_e > 0``,
-    where ``P_e = P_wheel / eta_dt + P_aux`` (``P_wheel eta_dt + P_aux`` while the
-    wheels brake). When the wheels push the engine (``P_e <= 0``) the engine
-    runs in overrun with the injection cut off and burns nothing, which keeps
-    every fuel and CO2 weight >= 0.
+    The Willans line ``P0 + P_e / eta_m`` for the brake power
+    ``P_e = P_wheel / eta_dt + P_aux`` (``P_wheel eta_dt + P_aux`` while the
+    wheels brake), but never below ``overrun_fuel_power_w``. ``P0`` is the fuel
+    that overcomes the engine's own friction and pumping at driving speed, so
+    in overrun the engine brakes the vehicle with ``eta_m P0`` before the
+    injection is cut off: the fuel falls continuously to the overrun value as
+    the road turns downhill, instead of jumping from ``P0`` to 0 the moment the
+    wheels stop pulling. That makes the fuel a convex function of the wheel
+    power, so no hill is cheaper than the flat (``docs/emissions.md``,
+    "Descents").
 
     Parameters
     ----------
@@ -114,13 +162,15 @@ def willans_fuel_power_w(
         speed (friction and pumping losses).
     auxiliary_power_w
         Power drawn by auxiliaries (alternator, compressors, air conditioning).
+    overrun_fuel_power_w
+        Fuel power while the road drives the engine: 0 with fuel cut-off.
     """
     p_wheel = np.asarray(wheel_power_w, dtype=np.float64)
     engine_w = (
         np.where(p_wheel >= 0.0, p_wheel / driveline_efficiency, p_wheel * driveline_efficiency)
         + auxiliary_power_w
     )
-    return np.where(engine_w > 0.0, zero_load_fuel_power_w + engine_w / engine_efficiency, 0.0)
+    return np.maximum(zero_load_fuel_power_w + engine_w / engine_efficiency, overrun_fuel_power_w)
 
 
 def battery_power_w(
@@ -161,7 +211,7 @@ def traffic_work_j_per_kg_km(speed_kph: npt.ArrayLike) -> FloatArray:
     extra work per kg and km, falling from about 150 J/kg/km in slow city
     traffic to 0 at 90 km/h and above (interpolated linearly; 124 below 10 km/h).
 
-    Derivation: the excess of the EMEP/EEA 2019 urban-bus energy consumption
+    Derivation (``docs/emissions.md``, "Traffic"): the excess of the EMEP/EEA 2019 urban-bus energy consumption
     (an average-speed model of real driving cycles; Ubus Std 15-18 t, diesel,
     Euro VI, 50 % load) over this module's constant-speed model of the same
     bus (14.75 t, ``eta_dt eta_m`` = 0.89 x 0.42), turned back into wheel work
@@ -170,6 +220,22 @@ def traffic_work_j_per_kg_km(speed_kph: npt.ArrayLike) -> FloatArray:
     removed) implies 186, 124 and 5 J/kg/km at 30, 50 and 80 km/h, the same
     shape and 40-50 % more, so these values are on the cautious side.
     """
-    return np.interp(
-        np.asarray(speed_kph, dtype=np.float64), TRAFFIC_SPEEDS_KPH, TRAFFIC_WORK_J_PER_KG_KM
-    )
+    # The knots are 5 or 10 km/h apart; on a uniform 5 km/h grid (the same
+    # piecewise-linear curve) the lookup is a few array passes, where np.interp's
+    # binary search costs 5-10 times as much on a network's worth of arcs.
+    speed = np.asarray(speed_kph, dtype=np.float64)
+    x = np.clip(speed, _TRAFFIC_GRID_KPH[0], _TRAFFIC_GRID_KPH[-1])
+    x -= _TRAFFIC_GRID_KPH[0]
+    x *= 1.0 / _TRAFFIC_STEP_KPH
+    i = np.minimum(x.astype(np.intp), _TRAFFIC_GRID_KPH.size - 2)
+    x -= i
+    work = _TRAFFIC_GRID_WORK[i]
+    work += x * (_TRAFFIC_GRID_WORK[i + 1] - work)
+    return work
+
+
+_TRAFFIC_STEP_KPH = 5.0
+_TRAFFIC_GRID_KPH = np.arange(
+    TRAFFIC_SPEEDS_KPH[0], TRAFFIC_SPEEDS_KPH[-1] + 1.0, _TRAFFIC_STEP_KPH
+)
+_TRAFFIC_GRID_WORK = np.interp(_TRAFFIC_GRID_KPH, TRAFFIC_SPEEDS_KPH, TRAFFIC_WORK_J_PER_KG_KM)
