@@ -54,24 +54,36 @@ def _stops(windows: bool = False):
     return out
 
 
-def _road_load_n(mass, grade, drag_area, crr):
-    cos = 1.0 / math.sqrt(1.0 + grade * grade)
-    return mass * G * (crr * cos + grade * cos) + 0.5 * RHO * drag_area * SPEED**2
+def _wheel_work_j_per_m(mass, grade, drag_area, crr):
+    """Wheel work per metre of map length: m g (Crr + grade) + drag on the sqrt(1 + g²) longer road."""
+    return mass * G * (crr + grade) + 0.5 * RHO * drag_area * SPEED**2 * math.sqrt(
+        1.0 + grade * grade
+    )
 
 
 def _diesel_mj(distance_m, mass, grade):
-    """van_diesel: Willans line, eta_dt 0.92, eta_m 0.40, P0 10 kW, 1 kW auxiliaries."""
-    wheel_w = _road_load_n(mass, grade, 0.335 * 3.857, 0.00905) * SPEED
-    engine_w = (wheel_w / 0.92 if wheel_w >= 0 else wheel_w * 0.92) + 1000.0
-    fuel_w = 10_000.0 + engine_w / 0.40 if engine_w > 0 else 0.0
-    return fuel_w / SPEED * distance_m / 1e6
+    """van_diesel: Willans line max(0, P0 + P_e / eta_m), parameters from the catalogue."""
+    van = ecoroute.vehicle("van_diesel")
+    s = math.sqrt(1.0 + grade * grade)  # road metres per map metre
+    work = _wheel_work_j_per_m(mass, grade, van.drag_area_m2, van.rolling_resistance)
+    eta_dt = van.driveline_efficiency
+    engine_j_per_m = (
+        work / eta_dt if work >= 0 else work * eta_dt
+    ) + van.auxiliary_power_kw * 1e3 * s / SPEED
+    fuel_j_per_m = (
+        van.zero_load_fuel_power_kw * 1e3 * s / SPEED + engine_j_per_m / van.engine_efficiency
+    )
+    return max(fuel_j_per_m, 0.0) * distance_m / 1e6
 
 
 def _bev_kwh(distance_m, mass, grade):
-    """van_bev: battery power P_wheel / 0.85 + 1 kW (every arc here needs traction)."""
-    wheel_w = _road_load_n(mass, grade, 0.335 * 3.857, 0.00905) * SPEED
-    assert wheel_w > 0
-    return (wheel_w / 0.85 + 1000.0) / SPEED * distance_m / 3.6e6
+    """van_bev: battery W / eta_prop + P_aux (every arc here needs traction), catalogue parameters."""
+    van = ecoroute.vehicle("van_bev")
+    s = math.sqrt(1.0 + grade * grade)
+    work = _wheel_work_j_per_m(mass, grade, van.drag_area_m2, van.rolling_resistance)
+    assert work > 0
+    battery_j_per_m = work / van.propulsion_efficiency + van.auxiliary_power_kw * 1e3 * s / SPEED
+    return battery_j_per_m * distance_m / 3.6e6
 
 
 def _hand_legs(per_arc):

@@ -35,7 +35,8 @@ def test_prp_truck_burns_exactly_cmem_fuel(speed, payload, grade):
     """Tests the Willans-line physics model with CMEM's constants against CMEM's closed form."""
     truck = prp_truck()
     ours = float(truck.fuel_l_per_km(speed, grade, payload))
-    theirs = cmem_fuel_l(1000.0, speed, CMEM["curb_kg"] + payload, grade)
+    # CMEM's d is the road length; ecoroute's rates are per map km, sqrt(1 + grade²) km of road.
+    theirs = cmem_fuel_l(1000.0 * np.sqrt(1 + grade**2), speed, CMEM["curb_kg"] + payload, grade)
     assert ours == pytest.approx(theirs, rel=1e-12)
 
 
