@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, median_time, print_table, write_results
 
 import ecoroute
-from ecoroute.routing import ALGORITHMS
+from ecoroute.objectives import ALGORITHMS
 
 
 def load_graph(name: str) -> ecoroute.RoadNetwork:

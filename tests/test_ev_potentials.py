@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import ecoroute
-from ecoroute.routing import ALGORITHMS
+from ecoroute.objectives import ALGORITHMS
 
 from .conftest import shared_file
 from .helpers import random_network

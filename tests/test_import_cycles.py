@@ -29,3 +29,8 @@ def test_no_import_cycle_touches_the_network_layer():
     """Tests that no cycle (of any length) goes through network, storage, elevation, osmnx_io..."""
     touching = [c for c in cycles(import_graph()) if NETWORK_LAYER & set(c)]
     assert touching == []
+
+
+def test_no_import_cycle_anywhere_in_the_package():
+    """Tests the whole package: every module sits in no import cycle (issue 10)."""
+    assert cycles(import_graph()) == []

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import ecoroute
-from ecoroute.routing import ALGORITHMS
+from ecoroute.objectives import ALGORITHMS
 
 from .helpers import path_cost, to_networkx
 

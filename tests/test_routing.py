@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import ecoroute
-from ecoroute.routing import ALGORITHMS
+from ecoroute.objectives import ALGORITHMS
 
 from .helpers import path_cost, random_network, to_networkx
 
@@ -70,7 +70,7 @@ def test_each_objective_minimises_its_own_quantity(objective):
     """
     network = random_network(11)
     router = ecoroute.Router(network, "car_petrol", objective)
-    quantity = ecoroute.routing.OBJECTIVE_QUANTITY[objective]
+    quantity = ecoroute.objectives.OBJECTIVE_QUANTITY[objective]
     rng = np.random.default_rng(0)
     s = rng.integers(0, network.node_count, 300)
     t = rng.integers(0, network.node_count, 300)

@@ -22,7 +22,8 @@ import pandas as pd
 from ._errors import BatchError, UnknownVehicleError
 from ._validate import check_threads
 from .network import RoadNetwork
-from .routing import OBJECTIVE_QUANTITY, Objective, Router
+from .objectives import OBJECTIVE_QUANTITY, Objective
+from .routing import Router
 from .vehicles import Vehicle
 from .vehicles import vehicle as catalogue_vehicle
 

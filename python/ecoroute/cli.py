@@ -16,8 +16,9 @@ from . import datasets
 from ._errors import EcoRouteError, NoRouteError
 from .fleet import command as fleet_command
 from .network import RoadNetwork
+from .objectives import OBJECTIVE_QUANTITY
 from .osm import SUFFIXES, load_osm
-from .routing import OBJECTIVE_QUANTITY, Router
+from .routing import Router
 from .vehicles import vehicles
 
 DEMO_VEHICLES = ("car_petrol", "van_diesel", "car_bev")

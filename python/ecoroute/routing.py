@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,38 +14,26 @@ from . import _core
 from ._errors import NoRouteError, UnknownNodeError
 from ._geo import unit_vectors
 from ._validate import as_index_array, check_node_argument, check_threads
+from .objectives import (
+    ALGORITHM_ENUM,
+    ALGORITHMS,
+    Algorithm,
+    Objective,
+    objective_label,
+    objective_potential,
+    objective_weights_of,
+    reduced_weight,
+)
+from .results import ODMatrix, PairResults, Route
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
 
 if TYPE_CHECKING:
-    import geopandas
-    import shapely
-
     from .network import RoadNetwork
     from .traffic import SpeedProfiles, TrafficRouting
 
 FloatArray = npt.NDArray[np.float64]
 
-Objective = Literal["co2", "co2e_wtw", "time", "distance", "fuel", "energy"] | Mapping[str, float]
-Algorithm = Literal["auto", "dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch"]
-
-#: The algorithms the C++ core runs without preprocessing; all return equal costs.
-ALGORITHMS = ("dijkstra", "bidirectional", "astar", "bidirectional_astar")
-
-#: Objective names and the per-arc quantity (with its unit) each one minimises.
-OBJECTIVE_QUANTITY: dict[str, str] = {
-    "co2": "co2_g",
-    "co2e_wtw": "co2e_wtw_g",
-    "time": "time_s",
-    "distance": "distance_m",
-    "fuel": "fuel_l",
-    "energy": "energy_kwh",
-}
-
-#: The algorithm names and the core's enum they select.
-_ALGORITHM_ENUM: dict[str, _core.Algorithm] = {
-    name: _core.Algorithm.__members__[name] for name in (*ALGORITHMS, "cch")
-}
 
 #: Pairs per C++ call in route_many: big enough to amortise the call, small
 #: enough to update a progress bar and honour Ctrl-C between chunks.
@@ -60,293 +45,6 @@ _BASELINE_NAMES = ("fastest_time_s", "fastest_co2_g")
 #: Cells per C++ call in :meth:`Router.matrix` (rows are split into blocks of
 #: about this many cells, so that Ctrl-C is honoured between blocks).
 _MATRIX_BLOCK_CELLS = 4_000_000
-
-
-@dataclass(frozen=True, eq=False)
-class Route:
-    """
-    One route: its nodes and arcs, and what driving it costs.
-
-    Attributes
-    ----------
-    nodes
-        Node ids (OSM ids for OSM data) from source to target.
-    arcs
-        Arc indices into the network's per-arc arrays, in driving order.
-    cost
-        Value of the router's objective along the route.
-    co2_g, time_s, distance_m
-        CO2 in grams, free-flow travel time (seconds) and length (metres) of
-        the route. ``co2_g`` is what the vehicle emits where it drives:
-        tank-to-wheel for combustion vehicles; for an electric vehicle, the
-        grid's CO2 for the battery energy drawn (its tailpipe emits none).
-    fuel_l, energy_kwh
-        Fuel (litres) or battery energy (kWh) when the vehicle model reports it.
-    co2e_wtw_g
-        Well-to-wheel CO2-equivalent (grams) when the vehicle model reports it.
-    quantities
-        Every quantity the vehicle model reports, summed along the route
-        (the fields above and any others, by name with unit suffix).
-    source_snap_m, target_snap_m
-        Distance from the requested coordinates to the nodes used (0 when
-        nodes were given by id).
-    fastest_time_s, fastest_co2_g, objective_gap
-        Only from a router with a time budget (``max_extra_time``): the
-        fastest route's time and CO2, so that the saving and its cost read
-        off directly, and how far this route's objective can be above the
-        exact optimum within the budget (0 when it is certified optimal).
-    departure_s
-        With ``departure=``: the departure in seconds since Monday 00:00
-        (``time_s`` is then the time-dependent travel time); otherwise None.
-    """
-
-    arcs: npt.NDArray[np.uint32]
-    cost: float
-    co2_g: float
-    time_s: float
-    distance_m: float
-    fuel_l: float | None = None
-    energy_kwh: float | None = None
-    co2e_wtw_g: float | None = None
-    quantities: Mapping[str, float] = field(default_factory=dict)
-    source_snap_m: float = 0.0
-    target_snap_m: float = 0.0
-    vehicle: str = ""
-    objective: str = ""
-    fastest_time_s: float | None = None
-    fastest_co2_g: float | None = None
-    objective_gap: float | None = None
-    departure_s: float | None = None  # traffic (issue 12)
-    _network: RoadNetwork | None = field(default=None, repr=False)
-    _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
-    _source_index: int = field(default=0, repr=False)
-
-    @functools.cached_property
-    def nodes(self) -> npt.NDArray[np.int64]:
-        """Node ids (OSM ids for OSM data) from source to target (computed on first use)."""
-        network = self._require_network()
-        index = np.empty(self.arcs.size + 1, dtype=np.intp)
-        index[0] = self._source_index
-        index[1:] = network.head[self.arcs]
-        nodes = network.node_id[index]
-        nodes.flags.writeable = False
-        return nodes
-
-    @property
-    def source(self) -> int:
-        """Id of the first node."""
-        return int(self._require_network().node_id[self._source_index])
-
-    @property
-    def target(self) -> int:
-        """Id of the last node."""
-        if self.arcs.size == 0:
-            return self.source
-        network = self._require_network()
-        return int(network.node_id[network.head[self.arcs[-1]]])
-
-    @property
-    def coordinates(self) -> FloatArray:
-        """The route's (lon, lat) points, road shape points included."""
-        network = self._require_network()
-        return network.path_coordinates(self.arcs, self._source_index)
-
-    @property
-    def geometry(self) -> shapely.LineString:
-        """The route as a shapely LineString in lon/lat (a repeated point when source == target)."""
-        import shapely
-
-        return shapely.LineString(self.coordinates)
-
-    def summary(self) -> dict[str, Any]:
-        """Return the route's scalar fields as a dict (what to_geojson puts in properties)."""
-        out: dict[str, Any] = {
-            "source": self.source,
-            "target": self.target,
-            "vehicle": self.vehicle,
-            "objective": self.objective,
-            "cost": self.cost,
-            "co2_g": self.co2_g,
-            "time_s": self.time_s,
-            "distance_m": self.distance_m,
-            "source_snap_m": self.source_snap_m,
-            "target_snap_m": self.target_snap_m,
-        }
-        for name, value in self.quantities.items():
-            out.setdefault(name, value)
-        return out
-
-    def to_geojson(self) -> dict[str, Any]:
-        """Return the route as a GeoJSON Feature (a dict; ``json.dumps`` it to write a file)."""
-        coordinates = self.coordinates.tolist()
-        return {
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": coordinates},
-            "properties": self.summary() | {"nodes": [int(x) for x in self.nodes]},
-        }
-
-    def to_geojson_str(self) -> str:
-        """Return :meth:`to_geojson` serialised as a string."""
-        return json.dumps(self.to_geojson())
-
-    def to_gdf(self) -> geopandas.GeoDataFrame:
-        """
-        Return one row per arc of the route as a GeoDataFrame (EPSG:4326).
-
-        Columns: ``u``, ``v`` (node ids), ``arc``, ``length_m``, ``speed_kph``,
-        ``grade``, ``highway``, ``osm_way_id``, the router's per-arc quantities
-        (``co2_g``, ``time_s``, ...) and ``geometry``. Needs geopandas
-        (``pip install ecoroute[geo]``).
-        """
-        try:
-            import geopandas
-        except ImportError as error:
-            msg = "Route.to_gdf needs geopandas: pip install 'ecoroute[geo]'."
-            raise ImportError(msg) from error
-        import shapely
-
-        network = self._require_network()
-        arcs = self.arcs.astype(np.int64)
-        tail, head = network.tail[arcs], network.head[arcs]
-        columns: dict[str, Any] = {
-            "u": network.node_id[tail],
-            "v": network.node_id[head],
-            "arc": arcs,
-            "length_m": network.length_m[arcs],
-            "speed_kph": network.speed_kph[arcs],
-            "grade": network.grade[arcs],
-            "highway": network.highway[arcs],
-            "osm_way_id": network.osm_way_id[arcs],
-        }
-        for name, values in (self._arc_quantities or {}).items():
-            if name not in columns:
-                columns[name] = values[arcs]
-        geometry = [
-            shapely.LineString(network.path_coordinates([a], int(t)))
-            for a, t in zip(arcs, tail, strict=True)
-        ]
-        return geopandas.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
-
-    def _require_network(self) -> RoadNetwork:
-        if self._network is None:
-            msg = "This Route is not attached to a network."
-            raise ValueError(msg)
-        return self._network
-
-
-@dataclass(frozen=True)
-class PairResults:
-    """
-    Answers of :meth:`Router.route_indices` as plain arrays.
-
-    Attributes
-    ----------
-    cost
-        Objective value per pair (``inf`` where the target is unreachable).
-    quantities
-        Each reported quantity (``co2_g``, ``time_s``, ...) summed along the
-        chosen path, per pair (``inf`` where unreachable).
-    path_offsets, path_arcs
-        With paths: the arcs of pair ``i`` are
-        ``path_arcs[path_offsets[i]:path_offsets[i + 1]]``; otherwise None.
-    bounds
-        With a time budget: ``fastest_time_s``, ``fastest_co2_g`` and the
-        objective's gap (e.g. ``co2_gap_g``) per pair; otherwise empty.
-    """
-
-    cost: FloatArray
-    quantities: dict[str, FloatArray]
-    path_offsets: npt.NDArray[np.uint64] | None = None
-    path_arcs: npt.NDArray[np.uint32] | None = None
-    bounds: dict[str, FloatArray] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class ODMatrix:
-    """
-    Origin-destination matrix: least-cost routes from every source to every target.
-
-    Row ``i`` is ``sources[i]``, column ``j`` is ``targets[j]``. Every
-    quantity is summed along the same route as ``cost`` (the route
-    :meth:`Router.route` returns for that pair).
-
-    Attributes
-    ----------
-    sources, targets
-        Node ids used (OSM ids for OSM data), after snapping coordinates.
-    cost
-        Value of the router's objective, shape ``(len(sources), len(targets))``;
-        ``inf`` where the target cannot be reached.
-    quantities
-        Every quantity the vehicle model reports (``co2_g``, ``time_s``,
-        ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each a matrix of
-        the same shape, ``inf`` where unreachable.
-    source_snap_m, target_snap_m
-        Distance from requested coordinates to the nodes used (0 for ids).
-    bounds
-        With a time budget (``max_extra_time``): ``fastest_time_s``,
-        ``fastest_co2_g`` and the objective's gap to the exact optimum (e.g.
-        ``co2_gap_g``), each a matrix; otherwise empty.
-    """
-
-    sources: npt.NDArray[np.int64]
-    targets: npt.NDArray[np.int64]
-    cost: FloatArray
-    quantities: Mapping[str, FloatArray]
-    source_snap_m: FloatArray
-    target_snap_m: FloatArray
-    vehicle: str = ""
-    objective: str = ""
-    algorithm: str = ""
-    bounds: Mapping[str, FloatArray] = field(default_factory=dict)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(number of sources, number of targets)."""
-        return (len(self.sources), len(self.targets))
-
-    @property
-    def reachable(self) -> npt.NDArray[np.bool_]:
-        """Whether each target can be reached from each source."""
-        return np.isfinite(self.cost)
-
-    @property
-    def co2_g(self) -> FloatArray:
-        """Tank-to-wheel CO2 in grams along each route."""
-        return self.quantities["co2_g"]
-
-    @property
-    def time_s(self) -> FloatArray:
-        """Free-flow travel time in seconds along each route."""
-        return self.quantities["time_s"]
-
-    @property
-    def distance_m(self) -> FloatArray:
-        """Length in metres of each route."""
-        return self.quantities["distance_m"]
-
-    def __getitem__(self, name: str) -> FloatArray:
-        """Return ``"cost"`` or a quantity's matrix by name."""
-        if name == "cost":
-            return self.cost
-        if name in self.bounds:
-            return self.bounds[name]
-        return self.quantities[name]
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row per (source, target) pair, like :meth:`Router.route_many`."""
-        rows, columns = self.shape
-        frame: dict[str, Any] = {
-            "source": np.repeat(self.sources, columns),
-            "target": np.tile(self.targets, rows),
-            "reachable": self.reachable.ravel(),
-            "cost": self.cost.ravel(),
-        }
-        for name, values in {**self.quantities, **self.bounds}.items():
-            frame[name] = values.ravel()
-        frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
-        frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
-        return pd.DataFrame(frame)
 
 
 class Router:
@@ -418,11 +116,11 @@ class Router:
         for values in self.arc_quantities.values():
             values.flags.writeable = False
         self.objective = objective
-        self.objective_weights = _objective_weights(objective, self.arc_quantities)
+        self.objective_weights = objective_weights_of(objective, self.arc_quantities)
         self._payload_kg = payload_kg
         if algorithm == "auto":
             algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
-        if algorithm not in _ALGORITHM_ENUM:
+        if algorithm not in ALGORITHM_ENUM:
             msg = (
                 f"Unknown algorithm {algorithm!r}; choose auto, cch or one of "
                 f"{', '.join(ALGORITHMS)}."
@@ -437,7 +135,7 @@ class Router:
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
         self._points: _core.SpherePoints | None = None
         self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
-        self._label = _objective_label(objective)
+        self._label = objective_label(objective)
         self._tradeoff: Tradeoff | None = None
         self._id_lookup: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
         self.max_extra_time, self.max_extra_time_s = _check_budget(
@@ -468,12 +166,12 @@ class Router:
         # (an EV's energy or CO2); time, distance and fuel never do.
         potential: FloatArray | None = None
         if (weight < 0).any():
-            potential = _objective_potential(
+            potential = objective_potential(
                 self.vehicle.node_potentials(network, self._payload_kg),
                 weights,
                 network.node_count,
             )
-        search_weight = _reduced_weight(network, weight, potential, self.vehicle.name)
+        search_weight = reduced_weight(network, weight, potential, self.vehicle.name)
         reported = [self.arc_quantities[q] for q in self._report]
         metric = _core.Metric(network.graph, search_weight)
         # One engine for every query, whatever the algorithm (it keeps the
@@ -485,7 +183,7 @@ class Router:
         if "astar" in self.algorithm and self._points is None:
             self._points = _core.SpherePoints(*unit_vectors(network.lat, network.lon))
         points = self._points if "astar" in self.algorithm else None
-        engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[self.algorithm], reported, points)
+        engine = _core.QueryEngine(metric, ALGORITHM_ENUM[self.algorithm], reported, points)
         return engine, potential, weight
 
     def __repr__(self) -> str:
@@ -1123,101 +821,6 @@ def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
     if array.ndim == 2:
         return array.astype(np.float64)
     return array
-
-
-def _objective_weights(
-    objective: Objective, quantities: Mapping[str, FloatArray]
-) -> dict[str, float]:
-    """Return {quantity: factor} for the objective, checking the vehicle reports each quantity."""
-    if isinstance(objective, str):
-        weights: Mapping[str, float] = {objective: 1.0}
-    elif isinstance(objective, Mapping):
-        weights = objective
-    else:
-        msg = f"objective must be a name or a dict of weights, not {type(objective).__name__}."
-        raise TypeError(msg)
-    if not weights:
-        msg = "objective dict is empty; give at least one positive weight."
-        raise ValueError(msg)
-    out: dict[str, float] = {}
-    for name, factor in weights.items():
-        if name not in OBJECTIVE_QUANTITY:
-            msg = f"Unknown objective {name!r}; choose from {', '.join(OBJECTIVE_QUANTITY)}."
-            raise ValueError(msg)
-        quantity = OBJECTIVE_QUANTITY[name]
-        if quantity not in quantities:
-            reported = ", ".join(k for k, v in OBJECTIVE_QUANTITY.items() if v in quantities)
-            msg = f"This vehicle does not report {quantity}; objectives available: {reported}."
-            raise ValueError(msg)
-        value = float(factor)
-        if not math.isfinite(value) or value < 0:
-            msg = f"objective weight for {name!r} must be finite and >= 0, got {factor}."
-            raise ValueError(msg)
-        out[quantity] = value
-    if not any(out.values()):
-        msg = "objective needs at least one positive weight."
-        raise ValueError(msg)
-    return out
-
-
-def _objective_potential(
-    potentials: Mapping[str, FloatArray], weights: Mapping[str, float], node_count: int
-) -> FloatArray | None:
-    """Combine the vehicle's per-quantity node potentials with the objective's weights."""
-    used = {q: f for q, f in weights.items() if q in potentials and f}
-    if not used:
-        return None
-    total = np.zeros(node_count)
-    for quantity, factor in used.items():
-        phi = np.asarray(potentials[quantity], dtype=np.float64)
-        if phi.shape != (node_count,) or not np.isfinite(phi).all():
-            msg = f"The vehicle's {quantity} potential must be one finite value per node."
-            raise ValueError(msg)
-        total += factor * phi
-    total.flags.writeable = False
-    return total
-
-
-def _reduced_weight(
-    network: RoadNetwork, weight: FloatArray, potential: FloatArray | None, vehicle: str
-) -> FloatArray:
-    """
-    Return the weights the searches run on: the objective, shifted by the potential if any.
-
-    Without a potential every weight must be >= 0. With one, the reduced cost
-    ``w(u, v) + phi(u) - phi(v)`` must be >= 0 up to rounding; rounding
-    residue (1e-9 of the magnitudes involved) is set to 0, anything larger
-    means the vehicle model breaks its own energy bound and is reported.
-    """
-    if potential is None:
-        bad = weight < 0
-        if bad.any():
-            arc = int(np.flatnonzero(bad)[0])
-            msg = (
-                f"{vehicle} gives arc {arc} a negative weight ({weight[arc]:.6g}) and no potential "
-                "to shift it by; negative weights need Vehicle.node_potentials."
-            )
-            raise ValueError(msg)
-        return weight
-    tail, head = network.tail, network.head
-    reduced = weight + potential[tail] - potential[head]
-    scale = np.abs(weight) + np.abs(potential[tail]) + np.abs(potential[head])
-    residue = reduced < 0
-    if (reduced[residue] < -1e-9 * np.maximum(scale[residue], 1e-12)).any():
-        arc = int(np.flatnonzero(residue & (reduced < -1e-9 * np.maximum(scale, 1e-12)))[0])
-        msg = (
-            f"{vehicle} recovers more on arc {arc} than its potential allows "
-            f"(reduced cost {reduced[arc]:.6g}); the model must keep w(u, v) >= phi(v) - phi(u)."
-        )
-        raise ValueError(msg)
-    reduced[residue] = 0.0
-    return reduced
-
-
-def _objective_label(objective: Objective) -> str:
-    if isinstance(objective, str):
-        return objective
-    return "+".join(f"{factor:g}*{name}" for name, factor in objective.items())
 
 
 def _check_budget(

@@ -18,11 +18,13 @@ import pandas as pd
 from . import _core
 from ._errors import NoRouteError, SpeedDataError, SpeedDataWarning
 from ._geo import haversine_m, unit_vectors
+from .objectives import ALGORITHM_ENUM, reduced_weight
+from .results import PairResults, Route
 from .speeds import KPH_PER_MPH
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .routing import PairResults, Route, Router
+    from .routing import Router
     from .vehicles import Vehicle
 
 FloatArray = npt.NDArray[np.float64]
@@ -1106,10 +1108,9 @@ class TrafficRouting:
         return weight
 
     def _reduced(self, weight: FloatArray) -> FloatArray:
-        from .routing import _reduced_weight
 
         view = cast("RoadNetwork", self._subset)
-        return _reduced_weight(
+        return reduced_weight(
             view, weight, self.router.node_potential, self.router.vehicle.name
         ).astype(np.float64, copy=False)
 
@@ -1124,9 +1125,7 @@ class TrafficRouting:
                 static_weight = np.empty(0)
                 slot_weight = np.empty(0)
             else:
-                from .routing import _reduced_weight
-
-                static_weight = _reduced_weight(
+                static_weight = reduced_weight(
                     network, np.array(router.weight), router.node_potential, router.vehicle.name
                 )
                 slot_weight = np.empty((self._arcs.size, HOURS_PER_WEEK))
@@ -1149,7 +1148,6 @@ class TrafficRouting:
 
     def route(self, source: int, target: int, departure: Any, snaps: tuple[float, float]) -> Route:
         """The time-dependent route leaving ``source`` (dense index) at ``departure``."""
-        from .routing import Route
 
         router = self.router
         network = router.network
@@ -1239,7 +1237,6 @@ class TrafficRouting:
         num_threads: int,
     ) -> PairResults:
         """Every pair by the single-route time-dependent search (in C++, over threads)."""
-        from .routing import PairResults
 
         router = self.router
         arrival, cost, offsets, arcs, entry = self._dijkstra().route_pairs(
@@ -1316,7 +1313,6 @@ class TrafficRouting:
         if hour in self._engines:
             self._engines.move_to_end(hour)
             return self._engines[hour]
-        from .routing import _ALGORITHM_ENUM, _reduced_weight
 
         router = self.router
         network = router.network
@@ -1328,7 +1324,7 @@ class TrafficRouting:
             reported.append(values)
         weight = np.array(router.weight)
         weight[self._arcs] = self._hour_weight(hour)
-        search = _reduced_weight(network, weight, router.node_potential, router.vehicle.name)
+        search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
         metric = _core.Metric(network._graph, search)
         if router.algorithm == "cch":
             assert network.hierarchy is not None
@@ -1340,7 +1336,7 @@ class TrafficRouting:
                 if "astar" in router.algorithm
                 else None
             )
-            engine = _core.QueryEngine(metric, _ALGORITHM_ENUM[router.algorithm], reported, points)
+            engine = _core.QueryEngine(metric, ALGORITHM_ENUM[router.algorithm], reported, points)
         self._engines[hour] = engine
         while len(self._engines) > _ENGINE_CACHE_HOURS:
             self._engines.popitem(last=False)
@@ -1357,7 +1353,6 @@ class TrafficRouting:
         progress: bool | None,
     ) -> PairResults:
         """Route pairs with one departure each: one batch per departure hour, reassembled."""
-        from .routing import PairResults
 
         router = self.router
         hours = (departures // SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK

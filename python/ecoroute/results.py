@@ -1,0 +1,311 @@
+"""What queries return: one route, many pairs as arrays, origin-destination matrices."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas
+    import shapely
+
+    from .network import RoadNetwork
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """
+    One route: its nodes and arcs, and what driving it costs.
+
+    Attributes
+    ----------
+    nodes
+        Node ids (OSM ids for OSM data) from source to target.
+    arcs
+        Arc indices into the network's per-arc arrays, in driving order.
+    cost
+        Value of the router's objective along the route.
+    co2_g, time_s, distance_m
+        CO2 in grams, free-flow travel time (seconds) and length (metres) of
+        the route. ``co2_g`` is what the vehicle emits where it drives:
+        tank-to-wheel for combustion vehicles; for an electric vehicle, the
+        grid's CO2 for the battery energy drawn (its tailpipe emits none).
+    fuel_l, energy_kwh
+        Fuel (litres) or battery energy (kWh) when the vehicle model reports it.
+    co2e_wtw_g
+        Well-to-wheel CO2-equivalent (grams) when the vehicle model reports it.
+    quantities
+        Every quantity the vehicle model reports, summed along the route
+        (the fields above and any others, by name with unit suffix).
+    source_snap_m, target_snap_m
+        Distance from the requested coordinates to the nodes used (0 when
+        nodes were given by id).
+    fastest_time_s, fastest_co2_g, objective_gap
+        Only from a router with a time budget (``max_extra_time``): the
+        fastest route's time and CO2, so that the saving and its cost read
+        off directly, and how far this route's objective can be above the
+        exact optimum within the budget (0 when it is certified optimal).
+    departure_s
+        With ``departure=``: the departure in seconds since Monday 00:00
+        (``time_s`` is then the time-dependent travel time); otherwise None.
+    """
+
+    arcs: npt.NDArray[np.uint32]
+    cost: float
+    co2_g: float
+    time_s: float
+    distance_m: float
+    fuel_l: float | None = None
+    energy_kwh: float | None = None
+    co2e_wtw_g: float | None = None
+    quantities: Mapping[str, float] = field(default_factory=dict)
+    source_snap_m: float = 0.0
+    target_snap_m: float = 0.0
+    vehicle: str = ""
+    objective: str = ""
+    fastest_time_s: float | None = None
+    fastest_co2_g: float | None = None
+    objective_gap: float | None = None
+    departure_s: float | None = None  # traffic (issue 12)
+    _network: RoadNetwork | None = field(default=None, repr=False)
+    _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
+    _source_index: int = field(default=0, repr=False)
+
+    @functools.cached_property
+    def nodes(self) -> npt.NDArray[np.int64]:
+        """Node ids (OSM ids for OSM data) from source to target (computed on first use)."""
+        network = self._require_network()
+        index = np.empty(self.arcs.size + 1, dtype=np.intp)
+        index[0] = self._source_index
+        index[1:] = network.head[self.arcs]
+        nodes = network.node_id[index]
+        nodes.flags.writeable = False
+        return nodes
+
+    @property
+    def source(self) -> int:
+        """Id of the first node."""
+        return int(self._require_network().node_id[self._source_index])
+
+    @property
+    def target(self) -> int:
+        """Id of the last node."""
+        if self.arcs.size == 0:
+            return self.source
+        network = self._require_network()
+        return int(network.node_id[network.head[self.arcs[-1]]])
+
+    @property
+    def coordinates(self) -> FloatArray:
+        """The route's (lon, lat) points, road shape points included."""
+        network = self._require_network()
+        return network.path_coordinates(self.arcs, self._source_index)
+
+    @property
+    def geometry(self) -> shapely.LineString:
+        """The route as a shapely LineString in lon/lat (a repeated point when source == target)."""
+        import shapely
+
+        return shapely.LineString(self.coordinates)
+
+    def summary(self) -> dict[str, Any]:
+        """Return the route's scalar fields as a dict (what to_geojson puts in properties)."""
+        out: dict[str, Any] = {
+            "source": self.source,
+            "target": self.target,
+            "vehicle": self.vehicle,
+            "objective": self.objective,
+            "cost": self.cost,
+            "co2_g": self.co2_g,
+            "time_s": self.time_s,
+            "distance_m": self.distance_m,
+            "source_snap_m": self.source_snap_m,
+            "target_snap_m": self.target_snap_m,
+        }
+        for name, value in self.quantities.items():
+            out.setdefault(name, value)
+        return out
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Return the route as a GeoJSON Feature (a dict; ``json.dumps`` it to write a file)."""
+        coordinates = self.coordinates.tolist()
+        return {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coordinates},
+            "properties": self.summary() | {"nodes": [int(x) for x in self.nodes]},
+        }
+
+    def to_geojson_str(self) -> str:
+        """Return :meth:`to_geojson` serialised as a string."""
+        return json.dumps(self.to_geojson())
+
+    def to_gdf(self) -> geopandas.GeoDataFrame:
+        """
+        Return one row per arc of the route as a GeoDataFrame (EPSG:4326).
+
+        Columns: ``u``, ``v`` (node ids), ``arc``, ``length_m``, ``speed_kph``,
+        ``grade``, ``highway``, ``osm_way_id``, the router's per-arc quantities
+        (``co2_g``, ``time_s``, ...) and ``geometry``. Needs geopandas
+        (``pip install ecoroute[geo]``).
+        """
+        try:
+            import geopandas
+        except ImportError as error:
+            msg = "Route.to_gdf needs geopandas: pip install 'ecoroute[geo]'."
+            raise ImportError(msg) from error
+        import shapely
+
+        network = self._require_network()
+        arcs = self.arcs.astype(np.int64)
+        tail, head = network.tail[arcs], network.head[arcs]
+        columns: dict[str, Any] = {
+            "u": network.node_id[tail],
+            "v": network.node_id[head],
+            "arc": arcs,
+            "length_m": network.length_m[arcs],
+            "speed_kph": network.speed_kph[arcs],
+            "grade": network.grade[arcs],
+            "highway": network.highway[arcs],
+            "osm_way_id": network.osm_way_id[arcs],
+        }
+        for name, values in (self._arc_quantities or {}).items():
+            if name not in columns:
+                columns[name] = values[arcs]
+        geometry = [
+            shapely.LineString(network.path_coordinates([a], int(t)))
+            for a, t in zip(arcs, tail, strict=True)
+        ]
+        return geopandas.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+
+    def _require_network(self) -> RoadNetwork:
+        if self._network is None:
+            msg = "This Route is not attached to a network."
+            raise ValueError(msg)
+        return self._network
+
+
+@dataclass(frozen=True)
+class PairResults:
+    """
+    Answers of :meth:`Router.route_indices` as plain arrays.
+
+    Attributes
+    ----------
+    cost
+        Objective value per pair (``inf`` where the target is unreachable).
+    quantities
+        Each reported quantity (``co2_g``, ``time_s``, ...) summed along the
+        chosen path, per pair (``inf`` where unreachable).
+    path_offsets, path_arcs
+        With paths: the arcs of pair ``i`` are
+        ``path_arcs[path_offsets[i]:path_offsets[i + 1]]``; otherwise None.
+    bounds
+        With a time budget: ``fastest_time_s``, ``fastest_co2_g`` and the
+        objective's gap (e.g. ``co2_gap_g``) per pair; otherwise empty.
+    """
+
+    cost: FloatArray
+    quantities: dict[str, FloatArray]
+    path_offsets: npt.NDArray[np.uint64] | None = None
+    path_arcs: npt.NDArray[np.uint32] | None = None
+    bounds: dict[str, FloatArray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class ODMatrix:
+    """
+    Origin-destination matrix: least-cost routes from every source to every target.
+
+    Row ``i`` is ``sources[i]``, column ``j`` is ``targets[j]``. Every
+    quantity is summed along the same route as ``cost`` (the route
+    :meth:`Router.route` returns for that pair).
+
+    Attributes
+    ----------
+    sources, targets
+        Node ids used (OSM ids for OSM data), after snapping coordinates.
+    cost
+        Value of the router's objective, shape ``(len(sources), len(targets))``;
+        ``inf`` where the target cannot be reached.
+    quantities
+        Every quantity the vehicle model reports (``co2_g``, ``time_s``,
+        ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each a matrix of
+        the same shape, ``inf`` where unreachable.
+    source_snap_m, target_snap_m
+        Distance from requested coordinates to the nodes used (0 for ids).
+    bounds
+        With a time budget (``max_extra_time``): ``fastest_time_s``,
+        ``fastest_co2_g`` and the objective's gap to the exact optimum (e.g.
+        ``co2_gap_g``), each a matrix; otherwise empty.
+    """
+
+    sources: npt.NDArray[np.int64]
+    targets: npt.NDArray[np.int64]
+    cost: FloatArray
+    quantities: Mapping[str, FloatArray]
+    source_snap_m: FloatArray
+    target_snap_m: FloatArray
+    vehicle: str = ""
+    objective: str = ""
+    algorithm: str = ""
+    bounds: Mapping[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(number of sources, number of targets)."""
+        return (len(self.sources), len(self.targets))
+
+    @property
+    def reachable(self) -> npt.NDArray[np.bool_]:
+        """Whether each target can be reached from each source."""
+        return np.isfinite(self.cost)
+
+    @property
+    def co2_g(self) -> FloatArray:
+        """Tank-to-wheel CO2 in grams along each route."""
+        return self.quantities["co2_g"]
+
+    @property
+    def time_s(self) -> FloatArray:
+        """Free-flow travel time in seconds along each route."""
+        return self.quantities["time_s"]
+
+    @property
+    def distance_m(self) -> FloatArray:
+        """Length in metres of each route."""
+        return self.quantities["distance_m"]
+
+    def __getitem__(self, name: str) -> FloatArray:
+        """Return ``"cost"`` or a quantity's matrix by name."""
+        if name == "cost":
+            return self.cost
+        if name in self.bounds:
+            return self.bounds[name]
+        return self.quantities[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per (source, target) pair, like :meth:`Router.route_many`."""
+        rows, columns = self.shape
+        frame: dict[str, Any] = {
+            "source": np.repeat(self.sources, columns),
+            "target": np.tile(self.targets, rows),
+            "reachable": self.reachable.ravel(),
+            "cost": self.cost.ravel(),
+        }
+        for name, values in {**self.quantities, **self.bounds}.items():
+            frame[name] = values.ravel()
+        frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
+        frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
+        return pd.DataFrame(frame)
+
+
+__all__ = ["ODMatrix", "PairResults", "Route"]
