@@ -3,8 +3,6 @@
 #include "ecoroute/threads.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <atomic>
 #include <condition_variable>
 #include <limits>
@@ -615,78 +613,39 @@ void CchMetric::append_input_arcs(
 
 CchQuantities::CchQuantities(CchMetric const &metric,
                              std::vector<std::span<double const>> per_input_arc)
-    : metric_(&metric), per_input_arc_(std::move(per_input_arc)),
-      count_(per_input_arc_.size())
+    : metric_(&metric), count_(per_input_arc.size())
 {
     auto const input_arcs = metric_->cch().graph().arc_count();
     for (std::size_t j = 0; j != count_; ++j)
-        if (per_input_arc_[j].size() != input_arcs)
+        if (per_input_arc[j].size() != input_arcs)
             throw std::invalid_argument(
                 "every quantity must have one value per arc; quantity "
                 + std::to_string(j) + " has "
-                + std::to_string(per_input_arc_[j].size()) + " for "
+                + std::to_string(per_input_arc[j].size()) + " for "
                 + std::to_string(input_arcs) + " arcs.");
-    auto const slots = 2 * std::size_t{metric_->cch().arc_count()};
-    if (count_ == 0 || slots == 0)
-        return;
-    // calloc hands out fresh zero pages for large sizes: untouched arcs cost
-    // address space, not memory.
-    value_ = static_cast<double *>(std::calloc(slots * count_, sizeof(double)));
-    state_ = static_cast<std::uint8_t *>(std::calloc(slots, 1));
-    if (value_ == nullptr || state_ == nullptr)
-    {
-        std::free(value_);
-        std::free(state_);
-        throw std::bad_alloc();
-    }
-    bytes_ = slots * (count_ * sizeof(double) + 1);
-}
-
-CchQuantities::~CchQuantities()
-{
-    std::free(value_);
-    std::free(state_);
-}
-
-double const *CchQuantities::at(ArcId b, int backward) const
-{
-    if (count_ == 0)
-        return value_;
-    auto const slot = 2 * std::size_t{b} + static_cast<unsigned>(backward);
-    auto *out = value_ + slot * count_;
-    std::atomic_ref<std::uint8_t> state(state_[slot]);
-    if (state.load(std::memory_order_acquire) == 2)
-        return out;
-    // Halves first (they belong to lower ranks: the recursion ends), then
-    // claim this slot; a thread that loses the claim waits for the winner.
-    double half_sum[16];
-    std::vector<double> large;
-    double *sum = count_ <= 16 ? half_sum : (large.resize(count_), large.data());
-    auto const u = metric_->unpack(b, backward);
-    if (u.second == invalid_id)
-        for (std::size_t j = 0; j != count_; ++j)
-            sum[j] = u.first == invalid_id
-                         ? std::numeric_limits<double>::quiet_NaN()
-                         : per_input_arc_[j][u.first];
-    else
-    {
-        // Forward y -> x -> z is {x, y} backward then {x, z} forward;
-        // backward z -> x -> y is {x, z} backward then {x, y} forward.
-        auto const *first = backward == 0 ? at(u.first, 1) : at(u.second, 1);
-        auto const *second = backward == 0 ? at(u.second, 0) : at(u.first, 0);
-        for (std::size_t j = 0; j != count_; ++j)
-            sum[j] = first[j] + second[j];
-    }
-    std::uint8_t expected = 0;
-    if (state.compare_exchange_strong(
-            expected, 1, std::memory_order_acq_rel, std::memory_order_acquire))
-    {
-        std::copy_n(sum, count_, out);
-        state.store(2, std::memory_order_release);
-        return out;
-    }
-    while (state.load(std::memory_order_acquire) != 2)
-        std::this_thread::yield();
-    return out;
+    auto const m = metric_->cch().arc_count();
+    value_.resize(2 * std::size_t{m} * count_);
+    auto const nan = std::numeric_limits<double>::quiet_NaN();
+    // Halves of arc b belong to a lower rank, so they come earlier in arc
+    // order: one pass in increasing arc order sees them finished.
+    for (ArcId b = 0; b != m; ++b)
+        for (int dir = 0; dir != 2; ++dir)
+        {
+            auto *out = value_.data() + (2 * std::size_t{b} + dir) * count_;
+            auto const u = metric_->unpack(b, dir);
+            if (u.second == invalid_id)
+            {
+                for (std::size_t j = 0; j != count_; ++j)
+                    out[j] = u.first == invalid_id ? nan
+                                                   : per_input_arc[j][u.first];
+                continue;
+            }
+            // Forward y -> x -> z is {x, y} backward then {x, z} forward;
+            // backward z -> x -> y is {x, z} backward then {x, y} forward.
+            auto const *first = dir == 0 ? at(u.first, 1) : at(u.second, 1);
+            auto const *second = dir == 0 ? at(u.second, 0) : at(u.first, 0);
+            for (std::size_t j = 0; j != count_; ++j)
+                out[j] = first[j] + second[j];
+        }
 }
 }  // namespace ecoroute

@@ -69,9 +69,19 @@ QueryEngine::QueryEngine(std::shared_ptr<CchMetric const> metric,
         throw std::invalid_argument("QueryEngine needs a CchMetric.");
     metric_ = cch_metric_->metric_ptr();
     check_quantities(quantities_, metric_->graph().arc_count());
-    if (!quantities_.empty())
-        cch_quantities_
-            = std::make_unique<CchQuantities>(*cch_metric_, quantities_);
+}
+
+CchQuantities const *QueryEngine::cch_quantities() const
+{
+    if (quantities_.empty())
+        return nullptr;
+    std::call_once(cch_quantities_once_,
+                   [this]
+                   {
+                       cch_quantities_ = std::make_unique<CchQuantities>(
+                           *cch_metric_, quantities_);
+                   });
+    return cch_quantities_.get();
 }
 
 QueryEngine::~QueryEngine() = default;
@@ -133,11 +143,16 @@ PairResult QueryEngine::route_pairs(std::span<NodeId const> sources,
             nullptr);
         break;
     case Algorithm::cch:
+    {
+        // Sums along the shortcuts only when no path is unpacked anyway.
+        auto const *sums_along_shortcuts
+            = with_paths || sources.empty() ? nullptr : cch_quantities();
         run(pools_->cch,
             [&] { return std::make_unique<CchQuery>(*cch_metric_); },
             [&](CchQuery const &query, double *sums)
-            { query.add_quantities(*cch_quantities_, sums); });
+            { query.add_quantities(*sums_along_shortcuts, sums); });
         break;
+    }
     }
     return result;
 }
@@ -148,7 +163,9 @@ MatrixResult QueryEngine::matrix(std::span<NodeId const> sources,
 {
     if (algorithm_ == Algorithm::cch)
         return detail::cch_matrix(*cch_metric_,
-                                  cch_quantities_.get(),
+                                  sources.empty() || targets.empty()
+                                      ? nullptr
+                                      : cch_quantities(),
                                   sources,
                                   targets,
                                   num_threads,

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -129,9 +130,15 @@ private:
     Algorithm algorithm_;
     std::vector<std::span<double const>> quantities_;
     std::shared_ptr<SpherePoints const> points_;
-    std::unique_ptr<GeoBound> bound_;                // A* only
-    std::unique_ptr<CchQuantities> cch_quantities_;  // cch with quantities
+    std::unique_ptr<GeoBound> bound_;  // A* only
+    // cch with quantities: built on first use (the first matrix or batch
+    // without paths), not with the engine, so an engine that only answers
+    // single routes never pays for it.
+    mutable std::once_flag cch_quantities_once_;
+    mutable std::unique_ptr<CchQuantities> cch_quantities_;
     std::unique_ptr<Pools> pools_;
+
+    [[nodiscard]] CchQuantities const *cch_quantities() const;
 };
 }  // namespace ecoroute
 
