@@ -139,11 +139,13 @@ def test_geojson_holds_both_routes_of_the_best_trip(result):
 
 
 def test_terminal_output_is_honest(result):
-    text = "\n".join(result.lines)
+    text = " ".join("\n".join(result.lines).split())  # undo the wrapping
     assert f"{result.differing} of {result.trips} trips" in text
     assert "Why so little?" in text
     assert "Where to go next" in text
     assert datasets.OSM_ATTRIBUTION in text
+    fleet = result.fleet
+    assert f"serves {fleet['distance_ev_stops']} of {fleet['stops']} stops there" in text
 
 
 def test_cli_fast_mode(tmp_path, capsys):
@@ -158,3 +160,16 @@ def test_cli_fast_mode(tmp_path, capsys):
 def test_cli_refuses_zero_trips(tmp_path, capsys):
     assert main(["demo", "--trips", "0", "--out", str(tmp_path)]) == 2
     assert "--trips must be at least 1" in capsys.readouterr().err
+
+
+def test_next_steps_point_at_pages_of_the_docs_site():
+    from pathlib import Path
+
+    config = (Path(__file__).resolve().parents[1] / "mkdocs.yml").read_text(encoding="utf-8")
+    for _, _, page in demo.NEXT_STEPS:
+        assert f": {page}\n" in config, f"{page} is not in the nav of mkdocs.yml"
+
+
+def test_terminal_lines_fit_a_terminal(result):
+    long = [line for text in result.lines for line in text.split("\n") if len(line) > 100]
+    assert not long

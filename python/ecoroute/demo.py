@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,24 +48,35 @@ WHY_SMALL = (
     "matters far more than the road between two stops."
 )
 
+#: Why vehicle choice dominates the fleet saving (filled in with the plans' figures).
+_EV_SENTENCE = (
+    "The distance-optimal plan does not care which van drives, so nothing steers stops to "
+    "the electric van: it serves {distance_ev_stops} of {stops} stops there, and "
+    "{ev_stops} in the least-CO2 plan."
+)
+
 #: Where to go next, printed last and at the end of the report.
 NEXT_STEPS = (
+    ("Your own map", "ecoroute build region.osm.pbf -o region.ecoroute", "tasks/load-network.md"),
     (
-        "Your own map",
-        "ecoroute build region.osm.pbf -o region.ecoroute (docs/tasks/load-network.md)",
+        "One route",
+        "ecoroute route --network region.ecoroute --from LAT,LON --to LAT,LON",
+        "tasks/route.md",
     ),
-    ("One route", "ecoroute route --network region.ecoroute --from LAT,LON --to LAT,LON"),
     (
         "Millions of trips",
-        "ecoroute batch --network ... --trips trips.parquet (docs/tasks/batch.md)",
+        "ecoroute batch --network region.ecoroute --trips trips.parquet --out results.parquet",
+        "tasks/batch.md",
     ),
     (
         "A time budget",
-        "Router(net, 'van_diesel', 'co2', max_extra_time=0.05) (docs/tasks/tradeoff.md)",
+        "Router(network, 'van_diesel', 'co2', max_extra_time=0.05)",
+        "tasks/tradeoff.md",
     ),
     (
         "A fleet plan",
-        "ecoroute fleet --network ... --stops stops.csv --fleet fleet.toml (docs/fleet.md)",
+        "ecoroute fleet --network region.ecoroute --stops stops.csv --fleet fleet.toml --out plan/",
+        "fleet.md",
     ),
 )
 
@@ -123,14 +135,17 @@ def run(
         The figures the report shows and the paths of the files written.
     """
     started = time.perf_counter()
+
+    def say(text: str) -> None:
+        echo(_wrap(text))
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     network = datasets.helsinki()
-    echo(
+    say(
         f"Central Helsinki, shipped with ecoroute: {network.node_count} junctions, "
         f"{network.arc_count} road arcs. {datasets.OSM_ATTRIBUTION}."
     )
-    network.prepare()
     rng = np.random.default_rng(seed)
 
     # 1. Eco-route against the fastest route, trip by trip.
@@ -143,7 +158,7 @@ def run(
     differs = saving > SAME_ROUTE
     total_saving = 1 - e["co2_g"].sum() / f["co2_g"].sum()
     total_extra = e["time_s"].sum() / f["time_s"].sum() - 1
-    echo(
+    say(
         f"\n1. {len(e)} random trips for a {DEMO_VEHICLE}, least-CO2 route against fastest route:\n"
         f"   {int(differs.sum())} of {len(e)} trips have an eco-route that emits less than the "
         f"fastest route; over all {len(e)} trips it saves {100 * total_saving:.2f} % of the CO2 "
@@ -170,9 +185,9 @@ def run(
             "eco_distance_m": eco_route.distance_m,
             "fastest_distance_m": fast_route.distance_m,
         }
-        echo(
+        say(
             f"   Best: trip {i}, {best['fastest_co2_g']:.0f} g -> {best['eco_co2_g']:.0f} g CO2 "
-            f"(-{100 * best['saving']:.1f} %) for {best['extra_time_s']:+.0f} s "
+            f"(-{100 * best['saving']:.1f} %) for {best['extra_time_s']:+.1f} s "
             f"({best['fastest_distance_m'] / 1000:.2f} km -> {best['eco_distance_m'] / 1000:.2f} km)."
         )
         for kind, route in (("eco", eco_route), ("fastest", fast_route)):
@@ -184,27 +199,27 @@ def run(
 
         # 2. The time-CO2 trade-off of that trip.
         pareto = eco.pareto(int(sources[i]), int(targets[i]))
-        echo(
+        say(
             f"\n2. Time-CO2 trade-off of trip {i} (router.pareto): {len(pareto.routes)} "
             "supported routes from fastest to greenest."
         )
         for row in pareto.to_frame().itertuples():
-            echo(
+            say(
                 f"   {row.time_s:6.0f} s  {row.co2_g:6.1f} g CO2  "
                 f"(+{100 * row.extra_time:.1f} % time, -{100 * row.saving:.1f} % CO2)"
             )
         files["tradeoff_png"] = out / "tradeoff.png"
         _save(_tradeoff_plot(pareto, i), files["tradeoff_png"])
     else:
-        echo("   No trip has a greener route than its fastest one here.")
-    echo("   " + WHY_SMALL)
+        say("   No trip has a greener route than its fastest one here.")
+    say("   " + WHY_SMALL)
     files["geojson"] = out / "routes.geojson"
     files["geojson"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
     # 3. A small mixed fleet: the least-CO2 plan against the distance-optimal plan.
     plan = _fleet_plan(network, stops, iterations, seed, rng)
     fleet = _fleet_figures(plan)
-    echo(
+    say(
         f"\n3. Fleet plan, {fleet['stops']} deliveries from one depot, 2 diesel vans + 1 electric "
         f"van: least-CO2 plan {fleet['co2_plan_g'] / 1000:.2f} kg CO2e (well-to-wheel) against "
         f"{fleet['distance_plan_g'] / 1000:.2f} kg for the distance-optimal plan, "
@@ -212,7 +227,8 @@ def run(
         f"{fleet['extra_min']:+.1f} min.\n"
         f"   Of the {fleet['saved_g']:.0f} g saved, road choice gives {fleet['road_g']:.0f} g and "
         f"vehicle choice (which van serves which stops, in which order) {fleet['vehicle_g']:.0f} g "
-        "(two-factor Shapley split: each is the average over both orders of making that change)."
+        "(two-factor Shapley split: each is the average over both orders of making that change).\n"
+        f"   {_EV_SENTENCE.format(**fleet)}"
     )
     files["fleet_png"] = out / "fleet.png"
     _save(plan.plot(title="Least-CO2 plan"), files["fleet_png"])
@@ -238,15 +254,35 @@ def run(
     files["report"] = out / "report.html"
     result.seconds = time.perf_counter() - started
     files["report"].write_text(_report_html(result), encoding="utf-8")
-    echo(f"\nWrote {files['report']} (open it in a browser) and the map {files['geojson']}.")
-    echo("\nWhere to go next:")
-    for title, command in NEXT_STEPS:
-        echo(f"   {title + ':':<19} {command}")
-    echo(f"\nDone in {result.seconds:.1f} s. {datasets.OSM_ATTRIBUTION}.")
+    say(f"\nWrote {files['report']} (open it in a browser) and the map {files['geojson']}.")
+    say("\nWhere to go next:")
+    for title, command, page in NEXT_STEPS:
+        echo(f"   {title} (docs/{page}):\n      {command}")
+    say(f"\nDone in {result.seconds:.1f} s. {datasets.OSM_ATTRIBUTION}.")
     return result
 
 
 # ---------------------------------------------------------------------- the parts
+
+
+def _wrap(text: str, width: int = 96) -> str:
+    """Wrap each line longer than ``width``, continuing at its indent (at least three spaces)."""
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()))
+        lines.append(
+            textwrap.fill(
+                line.strip(),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent or "   ",
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
 
 
 def _pick_trips(
@@ -307,9 +343,19 @@ def _fleet_figures(plan: FleetPlan) -> dict[str, Any]:
         "vehicle_g": savings.vehicle_choice["co2e_wtw_g"],
         "extra_km": savings.extra_distance_m / 1000,
         "extra_min": savings.extra_duration_s / 60,
+        "ev_stops": _electric_stops(plan),
+        "distance_ev_stops": _electric_stops(base),
         "vehicles": plan.to_dataframe("vehicles"),
         "distance_vehicles": base.to_dataframe("vehicles"),
     }
+
+
+def _electric_stops(plan: FleetPlan) -> int:
+    """Stops the plan gives to electric vehicles."""
+    frame = plan.to_dataframe("vehicles")
+    if frame.empty:
+        return 0
+    return int(frame.loc[frame["energy_carrier"] == "electricity", "stops"].sum())
 
 
 # ---------------------------------------------------------------------- figures
@@ -421,7 +467,7 @@ def _report_html(result: DemoResult) -> str:
         parts.append(
             f"<p>The trip with the largest saving (trip {b['trip']}): "
             f"{b['fastest_co2_g']:.1f} g &rarr; {b['eco_co2_g']:.1f} g CO2 "
-            f"(&minus;{100 * b['saving']:.1f} %), {b['extra_time_s']:+.0f} s, "
+            f"(&minus;{100 * b['saving']:.1f} %), {b['extra_time_s']:+.1f} s, "
             f"{b['fastest_distance_m']:.0f} m &rarr; {b['eco_distance_m']:.0f} m.</p>"
             + _img(f.get("routes_png"), "map of the eco-route and the fastest route")
         )
@@ -468,10 +514,11 @@ def _report_html(result: DemoResult) -> str:
             "consecutive stops saves with the stop sequences and vehicles held fixed; vehicle choice "
             "is what changing which van serves which stops, and in which order, saves with the path "
             "rule held fixed. Each is the average over both orders of making the two changes "
-            "(the two-factor Shapley split), so the two add up to the saving exactly.</p>"
+            "(the two-factor Shapley split), so the two add up to the saving exactly. "
+            f"{html.escape(_EV_SENTENCE.format(**fleet))}</p>"
         ),
     ]
-    columns = {"vehicle": "vehicle", "distance_m": "m", "co2e_wtw_g": "g CO2e"}
+    columns = {"vehicle": "vehicle", "stops": "stops", "distance_m": "m", "co2e_wtw_g": "g CO2e"}
     formats = {"distance_m": ".0f", "co2e_wtw_g": ".0f"}
     for title, key in (
         ("Least-CO2 plan", "vehicles"),
@@ -488,8 +535,8 @@ def _report_html(result: DemoResult) -> str:
     )
     parts.append("<h2>Where to go next</h2><ul>")
     parts += [
-        f"<li>{html.escape(title)}: <code>{html.escape(command)}</code></li>"
-        for title, command in NEXT_STEPS
+        f"<li>{html.escape(title)} (<code>docs/{page}</code>): <code>{html.escape(command)}</code></li>"
+        for title, command, page in NEXT_STEPS
     ]
     parts.append("</ul>")
     parts.append(f"<p class='note'>{html.escape(datasets.OSM_ATTRIBUTION)}</p>")
