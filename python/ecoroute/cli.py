@@ -29,8 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     demo = commands.add_parser(
         "demo",
-        help="See what eco-routing changes and costs, on central Helsinki (shipped data).",
-        description="On the shipped central-Helsinki network: eco-routes against fastest routes "
+        help="See what eco-routing changes and costs, on downtown Denver (shipped data).",
+        description="On the shipped downtown-Denver network: eco-routes against fastest routes "
         "for a diesel van, one trip's time-CO2 trade-off, and a least-CO2 plan for a mixed fleet "
         "against the distance-optimal plan; writes report.html (self-contained) and a map.",
     )
