@@ -209,3 +209,16 @@ def test_shipped_denver_network_matches_its_tables():
     )
     costs = Router(network, "car_petrol", "time").costs_from(int(ids[0]))
     assert np.isfinite(costs).all()
+
+
+def test_best_trip_climbs_are_the_rises_between_its_nodes(result):
+    """Tests the metres climbed the demo reports against the elevations of each route's nodes."""
+    import json
+
+    network = datasets.denver()
+    features = json.loads(result.files["geojson"].read_text())["features"]
+    for feature in features:
+        nodes = network.node_index(feature["properties"]["nodes"])
+        rise = np.diff(network.elevation_m[nodes])
+        kind = feature["properties"]["kind"]
+        assert result.best[f"{kind}_climb_m"] == pytest.approx(rise[rise > 0].sum(), abs=1e-9)

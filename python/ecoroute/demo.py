@@ -146,10 +146,12 @@ def run(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     network = datasets.denver()
+    heights = network.elevation_m
+    assert heights is not None  # the shipped network has elevations
     say(
         f"Downtown Denver, shipped with ecoroute: {network.node_count} junctions, "
-        f"{network.arc_count} road arcs, {network.elevation_m.min():.0f}-"
-        f"{network.elevation_m.max():.0f} m above sea level. {ATTRIBUTION}."
+        f"{network.arc_count} road arcs, {heights.min():.0f}-{heights.max():.0f} m above sea "
+        f"level. {ATTRIBUTION}."
     )
     rng = np.random.default_rng(seed)
 
@@ -189,11 +191,13 @@ def run(
             "extra_time_s": eco_route.time_s - fast_route.time_s,
             "eco_distance_m": eco_route.distance_m,
             "fastest_distance_m": fast_route.distance_m,
+            "eco_climb_m": _climb_m(network, eco_route.arcs),
+            "fastest_climb_m": _climb_m(network, fast_route.arcs),
         }
         say(
             f"   Best: trip {i}, {best['fastest_co2_g']:.0f} g -> {best['eco_co2_g']:.0f} g CO2 "
-            f"(-{100 * best['saving']:.1f} %) for {best['extra_time_s']:+.1f} s "
-            f"({best['fastest_distance_m'] / 1000:.2f} km -> {best['eco_distance_m'] / 1000:.2f} km)."
+            f"(-{100 * best['saving']:.1f} %) for {best['extra_time_s']:+.1f} s.\n"
+            f"   {_why_greener(best)}"
         )
         for kind, route in (("eco", eco_route), ("fastest", fast_route)):
             feature = route.to_geojson()
@@ -288,6 +292,26 @@ def _wrap(text: str, width: int = 96) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def _climb_m(network: RoadNetwork, arcs: np.ndarray) -> float:
+    """Metres climbed along a path (the rises of its uphill arcs)."""
+    rise = network.grade[arcs] * network.length_m[arcs]
+    return float(rise[rise > 0].sum())
+
+
+def _why_greener(best: dict[str, Any]) -> str:
+    """What differs between the two routes of a trip: length, average speed and climb."""
+
+    def kph(kind: str) -> float:
+        return 3.6 * best[f"{kind}_distance_m"] / best[f"{kind}_time_s"]
+
+    return (
+        f"The eco-route is {best['eco_distance_m'] / 1000:.2f} km long against "
+        f"{best['fastest_distance_m'] / 1000:.2f} km, averages {kph('eco'):.0f} km/h against "
+        f"{kph('fastest'):.0f} km/h (air drag and the accelerations of traffic grow with speed), "
+        f"and climbs {best['eco_climb_m']:.0f} m against {best['fastest_climb_m']:.0f} m."
+    )
 
 
 def _pick_trips(
@@ -398,15 +422,16 @@ def _route_map(network: RoadNetwork, eco: Any, fastest: Any) -> matplotlib.figur
         ax.plot(xy[:, 0], xy[:, 1], label=text, **style)
     start = eco.coordinates[0]
     end = eco.coordinates[-1]
-    ax.plot(*start, "ko", ms=7)
-    ax.plot(*end, "ks", ms=7)
+    ax.plot(*start, "ko", ms=7, label="start")
+    ax.plot(*end, "ks", ms=7, label="end")
     ax.set_aspect(1 / np.cos(np.radians(network.lat.mean())))
     ax.autoscale()
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"The demo trip with the largest saving ({DEMO_VEHICLE})", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
-    ax.text(0.99, 0.01, ATTRIBUTION, transform=ax.transAxes, ha="right", fontsize=7)
+    credit = textwrap.fill(ATTRIBUTION, 48)
+    ax.text(0.99, 0.01, credit, transform=ax.transAxes, ha="right", va="bottom", fontsize=6)
     return fig
 
 
@@ -472,8 +497,8 @@ def _report_html(result: DemoResult) -> str:
         parts.append(
             f"<p>The trip with the largest saving (trip {b['trip']}): "
             f"{b['fastest_co2_g']:.1f} g &rarr; {b['eco_co2_g']:.1f} g CO2 "
-            f"(&minus;{100 * b['saving']:.1f} %), {b['extra_time_s']:+.1f} s, "
-            f"{b['fastest_distance_m']:.0f} m &rarr; {b['eco_distance_m']:.0f} m.</p>"
+            f"(&minus;{100 * b['saving']:.1f} %), {b['extra_time_s']:+.1f} s. "
+            f"{html.escape(_why_greener(b))}</p>"
             + _img(f.get("routes_png"), "map of the eco-route and the fastest route")
         )
     if result.tradeoff is not None:
