@@ -297,7 +297,7 @@ sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 from bench_queries import load_graph
 import ecoroute
 network = load_graph({name!r})
-network.prepare(order=np.load({str(order_file)!r}))
+network = network.prepared(order=np.load({str(order_file)!r}))
 objectives = json.loads({json.dumps(json.dumps(objectives))})
 start = time.perf_counter()
 routers = [ecoroute.Router(network, "car_petrol", o) for o in objectives]

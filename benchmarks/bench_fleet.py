@@ -129,7 +129,7 @@ def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict
     for _ in range(repeats):  # a fresh hierarchy each time
         network = network.with_hierarchy(None)
         began = time.perf_counter()
-        network.prepare()
+        network = network.prepared()
         prepare_runs.append(time.perf_counter() - began)
     cch = ecoroute.Router(network, "van_diesel", "co2", payload_kg=600.0)
     cch_s, cch_all = median_time(lambda: od_matrices(cch, nodes), repeats)

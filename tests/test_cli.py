@@ -14,17 +14,6 @@ from ecoroute.cli import main
 from .conftest import TEST_DATA
 
 
-def test_demo_writes_geojson_and_png_and_credits_osm(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--trips", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "© OpenStreetMap contributors" in out
-    assert "car_petrol" in out
-    features = json.loads((tmp_path / "routes.geojson").read_text())["features"]
-    assert len(features) >= 6  # eco + fastest for 3 trips, per vehicle
-    assert {f["properties"]["kind"] for f in features} == {"eco", "fastest"}
-    assert (tmp_path / "routes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 def test_build_then_route(tmp_path, capsys):
     net = tmp_path / "tiny.ecoroute"
     assert main(["build", str(TEST_DATA / "tiny.osm"), "-o", str(net)]) == 0

@@ -42,7 +42,7 @@ def test_od_matrices_match_networkx(seed, vehicle, prepared):
     """
     network = grid_town(seed)
     if prepared:
-        network.prepare()
+        network = network.prepared()
     rng = np.random.default_rng(seed)
     nodes = rng.choice(network.node_count, 7, replace=False)
     model = ecoroute.vehicle(vehicle)

@@ -483,8 +483,8 @@ def test_departure_matrix_is_the_static_matrix_of_that_hour(algorithm: str) -> N
     hour = 8
     static = hour_network(network, profiles, hour)
     if algorithm == "cch":
-        network.prepare()
-        static.prepare()
+        network = network.prepared()
+        static = static.prepared()
     timed = ecoroute.Router(network, "car_petrol", "co2", algorithm=algorithm, speeds=profiles)
     plain = ecoroute.Router(static, "car_petrol", "co2", algorithm=algorithm)
     ids = network.node_id[:20]

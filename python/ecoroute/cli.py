@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import datasets
 from ._errors import EcoRouteError, NoRouteError
@@ -20,8 +17,6 @@ from .objectives import OBJECTIVE_QUANTITY
 from .osm import SUFFIXES, load_osm
 from .routing import Router
 from .vehicles import vehicles
-
-DEMO_VEHICLES = ("car_petrol", "van_diesel", "car_bev")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,9 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     demo = commands.add_parser(
         "demo",
-        help="Route a dozen trips across central Helsinki (shipped data) for three vehicles.",
-        description="Route trips across the shipped central-Helsinki network for a car, a diesel "
-        "van and an EV; print eco-route against fastest route; write GeoJSON and a PNG map.",
+        help="See what eco-routing changes and costs, on downtown Denver (shipped data).",
+        description="On the shipped downtown-Denver network: eco-routes against fastest routes "
+        "for a diesel van, one trip's time-CO2 trade-off, and a least-CO2 plan for a mixed fleet "
+        "against the distance-optimal plan; writes report.html (self-contained) and a map.",
     )
     demo.add_argument(
         "--out",
@@ -45,8 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path("ecoroute-demo"),
         help="output folder (default: ecoroute-demo)",
     )
-    demo.add_argument("--trips", type=int, default=12, help="number of trips (default: 12)")
-    demo.add_argument("--seed", type=int, default=0, help="seed for picking the trips (default: 0)")
+    demo.add_argument("--trips", type=int, default=200, help="number of trips (default: 200)")
+    demo.add_argument("--seed", type=int, default=0, help="seed for trips and stops (default: 0)")
+    demo.add_argument(
+        "--fast", action="store_true", help="fewer trips and solver iterations (for tests)"
+    )
 
     build = commands.add_parser(
         "build",
@@ -192,113 +191,16 @@ def _open_network(path: Path) -> RoadNetwork:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    network = datasets.helsinki()
-    print(
-        f"Central Helsinki: {network.node_count} nodes, {network.arc_count} arcs. {datasets.OSM_ATTRIBUTION}."
-    )
-    sources, targets = _demo_trips(network, args.trips, args.seed)
-    available = [v for v in DEMO_VEHICLES if v in vehicles()]
-    missing = [v for v in DEMO_VEHICLES if v not in available]
-    if missing:
-        print(f"(not in this build's vehicle catalogue: {', '.join(missing)})")
+    from . import demo
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    features: list[dict[str, Any]] = []
-    map_routes: list[tuple[str, Any, Any]] = []
-    for name in available:
-        eco = Router(network, name, "co2")
-        fastest = Router(network, name, "time")
-        e = eco.route_many(sources, targets)
-        f = fastest.route_many(sources, targets)
-        print(f"\n{name}: eco-route (least CO2) against the fastest route, {len(e)} trips")
-        _print_trips(e, f)
-        # The map shows the first vehicle's four trips whose two routes differ most in CO2.
-        shown = set(np.argsort(-(f["co2_g"] - e["co2_g"]).to_numpy(), kind="stable")[:4].tolist())
-        for i in range(len(e)):
-            for kind, router in (("eco", eco), ("fastest", fastest)):
-                route = router.route(int(sources[i]), int(targets[i]))
-                feature = route.to_geojson()
-                feature["properties"] |= {"kind": kind, "trip": i}
-                features.append(feature)
-                if name == available[0] and i in shown:
-                    map_routes.append((kind, route, i))
-
-    geojson_path = args.out / "routes.geojson"
-    geojson_path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    png_path = args.out / "routes.png"
-    _plot(network, map_routes, png_path)
-    print(f"\nWrote {geojson_path} and {png_path} in {time.perf_counter() - started:.1f} s.")
-    print(datasets.OSM_ATTRIBUTION)
+    if args.trips < 1:
+        msg = f"--trips must be at least 1, got {args.trips}"
+        raise ValueError(msg)
+    if args.fast:
+        demo.run(args.out, trips=min(args.trips, 40), stops=8, iterations=200, seed=args.seed)
+    else:
+        demo.run(args.out, trips=args.trips, seed=args.seed)
     return 0
-
-
-def _demo_trips(network: RoadNetwork, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random node pairs at least 800 m apart as the crow flies (the extract is small)."""
-    from ._geo import haversine_m
-
-    rng = np.random.default_rng(seed)
-    s = rng.integers(0, network.node_count, 50 * count)
-    t = rng.integers(0, network.node_count, 50 * count)
-    far = haversine_m(network.lat[s], network.lon[s], network.lat[t], network.lon[t]) >= 800
-    s, t = s[far][:count], t[far][:count]
-    return network.node_id[s], network.node_id[t]
-
-
-def _print_trips(eco: Any, fastest: Any) -> None:
-    header = f"{'trip':>4} {'CO2 eco g':>10} {'fastest g':>10} {'saved':>7} {'time eco s':>11} {'fastest s':>10} {'extra':>7} {'km eco':>7} {'fastest':>8}"
-    print(header)
-    for i in range(len(eco)):
-        ce, cf = eco["co2_g"].iloc[i], fastest["co2_g"].iloc[i]
-        te, tf = eco["time_s"].iloc[i], fastest["time_s"].iloc[i]
-        print(
-            f"{i:>4} {ce:>10.1f} {cf:>10.1f} {_pct(cf - ce, cf):>7} {te:>11.0f} {tf:>10.0f} "
-            f"{_pct(te - tf, tf):>7} {eco['distance_m'].iloc[i] / 1000:>7.2f} {fastest['distance_m'].iloc[i] / 1000:>8.2f}"
-        )
-    ce, cf = eco["co2_g"].sum(), fastest["co2_g"].sum()
-    te, tf = eco["time_s"].sum(), fastest["time_s"].sum()
-    print(
-        f"{'all':>4} {ce:>10.1f} {cf:>10.1f} {_pct(cf - ce, cf):>7} {te:>11.0f} {tf:>10.0f} {_pct(te - tf, tf):>7}"
-    )
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
-
-
-def _plot(network: RoadNetwork, routes: list[tuple[str, Any, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
-
-    segments = [
-        network.path_coordinates([a], int(network.tail[a])) for a in range(network.arc_count)
-    ]
-    fig, ax = plt.subplots(figsize=(8, 8))
-    ax.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.8))
-    styles: dict[str, dict[str, Any]] = {
-        "eco": {"color": "#1b9e77", "lw": 3.0},
-        "fastest": {"color": "#d95f02", "lw": 1.6, "ls": "--"},
-    }
-    for kind, route, trip in routes:
-        xy = route.coordinates
-        ax.plot(xy[:, 0], xy[:, 1], label=f"trip {trip} {kind}", **styles[kind])
-    ax.set_aspect(1 / np.cos(np.radians(network.lat.mean())))
-    ax.autoscale()
-    ax.xaxis.set_major_locator(plt.MaxNLocator(4))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_title(
-        "Eco-routes (green) and fastest routes (orange), central Helsinki\n"
-        "(the four trips whose two routes differ most)",
-        fontsize=10,
-    )
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
-    ax.text(0.99, 0.01, datasets.OSM_ATTRIBUTION, transform=ax.transAxes, ha="right", fontsize=7)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
 
 
 # ---------------------------------------------------------------------- build / route

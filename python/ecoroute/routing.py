@@ -79,6 +79,15 @@ class Router:
         Payload passed to the vehicle model (ignored by models without one).
     num_threads
         Threads for batch calls; 0 (the default) uses every core.
+    max_extra_time, max_extra_time_s
+        A time budget: every query returns, per pair, the least-objective
+        route (CO2 by default) whose time is at most ``(1 + max_extra_time)``
+        times the fastest route's time plus ``max_extra_time_s`` seconds, with
+        the fastest route's time and CO2 and a gap to the exact optimum
+        (see docs/tasks/tradeoff.md). Needs a single objective other than time.
+    tradeoff_points
+        Prices of time (from 0 to infinity) behind budgets, :meth:`pareto`
+        and :meth:`tradeoff`: one engine each, built on first use.
     speeds
         Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
         they apply to queries given a ``departure=`` (see docs/traffic.md).
