@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import shapely
 
     from .network import RoadNetwork
+    from .turns import TurnEngine, TurnGraph, TurnRestrictions
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -335,6 +336,10 @@ class Router:
         Payload passed to the vehicle model (ignored by models without one).
     num_threads
         Threads for batch calls; 0 (the default) uses every core.
+    turns
+        Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
+        every query then runs on the turn-expanded graph and obeys them; its
+        ``"cch"`` is the expanded graph's own hierarchy (see docs/turns.md).
 
     Raises
     ------
@@ -354,6 +359,7 @@ class Router:
         algorithm: Algorithm = "auto",
         payload_kg: float | None = None,
         num_threads: int = 0,
+        turns: TurnRestrictions | TurnGraph | None = None,
     ) -> None:
         self.network = network
         self.vehicle = resolve_vehicle(vehicle)
@@ -381,6 +387,33 @@ class Router:
             )
         search_weight = _reduced_weight(network, weight, self.node_potential, self.vehicle.name)
 
+        # ---- turns (issue 11): restrictions and intersection costs -------------
+        # The search runs on the turn-expanded graph (ecoroute.turns); its engine
+        # answers in network nodes and arcs, so every query below is unchanged.
+        self.turns = turns
+        self._engine: _core.QueryEngine | TurnEngine
+        self.algorithm: str
+        if turns is not None:
+            from .turns import turn_engine
+
+            first = ("co2_g", "time_s", "distance_m")
+            self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
+            self._engine, self.algorithm, self.turn_quantities = turn_engine(
+                network,
+                turns,
+                vehicle=self.vehicle,
+                payload_kg=payload_kg,
+                arc_quantities=self.arc_quantities,
+                report=self._report,
+                objective_weights=self.objective_weights,
+                node_potential=self.node_potential,
+                algorithm=algorithm,
+                num_threads=self.num_threads,
+            )
+            self._label = _objective_label(objective)
+            return
+        # ---- end of turns --------------------------------------------------------
+
         if algorithm == "auto":
             algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
         if algorithm not in _ALGORITHM_ENUM:
@@ -395,7 +428,7 @@ class Router:
                 "(network.prepare() in older code)."
             )
             raise ValueError(msg)
-        self.algorithm: str = algorithm
+        self.algorithm = algorithm
         # Reported quantities: the three every model has first, then the model's own.
         first = ("co2_g", "time_s", "distance_m")
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
@@ -403,7 +436,6 @@ class Router:
         metric = _core.Metric(network._graph, search_weight)
         # One engine for every query, whatever the algorithm (it keeps the
         # reported arrays alive for as long as it reads them).
-        self._engine: _core.QueryEngine
         if algorithm == "cch":
             assert network.hierarchy is not None
             customized = network.hierarchy.customize(metric, num_threads=self.num_threads)
