@@ -22,7 +22,19 @@ from ecoroute._errors import NetworkError
 
 from .conftest import shared_file
 
-ALGORITHMS = ["dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch"]
+ALGORITHMS = ["dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch", "cch_lifted"]
+
+
+def turn_router(
+    network: ecoroute.RoadNetwork, turns: T.TurnRestrictions, algorithm: str, objective: str
+) -> ecoroute.Router:
+    """A turn-aware router; ``cch_lifted`` is the CCH on the order lifted from the network's."""
+    if algorithm == "cch_lifted":
+        graph = T.TurnGraph(network, turns)
+        graph.prepare(order="lifted")
+        return ecoroute.Router(network, "car_petrol", objective, algorithm="cch", turns=graph)
+    return ecoroute.Router(network, "car_petrol", objective, algorithm=algorithm, turns=turns)  # type: ignore[arg-type]
+
 
 # A junction C with arms N, E, S, W, a detour N-NE-E and a dead end D beyond W.
 #        N ---- NE
@@ -141,7 +153,7 @@ def test_small_junction_matches_brute_force(algorithm: str, case: str) -> None:
         only=[o for _, o in sequences],
         u_turns="everywhere" if everywhere else "dead_ends",
     )
-    router = ecoroute.Router(network, "car_petrol", "distance", algorithm=algorithm, turns=turns)
+    router = turn_router(network, turns, algorithm, "distance")
     got = all_pair_costs(router, network.node_count)
     weight = network.length_m
     for s, t in itertools.product(range(network.node_count), repeat=2):
@@ -275,10 +287,7 @@ def test_real_extract_every_algorithm_equals_line_graph_oracle(extract) -> None:
         arc_count=turns.arc_count, node_count=turns.node_count, forbidden=turns.forbidden
     )
     routers = {
-        algorithm: ecoroute.Router(
-            network, "car_petrol", "time", algorithm=algorithm, turns=via_node
-        )
-        for algorithm in ALGORITHMS
+        algorithm: turn_router(network, via_node, algorithm, "time") for algorithm in ALGORITHMS
     }
     weight = routers["dijkstra"].arc_quantities["time_s"]
     oracle = _line_graph_oracle(network, weight, via_node)

@@ -585,17 +585,53 @@ class TurnGraph:
         """Whether :meth:`prepare` has built the contraction hierarchy."""
         return self._cch is not None
 
-    def prepare(self, *, num_threads: int = 0) -> _core.Cch:
+    def prepare(
+        self,
+        *,
+        order: Literal["nested_dissection", "lifted"] = "nested_dissection",
+        num_threads: int = 0,
+    ) -> _core.Cch:
         """
         Build (once) the contraction hierarchy of the expanded graph.
 
-        Nested dissection orders the expanded nodes by their positions (arc
-        nodes at the head of their arc, start and end nodes at their node).
+        Parameters
+        ----------
+        order
+            ``"nested_dissection"`` (the default) orders the expanded graph
+            itself, by the positions of its nodes (arc nodes at the head of
+            their arc, start and end nodes at their node): the fastest
+            customization and queries, preprocessing several times the
+            node-based one. ``"lifted"`` ranks every expanded node by the
+            rank of the network node it sits at in the network's own order
+            (its hierarchy's, or a fresh nested dissection): a node separator
+            of the network, lifted to the expanded nodes at it, separates the
+            expanded graph too, because every expanded arc joins the two ends
+            of a network arc. Preprocessing is then little more than the
+            node-based one; the hierarchy is bigger (see docs/turns.md).
+        num_threads
+            Threads for the nested dissection; 0 uses every core.
         """
-        if self._cch is None:
+        if self._cch is not None:
+            return self._cch
+        if order == "lifted":
+            network = self.network
+            if network.hierarchy is not None:
+                node_order = network.hierarchy.order
+            else:
+                x, y, z = unit_vectors(network.lat, network.lon)
+                node_order = _core.nested_dissection_order(
+                    network._graph, x, y, z, num_threads=num_threads
+                )
+            rank = np.empty(network.node_count, dtype=np.int64)
+            rank[np.asarray(node_order, dtype=np.int64)] = np.arange(network.node_count)
+            nodes = np.argsort(rank[self.node_position], kind="stable").astype(np.uint32)
+        elif order == "nested_dissection":
             x, y, z = self.unit_vectors()
-            order = _core.nested_dissection_order(self.graph, x, y, z, num_threads=num_threads)
-            self._cch = _core.Cch(self.graph, order)
+            nodes = _core.nested_dissection_order(self.graph, x, y, z, num_threads=num_threads)
+        else:
+            msg = f"order must be 'nested_dissection' or 'lifted', not {order!r}."
+            raise ValueError(msg)
+        self._cch = _core.Cch(self.graph, nodes)
         return self._cch
 
     def unit_vectors(self) -> tuple[FloatArray, FloatArray, FloatArray]:
