@@ -523,3 +523,47 @@ def test_a_truck_pays_more_for_signals_than_a_car() -> None:
         b = ecoroute.Router(lights, vehicle, "co2", turns=light_turns).route(0, 10)
         extra[vehicle] = b.co2_g - a.co2_g
     assert extra["truck_40t_diesel"] > 10 * extra["car_petrol"] > 10 * extra["car_bev"] > 0
+
+
+@pytest.mark.parametrize("algorithm", ["dijkstra", "bidirectional_astar", "cch"])
+def test_ev_recuperation_with_turns_matches_bellman_ford_on_the_line_graph(algorithm: str) -> None:
+    """
+    Tests negative arc weights (an EV recovering energy downhill) on the expanded graph:
+    the lifted height potential keeps every search exact, against Bellman-Ford on the
+    line graph minus forbidden turns.
+    """
+    from .test_ev_potentials import hilly_network
+
+    network = hilly_network(3)
+    rng = np.random.default_rng(4)
+    tail, head = network.tail, network.head
+    candidates = [
+        (a, b)
+        for a in range(network.arc_count)
+        for b in range(int(network.first_out[head[a]]), int(network.first_out[head[a] + 1]))
+        if head[b] != tail[a]
+    ]
+    chosen = rng.choice(len(candidates), size=25, replace=False)
+    turns = T.TurnRestrictions.from_arc_pairs(network, [candidates[i] for i in chosen])
+    router = ecoroute.Router(network, "car_bev", "energy", algorithm=algorithm, turns=turns)
+    weight = np.asarray(router.arc_quantities["energy_kwh"])
+    assert (weight < 0).any(), "no arc recovers energy: the test is too weak"
+    oracle = _line_graph_oracle(network, weight, turns)
+    s, t = rng.integers(network.node_count, size=(2, 30))
+    got = router.route_indices(s, t).cost
+    assert np.isfinite(got).sum() >= 20
+    for i in range(s.size):
+        if s[i] == t[i]:
+            assert got[i] == 0.0
+            continue
+        first_out = network.first_out
+        for b in range(int(first_out[s[i]]), int(first_out[s[i] + 1])):
+            oracle.add_edge("s", b, weight=float(weight[b]))
+        for a in np.flatnonzero(head == t[i]).tolist():
+            oracle.add_edge(a, "t", weight=0.0)
+        try:
+            expected = nx.bellman_ford_path_length(oracle, "s", "t")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            expected = math.inf
+        oracle.remove_nodes_from(["s", "t"])
+        assert got[i] == pytest.approx(expected, abs=1e-9), i
