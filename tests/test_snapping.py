@@ -102,6 +102,19 @@ def test_one_way_stub_is_not_a_snap_candidate_and_the_depot_is_served() -> None:
     assert math.isfinite(back.route.cost)
 
 
+def test_nearest_usable_nodes_avoid_the_stub() -> None:
+    """Tests the nearest_nodes drop-in: the stub's dead end is nearest, a square node is used."""
+    network = stub_network()
+    d = 100.0 / M_PER_DEG
+    plain, _ = network.nearest_nodes([-0.9 * d], [d])
+    assert plain[0] == 4  # the dead end of the one-way stub: unreachable from it
+    node, distance = S.nearest_usable_nodes(network, [-0.9 * d], [d])
+    assert node[0] == 1  # the square's corner where the stub starts
+    assert distance[0] == pytest.approx(90.0, rel=1e-4)
+    with pytest.raises(SnapError, match="stop S1"):
+        S.nearest_usable_nodes(network, [1.0], [1.0], name="stop", labels=["S1"])
+
+
 @pytest.mark.parametrize("point", [(14.5, 35.9), (0.0, 0.0)])
 def test_far_off_and_swapped_coordinates_are_refused(point: tuple[float, float]) -> None:
     network = ecoroute.load_osm(shared_file("osm/malta.osm.pbf"))

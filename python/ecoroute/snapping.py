@@ -301,6 +301,40 @@ def _reverse_arcs(network: RoadNetwork) -> IntArray:
     return out
 
 
+def nearest_usable_nodes(
+    network: RoadNetwork,
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    *,
+    snapper: ArcSnapper | None = None,
+    max_snap_m: float | None = None,
+    name: str = "point",
+    labels: Any = None,
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """
+    A drop-in for :meth:`RoadNetwork.nearest_nodes` that only returns usable nodes.
+
+    Each point snaps to the nearest usable arc (:class:`ArcSnapper`: by
+    default the largest strongly connected part, so every returned node can
+    reach and be reached from every other); the arc's end nearer along the
+    road is returned, with its great-circle distance from the point. Unlike
+    ``nearest_nodes``, a point farther than the limit from every usable road
+    raises :class:`SnapError` naming it.
+
+    Returns
+    -------
+    tuple
+        Dense node indices and distances in metres, as ``nearest_nodes``.
+    """
+    snapper = snapper or ArcSnapper(network)
+    snap = snapper.snap(lat, lon, max_snap_m=max_snap_m, name=name, labels=labels)
+    node = np.where(snap.fraction < 0.5, network.tail[snap.arc], network.head[snap.arc])
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+    distance = haversine_m(lat_a, lon_a, network.lat[node], network.lon[node])
+    return node.astype(np.intp), distance
+
+
 # ---------------------------------------------------------------------- routes
 
 
@@ -466,4 +500,11 @@ def _arc_to_arc(
     return cost, np.asarray(sums, dtype=np.float64), paths
 
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "ArcSnapper", "PartwayRoute", "Snap", "route_partway"]
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "ArcSnapper",
+    "PartwayRoute",
+    "Snap",
+    "nearest_usable_nodes",
+    "route_partway",
+]
