@@ -626,13 +626,50 @@ class TurnGraph:
             rank[np.asarray(node_order, dtype=np.int64)] = np.arange(network.node_count)
             nodes = np.argsort(rank[self.node_position], kind="stable").astype(np.uint32)
         elif order == "nested_dissection":
-            x, y, z = self.unit_vectors()
-            nodes = _core.nested_dissection_order(self.graph, x, y, z, num_threads=num_threads)
+            nodes = self._nested_dissection_order(num_threads)
         else:
             msg = f"order must be 'nested_dissection' or 'lifted', not {order!r}."
             raise ValueError(msg)
         self._cch = _core.Cch(self.graph, nodes)
         return self._cch
+
+    def _nested_dissection_order(self, num_threads: int) -> npt.NDArray[np.uint32]:
+        """
+        Start and end nodes first, then the arc nodes in nested-dissection order.
+
+        A start node ``x_out`` only joins the arcs leaving ``x``, an end node
+        ``x_in`` the arcs entering ``x``; ranked lowest, contracting them links
+        those arcs pairwise. The dissection runs on the arc nodes alone (about
+        half the expanded nodes), over the turns plus those links, so its
+        separators already account for them: on Malta this takes 2.0 s instead
+        of 3.1 s for the whole expanded graph, and gives a smaller hierarchy
+        (0.52 M against 0.58 M arcs, 3.5 M against 4.4 M triangles).
+        """
+        k = self.out_offset  # arc nodes (copies included) are 0 .. k - 1
+        e_head = self.graph.head.astype(np.int64)
+        turn = (self.arc_tail < k) & (e_head < k)
+        sources, targets = [self.arc_tail[turn]], [e_head[turn]]
+        network = self.network
+        arc = self.node_arc[:k]
+        # Arc nodes entering one node, and arc nodes leaving one node: link each
+        # to the next few of its group (groups are junction-sized).
+        for group in (network.head[arc].astype(np.int64), network.tail[arc].astype(np.int64)):
+            order = np.argsort(group, kind="stable")
+            key = group[order]
+            for step in range(1, 8):
+                i = np.flatnonzero(key[:-step] == key[step:])
+                sources.append(order[i])
+                targets.append(order[i + step])
+        tail = np.concatenate(sources)
+        head = np.concatenate(targets)
+        by_tail = np.argsort(tail, kind="stable")
+        offsets = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tail, minlength=k), out=offsets[1:])
+        links = _core.CsrGraph(offsets.astype(np.uint32), head[by_tail].astype(np.uint32))
+        x, y, z = (np.ascontiguousarray(v[:k]) for v in self.unit_vectors())
+        arc_order = _core.nested_dissection_order(links, x, y, z, num_threads=num_threads)
+        ends = np.arange(k, self.node_count, dtype=np.uint32)
+        return np.concatenate([ends, np.asarray(arc_order, dtype=np.uint32)])
 
     def unit_vectors(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Expanded node positions on the unit sphere (for A* and nested dissection)."""
