@@ -7,8 +7,8 @@ Turn-aware routing against node-based routing on the same extract, in the same r
 Per extract: the expanded graph's size, preprocessing (nested dissection
 order + contraction) of the node-based and the turn-aware hierarchy,
 customization, one route with its path per call (CCH and bidirectional A*)
-and a 100x100 matrix, each the median of ``--repeats`` runs with both
-measured alternately. On Malta also: how many of 1,000 random routes change
+and a 100x100 matrix (20 per timing), queries on one thread, each the median
+of ``--repeats`` runs with node-based and turn-aware measured alternately. On Malta also: how many of 1,000 random routes change
 when restrictions are obeyed, and what intersection costs do to eco-routes
 against fastest routes per vehicle. Writes benchmarks/results/turns.json
 and prints Markdown tables.
@@ -34,6 +34,8 @@ from ecoroute import turns as T
 
 EXTRACTS = {"malta": "osm/malta.osm.pbf", "rhein-neckar": "osm/rhein-neckar.osm.pbf"}
 VEHICLES = ("car_petrol", "truck_40t_diesel", "car_bev")
+#: 100x100 matrices per timed call (one takes milliseconds: too short to time alone).
+MATRICES = 20
 
 
 def timed(fn: Any) -> tuple[float, Any]:
@@ -101,7 +103,7 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
     )
     routers = {
         (kind, algorithm): ecoroute.Router(
-            network, "car_petrol", "time", algorithm=algorithm, turns=graphs[kind]
+            network, "car_petrol", "time", algorithm=algorithm, turns=graphs[kind], num_threads=1
         )
         for kind in graphs
         for algorithm in ("cch", "bidirectional_astar")
@@ -124,7 +126,7 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
     query = alternate({f"{k}/{a}": one_by_one(r) for (k, a), r in routers.items()}, repeats)
     matrix = alternate(
         {
-            f"{k}/cch": (lambda r=r: r.matrix(rows_ids, cols_ids))
+            f"{k}/cch": (lambda r=r: [r.matrix(rows_ids, cols_ids) for _ in range(MATRICES)])
             for (k, a), r in routers.items()
             if a == "cch"
         },
@@ -137,7 +139,7 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
         "preprocess_s": prep,
         "customize_s": custom,
         "query_us": {k: v / pairs.shape[1] * 1e6 for k, v in query.items()},
-        "matrix_100_s": matrix,
+        "matrix_100_s": {k: v / MATRICES for k, v in matrix.items()},
         "network": network,
         "turns": turns,
         "graph": graph,
