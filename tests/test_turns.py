@@ -567,3 +567,63 @@ def test_ev_recuperation_with_turns_matches_bellman_ford_on_the_line_graph(algor
             expected = math.inf
         oracle.remove_nodes_from(["s", "t"])
         assert got[i] == pytest.approx(expected, abs=1e-9), i
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="0.0" lon="0.0"><tag k="highway" v="traffic_signals"/></node>
+  <node id="2" lat="0.001" lon="0.0"/>
+  <node id="3" lat="0.0" lon="0.001"/>
+  <node id="4" lat="-0.001" lon="0.0"/>
+  <node id="5" lat="0.0" lon="-0.001"/>
+  <way id="20"><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/></way>
+  <way id="21"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>
+  <way id="22"><nd ref="1"/><nd ref="3"/><tag k="highway" v="residential"/></way>
+  <way id="23"><nd ref="5"/><nd ref="1"/><tag k="highway" v="residential"/></way>
+  {relations}
+</osm>
+"""
+
+
+def relation(rid: int, tags: dict[str, str], frm: int, to: int) -> str:
+    members = (
+        f'<member type="way" ref="{frm}" role="from"/><member type="node" ref="1" role="via"/>'
+        f'<member type="way" ref="{to}" role="to"/>'
+    )
+    tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in {"type": "restriction", **tags}.items())
+    return f'<relation id="{rid}">{members}{tag_xml}</relation>'
+
+
+def test_vehicle_classes_except_and_conditional_on_a_hand_written_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """
+    Tests which relations apply to a car and to a truck, on a hand-written junction.
+
+    Ways S (20), N (21), E (22), W (23) meet at node 1, which carries a signal.
+    """
+    relations = [
+        relation(100, {"restriction": "no_left_turn", "except": "motorcar"}, 20, 23),
+        relation(101, {"restriction:hgv": "no_right_turn"}, 20, 22),
+        relation(102, {"restriction:conditional": "no_straight_on @ (Mo-Fr 07:00-09:00)"}, 23, 22),
+        relation(103, {"restriction": "only_straight_on"}, 21, 20),
+        relation(104, {"restriction": "no_u_turn", "except": "hgv"}, 22, 22),
+    ]
+    path = tmp_path / "junction.osm"
+    path.write_text(TINY_OSM.format(relations="\n  ".join(relations)))
+    network = ecoroute.load_osm(path, simplify=False)
+    index = {int(osm): i for i, osm in enumerate(network.node_id)}
+
+    def arc_of(u: int, v: int) -> int:
+        found = np.flatnonzero((network.tail == index[u]) & (network.head == index[v]))
+        return int(found[0])
+
+    s_in, n_in, e_in = arc_of(4, 1), arc_of(2, 1), arc_of(3, 1)
+    to_n, to_e, to_s, to_w = arc_of(1, 2), arc_of(1, 3), arc_of(1, 4), arc_of(1, 5)
+    only_straight = {(n_in, to_e), (n_in, to_w), (n_in, to_n)}
+    car = T.read_turns(path, network)
+    hgv = T.read_turns(path, network, vehicle_class="hgv")
+    assert T.forbidden_turn_pairs(car) == only_straight | {(e_in, to_e)}
+    assert T.forbidden_turn_pairs(hgv) == only_straight | {(s_in, to_w), (s_in, to_e)}
+    assert to_s not in {b for _, b in T.forbidden_turn_pairs(car)}
+    assert car.node_control is not None
+    assert car.node_control[index[1]] == T.SIGNALS
+    assert car.skipped == ("relation 102: conditional restrictions are not read",)

@@ -900,6 +900,8 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
             continue
         value = _restriction_value(tags, vehicle_class)
         if value is None:
+            if any(key.endswith(":conditional") for key in tags):
+                skipped.append(f"relation {relation.id}: conditional restrictions are not read")
             continue
         if value in _NO:
             kind = "no"
