@@ -155,6 +155,8 @@ def test_small_junction_matches_brute_force(algorithm: str, case: str) -> None:
     )
     router = turn_router(network, turns, algorithm, "distance")
     got = all_pair_costs(router, network.node_count)
+    for s in range(network.node_count):  # one-to-all answers the same
+        np.testing.assert_allclose(router.costs_from(s).to_numpy(), got[s])
     weight = network.length_m
     for s, t in itertools.product(range(network.node_count), repeat=2):
         expected = brute_force_cost(
