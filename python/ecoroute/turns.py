@@ -44,10 +44,10 @@ SIGNAL_PENALTY_S = 2.0
 STOP_PENALTY_S = 4.0
 GIVE_WAY_PENALTY_S = 1.5
 
-#: Share of vehicles that come to a full stop: at fixed-time signals with
-#: random arrivals the share that meets red is the red share of the cycle
-#: (Webster 1958), 0.5 assumed; every vehicle at a stop sign and in a U-turn;
-#: an assumed 0.3 at give-way signs.
+#: Share of vehicles that come to a full stop: at fixed-time signals the
+#: stop rate (1 - g/C) / (1 - y) with green half the cycle and light traffic
+#: (docs/turns.md cites it), so 0.5; every vehicle at a stop sign and in a
+#: U-turn; an assumed 0.3 at give-way signs.
 STOP_SHARE = {SIGNALS: 0.5, STOP: 1.0, GIVE_WAY: 0.3}
 #: Turns sharper than this (degrees) slow to TURN_SPEED_KPH and pull away again.
 SHARP_TURN_DEG = 45.0
