@@ -629,3 +629,34 @@ def test_vehicle_classes_except_and_conditional_on_a_hand_written_file(tmp_path)
     assert car.node_control is not None
     assert car.node_control[index[1]] == T.SIGNALS
     assert car.skipped == ("relation 102: conditional restrictions are not read",)
+
+
+def test_turns_saved_with_the_network_give_the_same_routes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Tests attach/attached through RoadNetwork.save/load, the hierarchy's order included."""
+    network = junction_network()
+    a = lambda u, v: arc(network, u, v)
+    turns = T.TurnRestrictions.from_arc_pairs(
+        network,
+        [(a("S", "C"), a("C", "E"))],
+        sequences=[[a("W", "C"), a("C", "N"), a("N", "NE")]],
+        only=[True],
+    ).with_penalties([(a("E", "C"), a("C", "N"))], [30.0])
+    graph = turns.expanded(network)
+    graph.prepare()
+    T.attach(network, graph)
+    path = network.save(tmp_path / "junction.ecoroute")
+    loaded = ecoroute.RoadNetwork.load(path)
+    again = T.attached(loaded)
+    assert again is not None
+    assert again.cch_order is not None
+    np.testing.assert_array_equal(again.cch_order, graph.order)
+    assert T.attached(junction_network()) is None
+    n = network.node_count
+    for algorithm in ("dijkstra", "cch"):
+        before = all_pair_costs(
+            ecoroute.Router(network, "car_petrol", "time", algorithm=algorithm, turns=turns), n
+        )  # type: ignore[arg-type]
+        after = all_pair_costs(
+            ecoroute.Router(loaded, "car_petrol", "time", algorithm=algorithm, turns=again), n
+        )  # type: ignore[arg-type]
+        np.testing.assert_array_equal(after, before)

@@ -96,6 +96,10 @@ class TurnRestrictions:
         Whether turns cost time and energy (angle, U-turns, controls).
     skipped
         Restrictions that could not be placed on the network, and why.
+    cch_order
+        The expanded graph's contraction order saved with the network
+        (:func:`attach`); :meth:`TurnGraph.prepare` reuses it instead of
+        computing a new one.
     """
 
     arc_count: int
@@ -111,6 +115,7 @@ class TurnRestrictions:
     u_turns: UTurns = "dead_ends"
     intersection_costs: bool = False
     skipped: tuple[str, ...] = ()
+    cch_order: npt.NDArray[np.uint32] | None = field(default=None, repr=False)
     _cache: dict[int, TurnGraph] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -174,8 +179,10 @@ class TurnRestrictions:
         """Return a copy with another U-turn rule or with intersection costs on or off."""
         if u_turns is not None:
             _check_u_turns(u_turns)
+        same_graph = u_turns is None or u_turns == self.u_turns
         return replace(
             self,
+            cch_order=self.cch_order if same_graph else None,
             u_turns=self.u_turns if u_turns is None else u_turns,
             intersection_costs=(
                 self.intersection_costs if intersection_costs is None else intersection_costs
@@ -401,6 +408,8 @@ class TurnGraph:
         self.arc_tail = e_tail
         self.time_s, self.stop_work = self._intersection_costs()
         self._cch: _core.Cch | None = None
+        #: Contraction order of the expanded nodes, once :meth:`prepare` ran.
+        self.order: npt.NDArray[np.uint32] | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -613,6 +622,10 @@ class TurnGraph:
         """
         if self._cch is not None:
             return self._cch
+        saved = self.turns.cch_order
+        if saved is not None and saved.size == self.node_count:
+            self._cch = _core.Cch(self.graph, np.ascontiguousarray(saved, dtype=np.uint32))
+            return self._cch
         if order == "lifted":
             network = self.network
             if network.hierarchy is not None:
@@ -631,6 +644,7 @@ class TurnGraph:
             msg = f"order must be 'nested_dissection' or 'lifted', not {order!r}."
             raise ValueError(msg)
         self._cch = _core.Cch(self.graph, nodes)
+        self.order = np.asarray(nodes, dtype=np.uint32)
         return self._cch
 
     def _nested_dissection_order(self, num_threads: int) -> npt.NDArray[np.uint32]:
@@ -740,6 +754,108 @@ def intersection_quantities(
     else:
         out["fuel_kg"] = kg
     return out
+
+
+# ---------------------------------------------------------------------- saving
+
+_PREFIX = "turns/"
+_U_TURN_CODE = {"dead_ends": 0, "everywhere": 1}
+
+
+def attach(network: RoadNetwork, turns: TurnRestrictions | TurnGraph) -> None:
+    """
+    Store ``turns`` in ``network.attachments`` so that :meth:`RoadNetwork.save` keeps them.
+
+    When the expanded graph (``turns`` itself, or the one cached by
+    :meth:`TurnRestrictions.expanded`) has been prepared, its contraction order
+    is stored too, so that after :meth:`RoadNetwork.load` the turn-aware
+    hierarchy is rebuilt without a new nested dissection. Read back with
+    :func:`attached`.
+    """
+    graph = turns if isinstance(turns, TurnGraph) else turns._cache.get(id(network))
+    if isinstance(turns, TurnGraph):
+        turns = turns.turns
+    if network.arc_count != turns.arc_count or network.node_count != turns.node_count:
+        msg = f"These turn restrictions belong to another network than {network!r}."
+        raise NetworkError(msg)
+    order = turns.cch_order
+    if graph is not None and graph.network is network and graph.order is not None:
+        order = graph.order
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "options": np.array(
+            [
+                turns.arc_count,
+                turns.node_count,
+                _U_TURN_CODE[turns.u_turns],
+                int(turns.intersection_costs),
+            ],
+            dtype=np.int64,
+        ),
+        "forbidden": np.asarray(turns.forbidden, dtype=np.int64).reshape(-1, 2),
+        "via_way_offsets": np.asarray(turns.via_way_offsets, dtype=np.int64),
+        "via_way_arcs": np.asarray(turns.via_way_arcs, dtype=np.int64),
+        "via_way_only": np.asarray(turns.via_way_only, dtype=np.uint8),
+        "penalty_arcs": np.asarray(turns.penalty_arcs, dtype=np.int64).reshape(-1, 2),
+        "penalty_s": np.asarray(turns.penalty_s, dtype=np.float64),
+        "arc_controls": np.asarray(turns.arc_controls, dtype=np.int64).reshape(-1, 2),
+    }
+    if turns.node_control is not None:
+        arrays["node_control"] = np.asarray(turns.node_control, dtype=np.int8)
+    if order is not None:
+        arrays["cch_order"] = np.asarray(order, dtype=np.uint32)
+    for name in [k for k in network.attachments if k.startswith(_PREFIX)]:
+        del network.attachments[name]
+    for name, array in arrays.items():
+        network.attachments[_PREFIX + name] = array
+
+
+def attached(network: RoadNetwork) -> TurnRestrictions | None:
+    """
+    Return the turn restrictions stored by :func:`attach` (e.g. in a loaded network), or None.
+
+    Raises
+    ------
+    NetworkError
+        (a ``ValueError``) if the stored arrays do not fit the network.
+    """
+    arrays = {
+        k[len(_PREFIX) :]: np.asarray(v)
+        for k, v in network.attachments.items()
+        if k.startswith(_PREFIX)
+    }
+    if not arrays:
+        return None
+    try:
+        arc_count, node_count, u_turn_code, costs = (int(x) for x in arrays["options"])
+        if arc_count != network.arc_count or node_count != network.node_count:
+            msg = "the stored turn restrictions were made for another network"
+            raise ValueError(msg)
+        u_turns: UTurns = "everywhere" if u_turn_code == 1 else "dead_ends"
+        turns = TurnRestrictions(
+            arc_count=arc_count,
+            node_count=node_count,
+            forbidden=np.array(arrays["forbidden"], dtype=np.int64).reshape(-1, 2),
+            via_way_offsets=np.array(arrays["via_way_offsets"], dtype=np.int64),
+            via_way_arcs=np.array(arrays["via_way_arcs"], dtype=np.int64),
+            via_way_only=np.array(arrays["via_way_only"], dtype=bool),
+            penalty_arcs=np.array(arrays["penalty_arcs"], dtype=np.int64).reshape(-1, 2),
+            penalty_s=np.array(arrays["penalty_s"], dtype=np.float64),
+            node_control=(
+                np.array(arrays["node_control"], dtype=np.int8)
+                if "node_control" in arrays
+                else None
+            ),
+            arc_controls=np.array(arrays["arc_controls"], dtype=np.int64).reshape(-1, 2),
+            u_turns=u_turns,
+            intersection_costs=bool(costs),
+            cch_order=(
+                np.array(arrays["cch_order"], dtype=np.uint32) if "cch_order" in arrays else None
+            ),
+        )
+    except (KeyError, ValueError) as error:
+        msg = f"The network's stored turn restrictions cannot be read: {error}."
+        raise NetworkError(msg) from error
+    return turns
 
 
 # ---------------------------------------------------------------------- the router's engine
@@ -1287,6 +1403,8 @@ __all__ = [
     "TurnEngine",
     "TurnGraph",
     "TurnRestrictions",
+    "attach",
+    "attached",
     "intersection_quantities",
     "read_turn_penalties",
     "read_turns",
