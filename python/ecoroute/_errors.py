@@ -37,6 +37,10 @@ class NoRouteError(EcoRouteError):
     """The target cannot be reached from the source on this network."""
 
 
+class SnapError(EcoRouteError, ValueError):
+    """A coordinate farther than the snapping limit from every road the vehicle can use."""
+
+
 class UnknownVehicleError(EcoRouteError, KeyError):
     """A vehicle name that is not in the catalogue."""
 

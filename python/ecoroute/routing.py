@@ -31,6 +31,7 @@ from .vehicles import Vehicle, resolve_vehicle
 if TYPE_CHECKING:
     from .network import RoadNetwork
     from .traffic import SpeedProfiles, TrafficRouting
+    from .turns import TurnEngine, TurnGraph, TurnRestrictions
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -91,6 +92,10 @@ class Router:
     speeds
         Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
         they apply to queries given a ``departure=`` (see docs/traffic.md).
+    turns
+        Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
+        every query then runs on the turn-expanded graph and obeys them; its
+        ``"cch"`` is the expanded graph's own hierarchy (see docs/turns.md).
 
     Raises
     ------
@@ -114,6 +119,7 @@ class Router:
         max_extra_time_s: float | None = None,
         tradeoff_points: int = 9,
         speeds: SpeedProfiles | None = None,
+        turns: TurnRestrictions | TurnGraph | None = None,
     ) -> None:
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
@@ -127,15 +133,23 @@ class Router:
         self.objective = objective
         self.objective_weights = objective_weights_of(objective, self.arc_quantities)
         self._payload_kg = payload_kg
-        if algorithm == "auto":
+        # ---- turns (issue 11): the search runs on the turn-expanded graph, expanded
+        # once here; _make_engine builds every engine of this router on it.
+        self.turns: TurnGraph | None = None
+        self.turn_quantities: dict[str, FloatArray] | None = None
+        if turns is not None:
+            from .turns import TurnGraph
+
+            self.turns = turns if isinstance(turns, TurnGraph) else turns.expanded(network)
+        if algorithm == "auto" and self.turns is None:
             algorithm = "cch" if network.hierarchy is not None else "bidirectional_astar"
-        if algorithm not in ALGORITHM_ENUM:
+        if algorithm not in ALGORITHM_ENUM and not (self.turns is not None and algorithm == "auto"):
             msg = (
                 f"Unknown algorithm {algorithm!r}; choose auto, cch or one of "
                 f"{', '.join(ALGORITHMS)}."
             )
             raise ValueError(msg)
-        if algorithm == "cch" and network.hierarchy is None:
+        if algorithm == "cch" and network.hierarchy is None and self.turns is None:
             msg = "algorithm='cch' needs a prepared network: network = network.prepared()."
             raise ValueError(msg)
         self.algorithm: str = algorithm
@@ -143,6 +157,7 @@ class Router:
         first = ("co2_g", "time_s", "distance_m")
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
         self._points: _core.SpherePoints | None = None
+        self._engine: _core.QueryEngine | TurnEngine
         self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
         self._label = objective_label(objective)
         self._tradeoff: Tradeoff | None = None
@@ -159,7 +174,7 @@ class Router:
 
     def _make_engine(
         self, weights: Mapping[str, float]
-    ) -> tuple[_core.QueryEngine, FloatArray | None, FloatArray]:
+    ) -> tuple[_core.QueryEngine | TurnEngine, FloatArray | None, FloatArray]:
         """
         Return the query engine, node potential and weight of one objective (quantity -> factor).
 
@@ -180,6 +195,22 @@ class Router:
                 weights,
                 network.node_count,
             )
+        if self.turns is not None:  # turns (issue 11): an engine on the expanded graph
+            from .turns import turn_engine
+
+            engine, self.algorithm, self.turn_quantities = turn_engine(
+                network,
+                self.turns,
+                vehicle=self.vehicle,
+                payload_kg=self._payload_kg,
+                arc_quantities=self.arc_quantities,
+                report=self._report,
+                objective_weights=weights,
+                node_potential=potential,
+                algorithm=self.algorithm,
+                num_threads=self.num_threads,
+            )
+            return engine, potential, weight
         search_weight = reduced_weight(network, weight, potential, self.vehicle.name)
         reported = [self.arc_quantities[q] for q in self._report]
         metric = _core.Metric(network.graph, search_weight)
@@ -192,8 +223,8 @@ class Router:
         if "astar" in self.algorithm and self._points is None:
             self._points = _core.SpherePoints(*unit_vectors(network.lat, network.lon))
         points = self._points if "astar" in self.algorithm else None
-        engine = _core.QueryEngine(metric, ALGORITHM_ENUM[self.algorithm], reported, points)
-        return engine, potential, weight
+        plain = _core.QueryEngine(metric, ALGORITHM_ENUM[self.algorithm], reported, points)
+        return plain, potential, weight
 
     def __repr__(self) -> str:
         return (

@@ -14,6 +14,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from . import _core
     from .routing import Route, Router
+    from .turns import TurnEngine
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -75,7 +76,7 @@ class Tradeoff:
         low, high = PRICE_DECADES
         interior = ratio * np.logspace(low, high, num=max(0, router.tradeoff_points - 2))
         self.prices: FloatArray = np.concatenate(([0.0], interior, [np.inf]))
-        self._engines: list[_core.QueryEngine] = []
+        self._engines: list[_core.QueryEngine | TurnEngine] = []
         for price in self.prices:
             if price == 0.0 and router.objective_weights == {quantity: 1.0}:
                 self._engines.append(router._engine)  # the router's own objective
