@@ -32,7 +32,8 @@ NO_RUN = re.compile(r'title="no-run:(?P<reason>[^"]*)"')
 
 
 def _pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    """Every page of the site, and the README (its example runs too)."""
+    return [*sorted(DOCS.rglob("*.md")), DOCS.parent / "README.md"]
 
 
 def _blocks(page: Path) -> list[tuple[int, str, str | None]]:
@@ -72,7 +73,7 @@ def _script(page: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "page", [p for p in _pages() if _blocks(p)], ids=lambda p: str(p.relative_to(DOCS))
+    "page", [p for p in _pages() if _blocks(p)], ids=lambda p: str(p.relative_to(ROOT))
 )
 def test_every_python_example_runs(page, tmp_path, monkeypatch):
     """
@@ -84,7 +85,7 @@ def test_every_python_example_runs(page, tmp_path, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
-    script = tmp_path / "scripts" / page.relative_to(DOCS).with_suffix(".md.py")
+    script = tmp_path / "scripts" / page.relative_to(ROOT).with_suffix(".md.py")
     script.parent.mkdir(parents=True)
     script.write_text(_script(page), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
