@@ -477,3 +477,12 @@ def test_time_budget_mistakes_stop_the_job(saved, helsinki, tmp_path):
             batch.run(saved, trips, tmp_path / "a.parquet", max_extra_time=budget)
     with pytest.raises(batch.BatchError, match="other than time"):
         batch.run(saved, trips, tmp_path / "a.parquet", objective="time", max_extra_time=0.1)
+
+
+def test_trip_ends_far_from_every_usable_road_are_bad_rows(helsinki, tmp_path):
+    """Tests the snapping limit in batch jobs: a far end is a bad row saying how far it is."""
+    trips = _trips(helsinki, 3)
+    trips.loc[1, "origin_lat"], trips.loc[1, "origin_lon"] = 24.94, 60.17  # swapped
+    result = batch.process_chunk(helsinki, trips)
+    assert result["status"].tolist() == ["ok", "bad_input", "ok"]
+    assert "m from the nearest road the vehicle can use (limit 1,000 m)" in result["message"][1]

@@ -27,7 +27,7 @@ def test_build_then_route(tmp_path, capsys):
             "--from",
             "60.1700,24.9400",
             "--to",
-            "60.1710,24.9440",
+            "60.1710,24.9421",
             "--geojson",
             str(out_json),
         ]
@@ -37,7 +37,7 @@ def test_build_then_route(tmp_path, capsys):
     assert "g CO2" in printed
     feature = json.loads(out_json.read_text())
     assert feature["properties"]["source"] == 1
-    assert feature["properties"]["target"] == 5
+    assert feature["properties"]["target"] == 4
 
 
 def test_route_errors_are_messages_not_tracebacks(tmp_path, capsys):

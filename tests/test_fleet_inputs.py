@@ -36,9 +36,11 @@ def _plan(network, stops, fleet=None, **options):
 
 
 def test_unreachable_stop_is_unassigned_with_its_reason(town_with_island):
+    """Tests a stop given by the node id of an island: unassigned, with the reason."""
+    island = int(town_with_island.node_id[town_with_island.node_count - 1])
     stops = [
         Stop("ok", **node_point(town_with_island, 12), demand_kg=100),
-        Stop("island", lat=60.2, lon=25.3005, demand_kg=100),
+        Stop("island", node=island, demand_kg=100),
     ]
     plan = _plan(town_with_island, stops)
     assert [v.stop for v in plan.visits] == ["ok"]
@@ -46,6 +48,17 @@ def test_unreachable_stop_is_unassigned_with_its_reason(town_with_island):
     assert (item.stop, item.reason) == ("island", "unreachable")
     assert "no road" in item.message
     assert "snaps to node" in item.message
+
+
+def test_a_stop_far_from_every_usable_road_is_refused_by_name(town_with_island):
+    """
+    Tests snapping (issue 11): coordinates on the island, 19 km from the town, snap only to
+    roads a van can leave and come back to, so they are an error naming the stop, not a stop
+    silently moved or left unserved.
+    """
+    stops = [Stop("ok", **node_point(town_with_island, 12)), Stop("island", lat=60.2, lon=25.3005)]
+    with pytest.raises(ecoroute.FleetInputError, match=r"stop 'island' .* m from the nearest road"):
+        _plan(town_with_island, stops)
 
 
 def test_demand_above_every_capacity_is_unassigned(town_with_island):
@@ -97,7 +110,8 @@ def test_optional_stop_not_worth_its_prize(town_with_island):
 
 
 def test_every_stop_unservable_gives_an_empty_plan_that_still_reports(town_with_island, tmp_path):
-    stops = [Stop("island", lat=60.2, lon=25.3, demand_kg=1), Stop("big", lat=60.0, lon=25.0,
+    island = int(town_with_island.node_id[town_with_island.node_count - 2])
+    stops = [Stop("island", node=island, demand_kg=1), Stop("big", lat=60.0, lon=25.0,
              demand_kg=1e5)]  # fmt: skip
     plan = plan_fleet(
         town_with_island, [depot_at(town_with_island, 0)], stops, VehicleType("van_bev"),

@@ -64,6 +64,20 @@ def _number(cell):
         return "bad"
 
 
+def _snapped(lat, lon):
+    """
+    The node a coordinate snaps to: the nearer end of the nearest road of the largest
+    strongly connected part, which here is the one road 10 <-> 11 (node 12 is the end of a
+    one-way stub: a vehicle there could not come back).
+    """
+    scale = math.cos(math.radians(60.0))  # local metres per degree of longitude, relative
+    a = np.array([LAT[0], LON[0] * scale])
+    b = np.array([LAT[1], LON[1] * scale])
+    p = np.array([lat, lon * scale])
+    fraction = float(np.clip(np.dot(p - a, b - a) / np.dot(b - a, b - a), 0.0, 1.0))
+    return 10 if fraction < 0.5 else 11
+
+
 def _expected(row, default="car_petrol"):
     """(status, origin id, destination id, payload bin) by the rules in batch.process_chunk."""
     ends = []
@@ -73,7 +87,7 @@ def _expected(row, default="car_petrol"):
             lat, lon = _number(row[f"{end}_lat"]), _number(row[f"{end}_lon"])
             if lat is None or lon is None or not abs(lon) <= 180:
                 return ("bad_input",)
-            ends.append(10 + int(np.argmin(np.hypot(np.subtract(LAT, lat), np.subtract(LON, lon)))))
+            ends.append(_snapped(lat, lon))
         elif node == "bad" or node != math.floor(node) or int(node) not in (10, 11, 12):
             return ("bad_input",)
         else:

@@ -82,11 +82,20 @@ def test_to_gdf_rows_sum_to_route_totals(tiny):
 
 
 def test_coordinates_are_snapped_with_distance(tiny):
-    """Tests (lat, lon) endpoints: snapped to the nearest node, snap distance reported."""
+    """
+    Tests (lat, lon) endpoints: snapped to the nearer end of the nearest usable road, snap
+    distance reported. Node 5 has no way out (one-way roads into it), so a point on it snaps
+    to the nearest road a vehicle can leave: the 2-4 road, 111 m to the west, at node 4.
+    """
     router = ecoroute.Router(tiny, objective="time")
-    route = router.route((60.17003, 24.9401), (60.1710, 24.9441))
+    route = router.route((60.17003, 24.9401), (60.1710, 24.9421))
     assert route.nodes[0] == 1
-    assert route.nodes[-1] == 5
+    assert route.nodes[-1] == 4
+    stub = router.route((60.17003, 24.9401), (60.1710, 24.9440))
+    assert stub.nodes[-1] == 4
+    assert stub.target_snap_m == pytest.approx(
+        haversine_m(60.171, 24.944, 60.171, 24.942), rel=1e-6
+    )
     assert route.source_snap_m == pytest.approx(
         haversine_m(60.17003, 24.9401, 60.17, 24.94), rel=1e-6
     )
@@ -114,3 +123,26 @@ def test_bad_endpoints_raise_clear_errors(tiny, source, error, match):
 def test_route_many_length_mismatch(tiny):
     with pytest.raises(ValueError, match="same length"):
         ecoroute.Router(tiny).route_many([1, 2], [3])
+
+
+def test_far_off_coordinates_are_refused_with_the_distance(tiny):
+    """
+    Tests the snapping limit (issue 11): (0, 0) and swapped coordinates are errors that say
+    how far they are and what the limit is; max_snap_m=inf lifts the limit.
+    """
+    router = ecoroute.Router(tiny, objective="time")
+    with pytest.raises(ecoroute.SnapError, match=r"source 0 at \(lat 0\.0+, lon 0\.0+\) is .* m"):
+        router.route((0.0, 0.0), (60.1710, 24.9421))
+    with pytest.raises(ecoroute.SnapError, match="swapped"):
+        router.route((24.9401, 60.17003), (60.1710, 24.9421))
+    with pytest.raises(ecoroute.SnapError, match="targets"):
+        router.route_many([(60.17003, 24.9401)], [(10.0, 10.0)])
+    anywhere = ecoroute.Router(tiny, objective="time", max_snap_m=math.inf)
+    route = anywhere.route((60.0, 24.9401), (60.1710, 24.9421))
+    start = tiny.node_index([route.source])[0]
+    assert route.source_snap_m == pytest.approx(
+        haversine_m(60.0, 24.9401, tiny.lat[start], tiny.lon[start]), rel=1e-6
+    )
+    assert route.source_snap_m > 18_000
+    with pytest.raises(ValueError, match="max_snap_m"):
+        ecoroute.Router(tiny, max_snap_m=0)

@@ -17,6 +17,7 @@ from ._errors import FleetPlanWarning as FleetPlanWarning
 from ._errors import NetworkError as NetworkError
 from ._errors import NetworkFileError as NetworkFileError
 from ._errors import NoRouteError as NoRouteError
+from ._errors import SnapError as SnapError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from ._version import __version__ as __version__
@@ -56,6 +57,7 @@ __all__ = [
     "RoadNetwork",
     "Route",
     "Router",
+    "SnapError",
     "SpeedProfiles",
     "UnknownNodeError",
     "UnknownVehicleError",

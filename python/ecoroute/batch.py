@@ -20,10 +20,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._errors import BatchError, UnknownVehicleError
+from ._geo import haversine_m
 from ._validate import check_threads
 from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY, Objective
 from .routing import Router
+from .snapping import DEFAULT_MAX_SNAP_M, snapper_for
 from .vehicles import Vehicle
 from .vehicles import vehicle as catalogue_vehicle
 
@@ -478,9 +480,14 @@ def process_chunk(
     routers: _Routers | None = None,
     num_threads: int = 0,
     max_extra_time: float | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> pd.DataFrame:
     """
     Route one table of trips; every row gets a result row, bad rows included.
+
+    Coordinates snap to the nearest road of the network's largest strongly
+    connected part (its nearer end); a trip end farther than ``max_snap_m``
+    from every such road is a ``bad_input`` row.
 
     With ``max_extra_time`` (or a per-row ``max_extra_time`` column, which
     wins where filled) the eco-route is the least-objective route within that
@@ -549,8 +556,30 @@ def process_chunk(
                 )
                 bad(use_coords & ~valid, f"{end} coordinates are missing, NaN or out of range")
                 if valid.any():
-                    near, meters = network.nearest_nodes(lat[valid], lon[valid])
-                    idx[valid], dist[valid] = near, meters
+                    # The nearest usable road (largest strongly connected part); a point
+                    # farther than max_snap_m from every one is a bad row (issue 11).
+                    snap_to = snapper_for(network).snap(lat[valid], lon[valid], max_snap_m=math.inf)
+                    near = np.where(
+                        snap_to.fraction < 0.5,
+                        network.tail[snap_to.arc],
+                        network.head[snap_to.arc],
+                    )
+                    idx[valid] = near
+                    dist[valid] = haversine_m(
+                        lat[valid], lon[valid], network.lat[near], network.lon[near]
+                    )
+                    far = np.zeros(n, dtype=bool)
+                    far[np.flatnonzero(valid)[snap_to.distance_m > max_snap_m]] = True
+                    text = np.full(n, None, dtype=object)
+                    for i, d in zip(
+                        np.flatnonzero(valid).tolist(), snap_to.distance_m.tolist(), strict=True
+                    ):
+                        if d > max_snap_m:
+                            text[i] = (
+                                f"{end} is {d:,.0f} m from the nearest road the vehicle can use "
+                                f"(limit {max_snap_m:,.0f} m); check the coordinates (lat, lon order)"
+                            )
+                    bad(far, text)
             else:
                 bad(use_coords, f"{end} has neither a node id nor coordinates")
         index[end], snap[end] = idx, dist

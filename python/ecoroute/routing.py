@@ -25,6 +25,7 @@ from .objectives import (
     reduced_weight,
 )
 from .results import ODMatrix, PairResults, Route
+from .snapping import DEFAULT_MAX_SNAP_M, nearest_usable_nodes
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
 
@@ -92,6 +93,12 @@ class Router:
     speeds
         Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
         they apply to queries given a ``departure=`` (see docs/traffic.md).
+    max_snap_m
+        Coordinates snap to the nearest road of the network's largest strongly
+        connected part (so that the vehicle can leave it and come back), to
+        that road's nearer end; a point farther than this many metres from
+        every such road raises :class:`ecoroute.SnapError` (a
+        ``ValueError``) naming it (default 1 km; ``math.inf``: no limit).
     turns
         Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
         every query then runs on the turn-expanded graph and obeys them; its
@@ -119,10 +126,12 @@ class Router:
         max_extra_time_s: float | None = None,
         tradeoff_points: int = 9,
         speeds: SpeedProfiles | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
         turns: TurnRestrictions | TurnGraph | None = None,
     ) -> None:
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
+        self.max_snap_m = _check_snap_limit(max_snap_m)
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
         self.arc_quantities: dict[str, FloatArray] = self.vehicle.arc_quantities(
@@ -812,7 +821,11 @@ class Router:
         if array.ndim == 1:  # node ids
             index = self.network.node_index(array)
             return index.astype(np.uint32), np.zeros(index.size)
-        index, snap = self.network.nearest_nodes(array[:, 0], array[:, 1])
+        # The nearest usable road: its nearer end in the largest strongly connected
+        # part (no island, no one-way stub), within max_snap_m (issue 11).
+        index, snap = nearest_usable_nodes(
+            self.network, array[:, 0], array[:, 1], max_snap_m=self.max_snap_m, name=name
+        )
         return index.astype(np.uint32), snap
 
     def _split_paths(
@@ -895,6 +908,13 @@ def _check_budget(
             )
             raise ValueError(msg)
     return out[0], out[1]
+
+
+def _check_snap_limit(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value > 0:
+        msg = f"max_snap_m must be a number of metres > 0 (math.inf: no limit), not {value!r}."
+        raise ValueError(msg)
+    return float(value)
 
 
 def _check_tradeoff_points(points: int) -> int:

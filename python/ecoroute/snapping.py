@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -301,6 +302,22 @@ def _reverse_arcs(network: RoadNetwork) -> IntArray:
     return out
 
 
+_SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, ArcSnapper] = weakref.WeakKeyDictionary()
+
+
+def snapper_for(network: RoadNetwork) -> ArcSnapper:
+    """
+    The network's :class:`ArcSnapper` over its largest strongly connected part, built once.
+
+    Networks are immutable, so one snapper serves every Router, batch job
+    and fleet plan on the same network object.
+    """
+    snapper = _SNAPPERS.get(network)
+    if snapper is None:
+        snapper = _SNAPPERS[network] = ArcSnapper(network)
+    return snapper
+
+
 def nearest_usable_nodes(
     network: RoadNetwork,
     lat: npt.ArrayLike,
@@ -326,7 +343,7 @@ def nearest_usable_nodes(
     tuple
         Dense node indices and distances in metres, as ``nearest_nodes``.
     """
-    snapper = snapper or ArcSnapper(network)
+    snapper = snapper or snapper_for(network)
     snap = snapper.snap(lat, lon, max_snap_m=max_snap_m, name=name, labels=labels)
     node = np.where(snap.fraction < 0.5, network.tail[snap.arc], network.head[snap.arc])
     lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import FleetInputError, UnknownVehicleError
+from .._errors import FleetInputError, SnapError, UnknownVehicleError
+from ..snapping import nearest_usable_nodes
 from ..vehicles import RoadVehicle, Vehicle, resolve_vehicle
 
 if TYPE_CHECKING:
@@ -653,7 +654,15 @@ def _locate(
         lat.append(y)
         lon.append(x)
     if by_coordinates:
-        nearest, distance = network.nearest_nodes(np.array(lat), np.array(lon))
+        # The nearest usable road (largest strongly connected part, so that a vehicle
+        # can leave and come back), within the snapping limit (issue 11).
+        labels = [repr(items[i].id) for i in by_coordinates]
+        try:
+            nearest, distance = nearest_usable_nodes(
+                network, np.array(lat), np.array(lon), name=kind, labels=labels
+            )
+        except SnapError as error:
+            raise FleetInputError(str(error)) from error
         node[by_coordinates] = nearest
         snap[by_coordinates] = distance
     return node, snap
