@@ -659,3 +659,52 @@ def test_turns_saved_with_the_network_give_the_same_routes(tmp_path) -> None:  #
             ecoroute.Router(loaded, "car_petrol", "time", algorithm=algorithm, turns=again), n
         )  # type: ignore[arg-type]
         np.testing.assert_array_equal(after, before)
+
+
+def test_batch_jobs_and_fleet_plans_obey_the_restrictions(tmp_path) -> None:
+    """
+    Tests turns= in batch jobs and fleet plans: every batch row costs what the turn-aware
+    Router says, and no fleet leg drives a forbidden turn (brute force: every consecutive
+    arc pair of every leg's path against the forbidden pairs).
+    """
+    import pandas as pd
+
+    from ecoroute import batch
+    from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
+
+    network = junction_network()
+    a = lambda u, v: arc(network, u, v)
+    forbidden = [(a("S", "C"), a("C", "E")), (a("S", "C"), a("C", "N"))]
+    rules = T.TurnRestrictions.from_arc_pairs(network, forbidden)
+    node = {name: int(network.node_id[i]) for i, name in enumerate(NAMES)}
+    pairs = [("S", "N"), ("S", "E"), ("W", "N"), ("N", "S"), ("E", "W")]
+    trips = pd.DataFrame(
+        {
+            "trip_id": [f"{s}-{t}" for s, t in pairs],
+            "origin_node": [node[s] for s, _ in pairs],
+            "destination_node": [node[t] for _, t in pairs],
+        }
+    )
+    batch.run(network, trips, tmp_path / "out.parquet", objective="distance", turns=rules)
+    result = pd.read_parquet(tmp_path / "out.parquet")
+    router = ecoroute.Router(network, "car_petrol", "distance", turns=rules)
+    for row, (s, t) in zip(result.itertuples(), pairs, strict=True):
+        assert row.status == "ok"
+        assert row.distance_m == pytest.approx(router.route(node[s], node[t]).distance_m)
+    assert result["distance_m"].iloc[0] == pytest.approx(600.0)  # S -> N, worked by hand above
+
+    def point(name: str) -> dict[str, float]:
+        i = NAMES.index(name)
+        return {"lat": float(network.lat[i]), "lon": float(network.lon[i])}
+
+    stops = [Stop(name, **point(name), demand_kg=10.0) for name in ("N", "E", "W", "D")]
+    plan = plan_fleet(
+        network, [Depot("S", **point("S"))], stops, [VehicleType("van_diesel", count=2)],
+        objective="distance", max_iterations=200, baselines=(), turns=rules,
+    )  # fmt: skip
+    banned = set(forbidden)
+    legs = [leg for route in plan.routes for leg in route.legs]
+    assert legs
+    for leg in legs:
+        path = [int(x) for x in leg.arcs]
+        assert not banned & set(itertools.pairwise(path)), leg

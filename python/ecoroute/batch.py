@@ -32,6 +32,8 @@ from .vehicles import vehicle as catalogue_vehicle
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from .turns import TurnGraph, TurnRestrictions
+
 log = logging.getLogger("ecoroute")
 
 __all__ = ["BatchError", "BatchSummary", "check_job", "process_chunk", "result_schema", "run"]
@@ -366,9 +368,15 @@ class _Routers:
     """
 
     def __init__(
-        self, network: RoadNetwork, objective: Objective, threads: int, size: int = 4
+        self,
+        network: RoadNetwork,
+        objective: Objective,
+        threads: int,
+        size: int = 4,
+        turns: TurnRestrictions | TurnGraph | None = None,
     ) -> None:
         self.network = network
+        self.turns = turns
         self.objective = objective
         self.quantities = _objective_quantities(objective)
         self.threads = threads
@@ -412,9 +420,15 @@ class _Routers:
             payload_kg=payload,
             num_threads=self.threads,
             max_extra_time=budget,
+            turns=self.turns,
         )
         fastest = Router(
-            self.network, vehicle, "time", payload_kg=payload, num_threads=self.threads
+            self.network,
+            vehicle,
+            "time",
+            payload_kg=payload,
+            num_threads=self.threads,
+            turns=self.turns,
         )
         self._cache[key] = (eco, fastest)
         if len(self._cache) > self.size:
@@ -735,6 +749,7 @@ def run(
     progress: bool | None = None,
     overwrite: bool = False,
     max_extra_time: float | None = None,
+    turns: TurnRestrictions | TurnGraph | None = None,
 ) -> BatchSummary:
     """
     Route every trip of a table and write one result row per trip; safe to kill and restart.
@@ -781,6 +796,10 @@ def run(
         (0.05 = 5 %); a ``max_extra_time`` column in the trips wins where
         filled. The result's ``objective_gap`` bounds the distance to the
         exact optimum.
+    turns
+        Turn restrictions and intersection costs
+        (:func:`ecoroute.turns.read_turns`): every trip then obeys them (not
+        with ``dask`` yet).
 
     Returns
     -------
@@ -840,6 +859,11 @@ def run(
     }
     if max_extra_time is not None:  # jobs without a budget resume checkpoints of older versions
         job["max_extra_time"] = max_extra_time
+    if turns is not None:
+        if dask is not None:
+            msg = "turn restrictions are not sent to Dask workers yet: run this job without dask."
+            raise BatchError(msg)
+        job["turns"] = _turns_fingerprint(turns)
     _open_parts(parts, job)
     total = table.rows
 
@@ -853,7 +877,7 @@ def run(
             chunks, resumed = _run_dask(dask, network, table, parts, job, threads, bar)
         else:
             net = network if isinstance(network, RoadNetwork) else _load_network(network)
-            routers = _Routers(net, objective, threads)
+            routers = _Routers(net, objective, threads, turns=turns)
             schema = result_schema(geometry)
             for number, chunk in enumerate(_iter_chunks(table, chunk_rows)):
                 chunks += 1
@@ -874,6 +898,18 @@ def run(
                            chunks=chunks, resumed_chunks=resumed)  # fmt: skip
     log.info("batch: %s", summary)
     return summary
+
+
+def _turns_fingerprint(turns: TurnRestrictions | TurnGraph) -> str:
+    """A digest of the restrictions, so that a resumed job keeps the rules it started with."""
+    from .turns import TurnGraph
+
+    rules = turns.turns if isinstance(turns, TurnGraph) else turns
+    digest = hashlib.sha256()
+    for name in ("forbidden", "via_way_offsets", "via_way_arcs", "penalty_arcs", "penalty_s"):
+        digest.update(np.ascontiguousarray(getattr(rules, name)).tobytes())
+    digest.update(f"{rules.u_turns}:{rules.intersection_costs}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _check_output(out: Path, overwrite: bool) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -134,11 +136,9 @@ class Router:
         self.max_snap_m = _check_snap_limit(max_snap_m)
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
-        self.arc_quantities: dict[str, FloatArray] = self.vehicle.arc_quantities(
-            network, payload_kg
+        self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
+            network, self.vehicle, payload_kg
         )
-        for values in self.arc_quantities.values():
-            values.flags.writeable = False
         self.objective = objective
         self.objective_weights = objective_weights_of(objective, self.arc_quantities)
         self._payload_kg = payload_kg
@@ -908,6 +908,38 @@ def _check_budget(
             )
             raise ValueError(msg)
     return out[0], out[1]
+
+
+#: Per-arc quantities of the last few (vehicle, payload) pairs evaluated on each network.
+#: Networks and vehicles are immutable values, so Routers of one vehicle (other objectives,
+#: the trade-off's prices, a batch job's eco and fastest routers) share one evaluation.
+_QUANTITIES: weakref.WeakKeyDictionary[RoadNetwork, OrderedDict[Any, dict[str, FloatArray]]] = (
+    weakref.WeakKeyDictionary()
+)
+_QUANTITIES_PER_NETWORK = 4
+
+
+def _arc_quantities(
+    network: RoadNetwork, vehicle: Vehicle, payload_kg: float | None
+) -> dict[str, FloatArray]:
+    """The vehicle's per-arc quantities on the network (read-only arrays), evaluated once."""
+    try:
+        key: Any = (vehicle, payload_kg)
+        hash(key)
+    except TypeError:  # a vehicle holding unhashable parameters: no sharing
+        key = None
+    cache = _QUANTITIES.setdefault(network, OrderedDict())
+    if key is not None and key in cache:
+        cache.move_to_end(key)
+        return dict(cache[key])
+    quantities = vehicle.arc_quantities(network, payload_kg)
+    for values in quantities.values():
+        values.flags.writeable = False
+    if key is not None:
+        cache[key] = quantities
+        while len(cache) > _QUANTITIES_PER_NETWORK:
+            cache.popitem(last=False)
+    return dict(quantities)
 
 
 def _check_snap_limit(value: float) -> float:

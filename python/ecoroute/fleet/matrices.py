@@ -13,6 +13,7 @@ from ..routing import Router
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
+    from ..turns import TurnGraph, TurnRestrictions
     from .model import FleetInputs, ResolvedType
 
 FloatArray = npt.NDArray[np.float64]
@@ -96,11 +97,13 @@ class Profiles:
         *,
         num_threads: int = 0,
         max_extra_time: float | None = None,
+        turns: TurnRestrictions | TurnGraph | None = None,
     ) -> None:
         self.network = network
         self.inputs = inputs
         self.num_threads = num_threads
         self.max_extra_time = max_extra_time
+        self.turns = turns
         self.nodes = inputs.location_node
         self._routers: dict[Any, Router] = {}
         self._profiles: dict[Any, Profile] = {}
@@ -129,6 +132,7 @@ class Profiles:
                 payload_kg=rtype.matrix_payload_kg,
                 num_threads=self.num_threads,
                 max_extra_time=budget,
+                turns=self.turns,
             )
             self._routers[key] = router
         return PathMetric(router=router, per_second=per_second, per_vehicle=per_vehicle)

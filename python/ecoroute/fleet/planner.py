@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..network import RoadNetwork
+    from ..turns import TurnGraph, TurnRestrictions
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -62,6 +63,7 @@ def plan_fleet(
     prepare: bool = True,
     num_threads: int = 0,
     max_extra_time: float | None = None,
+    turns: TurnRestrictions | TurnGraph | None = None,
 ) -> FleetPlan:
     """
     Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
@@ -117,6 +119,11 @@ def plan_fleet(
         ``Router(max_extra_time=...)`` does; None (the default) takes the
         least-emission path whatever its time. Baselines keep their own paths.
         :func:`ecoroute.fleet.leg_tradeoff` shows a plan's curve over budgets.
+    turns
+        Turn restrictions and intersection costs
+        (:func:`ecoroute.turns.read_turns`): every leg's path obeys them and
+        the matrices include their time and emissions (the plan's leg
+        replay scores the arcs driven, without the intersection costs).
 
     Returns
     -------
@@ -180,7 +187,9 @@ def plan_fleet(
         began = time.perf_counter()
         network = network.prepared(num_threads=num_threads)
         prepare_s = time.perf_counter() - began
-    profiles = Profiles(network, inputs, num_threads=num_threads, max_extra_time=max_extra_time)
+    profiles = Profiles(
+        network, inputs, num_threads=num_threads, max_extra_time=max_extra_time, turns=turns
+    )
 
     energy_cache: dict[tuple[int, str], LegEnergy] = {}
     main = _solve(
