@@ -314,6 +314,7 @@ class Router:
         source_snap_m: float,
         target_snap_m: float,
         bounds: Mapping[str, float],
+        departure_s: float | None = None,
     ) -> Route:
         """Build a :class:`Route` from one pair's objective value, sums and arcs."""
         values = dict(zip(self._report, row, strict=True))
@@ -335,6 +336,7 @@ class Router:
             fastest_time_s=bounds.get("fastest_time_s"),
             fastest_co2_g=bounds.get("fastest_co2_g"),
             objective_gap=gap,
+            departure_s=departure_s,
             _network=self.network,
             _arc_quantities=self.arc_quantities,
             _source_index=source,

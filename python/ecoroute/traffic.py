@@ -1167,25 +1167,8 @@ class TrafficRouting:
             value = float(cost)
             if router.node_potential is not None:
                 value += float(router.node_potential[target] - router.node_potential[source])
-        return Route(
-            arcs=path,
-            cost=value,
-            co2_g=values["co2_g"],
-            time_s=values["time_s"],
-            distance_m=values["distance_m"],
-            fuel_l=values.get("fuel_l"),
-            energy_kwh=values.get("energy_kwh"),
-            co2e_wtw_g=values.get("co2e_wtw_g"),
-            quantities=values,
-            source_snap_m=snaps[0],
-            target_snap_m=snaps[1],
-            vehicle=router.vehicle.name,
-            objective=router._label,
-            departure_s=start,
-            _network=network,
-            _arc_quantities=router.arc_quantities,
-            _source_index=source,
-        )
+        row = [values[name] for name in router._report]
+        return router._route_object(source, value, row, path, *snaps, {}, departure_s=start)
 
     def path_quantities(
         self, path: npt.NDArray[np.uint32], entry: FloatArray, start: float, arrival: float
