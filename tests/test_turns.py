@@ -708,3 +708,42 @@ def test_batch_jobs_and_fleet_plans_obey_the_restrictions(tmp_path) -> None:
     for leg in legs:
         path = [int(x) for x in leg.arcs]
         assert not banned & set(itertools.pairwise(path)), leg
+
+
+def test_load_osm_with_turn_restrictions_and_the_build_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """
+    Tests load_osm(turn_restrictions=True): the network carries the file's restrictions and
+    every Router on it obeys them without being told (the only_straight_on from the north
+    arm: N -> E is a U-turn-free detour, checked against the Router given the rules
+    explicitly); `ecoroute build --turns` saves them, and a Router on the loaded file obeys
+    them too, its turn-aware hierarchy rebuilt from the saved order.
+    """
+    from ecoroute.cli import main
+
+    path = tmp_path / "junction.osm"
+    path.write_text(
+        TINY_OSM.format(relations=relation(103, {"restriction": "only_straight_on"}, 21, 20))
+    )
+    plain = ecoroute.load_osm(path, simplify=False, largest_component=False)
+    network = ecoroute.load_osm(
+        path, simplify=False, largest_component=False, turn_restrictions=True
+    )
+    rules = T.read_turns(path, plain)
+    north, east = 2, 3  # OSM node ids
+    explicit = ecoroute.Router(plain, "car_petrol", "distance", algorithm="dijkstra", turns=rules)
+    carried = ecoroute.Router(network, "car_petrol", "distance", algorithm="dijkstra")
+    ignored = ecoroute.Router(plain, "car_petrol", "distance", algorithm="dijkstra")
+    assert carried.turns is not None
+    assert ignored.turns is None
+    with_rules = carried.route(north, east)
+    assert with_rules.distance_m == pytest.approx(explicit.route(north, east).distance_m)
+    assert with_rules.distance_m > ignored.route(north, east).distance_m + 100  # the detour
+    saved = tmp_path / "junction.ecoroute"
+    assert main(["build", str(path), "-o", str(saved), "--turns", "--no-simplify",
+                 "--component", "all"]) == 0  # fmt: skip
+    loaded = ecoroute.RoadNetwork.load(saved)
+    assert T.attached(loaded) is not None
+    assert T.attached(loaded).cch_order is not None
+    again = ecoroute.Router(loaded, "car_petrol", "distance")
+    assert again.algorithm == "cch"
+    assert again.route(north, east).distance_m == pytest.approx(with_rules.distance_m)

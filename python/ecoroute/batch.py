@@ -931,7 +931,8 @@ def _check_output(out: Path, overwrite: bool) -> Path:
 
 
 def _load_network(path: str | Path) -> RoadNetwork:
-    from .osm import SUFFIXES, load_osm
+    from ._osm_files import SUFFIXES
+    from .osm import load_osm
 
     path = Path(path)
     if path.name.lower().endswith(SUFFIXES):

@@ -11,10 +11,11 @@ from typing import Any
 
 from . import datasets
 from ._errors import EcoRouteError, NoRouteError
+from ._osm_files import SUFFIXES
 from .fleet import command as fleet_command
 from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY
-from .osm import SUFFIXES, load_osm
+from .osm import load_osm
 from .routing import Router
 from .vehicles import vehicles
 
@@ -77,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-prepare",
         action="store_true",
         help="skip the contraction hierarchy (by default it is built and saved: fast routing)",
+    )
+    build.add_argument(
+        "--turns",
+        action="store_true",
+        help="read the turn restrictions and intersection controls and save them with the "
+        "network: every route on it then obeys them (slower preprocessing)",
     )
 
     route = commands.add_parser(
@@ -220,11 +227,19 @@ def _build(args: argparse.Namespace) -> int:
             simplify=not args.no_simplify,
             largest_component=component,
             dem=args.dem,
+            turn_restrictions=args.turns,
         )
         bar.update(1 + bool(args.dem))
         if not args.no_prepare:
             bar.set_description("prepare")
             network = network.prepared()
+            if args.turns:  # the turn-expanded graph's hierarchy too, saved as its order
+                from . import turns
+
+                graph = turns.attached_graph(network)
+                assert graph is not None
+                graph.prepare()
+                network = turns.attach(network, graph)
             bar.update(1)
         bar.set_description("save")
         network.save(args.output)
@@ -234,9 +249,16 @@ def _build(args: argparse.Namespace) -> int:
         elevation = (
             f", elevations {network.elevation_m.min():.0f}-{network.elevation_m.max():.0f} m"
         )
+    restrictions = ""
+    if args.turns:
+        from . import turns
+
+        rules = turns.attached(network)
+        assert rules is not None
+        restrictions = f", {len(rules.forbidden) + len(rules.via_way_only):,} turn restrictions"
     print(
-        f"Saved {args.output}: {network.node_count:,} nodes, {network.arc_count:,} arcs{elevation} "
-        f"in {time.perf_counter() - started:.1f} s."
+        f"Saved {args.output}: {network.node_count:,} nodes, {network.arc_count:,} arcs{elevation}"
+        f"{restrictions} in {time.perf_counter() - started:.1f} s."
     )
     return 0
 

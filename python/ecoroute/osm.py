@@ -18,6 +18,7 @@ import numpy.typing as npt
 from . import _topology
 from ._errors import OsmFileError
 from ._geo import haversine_m
+from ._osm_files import check_osm_file
 from .network import RoadNetwork
 from .speeds import MAX_SPEED_KPH, above_ceiling, impute_speeds, parse_maxspeed
 
@@ -25,7 +26,6 @@ log = logging.getLogger("ecoroute")
 
 NetworkType = Literal["drive", "drive_service"]
 
-SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
 
 #: Highway values never drivable (osmnx's "drive" filter, matched exactly
 #: rather than as regular-expression substrings).
@@ -142,22 +142,6 @@ def oneway(tags: Mapping[str, str]) -> int:
     if tags.get("junction") in {"roundabout", "circular"} or tags.get("highway") in IMPLIED_ONEWAY:
         return 1
     return 0
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        msg = f"{path}: no such file."
-        raise OsmFileError(msg)
-    if path.is_dir():
-        msg = f"{path} is a directory, not an OSM file."
-        raise OsmFileError(msg)
-    if path.stat().st_size == 0:
-        msg = f"{path} is empty."
-        raise OsmFileError(msg)
-    name = path.name.lower()
-    if not name.endswith(SUFFIXES):
-        msg = f"{path}: unknown OSM file type; expected one of {', '.join(SUFFIXES)}."
-        raise OsmFileError(msg)
 
 
 class _Ways:
@@ -347,6 +331,7 @@ def load_osm(
     simplify: bool = True,
     largest_component: bool | Literal["weak", "strong"] = True,
     dem: Iterable[str | Path] | str | Path | None = None,
+    turn_restrictions: bool = False,
 ) -> RoadNetwork:
     """
     Load the drivable road network of an OpenStreetMap file.
@@ -384,7 +369,14 @@ def load_osm(
         turns (:func:`ecoroute.elevation.profile_turning_points`: a mountain
         road between two junctions keeps its climb and its descent as separate
         arcs instead of one net grade), and elevations and grades are added
-        (:meth:`RoadNetwork.add_elevation`).
+        (:meth:`RoadNetwork.with_elevation`).
+    turn_restrictions
+        Also read the file's turn restrictions and intersection controls
+        (:func:`ecoroute.turns.read_turns`, for cars) and attach them to the
+        network: every :class:`ecoroute.Router` on it then obeys them (a
+        turn-expanded graph; see docs/turns.md), and ``save`` keeps them.
+        Off by default for now: turn-aware searches take several times the
+        preprocessing of node-based ones.
 
     Returns
     -------
@@ -398,7 +390,7 @@ def load_osm(
         truncated or not OSM data, or has no drivable road.
     """
     path = Path(path)
-    _check_file(path)
+    check_osm_file(path)
     started = time.perf_counter()
     ways = _read_ways(path, network_type)
     if not ways.way_id:
@@ -547,6 +539,10 @@ def load_osm(
     )
     if dem is not None:
         network = network.with_elevation(_as_list(dem))
+    if turn_restrictions:
+        from . import turns
+
+        network = turns.attach(network, turns.read_turns(path, network))
     log.info(
         "%s: %d nodes, %d arcs in %.2f s",
         path.name,

@@ -105,6 +105,8 @@ class Router:
         Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
         every query then runs on the turn-expanded graph and obeys them; its
         ``"cch"`` is the expanded graph's own hierarchy (see docs/turns.md).
+        By default, the turns the network carries
+        (``load_osm(..., turn_restrictions=True)``), if any.
 
     Raises
     ------
@@ -146,6 +148,10 @@ class Router:
         # once here; _make_engine builds every engine of this router on it.
         self.turns: TurnGraph | None = None
         self.turn_quantities: dict[str, FloatArray] | None = None
+        if turns is None and any(k.startswith("turns.") for k in network.attachments):
+            from .turns import attached_graph  # turns the network carries (load_osm, load)
+
+            turns = attached_graph(network)
         if turns is not None:
             from .turns import TurnGraph
 

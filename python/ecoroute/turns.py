@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._errors import NetworkError
+from ._errors import NetworkError, OsmFileError
 from ._geo import unit_vectors
+from ._osm_files import check_osm_file
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -815,6 +817,25 @@ def attach(network: RoadNetwork, turns: TurnRestrictions | TurnGraph) -> RoadNet
     return network.with_attachments(**{_PREFIX + name: a for name, a in arrays.items()})
 
 
+_ATTACHED: weakref.WeakKeyDictionary[RoadNetwork, TurnGraph] = weakref.WeakKeyDictionary()
+
+
+def attached_graph(network: RoadNetwork) -> TurnGraph | None:
+    """
+    The expanded graph of the turns attached to ``network`` (:func:`attach`), or None.
+
+    Built once per network object (networks are immutable), so every Router on
+    the network shares it and its contraction hierarchy.
+    """
+    graph = _ATTACHED.get(network)
+    if graph is None:
+        rules = attached(network)
+        if rules is None:
+            return None
+        graph = _ATTACHED[network] = rules.expanded(network)
+    return graph
+
+
 def attached(network: RoadNetwork) -> TurnRestrictions | None:
     """
     Return the turn restrictions stored by :func:`attach` (e.g. in a loaded network), or None.
@@ -1180,10 +1201,8 @@ def read_turns(
         ``skipped`` lists relations that could not be placed (ways outside the
         network, broken relations) and why.
     """
-    from .osm import OsmFileError, _check_file
-
     path = Path(path)
-    _check_file(path)
+    check_osm_file(path)
     _check_u_turns(u_turns)
     if vehicle_class not in ("motorcar", "hgv"):
         msg = f"vehicle_class must be 'motorcar' or 'hgv', not {vehicle_class!r}."
