@@ -783,3 +783,36 @@ def test_time_dependent_batches_equal_single_routes(objective: str) -> None:
     assert checked > 100
     with pytest.raises(ValueError, match="needs a departure"):
         router.route_many(sources, targets, time_dependent=True)
+
+
+def test_a_network_carries_its_profiles_through_save_and_load(tmp_path: Path) -> None:
+    """
+    Tests RoadNetwork.with_speeds: a new network whose Routers route with its profiles without
+    speeds=, the same routes as a Router given the profiles explicitly, and the same again
+    after save and load; the network it came from is unchanged.
+    """
+    network = random_network(13)
+    profiles = short_profiles(network, 13)
+    carrying = network.with_speeds(profiles)
+    assert not any(k.startswith("speeds.") for k in network.attachments)
+    loaded = ecoroute.RoadNetwork.load(carrying.save(tmp_path / "timed.ecoroute"))
+    explicit = ecoroute.Router(network, "van_diesel", "time", speeds=profiles)
+    departure = 8 * 3600.0 + 1800.0
+    compared = 0
+    for target in network.node_id[1:30].tolist():
+        try:
+            want = explicit.route(int(network.node_id[0]), target, departure=departure)
+        except ecoroute.NoRouteError:
+            continue
+        for net in (carrying, loaded):
+            got = ecoroute.Router(net, "van_diesel", "time").route(
+                int(network.node_id[0]), target, departure=departure
+            )
+            assert got.time_s == pytest.approx(want.time_s, rel=1e-12)
+            assert list(got.arcs) == list(want.arcs)
+        compared += 1
+    assert compared > 5
+    with pytest.raises(ValueError, match="speeds="):
+        ecoroute.Router(network, "van_diesel", "time").route(
+            int(network.node_id[0]), int(network.node_id[1]), departure=departure
+        )

@@ -476,6 +476,25 @@ class RoadNetwork:
         """
         return elevation.with_elevation(self, dem_paths, **options)
 
+    def with_speeds(self, speeds: Any, **options: Any) -> RoadNetwork:
+        """
+        Return a new network carrying hour-of-week speed profiles (this one is unchanged).
+
+        ``speeds`` is a table from :func:`ecoroute.read_speeds` (mapped onto the
+        arcs by :func:`ecoroute.traffic.with_speeds`, which takes ``options``)
+        or a :class:`ecoroute.traffic.SpeedProfiles`. Every Router on the new
+        network routes with them when given a ``departure=``, and ``save``
+        keeps them (see docs/traffic.md).
+        """
+        from . import traffic
+
+        profiles = (
+            speeds
+            if isinstance(speeds, traffic.SpeedProfiles)
+            else traffic.with_speeds(self, speeds, **options)
+        )
+        return traffic.attach_speeds(self, profiles)
+
     def add_elevation(
         self, dem_paths: Iterable[str | Path] | str | Path, **options: float
     ) -> RoadNetwork:

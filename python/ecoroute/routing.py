@@ -95,6 +95,8 @@ class Router:
     speeds
         Hour-of-week speed profiles (:func:`ecoroute.traffic.with_speeds`);
         they apply to queries given a ``departure=`` (see docs/traffic.md).
+        By default, the profiles the network carries
+        (:meth:`RoadNetwork.with_speeds`), if any.
     max_snap_m
         Coordinates snap to the nearest road of the network's largest strongly
         connected part (so that the vehicle can leave it and come back), to
@@ -182,6 +184,10 @@ class Router:
         )
         # ---- traffic (issue 12): departures are handled by ecoroute.traffic
         self._traffic: TrafficRouting | None = None
+        if speeds is None and any(k.startswith("speeds.") for k in network.attachments):
+            from .traffic import attached_speeds  # profiles the network carries
+
+            speeds = attached_speeds(network)
         if speeds is not None:
             from .traffic import TrafficRouting
 

@@ -506,6 +506,39 @@ class SpeedProfiles:
             raise ValueError(msg) from error
 
 
+#: Attachment names of speed profiles a network carries (:func:`attach_speeds`).
+_ATTACHMENT_PREFIX = "speeds."
+
+
+def attach_speeds(network: RoadNetwork, profiles: SpeedProfiles) -> RoadNetwork:
+    """
+    Return ``network`` carrying ``profiles`` (a new network; ``save`` keeps them).
+
+    Every :class:`ecoroute.Router` on the returned network routes with them
+    when given a ``departure=``, without a ``speeds=`` argument.
+    """
+    if profiles.arc_count != network.arc_count:
+        msg = (
+            f"these profiles are for a network of {profiles.arc_count:,} arcs, "
+            f"not {network.arc_count:,}."
+        )
+        raise ValueError(msg)
+    arrays = profiles.to_arrays()
+    return network.with_attachments(**{_ATTACHMENT_PREFIX + k: v for k, v in arrays.items()})
+
+
+def attached_speeds(network: RoadNetwork) -> SpeedProfiles | None:
+    """The speed profiles a network carries (:func:`attach_speeds`), or None."""
+    arrays = {
+        name[len(_ATTACHMENT_PREFIX) :]: np.asarray(values)
+        for name, values in network.attachments.items()
+        if name.startswith(_ATTACHMENT_PREFIX)
+    }
+    if not arrays:
+        return None
+    return SpeedProfiles.from_arrays(arrays, label="saved with the network")
+
+
 def with_speeds(
     network: RoadNetwork,
     table: SpeedTable,
