@@ -816,3 +816,45 @@ def test_a_network_carries_its_profiles_through_save_and_load(tmp_path: Path) ->
         ecoroute.Router(network, "van_diesel", "time").route(
             int(network.node_id[0]), int(network.node_id[1]), departure=departure
         )
+
+
+def test_batch_departure_column_uses_the_hour_metric(tmp_path: Path) -> None:
+    """
+    Tests a departure column in batch jobs on a network carrying profiles: each row equals
+    the network of its departure hour (the static oracle hour_network), rows without a
+    departure drive free flow, a bad time is a bad row, and a network without profiles
+    refuses the job.
+    """
+    import pandas as pd
+
+    from ecoroute import batch
+
+    network = random_network(14)
+    profiles = short_profiles(network, 14)
+    carrying = network.with_speeds(profiles)
+    ids = network.node_id
+    trips = pd.DataFrame(
+        {
+            "trip_id": [f"t{i}" for i in range(6)],
+            "origin_node": [ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]],
+            "destination_node": [ids[10], ids[11], ids[12], ids[13], ids[14], ids[15]],
+            "departure": ["2024-03-04T08:10", 9 * 3600 + 60, None, "2024-03-05T17:00",
+                          "not a time", "2024-03-04T08:50"],
+        }
+    )  # fmt: skip
+    result = batch.process_chunk(carrying, trips, objective="time")
+    assert result["status"].iloc[4] == "bad_input"
+    assert "departure" in result["message"].iloc[4]
+    for i, hour in [(0, 8), (1, 9), (3, 24 + 17), (5, 8)]:
+        if result["status"].iloc[i] != "ok":
+            continue
+        static = ecoroute.Router(hour_network(network, profiles, hour), "car_petrol", "time")
+        want = static.route_indices(network.node_index([ids[i]]), network.node_index([ids[10 + i]]))
+        assert result["time_s"].iloc[i] == pytest.approx(want.quantities["time_s"][0], rel=1e-9)
+        assert result["departure_s"].iloc[i] // 3600 == hour
+    if result["status"].iloc[2] == "ok":
+        free = ecoroute.Router(network, "car_petrol", "time")
+        want = free.route_indices(network.node_index([ids[2]]), network.node_index([ids[12]]))
+        assert result["time_s"].iloc[2] == pytest.approx(want.quantities["time_s"][0], rel=1e-9)
+    with pytest.raises(batch.BatchError, match="with_speeds"):
+        batch.process_chunk(network, trips, objective="time")

@@ -24,6 +24,7 @@ from ._geo import haversine_m
 from ._validate import check_threads
 from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY, Objective
+from .results import PairResults
 from .routing import Router
 from .snapping import DEFAULT_MAX_SNAP_M, snapper_for
 from .vehicles import Vehicle
@@ -59,11 +60,11 @@ RESULT_COLUMNS = (
     "trip_id", "status", "message", "vehicle", "payload_kg", "origin_node", "destination_node",
     "origin_snap_m", "destination_snap_m", "cost", "co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh",
     "time_s", "distance_m", "fastest_co2_g", "fastest_time_s", "fastest_distance_m",
-    "max_extra_time", "objective_gap",
+    "max_extra_time", "objective_gap", "departure_s",
 )  # fmt: skip
 
 #: Result columns added after the first release, absent from older checkpoints.
-ADDED_COLUMNS = ("max_extra_time", "objective_gap")
+ADDED_COLUMNS = ("max_extra_time", "objective_gap", "departure_s")
 
 #: Result file types (by name ending).
 OUTPUT_SUFFIXES = (".parquet", ".pq", ".csv")
@@ -611,6 +612,26 @@ def process_chunk(
         negative = ~np.isnan(payload) & ((payload < 0) | ~np.isfinite(payload))
         bad(negative, "payload_kg must be a finite number >= 0")
 
+    # Departures (issue 12): seconds since Monday 00:00, from ISO strings, datetimes or
+    # numbers; routed on the network's speed profiles (RoadNetwork.with_speeds).
+    departure = np.full(n, np.nan)
+    if "departure" in trips.columns:
+        from .traffic import departure_seconds
+
+        filled = trips["departure"].notna().to_numpy(dtype=bool)
+        text = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(filled).tolist():
+            try:
+                departure[i] = departure_seconds(trips["departure"].iloc[i])
+            except (TypeError, ValueError) as error:
+                text[i] = f"departure is not a time: {error}"
+        bad(np.array([t is not None for t in text]), text)
+        if (filled & (status == "ok")).any() and not _carries_speeds(network):
+            msg = (
+                "the trips have departure times but the network carries no speed profiles: "
+                "give it some with network.with_speeds(ecoroute.read_speeds(path))."
+            )
+            raise BatchError(msg)
     budget = np.full(n, np.nan if max_extra_time is None else float(max_extra_time))
     if "max_extra_time" in trips.columns:
         given = pd.to_numeric(trips["max_extra_time"], errors="coerce").to_numpy(dtype=float)
@@ -621,6 +642,10 @@ def process_chunk(
             f"max_extra_time must be a fraction from 0 to {MAX_EXTRA_TIME:g} (0.05 = 5 %)",
         )
         budget = np.where(filled & np.isfinite(given), given, budget)
+    bad(
+        np.isfinite(departure) & np.isfinite(budget),
+        "a departure and a time budget (max_extra_time) cannot be combined yet",
+    )
 
     # Vehicles and payloads are checked as given, per row, before any rounding.
     payload_bin = np.full(n, np.nan)
@@ -656,8 +681,13 @@ def process_chunk(
             None if pd.isna(extra) else float(extra),
         )
         s, t = index["origin"][rows], index["destination"][rows]
-        result = eco.route_indices(s, t, progress=False)
-        best = fastest.route_indices(s, t, progress=False)
+        timed = np.isfinite(departure[rows])
+        if timed.any():  # departures: the metric of each departure hour
+            result = _route_with_departures(eco, s, t, departure[rows])
+            best = _route_with_departures(fastest, s, t, departure[rows])
+        else:
+            result = eco.route_indices(s, t, progress=False)
+            best = fastest.route_indices(s, t, progress=False)
         out["cost"][rows] = result.cost
         for q in quantity_columns:
             if q in result.quantities:
@@ -697,6 +727,7 @@ def process_chunk(
     out["status"], out["message"] = status, message
     out["vehicle"] = names.astype(str)
     out["payload_kg"] = payload
+    out["departure_s"] = np.where(status == "ok", departure, np.nan)
     out["origin_node"], out["destination_node"] = origin_node, destination_node
     out["origin_snap_m"] = np.where(routable, snap["origin"], np.nan)
     out["destination_snap_m"] = np.where(routable, snap["destination"], np.nan)
@@ -910,6 +941,32 @@ def _turns_fingerprint(turns: TurnRestrictions | TurnGraph) -> str:
         digest.update(np.ascontiguousarray(getattr(rules, name)).tobytes())
     digest.update(f"{rules.u_turns}:{rules.intersection_costs}".encode())
     return digest.hexdigest()[:16]
+
+
+def _carries_speeds(network: RoadNetwork) -> bool:
+    return any(name.startswith("speeds.") for name in network.attachments)
+
+
+def _route_with_departures(
+    router: Router,
+    s: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    seconds: npt.NDArray[np.float64],
+) -> PairResults:
+    """route_indices where some pairs leave at a time: those on their hour's metric."""
+    timed = np.isfinite(seconds)
+    if timed.all():
+        return router.route_indices(s, t, departure=seconds, progress=False)
+    free = router.route_indices(s[~timed], t[~timed], progress=False)
+    hourly = router.route_indices(s[timed], t[timed], departure=seconds[timed], progress=False)
+    cost = np.empty(s.size)
+    cost[~timed], cost[timed] = free.cost, hourly.cost
+    quantities = {}
+    for name, values in free.quantities.items():
+        merged = np.empty(s.size)
+        merged[~timed], merged[timed] = values, hourly.quantities[name]
+        quantities[name] = merged
+    return PairResults(cost=cost, quantities=quantities)
 
 
 def _check_output(out: Path, overwrite: bool) -> Path:
