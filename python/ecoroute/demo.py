@@ -80,7 +80,7 @@ NEXT_STEPS = (
     (
         "A fleet plan",
         "ecoroute fleet --network region.ecoroute --stops stops.csv --fleet fleet.toml --out plan/",
-        "fleet.md",
+        "tasks/fleet-plans.md",
     ),
 )
 
