@@ -251,3 +251,24 @@ def test_astar_potential_is_admissible():
         to_t = nx.single_source_dijkstra_path_length(reverse, t)
         for x, cost in to_t.items():
             assert scale * np.linalg.norm(xyz[x] - xyz[t]) <= cost * (1 + 1e-12)
+
+
+def test_routers_of_one_vehicle_share_one_emission_evaluation():
+    """
+    Tests the per-network cache of per-arc quantities: the same vehicle and payload give the
+    very same read-only arrays, equal to evaluating the model directly; another payload or
+    another network gives its own.
+    """
+    network = random_network(3)
+    van = ecoroute.vehicle("van_diesel")
+    a = ecoroute.Router(network, van, "co2", payload_kg=500.0)
+    b = ecoroute.Router(network, ecoroute.vehicle("van_diesel"), "time", payload_kg=500.0)
+    c = ecoroute.Router(network, van, "co2", payload_kg=900.0)
+    assert a.arc_quantities["co2_g"] is b.arc_quantities["co2_g"]
+    assert not a.arc_quantities["co2_g"].flags.writeable
+    assert c.arc_quantities["co2_g"] is not a.arc_quantities["co2_g"]
+    direct = van.arc_quantities(network, 500.0)
+    for name, values in direct.items():
+        np.testing.assert_array_equal(a.arc_quantities[name], values)
+    other = ecoroute.Router(random_network(3), van, "co2", payload_kg=500.0)
+    assert other.arc_quantities["co2_g"] is not a.arc_quantities["co2_g"]

@@ -926,11 +926,13 @@ def _check_budget(
 
 #: Per-arc quantities of the last few (vehicle, payload) pairs evaluated on each network.
 #: Networks and vehicles are immutable values, so Routers of one vehicle (other objectives,
-#: the trade-off's prices, a batch job's eco and fastest routers) share one evaluation.
+#: the trade-off's prices, a batch job's eco and fastest routers) share one evaluation. At
+#: most this many bytes are kept per network (New York: ~29 MB per vehicle), the least
+#: recently used first to go; a larger evaluation is not kept at all.
 _QUANTITIES: weakref.WeakKeyDictionary[RoadNetwork, OrderedDict[Any, dict[str, FloatArray]]] = (
     weakref.WeakKeyDictionary()
 )
-_QUANTITIES_PER_NETWORK = 4
+_QUANTITIES_MAX_BYTES = 256 * 2**20
 
 
 def _arc_quantities(
@@ -949,9 +951,10 @@ def _arc_quantities(
     quantities = vehicle.arc_quantities(network, payload_kg)
     for values in quantities.values():
         values.flags.writeable = False
-    if key is not None:
+    size = sum(values.nbytes for values in quantities.values())
+    if key is not None and size <= _QUANTITIES_MAX_BYTES:
         cache[key] = quantities
-        while len(cache) > _QUANTITIES_PER_NETWORK:
+        while sum(a.nbytes for q in cache.values() for a in q.values()) > _QUANTITIES_MAX_BYTES:
             cache.popitem(last=False)
     return dict(quantities)
 
