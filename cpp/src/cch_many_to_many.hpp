@@ -92,7 +92,6 @@ struct TreeSearch
     }
 };
 
-
 /**
  * Every source to every target on a customized hierarchy. The backward
  * search space of each target (its elimination-tree path with distances) is

@@ -197,7 +197,8 @@ void route_pairs(ObjectPool<Query> &pool,
                 auto const end = std::min(pair_count, begin + chunk);
                 for (auto i = begin; i != end; ++i)
                 {
-                    auto const cost = query->run(sources[i], targets[i]).distance();
+                    auto const cost
+                        = query->run(sources[i], targets[i]).distance();
                     result.cost[i] = cost;
                     auto *sums = result.sums.data() + i * k;
                     auto const start = buffer.size();

@@ -115,17 +115,21 @@ PairResult QueryEngine::route_pairs(std::span<NodeId const> sources,
     switch (algorithm_)
     {
     case Algorithm::dijkstra:
-        run(pools_->dijkstra,
+        run(
+            pools_->dijkstra,
             [&] { return std::make_unique<DijkstraQuery>(metric); },
             nullptr);
         break;
     case Algorithm::bidirectional:
-        run(pools_->bidirectional,
-            [&] { return std::make_unique<BidirectionalDijkstraQuery>(metric); },
+        run(
+            pools_->bidirectional,
+            [&]
+            { return std::make_unique<BidirectionalDijkstraQuery>(metric); },
             nullptr);
         break;
     case Algorithm::astar:
-        run(pools_->astar,
+        run(
+            pools_->astar,
             [&]
             {
                 return std::make_unique<AStarQuery>(metric,
@@ -134,7 +138,8 @@ PairResult QueryEngine::route_pairs(std::span<NodeId const> sources,
             nullptr);
         break;
     case Algorithm::bidirectional_astar:
-        run(pools_->bidirectional_astar,
+        run(
+            pools_->bidirectional_astar,
             [&]
             {
                 return std::make_unique<BidirectionalAStarQuery>(
@@ -147,7 +152,8 @@ PairResult QueryEngine::route_pairs(std::span<NodeId const> sources,
         // Sums along the shortcuts only when no path is unpacked anyway.
         auto const *sums_along_shortcuts
             = with_paths || sources.empty() ? nullptr : cch_quantities();
-        run(pools_->cch,
+        run(
+            pools_->cch,
             [&] { return std::make_unique<CchQuery>(*cch_metric_); },
             [&](CchQuery const &query, double *sums)
             { query.add_quantities(*sums_along_shortcuts, sums); });
@@ -162,14 +168,13 @@ MatrixResult QueryEngine::matrix(std::span<NodeId const> sources,
                                  unsigned num_threads) const
 {
     if (algorithm_ == Algorithm::cch)
-        return detail::cch_matrix(*cch_metric_,
-                                  sources.empty() || targets.empty()
-                                      ? nullptr
-                                      : cch_quantities(),
-                                  sources,
-                                  targets,
-                                  num_threads,
-                                  pools_->tree_searches);
+        return detail::cch_matrix(
+            *cch_metric_,
+            sources.empty() || targets.empty() ? nullptr : cch_quantities(),
+            sources,
+            targets,
+            num_threads,
+            pools_->tree_searches);
 
     // No hierarchy: one search per cell, through the pair loop.
     auto const n = metric_->graph().node_count();

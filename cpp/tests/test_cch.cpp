@@ -6,9 +6,9 @@
 
 #include "ecoroute/cch.hpp"
 #include "ecoroute/cch_query.hpp"
+#include "ecoroute/nested_dissection.hpp"
 #include "ecoroute/query_engine.hpp"
 #include "ecoroute/search.hpp"
-#include "ecoroute/nested_dissection.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -553,12 +553,8 @@ void test_parallel_paths_on_a_grid()
         dijkstra.run(s, t);
         query.run(s, t);
         CHECK(close(query.distance(), dijkstra.distance()));
-        CHECK(path_ok(*g.graph,
-                      g.weight,
-                      query.arc_path(),
-                      s,
-                      t,
-                      dijkstra.distance()));
+        CHECK(path_ok(
+            *g.graph, g.weight, query.arc_path(), s, t, dijkstra.distance()));
     }
 }
 

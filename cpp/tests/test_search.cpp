@@ -262,7 +262,8 @@ void test_invalid_input()
     CHECK_THROWS(engine.costs_from(2), std::out_of_range);
     CHECK_THROWS(QueryEngine(metric, Algorithm::astar, {}),
                  std::invalid_argument);
-    CHECK_THROWS(QueryEngine(metric, Algorithm::cch, {}), std::invalid_argument);
+    CHECK_THROWS(QueryEngine(metric, Algorithm::cch, {}),
+                 std::invalid_argument);
     std::vector<double> wrong(2, 1.0);
     CHECK_THROWS(QueryEngine(metric, Algorithm::dijkstra, {wrong}),
                  std::invalid_argument);
