@@ -26,6 +26,22 @@ def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float]
     return statistics.median(times), times
 
 
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Run ``fn`` once; return its wall time in seconds and its value."""
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds of each function, run in turns (ours, theirs, ours, ...) against noise."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def machine() -> dict[str, Any]:
     """A short description of where the numbers were measured."""
     cpu = platform.processor() or platform.machine()

@@ -23,14 +23,13 @@ import argparse
 import contextlib
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median_time, print_table, write_results
+from _common import alternate, median_time, print_table, timed, write_results
 from bench_queries import load_graph
 
 import ecoroute
@@ -38,21 +37,6 @@ from ecoroute import _core
 from ecoroute._geo import unit_vectors
 
 MS_PER_S = 1000.0
-
-
-def timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
-def alternate(fns: dict[str, Any], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, run in turns (ours, theirs, ours, ...)."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            times[name].append(timed(fn)[0])
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bench(name: str, repeats: int, pairs: int, query_pairs: int) -> dict[str, Any]:

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, print_table, write_results
+from _common import SHARED_DATA, alternate, print_table, timed, write_results
 
 import ecoroute
 from ecoroute import turns as T
@@ -36,21 +34,6 @@ EXTRACTS = {"malta": "osm/malta.osm.pbf", "rhein-neckar": "osm/rhein-neckar.osm.
 VEHICLES = ("car_petrol", "truck_40t_diesel", "car_bev")
 #: 100x100 matrices per timed call (one takes milliseconds: too short to time alone).
 MATRICES = 20
-
-
-def timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
-def alternate(fns: dict[str, Any], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, run in turns."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            times[name].append(timed(fn)[0])
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def sizes(network: ecoroute.RoadNetwork, graph: T.TurnGraph) -> dict[str, Any]:
