@@ -232,3 +232,19 @@ def test_route_on_osmnx_graph_equals_networkx_on_same_graph(aguascalientes_osmnx
         assert router.route(int(s), int(t)).cost == pytest.approx(expected, rel=1e-9)
         checked += 1
     assert checked > 20
+
+
+def test_node_index_of_one_id_agrees_with_node_index():
+    """Tests the scalar lookup against node_index (and a brute-force search), and its errors."""
+    network = random_network(4)
+    for i in range(network.node_count):
+        node_id = int(network.node_id[i])
+        assert (
+            network.node_index_of(node_id)
+            == i
+            == int(np.flatnonzero(network.node_id == node_id)[0])
+        )
+        assert network.node_index_of(node_id) == network.node_index([node_id])[0]
+    for bad in (-1, 999_999, 2**70):
+        with pytest.raises(ecoroute.UnknownNodeError):
+            network.node_index_of(bad)

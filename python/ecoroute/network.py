@@ -694,15 +694,35 @@ class RoadNetwork:
         to mark bad rows instead of failing the whole batch.
         """
         wanted = np.asarray(ids).astype(np.int64, copy=False).ravel()
-        lookups = self._lookups
-        id_order, sorted_ids = lookups.id_order, lookups.sorted_ids
-        if id_order is None or sorted_ids is None:
-            id_order = np.argsort(self.node_id, kind="stable")
-            sorted_ids = self.node_id[id_order]
-            lookups.id_order, lookups.sorted_ids = id_order, sorted_ids
+        id_order, sorted_ids = self._id_lookup()
         pos = np.minimum(np.searchsorted(sorted_ids, wanted), self.node_count - 1)
         found = sorted_ids[pos] == wanted
         return id_order[pos], found
+
+    def node_index_of(self, node_id: int) -> int:
+        """
+        Return the dense index of one node id (the scalar fast path of :meth:`node_index`).
+
+        Raises
+        ------
+        UnknownNodeError
+            (a ``KeyError``) if the id is not in the network.
+        """
+        id_order, sorted_ids = self._id_lookup()
+        if not -(2**63) <= node_id < 2**63:
+            raise UnknownNodeError(node_id)
+        position = int(sorted_ids.searchsorted(node_id))
+        if position == sorted_ids.size or sorted_ids[position] != node_id:
+            raise UnknownNodeError(node_id)
+        return int(id_order[position])
+
+    def _id_lookup(self) -> tuple[npt.NDArray[np.intp], IntArray]:
+        """Node ids sorted, and the index of each: built once per network, on first use."""
+        lookups = self._lookups
+        if lookups.id_order is None or lookups.sorted_ids is None:
+            lookups.id_order = np.argsort(self.node_id, kind="stable")
+            lookups.sorted_ids = self.node_id[lookups.id_order]
+        return lookups.id_order, lookups.sorted_ids
 
     def nearest_nodes(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import NoRouteError, UnknownNodeError
+from ._errors import NoRouteError
 from ._geo import unit_vectors
 from ._validate import as_index_array, check_node_argument, check_threads
 from .objectives import (
@@ -178,7 +178,6 @@ class Router:
         self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
         self._label = objective_label(objective)
         self._tradeoff: Tradeoff | None = None
-        self._id_lookup: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
         self.max_extra_time, self.max_extra_time_s = _check_budget(
             max_extra_time, max_extra_time_s, self.objective_weights
         )
@@ -816,16 +815,7 @@ class Router:
     def _resolve_one(self, point: Any, name: str) -> tuple[int, float]:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
         if isinstance(point, int | np.integer) and not isinstance(point, bool):
-            if self._id_lookup is None:  # once per router: ids sorted, and where each is
-                order = np.argsort(self.network.node_id, kind="stable")
-                self._id_lookup = (self.network.node_id[order], order)
-            ids, order = self._id_lookup
-            if not -(2**63) <= point < 2**63:
-                raise UnknownNodeError(point)
-            position = int(ids.searchsorted(point))
-            if position == ids.size or ids[position] != point:
-                raise UnknownNodeError(point)
-            return int(order[position]), 0.0
+            return self.network.node_index_of(int(point)), 0.0
         (index,), (snap,) = self._resolve([point], name)
         return int(index), float(snap)
 
