@@ -40,7 +40,18 @@ charge of any e-van against its reserve, and the solves needed.
 
     python benchmarks/bench_fleet.py                      # parts 1 and 3
     python benchmarks/bench_fleet.py --ablation           # and part 2
+Part 5 (``--traffic``, Malta, issue 12): the synthetic weekday congestion profile of
+``bench_traffic.py`` (every trunk/primary/secondary/tertiary arc, and trunk and primary
+links, :func:`ecoroute.traffic.synthetic_profiles` with seed 0: 0.45 x free flow at
+07:00-09:00 on weekdays). 60 stops (20-150 kg, 3-8 min, no windows) on random nodes,
+the Marsa depot; a van fleet (5 diesel vans, 1200 kg) and a 40 t truck fleet (3 trucks,
+demands x 10), planned for CO2 without traffic and with ``departure=`` Monday 03:00 and
+08:00: duty and driving hours, CO2 and km of the replayed plan, the solves, how far each
+leg's replayed time is from the planning matrix's (first solve), plan time against the
+static plan, and the static plan's routes driven (replayed) at the same departure.
+
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
+    python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -62,7 +73,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, median_time, print_table, write_results
 
 import ecoroute
-from ecoroute.fleet import Depot, Stop, VehicleType, od_matrices, plan_fleet
+from ecoroute.fleet import (
+    Depot,
+    Stop,
+    VehicleType,
+    evaluate_routes,
+    od_matrices,
+    plan_fleet,
+)
 
 #: The reference notes' PRPLIB runs (fleet-planning.md §3.3): distance-optimal CVRPTW with
 #: PyVRP at 90 km/h, CMEM fuel at the payload on board, 2.67 kg CO2 per litre.
@@ -362,6 +380,139 @@ def part_battery(iterations: int, seeds: list[int], batteries: list[float | None
     return {"network": repr(network), "stops": len(stops), "iterations": iterations, "runs": rows}
 
 
+#: The arcs bench_traffic.py congests: the classes where congestion happens.
+MAJOR = {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link"}
+
+
+def traffic_instance(network: ecoroute.RoadNetwork, *, trucks: bool, seed: int = 0):
+    """60 stops without windows, the Marsa depot, 5 diesel vans or 3 40 t trucks."""
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(network.node_count, 60, replace=False)
+    scale = 10.0 if trucks else 1.0
+    stops = [
+        Stop(
+            f"S{i:02d}",
+            lat=float(network.lat[x]),
+            lon=float(network.lon[x]),
+            demand_kg=scale * float(rng.integers(20, 150)),
+            service_s=float(rng.integers(3, 9) * 60),
+        )
+        for i, x in enumerate(nodes)
+    ]
+    depot = Depot("Marsa", lat=35.878, lon=14.495)
+    if trucks:
+        fleet = [VehicleType("truck_40t_diesel", count=3)]
+    else:
+        fleet = [VehicleType("van_diesel", count=5, capacity_kg=1200.0)]
+    return depot, stops, fleet
+
+
+def part_traffic(network, iterations: int, seeds: list[int]) -> dict[str, Any]:
+    """Part 5: plans leaving at 03:00 and 08:00 in traffic against the static plan."""
+    profiles = ecoroute.traffic.synthetic_profiles(network, highways=MAJOR, seed=0)
+    network = network.prepared()
+    congested = network.with_speeds(profiles)
+    runs = []
+    for trucks in (False, True):
+        depot, stops, fleet = traffic_instance(network, trucks=trucks)
+        for seed in seeds:
+            options = {"max_iterations": iterations, "seed": seed, "baselines": ()}
+            static = plan_fleet(network, depot, stops, fleet, **options)
+            runs.append(_traffic_row(static, trucks, seed, None))
+            given = [(r.vehicle_type, list(r.stops)) for r in static.routes]
+            for departure in (3 * 3600.0, 8 * 3600.0):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    plan = plan_fleet(
+                        congested, depot, stops, fleet, departure=departure, **options
+                    )
+                row = _traffic_row(plan, trucks, seed, departure)
+                row["warnings"] = len(caught)
+                row["static_plan_total_s"] = static.timings["total_s"]
+                # The static plan's routes driven at this departure (shifted to leave then).
+                starts = [max(r.start_s, departure) for r in static.routes]
+                driven = evaluate_routes(
+                    congested, depot, stops, fleet, given, start_s=starts, departure=departure
+                )
+                row["static_driven"] = _totals(driven)
+                runs.append(row)
+    return {
+        "profile": repr(profiles),
+        "iterations": iterations,
+        "seeds": seeds,
+        "stops": 60,
+        "runs": runs,
+    }
+
+
+def _traffic_row(plan, trucks: bool, seed: int, departure: float | None) -> dict[str, Any]:
+    info = plan.solver.get("departure", {})
+    return {
+        "fleet": "40 t trucks" if trucks else "diesel vans",
+        "seed": seed,
+        "departure_h": None if departure is None else departure / 3600.0,
+        "totals": _totals(plan),
+        "co2_kg": plan.totals["co2_g"] / 1000,
+        "solve_s": plan.timings["solve_s"],
+        "matrix_s": plan.timings["matrix_s"],
+        "evaluate_s": plan.timings["evaluate_s"],
+        "total_s": plan.timings["total_s"],
+        "rounds": info.get("rounds", 1),
+        "first_round": info.get("first_round", {}),
+        "violations": len(plan.violations),
+        "unassigned": len(plan.unassigned),
+    }
+
+
+def _print_traffic(result: dict[str, Any]) -> None:
+    print(
+        f"\nMalta, {result['stops']} stops, CO2 plans in traffic ({result['profile']}); "
+        f"{result['iterations']} iterations, medians over seeds {result['seeds']}\n"
+    )
+    rows = []
+    for fleet in ("diesel vans", "40 t trucks"):
+        for departure in (None, 3.0, 8.0):
+            chosen = [r for r in result["runs"]
+                      if r["fleet"] == fleet and r["departure_h"] == departure]  # fmt: skip
+
+            def med(get: Any, chosen: list[dict[str, Any]] = chosen) -> float:
+                return statistics.median(get(r) for r in chosen)
+
+            row = {
+                "fleet": fleet,
+                "departure": "static (free flow)"
+                if departure is None
+                else f"Mon {int(departure):02d}:00",
+                "duty h": f"{med(lambda r: r['totals']['duty_h']):.2f}",
+                "driving h": f"{med(lambda r: r['totals']['driving_h']):.2f}",
+                "kg CO2": f"{med(lambda r: r['co2_kg']):.1f}",
+                "km": f"{med(lambda r: r['totals']['km']):.0f}",
+                "plan s": f"{med(lambda r: r['total_s']):.1f}",
+                "solves": "/".join(str(r["rounds"]) for r in chosen),
+                "violations": str(sum(r["violations"] for r in chosen)),
+            }
+            if departure is not None:
+                first = [r["first_round"] for r in chosen]
+                row["leg gap median / p95 / max"] = (
+                    f"{statistics.median(f['time_gap_median'] for f in first):+.1%} / "
+                    f"{statistics.median(f['time_gap_p95'] for f in first):+.1%} / "
+                    f"{statistics.median(f['time_gap_max'] for f in first):+.1%}"
+                )
+                row["matrix vs replay h"] = (
+                    f"{med(lambda r: r['first_round']['planned_time_s']) / 3600:.2f} / "
+                    f"{med(lambda r: r['first_round']['replayed_time_s']) / 3600:.2f}"
+                )
+                row["static plan s"] = f"{med(lambda r: r['static_plan_total_s']):.1f}"
+                row["static plan driven: h / kg CO2"] = (
+                    f"{med(lambda r: r['static_driven']['driving_h']):.2f} / "
+                    f"{med(lambda r: r['static_driven']['co2_ttw_kg']):.1f}"
+                )
+            rows.append(row)
+    print_table(rows, ["fleet", "departure", "duty h", "driving h", "kg CO2", "km", "plan s",
+                       "static plan s", "solves", "violations", "leg gap median / p95 / max",
+                       "matrix vs replay h", "static plan driven: h / kg CO2"])  # fmt: skip
+
+
 def _least_margin(routes: list[Any]) -> float | None:
     """Least replayed charge above the reserve over the battery routes (None without one)."""
     margins = [r.soc_min_kwh - (r.reserve_kwh or 0.0) for r in routes if r.soc_min_kwh is not None]
@@ -489,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-malta", action="store_true")
     parser.add_argument("--battery", action="store_true", help="part 4: e-vans in Andorra")
     parser.add_argument("--battery-iterations", type=int, default=3000)
+    parser.add_argument("--traffic", action="store_true", help="part 5: departures in traffic")
+    parser.add_argument("--traffic-iterations", type=int, default=2000)
     parser.add_argument(
         "--batteries", type=float, nargs="+", default=[40.0, 20.0, 12.0],
         help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
@@ -523,6 +676,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
             print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
                                 "feasible"])  # fmt: skip
+    if args.traffic:
+        results["traffic"] = part_traffic(load_malta(), args.traffic_iterations, args.seeds)
+        _print_traffic(results["traffic"])
     if args.battery:
         sizes: list[float | None] = [None, *(u * 1.1 for u in args.batteries)]
         results["battery"] = part_battery(args.battery_iterations, args.seeds, sizes)

@@ -9,7 +9,9 @@ hand-computed leg that crosses into a slow hour.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import ecoroute
 from ecoroute import traffic
 from ecoroute._errors import FleetInputError, FleetPlanWarning
-from ecoroute.fleet import Depot, Stop, VehicleType, evaluate_routes, plan_fleet
+from ecoroute.fleet import Depot, Stop, VehicleType, evaluate_routes, plan_fleet, read_fleet
 from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
 
 from .fleet_helpers import depot_at, grid_town, node_point, random_stops
@@ -274,5 +276,27 @@ def test_departure_inputs_are_checked() -> None:
         [("van_diesel", ["S"])],
         departure="2024-03-04T07:45",
         speeds=profiles,
+    )
+    assert_allclose(plan.routes[0].legs[0].arrive_s, 8.5 * 3600, rtol=1e-9)
+
+
+def test_a_fleet_file_takes_a_departure(tmp_path: Path) -> None:
+    """Tests that ``departure`` in a fleet TOML (a TOML date-time) reaches plan_fleet."""
+    network, depot, stop = slow_from_eight()
+    path = tmp_path / "fleet.toml"
+    path.write_text(
+        f"departure = 2024-03-04T07:45:00\n"
+        f'[[depots]]\nid = "D"\nlat = {depot.lat}\nlon = {depot.lon}\n'
+        f'[[vehicles]]\nvehicle = "van_diesel"\n'
+    )
+    config = read_fleet(path)
+    assert config.options["departure"] == dt.datetime(2024, 3, 4, 7, 45)
+    plan = evaluate_routes(
+        network,
+        config.depots,
+        [stop],
+        config.fleet,
+        [("van_diesel", ["S"])],
+        departure=config.options["departure"],
     )
     assert_allclose(plan.routes[0].legs[0].arrive_s, 8.5 * 3600, rtol=1e-9)
