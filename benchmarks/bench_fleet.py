@@ -43,12 +43,13 @@ charge of any e-van against its reserve, and the solves needed.
 Part 5 (``--traffic``, Malta, issue 12): the synthetic weekday congestion profile of
 ``bench_traffic.py`` (every trunk/primary/secondary/tertiary arc, and trunk and primary
 links, :func:`ecoroute.traffic.synthetic_profiles` with seed 0: 0.45 x free flow at
-07:00-09:00 on weekdays). 60 stops (20-150 kg, 3-8 min, no windows) on random nodes,
-the Marsa depot; a van fleet (5 diesel vans, 1200 kg) and a 40 t truck fleet (3 trucks,
-demands x 10), planned for CO2 without traffic and with ``departure=`` Monday 03:00 and
-08:00: duty and driving hours, CO2 and km of the replayed plan, the solves, how far each
-leg's replayed time is from the planning matrix's (first solve), plan time against the
-static plan, and the static plan's routes driven (replayed) at the same departure.
+07:00-09:00 on weekdays). 60 stops (20-150 kg, 3-8 min) on random nodes, a third with a
+90-minute window in the four hours after the start, the Marsa depot; a van fleet (5 diesel
+vans, 1200 kg) and a 40 t truck fleet (3 trucks, demands x 10), on a 10-hour shift from
+Monday 03:00 or 08:00. For each: the CO2 plan without traffic (as planned, and its routes
+driven in traffic: times, CO2, windows missed), and the plan with ``departure=``: its
+replayed hours and CO2, violations, solves and which was kept, how far each leg's replayed
+time is from the first solve's planning matrix, and plan time against the static plan.
 
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
     python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
@@ -384,26 +385,36 @@ def part_battery(iterations: int, seeds: list[int], batteries: list[float | None
 MAJOR = {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link"}
 
 
-def traffic_instance(network: ecoroute.RoadNetwork, *, trucks: bool, seed: int = 0):
-    """60 stops without windows, the Marsa depot, 5 diesel vans or 3 40 t trucks."""
+def traffic_instance(network: ecoroute.RoadNetwork, *, trucks: bool, start_h: float, seed: int = 0):
+    """
+    60 stops, a third with a 90-minute window in the 4 h after ``start_h``; the Marsa depot;
+    5 diesel vans or 3 40 t trucks on a 10-hour shift from ``start_h``.
+    """
     rng = np.random.default_rng(seed)
     nodes = rng.choice(network.node_count, 60, replace=False)
     scale = 10.0 if trucks else 1.0
-    stops = [
-        Stop(
-            f"S{i:02d}",
-            lat=float(network.lat[x]),
-            lon=float(network.lon[x]),
-            demand_kg=scale * float(rng.integers(20, 150)),
-            service_s=float(rng.integers(3, 9) * 60),
+    stops = []
+    for i, x in enumerate(nodes):
+        window = None
+        if i % 3 == 0:
+            opens = (start_h + float(rng.uniform(0.0, 4.0))) * 3600.0
+            window = (opens, opens + 5400.0)
+        stops.append(
+            Stop(
+                f"S{i:02d}",
+                lat=float(network.lat[x]),
+                lon=float(network.lon[x]),
+                demand_kg=scale * float(rng.integers(20, 150)),
+                service_s=float(rng.integers(3, 9) * 60),
+                time_window=window,
+            )
         )
-        for i, x in enumerate(nodes)
-    ]
     depot = Depot("Marsa", lat=35.878, lon=14.495)
+    shift = (start_h * 3600.0, (start_h + 10.0) * 3600.0)
     if trucks:
-        fleet = [VehicleType("truck_40t_diesel", count=3)]
+        fleet = [VehicleType("truck_40t_diesel", count=3, shift=shift)]
     else:
-        fleet = [VehicleType("van_diesel", count=5, capacity_kg=1200.0)]
+        fleet = [VehicleType("van_diesel", count=5, capacity_kg=1200.0, shift=shift)]
     return depot, stops, fleet
 
 
@@ -414,27 +425,35 @@ def part_traffic(network, iterations: int, seeds: list[int]) -> dict[str, Any]:
     congested = network.with_speeds(profiles)
     runs = []
     for trucks in (False, True):
-        depot, stops, fleet = traffic_instance(network, trucks=trucks)
-        for seed in seeds:
-            options = {"max_iterations": iterations, "seed": seed, "baselines": ()}
-            static = plan_fleet(network, depot, stops, fleet, **options)
-            runs.append(_traffic_row(static, trucks, seed, None))
-            given = [(r.vehicle_type, list(r.stops)) for r in static.routes]
-            for departure in (3 * 3600.0, 8 * 3600.0):
+        for start_h in (3.0, 8.0):
+            depot, stops, fleet = traffic_instance(network, trucks=trucks, start_h=start_h)
+            for seed in seeds:
+                options = {"max_iterations": iterations, "seed": seed, "baselines": ()}
+                static = plan_fleet(network, depot, stops, fleet, **options)
+                # The static plan's routes driven in traffic, leaving when it planned them to.
+                given = [(r.vehicle_type, list(r.stops)) for r in static.routes]
+                driven = evaluate_routes(
+                    congested,
+                    depot,
+                    stops,
+                    fleet,
+                    given,
+                    start_s=[r.start_s for r in static.routes],
+                    departure=start_h * 3600.0,
+                )
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     plan = plan_fleet(
-                        congested, depot, stops, fleet, departure=departure, **options
+                        congested, depot, stops, fleet, departure=start_h * 3600.0, **options
                     )
-                row = _traffic_row(plan, trucks, seed, departure)
+                row = _traffic_row(plan, trucks, seed, start_h)
                 row["warnings"] = len(caught)
-                row["static_plan_total_s"] = static.timings["total_s"]
-                # The static plan's routes driven at this departure (shifted to leave then).
-                starts = [max(r.start_s, departure) for r in static.routes]
-                driven = evaluate_routes(
-                    congested, depot, stops, fleet, given, start_s=starts, departure=departure
-                )
-                row["static_driven"] = _totals(driven)
+                row["static"] = _traffic_row(static, trucks, seed, None)
+                row["static_driven"] = _totals(driven) | {
+                    "co2_kg": driven.totals["co2_g"] / 1000,
+                    "violations": len(driven.violations),
+                    "late_h": sum(v.amount for v in driven.violations if v.unit == "s") / 3600,
+                }
                 runs.append(row)
     return {
         "profile": repr(profiles),
@@ -445,23 +464,35 @@ def part_traffic(network, iterations: int, seeds: list[int]) -> dict[str, Any]:
     }
 
 
-def _traffic_row(plan, trucks: bool, seed: int, departure: float | None) -> dict[str, Any]:
+def _traffic_row(plan, trucks: bool, seed: int, start_h: float | None) -> dict[str, Any]:
     info = plan.solver.get("departure", {})
     return {
         "fleet": "40 t trucks" if trucks else "diesel vans",
         "seed": seed,
-        "departure_h": None if departure is None else departure / 3600.0,
+        "departure_h": start_h,
         "totals": _totals(plan),
         "co2_kg": plan.totals["co2_g"] / 1000,
+        "served": len(plan.visits),
         "solve_s": plan.timings["solve_s"],
         "matrix_s": plan.timings["matrix_s"],
         "evaluate_s": plan.timings["evaluate_s"],
         "total_s": plan.timings["total_s"],
         "rounds": info.get("rounds", 1),
+        "basis": info.get("basis", "free flow"),
         "first_round": info.get("first_round", {}),
+        "solves": info.get("solves", []),
         "violations": len(plan.violations),
-        "unassigned": len(plan.unassigned),
     }
+
+
+#: Short names of what a plan in traffic was solved on (``plan.solver["departure"]["basis"]``).
+_BASIS = {
+    "free flow": "-",
+    "start hour": "start",
+    "slowest hours": "slowest",
+    "driving-time mix of hours": "mix",
+    "mix costs, start-hour times": "mix-cautious",
+}
 
 
 def _print_traffic(result: dict[str, Any]) -> None:
@@ -471,46 +502,54 @@ def _print_traffic(result: dict[str, Any]) -> None:
     )
     rows = []
     for fleet in ("diesel vans", "40 t trucks"):
-        for departure in (None, 3.0, 8.0):
+        for start_h in (3.0, 8.0):
             chosen = [r for r in result["runs"]
-                      if r["fleet"] == fleet and r["departure_h"] == departure]  # fmt: skip
+                      if r["fleet"] == fleet and r["departure_h"] == start_h]  # fmt: skip
 
             def med(get: Any, chosen: list[dict[str, Any]] = chosen) -> float:
                 return statistics.median(get(r) for r in chosen)
 
-            row = {
-                "fleet": fleet,
-                "departure": "static (free flow)"
-                if departure is None
-                else f"Mon {int(departure):02d}:00",
-                "duty h": f"{med(lambda r: r['totals']['duty_h']):.2f}",
-                "driving h": f"{med(lambda r: r['totals']['driving_h']):.2f}",
-                "kg CO2": f"{med(lambda r: r['co2_kg']):.1f}",
-                "km": f"{med(lambda r: r['totals']['km']):.0f}",
-                "plan s": f"{med(lambda r: r['total_s']):.1f}",
-                "solves": "/".join(str(r["rounds"]) for r in chosen),
-                "violations": str(sum(r["violations"] for r in chosen)),
-            }
-            if departure is not None:
-                first = [r["first_round"] for r in chosen]
-                row["leg gap median / p95 / max"] = (
-                    f"{statistics.median(f['time_gap_median'] for f in first):+.1%} / "
-                    f"{statistics.median(f['time_gap_p95'] for f in first):+.1%} / "
-                    f"{statistics.median(f['time_gap_max'] for f in first):+.1%}"
-                )
-                row["matrix vs replay h"] = (
-                    f"{med(lambda r: r['first_round']['planned_time_s']) / 3600:.2f} / "
-                    f"{med(lambda r: r['first_round']['replayed_time_s']) / 3600:.2f}"
-                )
-                row["static plan s"] = f"{med(lambda r: r['static_plan_total_s']):.1f}"
-                row["static plan driven: h / kg CO2"] = (
-                    f"{med(lambda r: r['static_driven']['driving_h']):.2f} / "
-                    f"{med(lambda r: r['static_driven']['co2_ttw_kg']):.1f}"
-                )
-            rows.append(row)
-    print_table(rows, ["fleet", "departure", "duty h", "driving h", "kg CO2", "km", "plan s",
-                       "static plan s", "solves", "violations", "leg gap median / p95 / max",
-                       "matrix vs replay h", "static plan driven: h / kg CO2"])  # fmt: skip
+            first = [r["first_round"] for r in chosen]
+            label = f"{fleet}, Mon {int(start_h):02d}:00"
+            rows.append(
+                {
+                    "plan": f"{label}: static plan, as planned (free flow)",
+                    "driving h": f"{med(lambda r: r['static']['totals']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['static']['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['static']['served']):.0f}",
+                    "plan s": f"{med(lambda r: r['static']['total_s']):.1f}",
+                }
+            )
+            rows.append(
+                {
+                    "plan": f"{label}: static plan, driven in traffic",
+                    "driving h": f"{med(lambda r: r['static_driven']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['static_driven']['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['static']['served']):.0f}",
+                    "violations (late h)": "/".join(
+                        f"{r['static_driven']['violations']} ({r['static_driven']['late_h']:.1f})"
+                        for r in chosen
+                    ),
+                }
+            )
+            rows.append(
+                {
+                    "plan": f"{label}: planned in traffic (departure=)",
+                    "driving h": f"{med(lambda r: r['totals']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['served']):.0f}",
+                    "plan s": f"{med(lambda r: r['total_s']):.1f}",
+                    "solves, kept": "/".join(f"{r['rounds']} {_BASIS[r['basis']]}" for r in chosen),
+                    "violations (late h)": "/".join(str(r["violations"]) for r in chosen),
+                    "leg gap median / p95 / max": (
+                        f"{statistics.median(f['time_gap_median'] for f in first):+.1%} / "
+                        f"{statistics.median(f['time_gap_p95'] for f in first):+.1%} / "
+                        f"{statistics.median(f['time_gap_max'] for f in first):+.1%}"
+                    ),
+                }
+            )
+    print_table(rows, ["plan", "driving h", "kg CO2", "served", "violations (late h)",
+                       "plan s", "solves, kept", "leg gap median / p95 / max"])  # fmt: skip
 
 
 def _least_margin(routes: list[Any]) -> float | None:

@@ -73,7 +73,7 @@ def test_a_constant_profile_plans_exactly_as_without_traffic(vehicle: str) -> No
             assert_allclose(x.time_s, y.time_s, rtol=1e-6)
             assert_allclose(x.arrive_s, y.arrive_s, rtol=1e-6)
             assert_allclose(x.co2_g, y.co2_g, rtol=1e-9)
-    assert timed.solver["departure"]["rounds"] == 1
+    assert timed.solver["departure"]["basis"] == "start hour"
     assert "departure" not in static.solver
 
 

@@ -101,7 +101,8 @@ class Profiles:
     type's matrices and paths are those of the hour its routes leave in at
     the earliest (the router's metric of that hour, customized on the
     hierarchy); :meth:`use_slowest_hours` makes a type's leg times the
-    slowest of a range of hours instead, and :meth:`timed_paths` routes legs
+    slowest of a range of hours instead, :meth:`use_hour_mix` its leg costs
+    and times a weighted mean of hours, and :meth:`timed_paths` routes legs
     exactly from their real departures for the replay.
     """
 
@@ -131,6 +132,8 @@ class Profiles:
         self._routers: dict[Any, Router] = {}
         self._profiles: dict[Any, Profile] = {}
         self._slowest: dict[int, tuple[float, int]] = {}
+        self._mix: dict[int, tuple[tuple[float, float], ...]] = {}
+        self._cautious: set[int] = set()
         self.matrix_seconds = 0.0
 
     def metric(self, type_index: int, objective: str) -> PathMetric:
@@ -169,14 +172,35 @@ class Profiles:
         metric = self.metric(type_index, objective)
         start = self.start_hour_s(type_index)
         slowest = self._slowest.get(type_index)
-        key = (id(metric.router), metric.per_second, start, slowest)
+        mix = self._mix.get(type_index)
+        cautious = type_index in self._cautious
+        key = (id(metric.router), metric.per_second, start, slowest, mix, cautious)
         found = self._profiles.get(key)
         if found is not None:
             return found
         started = time.perf_counter()
-        cost, quantities = od_matrices(
-            metric.router, self.nodes, num_threads=self.num_threads, departure=start
-        )
+        if mix is None:
+            cost, quantities = od_matrices(
+                metric.router, self.nodes, num_threads=self.num_threads, departure=start
+            )
+        else:
+            # Every leg's cost and quantities: the weighted mean over the hours.
+            cost = self._zeros()
+            quantities = {}
+            for hour_s, share in mix:
+                part, values = od_matrices(
+                    metric.router, self.nodes, num_threads=self.num_threads, departure=hour_s
+                )
+                cost = cost + share * part
+                for name, matrix in values.items():
+                    before = quantities.get(name)
+                    quantities[name] = share * matrix if before is None else before + share * matrix
+            if cautious:
+                # The mix's costs, but no leg quicker than at the start hour.
+                _, at_start = od_matrices(
+                    metric.router, self.nodes, num_threads=self.num_threads, departure=start
+                )
+                quantities["time_s"] = np.fmax(quantities["time_s"], at_start["time_s"])
         if slowest is not None:
             # Leg times of the slowest of these hours (each leg its own slowest hour).
             quantities = dict(quantities)
@@ -254,12 +278,51 @@ class Profiles:
         leaves = max(rtype.shift_start_s, self.inputs.depots[rtype.start_depot].open_s)
         return self.clock.hour_start_s(leaves)
 
+    def reset_hours(self) -> None:
+        """Plan every type on its start hour's matrices again (no slowest hours, no mix)."""
+        self._slowest.clear()
+        self._mix.clear()
+        self._cautious.clear()
+
     def use_slowest_hours(self, type_index: int, hours: int) -> None:
         """From now on, plan a type's leg times on the slowest of ``hours`` hours from its start hour."""
         start = self.start_hour_s(type_index)
         if start is None or hours <= 1:
             return
         self._slowest[type_index] = (start, min(int(hours), 168))
+
+    def use_hour_mix(
+        self, type_index: int, seconds_by_hour: dict[float, float], *, cautious: bool = False
+    ) -> None:
+        """
+        From now on, plan a type on the mean of hours' matrices weighted by driving time.
+
+        ``seconds_by_hour`` maps the week seconds of an hour's start to the
+        seconds the type's replayed routes drove in it. ``cautious``: leg
+        times no shorter than at the start hour (the mix's costs only).
+        """
+        total = sum(seconds_by_hour.values())
+        if self.clock is None or total <= 0:
+            return
+        self._slowest.pop(type_index, None)
+        if cautious:
+            self._cautious.add(type_index)
+        else:
+            self._cautious.discard(type_index)
+        self._mix[type_index] = tuple(
+            (hour % (168 * 3600.0), seconds / total)
+            for hour, seconds in sorted(seconds_by_hour.items())
+            if seconds > 0
+        )
+
+    def hour_mix(self, type_index: int) -> dict[int, float]:
+        """The hours of week (0..167) a type is planned on and their weights ({} if one hour)."""
+        found = self._mix.get(type_index, ())
+        return {int(hour // 3600.0): share for hour, share in found}
+
+    def _zeros(self) -> FloatArray:
+        size = self.nodes.size
+        return np.zeros((size, size))
 
     def slowest_hours(self, type_index: int) -> int:
         """How many hours a type's leg times are the slowest of (1: its start hour's)."""

@@ -396,65 +396,110 @@ def _solve(
     energy_cache: dict[tuple[int, str], LegEnergy],
 ) -> _Outcome:
     """
-    Solve; with a departure, re-solve once on the slowest hours if the replay breaks a time limit.
+    Solve; with a departure, re-solve on other hours' matrices and keep the best replayed plan.
 
-    A plan with a departure is planned on the matrices of each type's start
-    hour; its legs are then replayed from their real starts
-    (:func:`ecoroute.fleet.timing.replay`). A leg that starts in a slower
-    hour arrives later than the solver assumed, so a replayed route can miss
-    a window, its shift or its longest duration. Then every type's leg
+    A plan with a departure is first solved on the matrices of each type's
+    start hour; its legs are then replayed from their real starts
+    (:func:`ecoroute.fleet.timing.replay`). If the replay breaks a window,
+    shift or longest duration (legs ran into slower hours), every type's leg
     times become the slowest of the hours from its start hour to the hour
-    the last replayed route ended in, and the plan is solved again (at most
-    :data:`ecoroute.fleet.timing.TIME_ROUNDS` solves). What still breaks a
+    the last replayed route ended in, and the plan is solved again. If it
+    keeps every limit, the plan is solved again on the mean of the matrices
+    of the hours its routes drove in, weighted by driving time, and, if
+    that plan's replay breaks a limit, once more with the mix's costs and
+    leg times no shorter than the start hour's. Of the plans that keep every
+    time limit in their replay, the one that serves the most stops and then
+    scores best is kept (at most :data:`ecoroute.fleet.timing.TIME_ROUNDS`
+    solves; ``plan.solver["departure"]`` has each). What still breaks a
     limit is returned with a ``FleetPlanWarning`` and its ``violations``.
     """
     clock = profiles.clock
     args = (network, inputs, profiles, objective, candidates, respect_optional, stop_rule)
     if clock is None:
         return _solve_battery(*args, energy_cache)
-    rounds, runtime, iterations = 0, 0.0, 0
-    first_round_gaps: dict[str, float] = {}
-    while True:
+    profiles.reset_hours()  # each objective starts from its start hours
+
+    def attempt(basis: str) -> tuple[_Outcome, Evaluation, list[Any], dict[str, Any]]:
         outcome = _solve_battery(*args, energy_cache)
-        rounds += 1
-        runtime += outcome.solver["runtime_s"]
-        iterations += outcome.solver["iterations"]
         scored = evaluate(network, inputs, profiles, outcome.routes, objective)
-        gaps = timing.leg_gaps(inputs, profiles, outcome.routes, scored.routes, objective)
         late = [
             v
             for route in scored.routes
             for v in route.violations
             if v.constraint in ("time_window", "shift", "duration")
         ]
-        if rounds == 1:
-            first_round_gaps = gaps | {"time_violations": float(len(late))}
-        if not late or rounds >= timing.TIME_ROUNDS:
-            break
+        gaps = timing.leg_gaps(inputs, profiles, outcome.routes, scored.routes, objective)
+        record = {
+            "basis": basis,
+            "runtime_s": outcome.solver["runtime_s"],
+            "iterations": outcome.solver["iterations"],
+            "time_violations": len(late),
+            "stops_served": len(scored.visits),
+            "objective": timing.objective_value(scored.routes, objective),
+            **gaps,
+        }
+        return outcome, scored, late, record
+
+    outcome, scored, late, record = attempt("start hour")
+    records = [record]
+    chosen = 0
+    if late and scored.routes:
+        # Too optimistic: plan every leg on the slowest of the hours the replay covered.
         end = max(route.end_s for route in scored.routes)
         for k in range(len(inputs.types)):
             start = profiles.start_hour_s(k)
             assert start is not None
             covered = float(clock.day_s + end) - start
             profiles.use_slowest_hours(k, math.floor(covered / 3600.0) + 1)
-    outcome.solver["runtime_s"] = runtime
-    outcome.solver["iterations"] = iterations
+        outcome, scored, late, record = attempt("slowest hours")
+        records.append(record)
+        chosen = 1
+    elif scored.routes:
+        # Feasible, but planned as if every leg ran in the start hour. Try the hours the
+        # routes really drove in, weighted by driving time; if that plan breaks a limit in
+        # its replay, try the mix's costs with times no shorter than the start hour's.
+        # Keep whichever plan serves more stops, then scores better, in its replay.
+        driving = timing.driving_by_hour(inputs, clock, scored.routes)
+        if any(len(hours) > 1 for hours in driving.values()):
+            for cautious in (False, True):
+                for k, hours in driving.items():
+                    profiles.use_hour_mix(k, hours, cautious=cautious)
+                basis = "mix costs, start-hour times" if cautious else "driving-time mix of hours"
+                candidate = attempt(basis)
+                records.append(candidate[3])
+                better = (candidate[3]["stops_served"], -candidate[3]["objective"]) > (
+                    record["stops_served"],
+                    -record["objective"],
+                )
+                if not candidate[2] and better:
+                    outcome, scored, late, record = candidate
+                    chosen = len(records) - 1
+                if not candidate[2]:
+                    break
+    outcome.solver["runtime_s"] = sum(r["runtime_s"] for r in records)
+    outcome.solver["iterations"] = sum(r["iterations"] for r in records)
     outcome.solver["departure"] = {
         "day_s": clock.day_s,
         "earliest_s": clock.earliest_s,
         "start_hours": [
             int((profiles.start_hour_s(k) or 0.0) // 3600) for k in range(len(inputs.types))
         ],
+        "rounds": len(records),
+        "chosen": chosen,
+        "basis": record["basis"],
+        "hour_mix": {
+            inputs.types[k].name: profiles.hour_mix(k) if "mix" in record["basis"] else {}
+            for k in range(len(inputs.types))
+        },
         "slowest_of_hours": [profiles.slowest_hours(k) for k in range(len(inputs.types))],
-        "rounds": rounds,
         "time_violations": len(late),
-        "first_round": first_round_gaps,
-        **gaps,
+        "solves": records,
+        "first_round": records[0],
     }
     if late:
         message = (
             f"The {objective} plan's replayed legs still break {len(late)} time window, shift or "
-            f"duration limit(s) after {rounds} solves (the last on the slowest hour's leg "
+            f"duration limit(s) after {len(records)} solves (the last on the slowest hours' leg "
             "times); it is returned for inspection (FleetPlan.violations)."
         )
         warnings.warn(message, FleetPlanWarning, stacklevel=3)

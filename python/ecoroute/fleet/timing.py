@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Solves per plan at most while replayed legs break a time window, shift or duration:
-#: the first on the start hour's matrices, the second on the slowest hour's.
-TIME_ROUNDS = 2
+#: Solves per plan with a departure at most: on the start hour's matrices; then on the
+#: slowest hours' leg times (if the replay broke a time limit) or on the driving-time mix of
+#: the hours driven in, and the mix's costs with cautious times (see ``planner._solve``).
+TIME_ROUNDS = 3
 
 #: Seconds in a day: fleet times count from midnight of the plan day.
 SECONDS_PER_DAY = 86400.0
@@ -220,6 +221,43 @@ def leg_gaps(
     }
 
 
+def driving_by_hour(
+    inputs: FleetInputs, clock: PlanClock, scored: Sequence[Any]
+) -> dict[int, dict[float, float]]:
+    """
+    Seconds each vehicle type drove in each hour, from replayed routes.
+
+    Returns ``{type index: {week seconds of the hour's start: seconds}}``;
+    every leg's driving time is shared among the hours between its
+    departure and its arrival.
+    """
+    index = {t.name: k for k, t in enumerate(inputs.types)}
+    out: dict[int, dict[float, float]] = {}
+    for route in scored:
+        hours = out.setdefault(index[route.vehicle_type], {})
+        for leg in route.legs:
+            t = float(clock.day_s + leg.depart_s)
+            end = float(clock.day_s + leg.arrive_s)
+            while t < end:
+                start = math.floor(t / SECONDS_PER_HOUR) * SECONDS_PER_HOUR
+                upto = min(end, start + SECONDS_PER_HOUR)
+                hours[start] = hours.get(start, 0.0) + (upto - t)
+                t = upto
+    return out
+
+
+def objective_value(scored: Sequence[Any], objective: str) -> float:
+    """What ``objective`` adds up to over replayed routes (the solver's objective, replayed)."""
+    name = {
+        "co2": "co2_g",
+        "co2e_wtw": "co2e_wtw_g",
+        "time": "duration_s",
+        "distance": "distance_m",
+        "cost": "cost",
+    }[objective]
+    return float(sum(getattr(route, name) for route in scored))
+
+
 def _route_locations(inputs: FleetInputs, route: PlannedRoute) -> list[int]:
     """Location indices a route visits: its start depot, its stops, its end depot."""
     rtype = inputs.types[route.type_index]
@@ -234,4 +272,13 @@ def _location_name(inputs: FleetInputs, location: int) -> str:
     return inputs.stops[location - depots].id
 
 
-__all__ = ["TIME_ROUNDS", "PlanClock", "ReplayedLeg", "plan_clock", "replay", "with_departure"]
+__all__ = [
+    "TIME_ROUNDS",
+    "PlanClock",
+    "ReplayedLeg",
+    "driving_by_hour",
+    "objective_value",
+    "plan_clock",
+    "replay",
+    "with_departure",
+]
