@@ -77,10 +77,25 @@ def test_a_constant_profile_plans_exactly_as_without_traffic(vehicle: str) -> No
     assert "departure" not in static.solver
 
 
-def test_replayed_legs_equal_independent_time_dependent_routes() -> None:
+@pytest.mark.parametrize(
+    ("departure", "bases"),
+    [
+        # into the morning peak: the start hour's plan is late, the slowest hours' is not
+        ("2024-03-05T06:40", ["start hour", "slowest hours"]),
+        # leaving in the peak: the mix plan is late, the mix with cautious times is kept
+        (
+            "2024-03-05T08:50",
+            ["start hour", "driving-time mix of hours", "mix costs, start-hour times"],
+        ),
+    ],
+)
+def test_replayed_legs_equal_independent_time_dependent_routes(
+    departure: str, bases: list[str]
+) -> None:
     """
     Tests that every replayed leg is what ``Router.route(departure=leg start)`` gives for it:
-    the same path and the same travel time, with each leg leaving when the previous ended.
+    the same path and the same travel time, with each leg leaving when the previous ended;
+    and that the plan kept is the best of the solves whose replay keeps its windows.
     """
     network, depot, stops = town_instance(5)
     profiles = traffic.synthetic_profiles(network, fraction=0.6, seed=1)
@@ -91,7 +106,7 @@ def test_replayed_legs_equal_independent_time_dependent_routes() -> None:
         depot,
         stops,
         fleet,
-        departure="2024-03-05T06:40",  # Tuesday, into the morning peak
+        departure=departure,  # a Tuesday
         max_iterations=ITERATIONS,
         baselines=(),
     )
@@ -99,8 +114,9 @@ def test_replayed_legs_equal_independent_time_dependent_routes() -> None:
     router = ecoroute.Router(network.prepared(), "van_diesel", "co2", payload_kg=300)
     node_of = {s.id: s for s in stops}
     checked = 0
+    earliest = float(departure[-5:-3]) * 3600 + float(departure[-2:]) * 60
     for route in plan.routes:
-        assert route.start_s >= 6 * 3600 + 40 * 60
+        assert route.start_s >= earliest
         for k, leg in enumerate(route.legs):
             source, target = (
                 int(network.node_id[_nearest(network, depot if name == "D" else node_of[name])])
@@ -115,6 +131,15 @@ def test_replayed_legs_equal_independent_time_dependent_routes() -> None:
                 assert leg.depart_s >= before.arrive_s - 1e-6
             checked += 1
     assert checked >= 10
+    # The kept solve keeps its time limits in the replay and is the best of those that do.
+    info = plan.solver["departure"]
+    assert [r["basis"] for r in info["solves"]] == bases
+    kept = info["solves"][info["chosen"]]
+    assert kept["time_violations"] == 0
+    assert_allclose(kept["objective"], sum(r.co2_g for r in plan.routes), rtol=1e-9)
+    for other in info["solves"]:
+        if other["time_violations"] == 0 and other["stops_served"] == kept["stops_served"]:
+            assert kept["objective"] <= other["objective"] + 1e-9
 
 
 def _nearest(network: ecoroute.RoadNetwork, place: Stop | Depot) -> int:
@@ -237,12 +262,14 @@ def test_a_plan_that_the_replay_makes_late_is_solved_again_on_the_slowest_hours(
     assert plan.violations == ()
     assert [u.stop for u in plan.unassigned] == ["S"]
     # Leaving at 03:00 instead, the whole day is fast: one solve, the stop served on time.
-    early = plan_fleet(
-        network, depot, [stop], fleet, departure=3 * 3600, max_iterations=100, baselines=()
-    )
+    early = plan_fleet(network, depot, [stop], fleet, departure=3 * 3600, max_iterations=100)
     assert early.solver["departure"]["rounds"] == 1
     assert [r.stops for r in early.routes] == [("S",)]
     assert early.violations == ()
+    # The baselines are planned and replayed in the same traffic.
+    assert set(early.baselines) == {"distance", "time"}
+    for baseline in early.baselines.values():
+        assert_allclose(baseline.routes[0].legs[0].time_s, 20 * 60, rtol=1e-6)
 
 
 def test_departure_inputs_are_checked() -> None:
