@@ -139,10 +139,12 @@ def plan_fleet(
         Each type is planned on the matrices of the hour its routes leave
         in; every leg is then replayed from its real start with the
         time-dependent search, arcs driven at the speed of each moment, and
-        the reported times, emissions and schedule come from that replay. If
-        the replay breaks a window, shift or duration, the plan is solved
-        once more on the slowest hour's leg times of the hours it covered
-        (see docs/fleet.md). None (the default): no traffic, as before.
+        the reported times, emissions and schedule come from that replay. The
+        plan is then solved again on the slowest of the hours it covered (if
+        the replay broke a window, shift or duration) or on the hours it
+        drove in, and the best plan that keeps its time limits in its replay
+        is kept (``plan.solver["departure"]``; see docs/fleet.md). None (the
+        default): no traffic, as before.
     speeds
         Speed profiles for ``departure`` (default: those the network carries).
 
