@@ -75,6 +75,19 @@ def test_a_constant_profile_plans_exactly_as_without_traffic(vehicle: str) -> No
             assert_allclose(x.co2_g, y.co2_g, rtol=1e-9)
     assert timed.solver["departure"]["basis"] == "start hour"
     assert "departure" not in static.solver
+    # Profiles on the network but no departure: the static plan, untouched by traffic.
+    carried = plan_fleet(
+        network.with_speeds(traffic.synthetic_profiles(network, fraction=1.0)),
+        depot,
+        stops,
+        fleet,
+        max_iterations=ITERATIONS,
+        baselines=(),
+    )
+    assert "departure" not in carried.solver
+    assert [r.stops for r in carried.routes] == [r.stops for r in static.routes]
+    assert carried.totals["co2_g"] == static.totals["co2_g"]
+    assert carried.totals["time_s"] == static.totals["time_s"]
 
 
 @pytest.mark.parametrize(
