@@ -40,7 +40,19 @@ charge of any e-van against its reserve, and the solves needed.
 
     python benchmarks/bench_fleet.py                      # parts 1 and 3
     python benchmarks/bench_fleet.py --ablation           # and part 2
+Part 5 (``--traffic``, Malta, issue 12): the synthetic weekday congestion profile of
+``bench_traffic.py`` (every trunk/primary/secondary/tertiary arc, and trunk and primary
+links, :func:`ecoroute.traffic.synthetic_profiles` with seed 0: 0.45 x free flow at
+07:00-09:00 on weekdays). 60 stops (20-150 kg, 3-8 min) on random nodes, a third with a
+90-minute window in the four hours after the start, the Marsa depot; a van fleet (5 diesel
+vans, 1200 kg) and a 40 t truck fleet (3 trucks, demands x 10), on a 10-hour shift from
+Monday 03:00 or 08:00. For each: the CO2 plan without traffic (as planned, and its routes
+driven in traffic: times, CO2, windows missed), and the plan with ``departure=``: its
+replayed hours and CO2, violations, solves and which was kept, how far each leg's replayed
+time is from the first solve's planning matrix, and plan time against the static plan.
+
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
+    python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -62,7 +74,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, median_time, print_table, write_results
 
 import ecoroute
-from ecoroute.fleet import Depot, Stop, VehicleType, od_matrices, plan_fleet
+from ecoroute.fleet import (
+    Depot,
+    Stop,
+    VehicleType,
+    evaluate_routes,
+    od_matrices,
+    plan_fleet,
+)
 
 #: The reference notes' PRPLIB runs (fleet-planning.md §3.3): distance-optimal CVRPTW with
 #: PyVRP at 90 km/h, CMEM fuel at the payload on board, 2.67 kg CO2 per litre.
@@ -362,6 +381,177 @@ def part_battery(iterations: int, seeds: list[int], batteries: list[float | None
     return {"network": repr(network), "stops": len(stops), "iterations": iterations, "runs": rows}
 
 
+#: The arcs bench_traffic.py congests: the classes where congestion happens.
+MAJOR = {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link"}
+
+
+def traffic_instance(network: ecoroute.RoadNetwork, *, trucks: bool, start_h: float, seed: int = 0):
+    """
+    60 stops, a third with a 90-minute window in the 4 h after ``start_h``; the Marsa depot;
+    5 diesel vans or 3 40 t trucks on a 10-hour shift from ``start_h``.
+    """
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(network.node_count, 60, replace=False)
+    scale = 10.0 if trucks else 1.0
+    stops = []
+    for i, x in enumerate(nodes):
+        window = None
+        if i % 3 == 0:
+            opens = (start_h + float(rng.uniform(0.0, 4.0))) * 3600.0
+            window = (opens, opens + 5400.0)
+        stops.append(
+            Stop(
+                f"S{i:02d}",
+                lat=float(network.lat[x]),
+                lon=float(network.lon[x]),
+                demand_kg=scale * float(rng.integers(20, 150)),
+                service_s=float(rng.integers(3, 9) * 60),
+                time_window=window,
+            )
+        )
+    depot = Depot("Marsa", lat=35.878, lon=14.495)
+    shift = (start_h * 3600.0, (start_h + 10.0) * 3600.0)
+    if trucks:
+        fleet = [VehicleType("truck_40t_diesel", count=3, shift=shift)]
+    else:
+        fleet = [VehicleType("van_diesel", count=5, capacity_kg=1200.0, shift=shift)]
+    return depot, stops, fleet
+
+
+def part_traffic(network, iterations: int, seeds: list[int]) -> dict[str, Any]:
+    """Part 5: plans leaving at 03:00 and 08:00 in traffic against the static plan."""
+    profiles = ecoroute.traffic.synthetic_profiles(network, highways=MAJOR, seed=0)
+    network = network.prepared()
+    congested = network.with_speeds(profiles)
+    runs = []
+    for trucks in (False, True):
+        for start_h in (3.0, 8.0):
+            depot, stops, fleet = traffic_instance(network, trucks=trucks, start_h=start_h)
+            for seed in seeds:
+                options = {"max_iterations": iterations, "seed": seed, "baselines": ()}
+                static = plan_fleet(network, depot, stops, fleet, **options)
+                # The static plan's routes driven in traffic, leaving when it planned them to.
+                given = [(r.vehicle_type, list(r.stops)) for r in static.routes]
+                driven = evaluate_routes(
+                    congested,
+                    depot,
+                    stops,
+                    fleet,
+                    given,
+                    start_s=[r.start_s for r in static.routes],
+                    departure=start_h * 3600.0,
+                )
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    plan = plan_fleet(
+                        congested, depot, stops, fleet, departure=start_h * 3600.0, **options
+                    )
+                row = _traffic_row(plan, trucks, seed, start_h)
+                row["warnings"] = len(caught)
+                row["static"] = _traffic_row(static, trucks, seed, None)
+                row["static_driven"] = _totals(driven) | {
+                    "co2_kg": driven.totals["co2_g"] / 1000,
+                    "violations": len(driven.violations),
+                    "late_h": sum(v.amount for v in driven.violations if v.unit == "s") / 3600,
+                }
+                runs.append(row)
+    return {
+        "profile": repr(profiles),
+        "iterations": iterations,
+        "seeds": seeds,
+        "stops": 60,
+        "runs": runs,
+    }
+
+
+def _traffic_row(plan, trucks: bool, seed: int, start_h: float | None) -> dict[str, Any]:
+    info = plan.solver.get("departure", {})
+    return {
+        "fleet": "40 t trucks" if trucks else "diesel vans",
+        "seed": seed,
+        "departure_h": start_h,
+        "totals": _totals(plan),
+        "co2_kg": plan.totals["co2_g"] / 1000,
+        "served": len(plan.visits),
+        "solve_s": plan.timings["solve_s"],
+        "matrix_s": plan.timings["matrix_s"],
+        "evaluate_s": plan.timings["evaluate_s"],
+        "total_s": plan.timings["total_s"],
+        "rounds": info.get("rounds", 1),
+        "basis": info.get("basis", "free flow"),
+        "first_round": info.get("first_round", {}),
+        "solves": info.get("solves", []),
+        "violations": len(plan.violations),
+    }
+
+
+#: Short names of what a plan in traffic was solved on (``plan.solver["departure"]["basis"]``).
+_BASIS = {
+    "free flow": "-",
+    "start hour": "start",
+    "slowest hours": "slowest",
+    "driving-time mix of hours": "mix",
+    "mix costs, start-hour times": "mix-cautious",
+}
+
+
+def _print_traffic(result: dict[str, Any]) -> None:
+    print(
+        f"\nMalta, {result['stops']} stops, CO2 plans in traffic ({result['profile']}); "
+        f"{result['iterations']} iterations, medians over seeds {result['seeds']}\n"
+    )
+    rows = []
+    for fleet in ("diesel vans", "40 t trucks"):
+        for start_h in (3.0, 8.0):
+            chosen = [r for r in result["runs"]
+                      if r["fleet"] == fleet and r["departure_h"] == start_h]  # fmt: skip
+
+            def med(get: Any, chosen: list[dict[str, Any]] = chosen) -> float:
+                return statistics.median(get(r) for r in chosen)
+
+            first = [r["first_round"] for r in chosen]
+            label = f"{fleet}, Mon {int(start_h):02d}:00"
+            rows.append(
+                {
+                    "plan": f"{label}: static plan, as planned (free flow)",
+                    "driving h": f"{med(lambda r: r['static']['totals']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['static']['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['static']['served']):.0f}",
+                    "plan s": f"{med(lambda r: r['static']['total_s']):.1f}",
+                }
+            )
+            rows.append(
+                {
+                    "plan": f"{label}: static plan, driven in traffic",
+                    "driving h": f"{med(lambda r: r['static_driven']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['static_driven']['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['static']['served']):.0f}",
+                    "violations (late h)": "/".join(
+                        f"{r['static_driven']['violations']} ({r['static_driven']['late_h']:.1f})"
+                        for r in chosen
+                    ),
+                }
+            )
+            rows.append(
+                {
+                    "plan": f"{label}: planned in traffic (departure=)",
+                    "driving h": f"{med(lambda r: r['totals']['driving_h']):.2f}",
+                    "kg CO2": f"{med(lambda r: r['co2_kg']):.1f}",
+                    "served": f"{med(lambda r: r['served']):.0f}",
+                    "plan s": f"{med(lambda r: r['total_s']):.1f}",
+                    "solves, kept": "/".join(f"{r['rounds']} {_BASIS[r['basis']]}" for r in chosen),
+                    "violations (late h)": "/".join(str(r["violations"]) for r in chosen),
+                    "leg gap median / p95 / max": (
+                        f"{statistics.median(f['time_gap_median'] for f in first):+.1%} / "
+                        f"{statistics.median(f['time_gap_p95'] for f in first):+.1%} / "
+                        f"{statistics.median(f['time_gap_max'] for f in first):+.1%}"
+                    ),
+                }
+            )
+    print_table(rows, ["plan", "driving h", "kg CO2", "served", "violations (late h)",
+                       "plan s", "solves, kept", "leg gap median / p95 / max"])  # fmt: skip
+
+
 def _least_margin(routes: list[Any]) -> float | None:
     """Least replayed charge above the reserve over the battery routes (None without one)."""
     margins = [r.soc_min_kwh - (r.reserve_kwh or 0.0) for r in routes if r.soc_min_kwh is not None]
@@ -489,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-malta", action="store_true")
     parser.add_argument("--battery", action="store_true", help="part 4: e-vans in Andorra")
     parser.add_argument("--battery-iterations", type=int, default=3000)
+    parser.add_argument("--traffic", action="store_true", help="part 5: departures in traffic")
+    parser.add_argument("--traffic-iterations", type=int, default=2000)
     parser.add_argument(
         "--batteries", type=float, nargs="+", default=[40.0, 20.0, 12.0],
         help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
@@ -523,6 +715,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
             print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
                                 "feasible"])  # fmt: skip
+    if args.traffic:
+        results["traffic"] = part_traffic(load_malta(), args.traffic_iterations, args.seeds)
+        _print_traffic(results["traffic"])
     if args.battery:
         sizes: list[float | None] = [None, *(u * 1.1 for u in args.batteries)]
         results["battery"] = part_battery(args.battery_iterations, args.seeds, sizes)

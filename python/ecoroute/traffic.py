@@ -1402,6 +1402,152 @@ class TrafficRouting:
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
 
 
+# ---------------------------------------------------------------------- fleet legs (issue 12)
+
+
+@dataclass(frozen=True)
+class TimedPaths:
+    """
+    Time-dependent paths of many legs, each leaving at its own time (:func:`timed_paths`).
+
+    Attributes
+    ----------
+    offsets, arcs
+        CSR paths: leg ``i`` drives ``arcs[offsets[i]:offsets[i + 1]]``.
+    entry_s
+        When each arc of ``arcs`` is entered, seconds since Monday 00:00 (on
+        the scale of the departures given, so it may pass the end of the week).
+    arrival_s
+        When each leg arrives (``inf`` where the target cannot be reached).
+    """
+
+    offsets: npt.NDArray[np.uint64]
+    arcs: npt.NDArray[np.uint32]
+    entry_s: FloatArray
+    arrival_s: FloatArray
+
+
+def timed_paths(
+    router: Router,
+    sources: npt.NDArray[np.uint32],
+    targets: npt.NDArray[np.uint32],
+    departures_s: FloatArray,
+    *,
+    num_threads: int | None = None,
+) -> TimedPaths:
+    """
+    Route legs (dense node indices) each leaving at its departure, as ``router.route`` does.
+
+    The same time-dependent search as :meth:`ecoroute.Router.route` with
+    ``departure=`` (exact earliest arrival for ``objective="time"``, the
+    documented heuristic otherwise), over the router's threads, returning
+    when every arc is entered: what a fleet plan's leg replay needs to
+    evaluate each arc at the hours it is driven in.
+    """
+    departures = np.ascontiguousarray(departures_s, dtype=np.float64)
+    traffic = router._traffic_for(departures[0] if departures.size else 0.0)
+    threads = router.num_threads if num_threads is None else num_threads
+    arrival, _, offsets, arcs, entry = traffic._dijkstra().route_pairs(
+        np.ascontiguousarray(sources, dtype=np.uint32),
+        np.ascontiguousarray(targets, dtype=np.uint32),
+        departures,
+        num_threads=threads,
+    )
+    return TimedPaths(
+        offsets=np.asarray(offsets, dtype=np.uint64),
+        arcs=np.asarray(arcs, dtype=np.uint32),
+        entry_s=np.asarray(entry, dtype=np.float64),
+        arrival_s=np.asarray(arrival, dtype=np.float64),
+    )
+
+
+def timed_arc_quantities(
+    vehicle: Vehicle,
+    network: RoadNetwork,
+    profiles: SpeedProfiles,
+    arcs: npt.NDArray[np.uint32],
+    entry_s: FloatArray,
+    arrival_s: float,
+    static: dict[str, FloatArray],
+    *,
+    payload_kg: float | None,
+) -> dict[str, FloatArray]:
+    """
+    Return a vehicle's quantities on each arc of a path driven from the given entry times.
+
+    ``static`` holds the quantities of the path's arcs at free flow (at the
+    same payload); arcs without a profile keep them. A profiled arc is
+    driven at the speed in force at each moment: the share of it driven in
+    each hour is evaluated at that hour's speed, congestion included
+    (:func:`congested_arc_quantities`), as the router's time-dependent
+    routes are reported. ``time_s`` comes from the entry times (the next
+    arc's entry, ``arrival_s`` for the last), ``distance_m`` is unchanged.
+    """
+    index = np.asarray(arcs, dtype=np.intp)
+    out = {name: np.array(values, dtype=np.float64) for name, values in static.items()}
+    entry = np.asarray(entry_s, dtype=np.float64)
+    if index.size:
+        out["time_s"] = np.diff(np.append(entry, arrival_s))
+    known = profiles.arcs
+    if not known.size or not index.size:
+        return out
+    row = np.minimum(np.searchsorted(known, index), known.size - 1)
+    where = np.flatnonzero(known[row] == index)
+    if not where.size:
+        return out
+    # Pieces (position on the path, profile row, hour, share of the arc), as the C++ drives them.
+    position: list[int] = []
+    rows: list[int] = []
+    hours: list[int] = []
+    shares: list[float] = []
+    length = network.length_m[index[where]]
+    for p, r, t, metres in zip(
+        where.tolist(), row[where].tolist(), entry[where].tolist(), length.tolist(), strict=True
+    ):
+        remaining = 1.0
+        while True:
+            slot = math.floor(t / SECONDS_PER_HOUR)
+            hour = slot % HOURS_PER_WEEK
+            end = (slot + 1) * SECONDS_PER_HOUR
+            whole = metres / (float(profiles.speed_kph[r, hour]) / 3.6)
+            if whole <= 0.0 or t + remaining * whole <= end:
+                position.append(p)
+                rows.append(r)
+                hours.append(hour)
+                shares.append(remaining)
+                break
+            part = (end - t) / whole
+            position.append(p)
+            rows.append(r)
+            hours.append(hour)
+            shares.append(part)
+            remaining -= part
+            t = end
+    pos_a, row_a, hour_a, share_a = (
+        np.array(position),
+        np.array(rows),
+        np.array(hours),
+        np.array(shares),
+    )
+    names = [n for n in out if n not in ("time_s", "distance_m")]
+    for name in names:
+        out[name][where] = 0.0
+    for h in np.unique(hour_a).tolist():
+        take = hour_a == h
+        speed = profiles.speed_kph[row_a[take], h].astype(np.float64)
+        values = congested_arc_quantities(
+            vehicle,
+            network,
+            speed,
+            arcs=index[pos_a[take]],
+            payload_kg=payload_kg,
+            congestion=profiles.congestion,
+        )
+        for name in names:
+            np.add.at(out[name], pos_a[take], share_a[take] * values[name])
+    return out
+
+
 __all__ = [
     "EVERY_HOUR",
     "HOURS_PER_WEEK",
@@ -1409,11 +1555,14 @@ __all__ = [
     "MAX_SPEED_KPH",
     "SpeedProfiles",
     "SpeedTable",
+    "TimedPaths",
     "arc_nodes_from",
     "congested_arc_quantities",
     "congestion_factor",
     "departure_seconds",
     "read_speeds",
     "synthetic_profiles",
+    "timed_arc_quantities",
+    "timed_paths",
     "with_speeds",
 ]

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from ..traffic import timed_arc_quantities
 from .battery import arc_values, state_of_charge
 from .plan import Leg, VehicleRoute, Visit
+from .timing import ReplayedLeg, replay
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
@@ -77,6 +79,18 @@ def evaluate(
     for r, route in enumerate(routes):
         by_type.setdefault(route.type_index, []).append(r)
     first_leg: dict[int, int] = {}
+    timed: list[list[ReplayedLeg] | None] = [None] * len(routes)
+    if profiles.clock is not None:
+        # A plan with a departure: every leg driven from its real start (issue 12).
+        timed = list(replay(inputs, profiles, routes, paths))
+        by_type = {}
+        for r, legs in enumerate(timed):
+            assert legs is not None
+            sizes = [leg.arcs.size for leg in legs]
+            offsets = np.zeros(len(legs) + 1, dtype=np.uint64)
+            np.cumsum(sizes, out=offsets[1:])
+            arcs = np.concatenate([leg.arcs for leg in legs]) if legs else np.empty(0, np.uint32)
+            expanded[r] = (offsets, arcs.astype(np.uint32), 0)
     for k, members in by_type.items():
         rtype = inputs.types[k]
         origins: list[int] = []
@@ -119,7 +133,7 @@ def evaluate(
         label = f"{rtype.name}#{number[r]}"
         charge = _charge_before(rtype, last.get((route.type_index, number[r])), route.start_s)
         vehicle_route, route_visits = _score_route(
-            network, inputs, route, label, expanded[r], depots, charge
+            network, inputs, route, label, expanded[r], depots, charge, timed[r], profiles
         )
         last[(route.type_index, number[r])] = vehicle_route
         scored[r] = vehicle_route
@@ -157,6 +171,8 @@ def _score_route(
     paths: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], int],
     depots: int,
     charge: tuple[float, float, float],
+    timed: Sequence[ReplayedLeg] | None = None,
+    profiles: Profiles | None = None,
 ) -> tuple[VehicleRoute, list[Visit]]:
     rtype = inputs.types[route.type_index]
     vehicle = rtype.vehicle
@@ -174,7 +190,24 @@ def _score_route(
     for k in range(len(locations) - 1):
         arcs = all_arcs[offsets[first + k] : offsets[first + k + 1]]
         values = arc_values(vehicle, network, arcs, remaining[k])
+        if timed is not None:
+            # Each arc at the hours it is driven in, at the payload on board (issue 12).
+            assert profiles is not None
+            assert profiles.speeds is not None
+            leg = timed[k]
+            values = timed_arc_quantities(
+                vehicle,
+                network,
+                profiles.speeds,
+                arcs,
+                leg.entry_s,
+                leg.arrival_week_s,
+                values,
+                payload_kg=remaining[k],
+            )
         leg_sums.append({name: float(np.sum(v)) for name, v in values.items()})
+        if timed is not None:
+            leg_sums[-1]["time_s"] = timed[k].arrive_s - timed[k].depart_s
         if rtype.battery_kwh is not None:
             leg_energy.append(np.asarray(values["energy_kwh"], dtype=np.float64))
     trace = None

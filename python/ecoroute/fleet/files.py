@@ -22,6 +22,7 @@ PLAN_KEYS = (
     "time_limit_s",
     "seed",
     "baselines",
+    "departure",
 )
 
 _DEPOT_KEYS = ("id", "lat", "lon", "node", "open", "close", "charger_kw")
@@ -93,6 +94,8 @@ def read_fleet(path: str | Path) -> FleetFile:
         max_iterations = 2000        # optional (or time_limit_s = 30)
         seed = 0                     # optional
         baselines = ["distance", "time"]
+        departure = 2024-03-04T08:00:00  # optional: plan in traffic (a network saved with
+                                     #   speed profiles; see docs/fleet.md)
 
         [[depots]]
         id = "D1"

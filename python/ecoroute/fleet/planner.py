@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import FleetInputError, FleetPlanWarning
-from . import battery
+from . import battery, timing
 from . import problem as vrp
 from .battery import LegEnergy
 from .evaluate import Evaluation, PlannedRoute, earliest_start, evaluate
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..network import RoadNetwork
+    from ..traffic import SpeedProfiles
     from ..turns import TurnGraph, TurnRestrictions
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,6 +66,8 @@ def plan_fleet(
     num_threads: int = 0,
     max_extra_time: float | None = None,
     turns: TurnRestrictions | TurnGraph | None = None,
+    departure: Any = None,
+    speeds: SpeedProfiles | None = None,
 ) -> FleetPlan:
     """
     Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
@@ -124,6 +128,25 @@ def plan_fleet(
         (:func:`ecoroute.turns.read_turns`): every leg's path obeys them and
         the matrices include their time and emissions (the plan's leg
         replay scores the arcs driven, without the intersection costs).
+    departure
+        Plan in traffic (issue 12; needs hour-of-week speed profiles on the
+        network, :meth:`RoadNetwork.with_speeds`, or ``speeds=``): the plan
+        day and the earliest time any route leaves, as
+        :meth:`ecoroute.Router.route` takes it (a ``datetime``, an ISO string
+        such as ``"2024-03-04T08:00"``, or seconds since Monday 00:00).
+        Shifts, windows and opening hours still count seconds from midnight
+        of that day; shifts that start earlier start at the departure's time.
+        Each type is planned on the matrices of the hour its routes leave
+        in; every leg is then replayed from its real start with the
+        time-dependent search, arcs driven at the speed of each moment, and
+        the reported times, emissions and schedule come from that replay. The
+        plan is then solved again on the slowest of the hours it covered (if
+        the replay broke a window, shift or duration) or on the hours it
+        drove in, and the best plan that keeps its time limits in its replay
+        is kept (``plan.solver["departure"]``; see docs/fleet.md). None (the
+        default): no traffic, as before.
+    speeds
+        Speed profiles for ``departure`` (default: those the network carries).
 
     Returns
     -------
@@ -156,6 +179,7 @@ def plan_fleet(
     the fleet as a whole has no room for.
     """
     started = time.perf_counter()
+    clock = _departure_clock(network, departure, speeds, turns, max_extra_time)
     if objective not in OBJECTIVES:
         msg = f"Unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
@@ -182,13 +206,21 @@ def plan_fleet(
             msg = f"max_extra_time must be a fraction from 0 to 10 (0.05 = 5 %), not {max_extra_time!r}."
             raise FleetInputError(msg)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    if clock is not None:
+        inputs = timing.with_departure(inputs, clock)
     prepare_s = 0.0
     if prepare and network.hierarchy is None:
         began = time.perf_counter()
         network = network.prepared(num_threads=num_threads)
         prepare_s = time.perf_counter() - began
     profiles = Profiles(
-        network, inputs, num_threads=num_threads, max_extra_time=max_extra_time, turns=turns
+        network,
+        inputs,
+        num_threads=num_threads,
+        max_extra_time=max_extra_time,
+        turns=turns,
+        clock=clock,
+        speeds=speeds,
     )
 
     energy_cache: dict[tuple[int, str], LegEnergy] = {}
@@ -265,6 +297,8 @@ def evaluate_routes(
     paths: str = "co2",
     carbon_price_per_t: float = 0.0,
     start_s: Sequence[float] | None = None,
+    departure: Any = None,
+    speeds: SpeedProfiles | None = None,
 ) -> FleetPlan:
     """
     Score routes you already have (today's manual plan) exactly as ``plan_fleet`` scores its own.
@@ -284,6 +318,10 @@ def evaluate_routes(
     start_s
         When each route leaves its depot (default: as early as the type's
         shift and the depot allow).
+    departure, speeds
+        As for :func:`plan_fleet`: drive every leg from its real start in
+        traffic (paths at the matrices of the type's start hour are not
+        used; every leg is routed from its departure).
 
     Returns
     -------
@@ -306,7 +344,10 @@ def evaluate_routes(
     if paths not in OBJECTIVES:
         msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
+    clock = _departure_clock(network, departure, speeds, None, None)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    if clock is not None:
+        inputs = timing.with_departure(inputs, clock)
     type_index = {t.name: k for k, t in enumerate(inputs.types)}
     planned: list[PlannedRoute] = []
     seen: set[str] = set()
@@ -333,7 +374,7 @@ def evaluate_routes(
         _check_payload(inputs, k, r, indices)
         start = earliest_start(inputs, k) if start_s is None else float(start_s[r])
         planned.append(PlannedRoute(k, tuple(indices), start))
-    profiles = Profiles(network, inputs)
+    profiles = Profiles(network, inputs, clock=clock, speeds=speeds)
     scored = evaluate(network, inputs, profiles, planned, paths)
     missing = [
         Unassigned(s.id, "not_planned", "not in any of the given routes")
@@ -347,6 +388,155 @@ def evaluate_routes(
 
 
 def _solve(
+    network: RoadNetwork,
+    inputs: FleetInputs,
+    profiles: Profiles,
+    objective: str,
+    candidates: Sequence[int],
+    respect_optional: bool,
+    stop_rule: dict[str, Any],
+    energy_cache: dict[tuple[int, str], LegEnergy],
+) -> _Outcome:
+    """
+    Solve; with a departure, re-solve on other hours' matrices and keep the best replayed plan.
+
+    A plan with a departure is first solved on the matrices of each type's
+    start hour; its legs are then replayed from their real starts
+    (:func:`ecoroute.fleet.timing.replay`). If the replay breaks a window,
+    shift or longest duration (legs ran into slower hours), every type's leg
+    times become the slowest of the hours from its start hour to the hour
+    the last replayed route ended in, and the plan is solved again. If it
+    keeps every limit, the plan is solved again on the mean of the matrices
+    of the hours its routes drove in, weighted by driving time, and, if
+    that plan's replay breaks a limit, once more with the mix's costs and
+    leg times no shorter than the start hour's. Of the plans that keep every
+    time limit in their replay, the one that serves the most stops and then
+    scores best is kept (at most :data:`ecoroute.fleet.timing.TIME_ROUNDS`
+    solves; ``plan.solver["departure"]`` has each). What still breaks a
+    limit is returned with a ``FleetPlanWarning`` and its ``violations``.
+    """
+    clock = profiles.clock
+    args = (network, inputs, profiles, objective, candidates, respect_optional, stop_rule)
+    if clock is None:
+        return _solve_battery(*args, energy_cache)
+    profiles.reset_hours()  # each objective starts from its start hours
+
+    def attempt(basis: str) -> tuple[_Outcome, Evaluation, list[Any], dict[str, Any]]:
+        outcome = _solve_battery(*args, energy_cache)
+        scored = evaluate(network, inputs, profiles, outcome.routes, objective)
+        late = [
+            v
+            for route in scored.routes
+            for v in route.violations
+            if v.constraint in ("time_window", "shift", "duration")
+        ]
+        gaps = timing.leg_gaps(inputs, profiles, outcome.routes, scored.routes, objective)
+        record = {
+            "basis": basis,
+            "runtime_s": outcome.solver["runtime_s"],
+            "iterations": outcome.solver["iterations"],
+            "time_violations": len(late),
+            "stops_served": len(scored.visits),
+            "objective": timing.objective_value(scored.routes, objective),
+            **gaps,
+        }
+        return outcome, scored, late, record
+
+    outcome, scored, late, record = attempt("start hour")
+    records = [record]
+    chosen = 0
+    if late and scored.routes:
+        # Too optimistic: plan every leg on the slowest of the hours the replay covered.
+        end = max(route.end_s for route in scored.routes)
+        for k in range(len(inputs.types)):
+            start = profiles.start_hour_s(k)
+            assert start is not None
+            covered = float(clock.day_s + end) - start
+            profiles.use_slowest_hours(k, math.floor(covered / 3600.0) + 1)
+        outcome, scored, late, record = attempt("slowest hours")
+        records.append(record)
+        chosen = 1
+    elif scored.routes:
+        # Feasible, but planned as if every leg ran in the start hour. Try the hours the
+        # routes really drove in, weighted by driving time; if that plan breaks a limit in
+        # its replay, try the mix's costs with times no shorter than the start hour's.
+        # Keep whichever plan serves more stops, then scores better, in its replay.
+        driving = timing.driving_by_hour(inputs, clock, scored.routes)
+        if any(len(hours) > 1 for hours in driving.values()):
+            for cautious in (False, True):
+                for k, hours in driving.items():
+                    profiles.use_hour_mix(k, hours, cautious=cautious)
+                basis = "mix costs, start-hour times" if cautious else "driving-time mix of hours"
+                candidate = attempt(basis)
+                records.append(candidate[3])
+                better = (candidate[3]["stops_served"], -candidate[3]["objective"]) > (
+                    record["stops_served"],
+                    -record["objective"],
+                )
+                if not candidate[2] and better:
+                    outcome, scored, late, record = candidate
+                    chosen = len(records) - 1
+                if not candidate[2]:
+                    break
+    outcome.solver["runtime_s"] = sum(r["runtime_s"] for r in records)
+    outcome.solver["iterations"] = sum(r["iterations"] for r in records)
+    outcome.solver["departure"] = {
+        "day_s": clock.day_s,
+        "earliest_s": clock.earliest_s,
+        "start_hours": [
+            int((profiles.start_hour_s(k) or 0.0) // 3600) for k in range(len(inputs.types))
+        ],
+        "rounds": len(records),
+        "chosen": chosen,
+        "basis": record["basis"],
+        "hour_mix": {
+            inputs.types[k].name: profiles.hour_mix(k) if "mix" in record["basis"] else {}
+            for k in range(len(inputs.types))
+        },
+        "slowest_of_hours": [profiles.slowest_hours(k) for k in range(len(inputs.types))],
+        "time_violations": len(late),
+        "solves": records,
+        "first_round": records[0],
+    }
+    if late:
+        message = (
+            f"The {objective} plan's replayed legs still break {len(late)} time window, shift or "
+            f"duration limit(s) after {len(records)} solves (the last on the slowest hours' leg "
+            "times); it is returned for inspection (FleetPlan.violations)."
+        )
+        warnings.warn(message, FleetPlanWarning, stacklevel=3)
+    return outcome
+
+
+def _departure_clock(
+    network: RoadNetwork,
+    departure: Any,
+    speeds: SpeedProfiles | None,
+    turns: Any,
+    max_extra_time: float | None,
+) -> timing.PlanClock | None:
+    """Read ``departure=``; refuse it without speed profiles or with what it cannot combine with."""
+    if departure is None:
+        return None
+    from ..traffic import attached_speeds
+
+    if speeds is None and attached_speeds(network) is None:
+        msg = (
+            f"departure={departure!r} needs hour-of-week speeds: plan on "
+            "network.with_speeds(ecoroute.read_speeds(path)) or pass speeds=; "
+            "profiles are never made up (see docs/traffic.md)."
+        )
+        raise FleetInputError(msg)
+    if turns is not None:
+        msg = "departure= and turns= cannot be combined yet: time-dependent legs ignore turns."
+        raise FleetInputError(msg)
+    if max_extra_time is not None:
+        msg = "departure= and max_extra_time= cannot be combined yet (as in Router.route)."
+        raise FleetInputError(msg)
+    return timing.plan_clock(departure)
+
+
+def _solve_battery(
     network: RoadNetwork,
     inputs: FleetInputs,
     profiles: Profiles,
