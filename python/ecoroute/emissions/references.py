@@ -33,6 +33,8 @@ from .copert import (
 )
 from .fuels import FUELS
 from .hbefa4 import HBEFA4_CLASSES
+from .physics import wheel_work_j_per_m
+from .vehicle import RoadVehicle
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -201,6 +203,43 @@ RIGID_12_14T = _copert(RIGID_12_14T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 12-1
 #: eActros 300 (a 19-27 t rigid, heavier than ``truck_18t_bev``) about 0.97, the
 #: eActros 600 at 40 t about 1.2. Checked, not calibrated to: conditions unstated.
 PUBLISHED_KWH_PER_KM = {"truck_18t_bev": 388.0 / 400.0, "truck_40t_bev": 600.0 / 500.0}
+
+
+def physics_floor_kwh_per_km(
+    vehicle: RoadVehicle,
+    speed_kph: npt.ArrayLike,
+    grade: npt.ArrayLike = 0.0,
+    *,
+    drive_efficiency: float = 1.0,
+) -> FloatArray:
+    """
+    Return the least battery energy (kWh per map km) any drive needs to hold a speed on a grade.
+
+    The wheel work of ``vehicle`` itself (its mass at the default payload, drag
+    area and rolling resistance; :func:`~ecoroute.emissions.physics.wheel_work_j_per_m`)
+    divided by ``drive_efficiency``, with no auxiliaries and no motor losses at
+    light load. With ``drive_efficiency=1`` no vehicle of that mass and body can
+    use less: energy is conserved. A reference value below it is physically
+    impossible for the vehicle, and the fidelity score leaves that reference
+    out of the cell (docs/emissions.md, "Validation"). Where the wheels brake
+    (steep descents) there is no floor: ``-inf``.
+    """
+    if not 0.0 < drive_efficiency <= 1.0:
+        msg = f"drive_efficiency must be in (0, 1], got {drive_efficiency}."
+        raise ValueError(msg)
+    speed, slope = np.broadcast_arrays(
+        np.asarray(speed_kph, dtype=np.float64), np.asarray(grade, dtype=np.float64)
+    )
+    work = wheel_work_j_per_m(
+        vehicle.mass_kg(),
+        vehicle.drag_area_m2,
+        vehicle.rolling_resistance,
+        speed / 3.6,
+        np.array(slope, dtype=np.float64),
+        rolling_resistance_per_m_s=vehicle.rolling_resistance_per_m_s,
+    )
+    floor = work / 3600.0 / drive_efficiency  # J per map m = kJ per map km
+    return np.where(work > 0.0, floor, -np.inf)
 
 
 def references(name: str) -> tuple[Reference, ...]:
