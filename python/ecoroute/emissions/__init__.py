@@ -12,6 +12,8 @@ from .copert import read_emep_eea_csv as read_emep_eea_csv
 from .fuels import EU27_GRID_G_PER_KWH as EU27_GRID_G_PER_KWH
 from .fuels import FUELS as FUELS
 from .fuels import Fuel as Fuel
+from .fuels import biofuel as biofuel
+from .fuels import blend as blend
 from .fuels import fuel as fuel
 from .hbefa4 import HBEFA4_CLASSES as HBEFA4_CLASSES
 from .hbefa4 import Hbefa4Class as Hbefa4Class
@@ -44,6 +46,8 @@ __all__ = [
     "RoadVehicle",
     "Vehicle",
     "battery_power_w",
+    "biofuel",
+    "blend",
     "fuel",
     "read_emep_eea_csv",
     "resolve_vehicle",

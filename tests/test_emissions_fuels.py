@@ -1,0 +1,105 @@
+"""
+Biofuels and blends: the factors ISO 14083 reports use for HVO and FAME biodiesel.
+
+ecoroute ships no default biofuel factors (docs/emissions.md, "Biofuels"), so
+these tests use a worked example with round, stated inputs (an HVO-like fuel:
+15.0 g CO2e/MJ life-cycle, 70.0 g/MJ biogenic CO2, 44.0 MJ/kg, 0.78 kg/L) and
+the module's cited diesel (74.1 g CO2/MJ IPCC 2006, 95.1 g CO2e/MJ well-to-wheel
+Directive 2015/652, 43.1 MJ/kg, 0.832 kg/L). Every expected number is worked out
+by hand in the docstrings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ecoroute
+from ecoroute.emissions import biofuel, blend, fuel
+
+
+def _hvo_example():
+    return biofuel(
+        "hvo_example",
+        life_cycle_co2e_g_per_mj=15.0,
+        biogenic_co2_g_per_mj=70.0,
+        lower_heating_value_mj_per_kg=44.0,
+        density_kg_per_l=0.78,
+    )
+
+
+def test_biofuel_counts_no_fossil_co2_and_reports_its_biogenic_co2():
+    """Tests a pure biofuel: TTW fossil CO2 0, WTW the life-cycle value, biogenic kept apart."""
+    hvo = _hvo_example()
+    assert hvo.co2_g_per_mj == 0.0
+    assert hvo.wtw_co2e_g_per_mj == 15.0
+    assert hvo.biogenic_co2_g_per_mj == 70.0
+    assert hvo.energy_mj_per_l == pytest.approx(44.0 * 0.78)  # 34.32 MJ/L
+    assert fuel("diesel").biogenic_co2_g_per_mj == 0.0
+
+
+def test_b30_blend_by_hand():
+    """
+    Tests a 30 % (by volume) blend of the example HVO in diesel.
+
+    Diesel 43.1 x 0.832 = 35.8592 MJ/L, HVO 34.32 MJ/L; the blend carries
+    0.7 x 35.8592 + 0.3 x 34.32 = 35.39744 MJ/L, 10.296 of them HVO: energy share
+    0.290868. Fossil CO2 0.709132 x 74.1 = 52.5466 g/MJ; well-to-tank
+    0.709132 x 21.0 + 0.290868 x 15.0 = 19.2548; biogenic 0.290868 x 70 = 20.3608;
+    density 0.7 x 0.832 + 0.3 x 0.78 = 0.8164 kg/L, so 35.39744 / 0.8164 =
+    43.3580 MJ/kg.
+    """
+    b30 = blend("diesel", _hvo_example(), volume_share=0.3)
+    assert b30.co2_g_per_mj == pytest.approx(52.5466, abs=1e-4)
+    assert b30.wtt_co2e_g_per_mj == pytest.approx(19.2548, abs=1e-4)
+    assert b30.wtw_co2e_g_per_mj == pytest.approx(52.5466 + 19.2548, abs=1e-4)
+    assert b30.biogenic_co2_g_per_mj == pytest.approx(20.3608, abs=1e-4)
+    assert b30.density_kg_per_l == pytest.approx(0.8164)
+    assert b30.lower_heating_value_mj_per_kg == pytest.approx(43.3580, abs=1e-4)
+    assert b30.energy_mj_per_l == pytest.approx(35.39744)
+    assert b30.name == "diesel+hvo_example 30%"
+
+
+def test_blend_ends_are_the_fuels_themselves():
+    """Tests B0 = diesel and B100 = the component, factor by factor."""
+    hvo, diesel = _hvo_example(), fuel("diesel")
+    for share, expected in ((0.0, diesel), (1.0, hvo)):
+        mixed = blend(diesel, hvo, volume_share=share)
+        for field in ("co2_g_per_mj", "wtt_co2e_g_per_mj", "biogenic_co2_g_per_mj",
+                      "lower_heating_value_mj_per_kg", "density_kg_per_l"):  # fmt: skip
+            assert getattr(mixed, field) == pytest.approx(getattr(expected, field)), field
+
+
+def test_truck_on_hvo_uses_the_same_energy_and_more_litres():
+    """
+    Tests a 40 t truck on the example HVO100: the same fuel energy per km as on
+    diesel, litres x 35.8592 / 34.32 = 1.044848, fossil CO2 0, WTW CO2e
+    15 g/MJ x energy, biogenic CO2 70 g/MJ x energy.
+    """
+    speeds, grades = np.array([30.0, 60.0, 85.0]), np.array([0.0, 0.02, 0.04])
+    diesel = ecoroute.vehicle("truck_40t_diesel")
+    hvo = ecoroute.vehicle("truck_40t_diesel", fuel=_hvo_example())
+    energy = diesel.fuel_energy_mj_per_km(speeds, grades, traffic=True)
+    np.testing.assert_allclose(hvo.fuel_energy_mj_per_km(speeds, grades, traffic=True), energy)
+    np.testing.assert_allclose(
+        hvo.fuel_l_per_km(speeds, grades, traffic=True),
+        diesel.fuel_l_per_km(speeds, grades, traffic=True) * 1.044848,
+        rtol=1e-6,
+    )
+    assert (hvo.co2_g_per_km(speeds, grades, traffic=True) == 0.0).all()
+    np.testing.assert_allclose(hvo.co2e_wtw_g_per_km(speeds, grades, traffic=True), 15.0 * energy)
+    np.testing.assert_allclose(
+        hvo.co2_biogenic_g_per_km(speeds, grades, traffic=True), 70.0 * energy
+    )
+    assert (diesel.co2_biogenic_g_per_km(speeds, grades) == 0.0).all()
+
+
+def test_blend_refuses_bad_input_with_a_clear_message():
+    """Tests the errors: a share outside [0, 1], a gas, a negative biogenic factor."""
+    hvo = _hvo_example()
+    with pytest.raises(ValueError, match="volume_share must be in"):
+        blend("diesel", hvo, volume_share=1.5)
+    with pytest.raises(ValueError, match="must be liquids"):
+        blend("cng", hvo, volume_share=0.1)
+    with pytest.raises(ValueError, match="biogenic_co2_g_per_mj must be >= 0"):
+        fuel("diesel").replace(biogenic_co2_g_per_mj=-1.0)
