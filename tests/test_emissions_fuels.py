@@ -103,3 +103,68 @@ def test_blend_refuses_bad_input_with_a_clear_message():
         blend("cng", hvo, volume_share=0.1)
     with pytest.raises(ValueError, match="biogenic_co2_g_per_mj must be >= 0"):
         fuel("diesel").replace(biogenic_co2_g_per_mj=-1.0)
+
+
+FLEET_TOML = """
+[[depots]]
+id = "D1"
+node = 1
+
+[[vehicles]]
+vehicle = "truck_40t_diesel"
+name = "hvo-truck"
+count = 1
+[vehicles.model.fuel]
+name = "hvo_example"
+life_cycle_co2e_g_per_mj = 15.0
+biogenic_co2_g_per_mj = 70.0
+lower_heating_value_mj_per_kg = 44.0
+density_kg_per_l = 0.78
+{blend}
+"""
+
+
+def test_fleet_file_takes_a_biofuel_table(tmp_path):
+    """
+    Tests the fleet file's ``[vehicles.model.fuel]`` table: HVO100 as above, and
+    B30 (``blend_with = "diesel"``) with the factors of the hand-worked B30.
+    """
+    from ecoroute.fleet import read_fleet
+
+    path = tmp_path / "fleet.toml"
+    path.write_text(FLEET_TOML.format(blend=""))
+    hvo = read_fleet(path).fleet[0].vehicle.fuel_spec
+    assert (hvo.name, hvo.co2_g_per_mj, hvo.wtw_co2e_g_per_mj) == ("hvo_example", 0.0, 15.0)
+    path.write_text(FLEET_TOML.format(blend='blend_with = "diesel"\nvolume_share = 0.3'))
+    b30 = read_fleet(path).fleet[0].vehicle.fuel_spec
+    assert b30.co2_g_per_mj == pytest.approx(52.5466, abs=1e-4)
+    assert b30.biogenic_co2_g_per_mj == pytest.approx(20.3608, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("blend_lines", "message"),
+    [
+        ('blend_with = "diesel"', "blend_with needs volume_share"),
+        ("volume_share = 0.3", "volume_share needs blend_with"),
+        ('blend_with = "diesel"\nvolume_share = 2.0', "volume_share must be in"),
+        ('blend_with = "kerosene"\nvolume_share = 0.3', "Unknown fuel 'kerosene'"),
+        ("density = 0.8", "unknown key 'density'"),
+    ],
+)
+def test_fleet_file_biofuel_errors_name_the_vehicle_and_the_key(tmp_path, blend_lines, message):
+    """Tests that a malformed fuel table is a FleetInputError naming vehicles[0].model."""
+    from ecoroute._errors import FleetInputError
+    from ecoroute.fleet import read_fleet
+
+    path = tmp_path / "fleet.toml"
+    path.write_text(FLEET_TOML.format(blend=blend_lines))
+    with pytest.raises(FleetInputError, match=r"vehicles\[0\]\.model") as info:
+        read_fleet(path)
+    assert message in str(info.value)
+
+
+def test_fuel_table_missing_a_factor_is_refused():
+    """Tests a table without its life-cycle value: the message lists what a biofuel needs."""
+    with pytest.raises(ValueError, match="missing life_cycle_co2e_g_per_mj"):
+        fuel({"name": "x", "biogenic_co2_g_per_mj": 70.0, "lower_heating_value_mj_per_kg": 44.0,
+              "density_kg_per_l": 0.78})  # fmt: skip

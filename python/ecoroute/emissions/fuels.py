@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,17 +224,71 @@ def blend(
 EU27_GRID_G_PER_KWH = 214.0
 
 
-def fuel(name: str | Fuel) -> Fuel:
+_BIOFUEL_KEYS = (
+    "name",
+    "life_cycle_co2e_g_per_mj",
+    "biogenic_co2_g_per_mj",
+    "lower_heating_value_mj_per_kg",
+    "density_kg_per_l",
+)
+
+
+def _fuel_from_table(table: Mapping[str, Any]) -> Fuel:
+    """A biofuel, or its blend into a named fuel, from a table (a fleet file's ``[vehicles.model.fuel]``)."""
+    optional = ("blend_with", "volume_share")
+    unknown = sorted(set(table) - {*_BIOFUEL_KEYS, *optional})
+    missing = [key for key in _BIOFUEL_KEYS if key not in table]
+    if unknown or missing:
+        msg = (
+            f"fuel table {dict(table)!r}: "
+            + (f"unknown key {unknown[0]!r}; " if unknown else "")
+            + (f"missing {', '.join(missing)}; " if missing else "")
+            + f"a biofuel needs {', '.join(_BIOFUEL_KEYS)}, and blend_with = <fuel name> with "
+            "volume_share = <0..1> to mix it into another fuel."
+        )
+        raise ValueError(msg)
+    try:
+        component = biofuel(
+            str(table["name"]), **{key: float(table[key]) for key in _BIOFUEL_KEYS[1:]}
+        )
+    except (TypeError, ValueError) as error:
+        msg = f"fuel table {table['name']!r}: {error}"
+        raise ValueError(msg) from None
+    if "blend_with" not in table:
+        if "volume_share" in table:
+            msg = f"fuel table {table['name']!r}: volume_share needs blend_with = <fuel name>."
+            raise ValueError(msg)
+        return component
+    try:
+        share = float(table["volume_share"])
+    except (KeyError, TypeError, ValueError):
+        msg = (
+            f"fuel table {table['name']!r}: blend_with needs volume_share = <0..1>, "
+            f"got {table.get('volume_share')!r}."
+        )
+        raise ValueError(msg) from None
+    return blend(str(table["blend_with"]), component, volume_share=share)
+
+
+def fuel(name: str | Fuel | Mapping[str, Any]) -> Fuel:
     """
     Return the fuel called ``name`` (petrol, diesel, lpg, cng), or ``name`` if it is a Fuel.
+
+    A mapping builds a biofuel with :func:`biofuel` from its keys (``name``,
+    ``life_cycle_co2e_g_per_mj``, ``biogenic_co2_g_per_mj``,
+    ``lower_heating_value_mj_per_kg``, ``density_kg_per_l``), blended into
+    another fuel with :func:`blend` if it also has ``blend_with`` and
+    ``volume_share``: a fleet file's ``[vehicles.model.fuel]`` table.
 
     Raises
     ------
     ValueError
-        For a name ecoroute does not know.
+        For a name ecoroute does not know, or a malformed table.
     """
     if isinstance(name, Fuel):
         return name
+    if isinstance(name, Mapping):
+        return _fuel_from_table(name)
     try:
         return FUELS[name]
     except KeyError:

@@ -554,8 +554,9 @@ class CombustionVehicle(RoadVehicle):
     Attributes
     ----------
     fuel
-        A :class:`~ecoroute.emissions.Fuel` or a fuel name (``"petrol"``,
-        ``"diesel"``, ``"lpg"``, ``"cng"``).
+        A :class:`~ecoroute.emissions.Fuel`, a fuel name (``"petrol"``,
+        ``"diesel"``, ``"lpg"``, ``"cng"``), or a biofuel table (see
+        :func:`~ecoroute.emissions.fuel`; HVO, FAME and their blends).
     driveline_efficiency
         ``eta_dt``, gearbox and final drive.
     engine_efficiency
