@@ -244,26 +244,42 @@ def test_car_bev_inside_its_references_with_impossible_cells_left_out():
     Tests car_bev on the issue's grid with the reference cells below the physics
     floor left out (benchmarks/bench_emission_fidelity.py does the same): HBEFA4
     PC_BEV is below the ID.3's own wheel work at 100 % efficiency in 24 of the 44
-    flat/uphill cells (all at +2 % from 90 km/h, +4 % from 50, +6 % from 40),
-    the measured ID.3 in none; on what is left, >= 90 % inside the widened
-    spread and a median ratio to HBEFA4 within 0.85-1.15.
+    flat/uphill cells (all at +2 % from 90 km/h, +4 % from 50, +6 % from 40), the
+    measured ID.3 in none, RouteE's lighter Bolt in one (30 km/h, +4 %); every
+    cell keeps a reference, >= 90 % inside the widened spread and a median ratio
+    to HBEFA4 (where it is possible) within 0.85-1.15.
     """
     ev = ecoroute.vehicle("car_bev")
     speed, grade = _grid("car_bev")
+    names = [r.name for r in REFERENCES["car_bev"]]
+    assert names == ["HBEFA4 PC_BEV", "MMPEVEM VW ID.3", "RouteE Bolt"]
     values = np.stack([r(speed, grade) for r in REFERENCES["car_bev"]])
     impossible = values < physics_floor_kwh_per_km(ev, speed, grade)
     assert impossible[0].sum() == 24
-    assert not impossible[1].any()
     assert not impossible[0][grade == 0].any()
+    assert not impossible[1].any()
+    assert list(zip(speed[impossible[2]], grade[impossible[2]], strict=True)) == [(30.0, 0.04)]
     kept = np.where(impossible, np.nan, values)
-    scored = ~np.isnan(kept).all(axis=0)
-    assert scored.sum() == 38  # the 6 cells at 120-130 km/h uphill had only HBEFA4
-    low = 0.9 * np.nanmin(kept[:, scored], axis=0)
-    high = 1.1 * np.nanmax(kept[:, scored], axis=0)
-    ours = _ours(ev, speed, grade)[scored]
+    assert not np.isnan(kept).all(axis=0).any()
+    low, high = 0.9 * np.nanmin(kept, axis=0), 1.1 * np.nanmax(kept, axis=0)
+    ours = _ours(ev, speed, grade)
     assert ((ours >= low) & (ours <= high)).mean() >= 0.90
     hbefa = ~impossible[0]
-    assert 0.85 <= np.median(_ours(ev, speed, grade)[hbefa] / values[0][hbefa]) <= 1.15
+    assert 0.85 <= np.median(ours[hbefa] / values[0][hbefa]) <= 1.15
+
+
+def test_routee_bolt_reference_is_the_model_output_without_its_real_world_factor():
+    """
+    Tests the RouteE Bolt reference at its table points: RouteE's predict() value
+    divided by 1.3958; at 50 km/h on the flat 14.96 / 1.3958 = 10.72 kWh/100 km,
+    the "RouteE Bolt 10.7 without its real-world factor" of issue 15.
+    """
+    bolt = next(r for r in REFERENCES["car_bev"] if r.name == "RouteE Bolt")
+    assert 100 * bolt(50.0, 0.0) == pytest.approx(10.72, abs=0.01)
+    assert 100 * bolt(130.0, 0.06) == pytest.approx(71.74 / 1.3958, rel=1e-9)
+    assert 100 * bolt(80.0, -0.04) == pytest.approx(-3.98 / 1.3958, rel=1e-9)
+    assert np.isnan(bolt(20.0, 0.0))
+    assert np.isnan(bolt(50.0, 0.08))
 
 
 @pytest.mark.parametrize(
