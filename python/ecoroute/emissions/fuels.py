@@ -197,15 +197,14 @@ def blend(
         msg = f"blend of {base.name!r} and {component.name!r}: both fuels must be liquids (density_kg_per_l)."
         raise ValueError(msg)
     assert component.density_kg_per_l is not None
-    energy_per_l = (1.0 - volume_share) * e_base + volume_share * e_comp
-    share = volume_share * e_comp / energy_per_l
+    rest = 1.0 - volume_share
+    energy_per_l = rest * e_base + volume_share * e_comp
+    share = volume_share * e_comp / energy_per_l  # of the energy
 
     def mix(field: str) -> float:
         return (1.0 - share) * getattr(base, field) + share * getattr(component, field)
 
-    density = (
-        1.0 - volume_share
-    ) * base.density_kg_per_l + volume_share * component.density_kg_per_l
+    density = rest * base.density_kg_per_l + volume_share * component.density_kg_per_l
     return Fuel(
         name=name or f"{base.name}+{component.name} {volume_share:.0%}",
         co2_g_per_mj=mix("co2_g_per_mj"),
