@@ -168,3 +168,30 @@ def test_fuel_table_missing_a_factor_is_refused():
     with pytest.raises(ValueError, match="missing life_cycle_co2e_g_per_mj"):
         fuel({"name": "x", "biogenic_co2_g_per_mj": 70.0, "lower_heating_value_mj_per_kg": 44.0,
               "density_kg_per_l": 0.78})  # fmt: skip
+
+
+def test_router_refuses_a_co2_objective_that_is_zero_on_every_arc():
+    """
+    Tests that a least-CO2 router for a truck on HVO100 (fossil co2_g 0 on every
+    arc) is refused with a message naming what to route by, and that co2e_wtw
+    routes it (checked against networkx on the same weights).
+    """
+    import networkx as nx
+
+    from .helpers import random_network, to_networkx
+
+    net = random_network(3, 40, 140)
+    truck = ecoroute.vehicle("truck_40t_diesel", fuel=_hvo_example())
+    with pytest.raises(ValueError, match="route by 'co2e_wtw'"):
+        ecoroute.Router(net, truck, "co2")
+    router = ecoroute.Router(net, truck, "co2e_wtw")
+    weight = router.arc_quantities["co2e_wtw_g"]
+    assert weight.max() > 0
+    graph = to_networkx(net, weight)
+    lengths = nx.single_source_dijkstra_path_length(graph, 0, weight="weight")
+    targets = sorted(lengths)[1:]
+    assert targets, "the random network should reach some node from node 0"
+    result = router.route_many(
+        np.full(len(targets), net.node_id[0]), net.node_id[np.array(targets)]
+    )
+    np.testing.assert_allclose(result["cost"], [lengths[t] for t in targets], rtol=1e-9)
