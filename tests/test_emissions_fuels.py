@@ -195,3 +195,30 @@ def test_router_refuses_a_co2_objective_that_is_zero_on_every_arc():
         np.full(len(targets), net.node_id[0]), net.node_id[np.array(targets)]
     )
     np.testing.assert_allclose(result["cost"], [lengths[t] for t in targets], rtol=1e-9)
+
+
+def test_fleet_plan_on_hvo_reports_no_fossil_ttw_and_refuses_the_co2_objective():
+    """
+    Tests a fleet of one truck on the example HVO100 through plan_fleet: the co2
+    (fossil tank-to-wheel) objective is refused with the advice to plan by
+    co2e_wtw; planned by co2e_wtw, the report carries the fuel's name, co2_ttw_g
+    0 and co2e_wtw_g = co2e_wtt_g = 15 g/MJ x the route's fuel energy
+    (litres x 34.32 MJ/L).
+    """
+    from ecoroute.fleet import VehicleType, plan_fleet
+
+    from .fleet_helpers import depot_at, grid_town, random_stops
+
+    network = grid_town(4)
+    stops = random_stops(network, np.random.default_rng(4), 5, windows=False)
+    truck = VehicleType(ecoroute.vehicle("truck_40t_diesel", fuel=_hvo_example()), name="hvo")
+    with pytest.raises(ValueError, match="route by 'co2e_wtw'"):
+        plan_fleet(network, depot_at(network, 0), stops, truck, objective="co2",
+                   max_iterations=50, baselines=())  # fmt: skip
+    plan = plan_fleet(network, depot_at(network, 0), stops, truck, objective="co2e_wtw",
+                      max_iterations=50, baselines=())  # fmt: skip
+    (route,) = plan.routes
+    assert route.energy_carrier == "hvo_example"
+    assert route.co2_ttw_g == 0.0
+    assert route.co2e_wtw_g == pytest.approx(route.co2e_wtt_g)
+    assert route.co2e_wtw_g == pytest.approx(15.0 * route.fuel_l * 44.0 * 0.78, rel=1e-9)
