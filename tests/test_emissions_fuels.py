@@ -222,3 +222,27 @@ def test_fleet_plan_on_hvo_reports_no_fossil_ttw_and_refuses_the_co2_objective()
     assert route.co2_ttw_g == 0.0
     assert route.co2e_wtw_g == pytest.approx(route.co2e_wtt_g)
     assert route.co2e_wtw_g == pytest.approx(15.0 * route.fuel_l * 44.0 * 0.78, rel=1e-9)
+
+
+def test_red_i_default_values_match_the_published_savings():
+    """
+    Tests the RED I default life-cycle values against the same annex's published
+    GHG savings (arrêté of 23 November 2011, Annex I, Part B, point 5, typed in):
+    saving = (83.8 - E) / 83.8, rounded to a whole per cent, e.g. rapeseed FAME
+    (83.8 - 52) / 83.8 = 37.9 % -> 38 %, HVO from rapeseed 47.5 % -> 47 %.
+    """
+    from ecoroute.emissions.fuels import (
+        RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ,
+        RED_I_FOSSIL_COMPARATOR_CO2E_G_PER_MJ,
+    )
+
+    published_saving_pct = {
+        "fame_rapeseed": 38, "fame_sunflower": 51, "fame_soybean": 31, "fame_palm": 19,
+        "fame_palm_methane_capture": 56, "fame_waste_vegetable_or_animal_oil": 83,
+        "hvo_rapeseed": 47, "hvo_sunflower": 62, "hvo_palm": 26, "hvo_palm_methane_capture": 65,
+    }  # fmt: skip
+    assert RED_I_FOSSIL_COMPARATOR_CO2E_G_PER_MJ == 83.8
+    assert set(RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ) == set(published_saving_pct)
+    for pathway, value in RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ.items():
+        saving = 100.0 * (83.8 - value) / 83.8
+        assert abs(saving - published_saving_pct[pathway]) <= 0.5, pathway

@@ -125,6 +125,34 @@ FUELS: dict[str, Fuel] = {
 }
 
 
+#: Default life-cycle GHG emissions of biodiesel (FAME) and HVO pathways, g CO2e per
+#: MJ, under the first Renewable Energy Directive 2009/28/EC, Annex V, Part D
+#: ("total for cultivation, processing, transport and distribution"; land-use
+#: change excluded, fuel in use counted zero), as transposed into French law by the
+#: arrêté of 23 November 2011, Annex I, Part B, point 4 (text at
+#: etalab/lois-non-codifiees-et-reglements-francais, commit cd045e7a). Fossil
+#: comparator of that directive: 83.8 g CO2e/MJ. Superseded for fuel supplied
+#: since 2021 by Directive (EU) 2018/2001 (RED II), Annex V, whose tables (and
+#: the energy contents of Annex III) could not be read from any source here: use
+#: these only where a RED I value is what your supplier certifies, and pass the
+#: value to :func:`biofuel` with the fuel's own heating value and density.
+RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ: dict[str, float] = {
+    "fame_rapeseed": 52.0,
+    "fame_sunflower": 41.0,
+    "fame_soybean": 58.0,
+    "fame_palm": 68.0,
+    "fame_palm_methane_capture": 37.0,
+    "fame_waste_vegetable_or_animal_oil": 14.0,
+    "hvo_rapeseed": 44.0,
+    "hvo_sunflower": 32.0,
+    "hvo_palm": 62.0,
+    "hvo_palm_methane_capture": 29.0,
+}
+
+#: Fossil fuel comparator of Directive 2009/28/EC (Annex V, Part C, point 19), g CO2e/MJ.
+RED_I_FOSSIL_COMPARATOR_CO2E_G_PER_MJ = 83.8
+
+
 def biofuel(
     name: str,
     *,
