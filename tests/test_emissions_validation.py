@@ -105,6 +105,7 @@ def test_each_vehicle_has_its_size_matched_hbefa4_class():
     assert sorted(expected) == ecoroute.vehicles()
     for name, cls in expected.items():
         assert _hbefa4_reference(name).name == f"HBEFA4 {cls}"
+        assert ecoroute.vehicle(name).hbefa4.name == cls  # its model="hbefa4" uses the same
 
 
 # COPERT 5 (copert-2019 tables typed from the EMEP/EEA rows), CO2 g/km, 50 % load.

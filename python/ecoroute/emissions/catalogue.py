@@ -173,14 +173,14 @@ def van_bev() -> ElectricVehicle:
         regeneration_efficiency=0.75,
         max_regeneration_power_kw=60.0,
         charging_efficiency=0.85,
-        hbefa4=HBEFA4_CLASSES["LCV_BEV_N1-II"],
+        hbefa4=HBEFA4_CLASSES["LCV_BEV_N1-III"],
         hbefa4_reference_mass_kg=3000.0,
         sources=(
             "Body as van_diesel; 3000 kg at 50 % load (docs/emissions.md), i.e. 2500 kg "
             "curb and 1000 kg payload under a 3.5 t gross weight (the battery takes the "
             "rest; assumption). Drive efficiency and losses as car_bev; regeneration limit "
-            "60 kW (unverified assumption). The only HBEFA 4.2 van class with recovered "
-            "coefficients is the smaller N1-II van (docs/emissions.md, References)."
+            "60 kW (unverified assumption). HBEFA 4.2 class: LCV_BEV_N1-III, its size "
+            "(docs/emissions.md, References)."
         ),
     )
 
