@@ -10,6 +10,15 @@ flat and uphill roads (0 to +6 %, 30-130 km/h, trucks and bus to 90): the share
 of cells inside the references' spread widened by 10 %, and the median ratio
 to the HBEFA4 class. Descents are shown but not part of the criterion.
 
+For a battery-electric vehicle a reference value below the physics floor
+(:func:`ecoroute.emissions.references.physics_floor_kwh_per_km`: the vehicle's
+own wheel work at 100 % drive efficiency, no auxiliaries) is physically
+impossible for it: that reference is left out of the cell, and a cell with no
+reference left is left out of the score. Every exclusion is listed in the
+output and the JSON (``excluded``), with the floor and the reference value;
+``excluded_at_drive_efficiency`` says what a floor at the vehicle's own
+drive efficiency would exclude (shown, not applied).
+
     python benchmarks/bench_emission_fidelity.py               # tables + JSON
     python benchmarks/bench_emission_fidelity.py --plots docs/img
 
@@ -22,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table, write_results
 
 import ecoroute
-from ecoroute.emissions.references import REFERENCES
+from ecoroute.emissions.references import REFERENCES, physics_floor_kwh_per_km
 
 
 def is_heavy(name: str) -> bool:
@@ -60,9 +70,39 @@ def evaluate(name: str) -> dict[str, Any]:
     speed, grade = np.meshgrid(speeds_of(name), GRADES)
     refs = REFERENCES[name]
     ref_values = np.stack([r(speed, grade) for r in refs])
-    low = 0.9 * np.nanmin(ref_values, axis=0)
-    high = 1.1 * np.nanmax(ref_values, axis=0)
-    criterion = (grade >= 0) & (speed >= 30.0) & ~np.isnan(low)
+    scored_cells = (grade >= 0) & (speed >= 30.0)
+    impossible = np.zeros(ref_values.shape, dtype=bool)
+    excluded: list[dict[str, Any]] = []
+    excluded_at_eta: dict[str, int] = {}
+    floor_values = np.full(speed.shape, np.nan)
+    if isinstance(vehicle, ecoroute.ElectricVehicle):
+        floor = physics_floor_kwh_per_km(vehicle, speed, grade)
+        impossible = ref_values < floor  # NaN (not covered) compares False
+        for k, i, j in zip(*np.nonzero(impossible & scored_cells), strict=True):
+            excluded.append(
+                {
+                    "reference": refs[k].name,
+                    "speed_kph": float(speed[i, j]),
+                    "grade": float(grade[i, j]),
+                    "reference_kwh_per_km": round(float(ref_values[k, i, j]), 4),
+                    "floor_kwh_per_km": round(float(floor[i, j]), 4),
+                }
+            )
+        eta = vehicle.propulsion_efficiency
+        at_eta = ref_values < physics_floor_kwh_per_km(
+            vehicle, speed, grade, drive_efficiency=eta
+        )
+        excluded_at_eta = {
+            r.name: int((at_eta[k] & scored_cells).sum()) for k, r in enumerate(refs)
+        }
+        floor_values = np.where(np.isfinite(floor), floor, np.nan)
+    scored_values = np.where(impossible, np.nan, ref_values)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells: nothing to score
+        low = 0.9 * np.nanmin(scored_values, axis=0)
+        high = 1.1 * np.nanmax(scored_values, axis=0)
+    covered = scored_cells & ~np.isnan(np.nanmin(ref_values, axis=0))
+    criterion = scored_cells & ~np.isnan(low)
     hbefa = [k for k, r in enumerate(refs) if r.model == "hbefa4"]
     out: dict[str, Any] = {
         "unit": refs[0].unit,
@@ -71,6 +111,11 @@ def evaluate(name: str) -> dict[str, Any]:
         "references": {r.name: r.description for r in refs},
         "spread_low": low.tolist(),
         "spread_high": high.tolist(),
+        "cells_scored": int(criterion.sum()),
+        "cells_covered": int(covered.sum()),
+        "excluded": excluded,
+        "excluded_at_drive_efficiency": excluded_at_eta,
+        "physics_floor": floor_values.tolist(),
     }
     for traffic in (True, False):
         ours = rate(vehicle, speed, grade, traffic)
@@ -85,8 +130,9 @@ def evaluate(name: str) -> dict[str, Any]:
         }
         if hbefa:
             ratio = ratios[hbefa[0]]
-            entry["median_ratio_hbefa4"] = float(np.median(ratio[criterion]))
-            entry["median_ratio_hbefa4_flat"] = float(np.median(ratio[criterion & (grade == 0)]))
+            kept = criterion & ~impossible[hbefa[0]]
+            entry["median_ratio_hbefa4"] = float(np.median(ratio[kept]))
+            entry["median_ratio_hbefa4_flat"] = float(np.median(ratio[kept & (grade == 0)]))
         out[key] = entry
     out["reference_values"] = {r.name: ref_values[k].tolist() for k, r in enumerate(refs)}
     return out
@@ -115,6 +161,10 @@ def plot(name: str, result: dict[str, Any], directory: Path) -> Path:
                 label="ecoroute, arcs (traffic)")  # fmt: skip
         ax.plot(speeds, np.array(result["constant_speed"]["values"][row]) * scale, "k--", lw=1,
                 label="ecoroute, constant speed")  # fmt: skip
+        floor = np.array(result["physics_floor"][row]) * scale
+        if np.isfinite(floor).any():
+            ax.plot(speeds, floor, ":", color="tab:red", lw=1.2,
+                    label="physics floor (wheel work, 100 % efficiency)")  # fmt: skip
         ax.set_title(f"grade {g:+.0%}", fontsize=9)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
@@ -150,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 "vehicle": name,
                 "references": "; ".join(r["references"]),
                 "inside ±10 % (arcs / constant)": f"{t['inside_share']:.0%} / {c['inside_share']:.0%}",
+                "cells scored / covered": f"{r['cells_scored']} / {r['cells_covered']}",
                 "median ratio to HBEFA4 (all / flat)": (
                     f"{t['median_ratio_hbefa4']:.2f} / {t['median_ratio_hbefa4_flat']:.2f}"
                     if "median_ratio_hbefa4" in t
@@ -164,9 +215,22 @@ def main(argv: list[str] | None = None) -> int:
             "vehicle",
             "references",
             "inside ±10 % (arcs / constant)",
+            "cells scored / covered",
             "median ratio to HBEFA4 (all / flat)",
         ],
     )
+    for name, r in results.items():
+        if r["excluded"] or any(r["excluded_at_drive_efficiency"].values()):
+            print(f"\n{name}: reference cells below the physics floor (kWh/100 km), left out:")
+            for e in r["excluded"]:
+                print(
+                    f"  {e['reference']} {e['speed_kph']:.0f} km/h {e['grade']:+.0%}: "
+                    f"{100 * e['reference_kwh_per_km']:.1f} < {100 * e['floor_kwh_per_km']:.1f}"
+                )
+            print(
+                "  below the floor at the vehicle's own drive efficiency (not applied): "
+                + ", ".join(f"{k} {n} cells" for k, n in r["excluded_at_drive_efficiency"].items())
+            )
     for name, r in results.items():
         print(f"\n### {name}: arc rate / reference at 0 % and +4 %\n")
         table = []

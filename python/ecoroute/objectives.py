@@ -70,6 +70,16 @@ def objective_weights_of(
     if not any(out.values()):
         msg = "objective needs at least one positive weight."
         raise ValueError(msg)
+    # Roads of some length on which the objective costs nothing anywhere: every path ties.
+    used = [quantity for quantity, value in out.items() if value > 0]
+    has_length = np.any(np.asarray(quantities.get("distance_m", 0.0)))
+    if has_length and not any(np.any(np.asarray(quantities[q])) for q in used):
+        msg = (
+            f"objective weighs only {', '.join(used)}, which is 0 on every arc for this "
+            "vehicle, so every path would cost the same. A biofuel's fossil co2_g is 0 "
+            "(HVO100, B100: route by 'co2e_wtw'); an EV on a zero-carbon grid: by 'energy'."
+        )
+        raise ValueError(msg)
     return out
 
 

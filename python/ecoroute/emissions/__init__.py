@@ -11,7 +11,10 @@ from .copert import CopertTable as CopertTable
 from .copert import read_emep_eea_csv as read_emep_eea_csv
 from .fuels import EU27_GRID_G_PER_KWH as EU27_GRID_G_PER_KWH
 from .fuels import FUELS as FUELS
+from .fuels import RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ as RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ
 from .fuels import Fuel as Fuel
+from .fuels import biofuel as biofuel
+from .fuels import blend as blend
 from .fuels import fuel as fuel
 from .hbefa4 import HBEFA4_CLASSES as HBEFA4_CLASSES
 from .hbefa4 import Hbefa4Class as Hbefa4Class
@@ -35,6 +38,7 @@ __all__ = [
     "GRAVITY_M_S2",
     "HBEFA4_CLASSES",
     "MAX_ABS_GRADE",
+    "RED_I_DEFAULT_LIFE_CYCLE_CO2E_G_PER_MJ",
     "URBAN_BUS_STD_DIESEL_EURO_VI_EC",
     "CombustionVehicle",
     "CopertTable",
@@ -44,6 +48,8 @@ __all__ = [
     "RoadVehicle",
     "Vehicle",
     "battery_power_w",
+    "biofuel",
+    "blend",
     "fuel",
     "read_emep_eea_csv",
     "resolve_vehicle",

@@ -173,14 +173,14 @@ def van_bev() -> ElectricVehicle:
         regeneration_efficiency=0.75,
         max_regeneration_power_kw=60.0,
         charging_efficiency=0.85,
-        hbefa4=HBEFA4_CLASSES["LCV_BEV_N1-II"],
+        hbefa4=HBEFA4_CLASSES["LCV_BEV_N1-III"],
         hbefa4_reference_mass_kg=3000.0,
         sources=(
             "Body as van_diesel; 3000 kg at 50 % load (docs/emissions.md), i.e. 2500 kg "
             "curb and 1000 kg payload under a 3.5 t gross weight (the battery takes the "
             "rest; assumption). Drive efficiency and losses as car_bev; regeneration limit "
-            "60 kW (unverified assumption). The only HBEFA 4.2 van class with recovered "
-            "coefficients is the smaller N1-II van (docs/emissions.md, References)."
+            "60 kW (unverified assumption). HBEFA 4.2 class: LCV_BEV_N1-III, its size "
+            "(docs/emissions.md, References)."
         ),
     )
 
@@ -201,14 +201,14 @@ def truck_18t_diesel() -> CombustionVehicle:
         driveline_efficiency=0.89,
         engine_efficiency=0.50,
         zero_load_fuel_power_kw=17.5,
-        hbefa4=HBEFA4_CLASSES["RT_gt12-14t_Euro-VI_A-C"],
+        hbefa4=HBEFA4_CLASSES["RT_gt14-20t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=8600.0 + 4700.0,
         sources=(
             "carculator_truck 0.5.0, 18 t: A 7.5 m², Crr 0.0055 (ICCT), aux 4000 W (Weller "
             "2020), transmission 0.89, max payload 9400 kg. Drag area 4.5 m² (Cd 0.6, a box "
             "body; carculator's Cd 0.473 is a streamlined one) and Willans eta_m 0.50, P0 "
-            "17.5 kW calibrated to COPERT 5 Rigid 14-20 t and HBEFA 4.2 RT 12-14 t "
-            "(docs/emissions.md, References)."
+            "17.5 kW calibrated to COPERT 5 Rigid 14-20 t and HBEFA 4.2 RT 14-20 t, its "
+            "size classes (docs/emissions.md, References)."
         ),
     )
 

@@ -33,6 +33,8 @@ from .copert import (
 )
 from .fuels import FUELS
 from .hbefa4 import HBEFA4_CLASSES
+from .physics import wheel_work_j_per_m
+from .vehicle import RoadVehicle
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -62,7 +64,7 @@ class Reference:
     name
         Short name, e.g. ``"HBEFA4 TT_AT_gt34-40t_Euro-VI_A-C"``.
     model
-        ``"hbefa4"``, ``"copert"`` or ``"measured"``.
+        ``"hbefa4"``, ``"copert"`` or ``"measured"`` (a cited real vehicle's model).
     description
         What the class is and its mass and load.
     unit
@@ -117,16 +119,55 @@ def _copert(table: CopertTable, load: float, description: str, *, slopes: bool =
     )
 
 
-def _mmpevem_id3(speed: FloatArray, grade: FloatArray) -> FloatArray:
-    """Bilinear interpolation of the measured ID.3 table; NaN outside 30-110 km/h, ±6 %."""
-    table = np.asarray(MMPEVEM_ID3_KWH_PER_100KM) / 100.0
-    speeds, grades = np.asarray(MMPEVEM_ID3_SPEEDS_KPH), np.asarray(MMPEVEM_ID3_GRADES)
-    by_grade = np.stack([np.interp(speed, speeds, table[:, k]) for k in range(grades.size)])
-    out = np.empty(speed.shape)
-    for index in np.ndindex(speed.shape):
-        out[index] = np.interp(grade[index], grades, by_grade[(slice(None), *index)])
-    covered = (speed >= speeds[0]) & (speed <= speeds[-1]) & (np.abs(grade) <= grades[-1])
-    return np.where(covered, out, np.nan)
+def _bilinear(
+    speeds_kph: tuple[float, ...],
+    grades: tuple[float, ...],
+    kwh_per_100km: tuple[tuple[float, ...], ...],
+    divide_by: float = 1.0,
+) -> Callable[[FloatArray, FloatArray], FloatArray]:
+    """Bilinear interpolation of a speed x grade table in kWh/km; NaN outside the table."""
+    table = np.asarray(kwh_per_100km) / (100.0 * divide_by)
+    speeds, slopes = np.asarray(speeds_kph), np.asarray(grades)
+
+    def evaluate(speed: FloatArray, grade: FloatArray) -> FloatArray:
+        by_grade = np.stack([np.interp(speed, speeds, table[:, k]) for k in range(slopes.size)])
+        out = np.empty(speed.shape)
+        for index in np.ndindex(speed.shape):
+            out[index] = np.interp(grade[index], slopes, by_grade[(slice(None), *index)])
+        covered = (speed >= speeds[0]) & (speed <= speeds[-1])
+        covered &= (grade >= slopes[0]) & (grade <= slopes[-1])
+        return np.where(covered, out, np.nan)
+
+    return evaluate
+
+
+#: Battery energy of NREL RouteE Powertrain 2.0.2's bundled 2017 Chevrolet Bolt
+#: model (``chevrolet/bolt_bev/2017/rf_c3326385/v1``, a random forest trained on
+#: drive cycles: link averages, like HBEFA), kWh per 100 km as its ``predict``
+#: returns them, i.e. with the model's real-world adjustment factor 1.3958 applied
+#: (the reference divides it back out, as docs/emissions.md does for the Camry).
+#: Rows: speed (km/h), columns: grade -6 % .. +6 %. Reproduce with
+#: ``routee.powertrain.load_model(...).predict`` on 1 km links
+#: (``ROUTEE_REGISTRY_BACKEND=local``).
+ROUTEE_BOLT_SPEEDS_KPH = (30.0, 50.0, 80.0, 110.0, 130.0)
+ROUTEE_BOLT_GRADES = MMPEVEM_ID3_GRADES
+ROUTEE_BOLT_KWH_PER_100KM = (
+    (-27.04, -16.70, 0.0, 8.62, 21.71, 34.19, 49.34),
+    (-17.08, -6.48, 5.52, 14.96, 26.78, 38.96, 53.16),
+    (-12.65, -3.98, 8.68, 17.44, 28.73, 41.51, 55.48),
+    (-12.65, -0.04, 12.88, 25.72, 37.76, 50.85, 66.75),
+    (-5.43, 7.27, 21.54, 33.24, 45.42, 58.37, 71.74),
+)
+#: RouteE's real-world adjustment factor of the Bolt model (its metadata).
+ROUTEE_BOLT_REAL_WORLD_FACTOR = 1.3958
+
+_mmpevem_id3 = _bilinear(MMPEVEM_ID3_SPEEDS_KPH, MMPEVEM_ID3_GRADES, MMPEVEM_ID3_KWH_PER_100KM)
+_routee_bolt = _bilinear(
+    ROUTEE_BOLT_SPEEDS_KPH,
+    ROUTEE_BOLT_GRADES,
+    ROUTEE_BOLT_KWH_PER_100KM,
+    divide_by=ROUTEE_BOLT_REAL_WORLD_FACTOR,
+)
 
 
 #: Reference classes per catalogue vehicle (see docs/emissions.md, "References").
@@ -145,6 +186,16 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
             description="SUMO MMPEVEM model of the VW ID.3 (1794 kg), constant speed",
             unit="energy_kwh_per_km",
             evaluate=_mmpevem_id3,
+        ),
+        Reference(
+            name="RouteE Bolt",
+            model="measured",
+            description=(
+                "NREL RouteE Powertrain 2.0.2, 2017 Chevrolet Bolt (link averages over drive "
+                "cycles), real-world factor 1.3958 removed"
+            ),
+            unit="energy_kwh_per_km",
+            evaluate=_routee_bolt,
         ),
     ),
     "van_diesel": (
@@ -201,6 +252,43 @@ RIGID_12_14T = _copert(RIGID_12_14T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 12-1
 #: eActros 300 (a 19-27 t rigid, heavier than ``truck_18t_bev``) about 0.97, the
 #: eActros 600 at 40 t about 1.2. Checked, not calibrated to: conditions unstated.
 PUBLISHED_KWH_PER_KM = {"truck_18t_bev": 388.0 / 400.0, "truck_40t_bev": 600.0 / 500.0}
+
+
+def physics_floor_kwh_per_km(
+    vehicle: RoadVehicle,
+    speed_kph: npt.ArrayLike,
+    grade: npt.ArrayLike = 0.0,
+    *,
+    drive_efficiency: float = 1.0,
+) -> FloatArray:
+    """
+    Return the least battery energy (kWh per map km) any drive needs to hold a speed on a grade.
+
+    The wheel work of ``vehicle`` itself (its mass at the default payload, drag
+    area and rolling resistance; :func:`~ecoroute.emissions.physics.wheel_work_j_per_m`)
+    divided by ``drive_efficiency``, with no auxiliaries and no motor losses at
+    light load. With ``drive_efficiency=1`` no vehicle of that mass and body can
+    use less: energy is conserved. A reference value below it is physically
+    impossible for the vehicle, and the fidelity score leaves that reference
+    out of the cell (docs/emissions.md, "Validation"). Where the wheels brake
+    (steep descents) there is no floor: ``-inf``.
+    """
+    if not 0.0 < drive_efficiency <= 1.0:
+        msg = f"drive_efficiency must be in (0, 1], got {drive_efficiency}."
+        raise ValueError(msg)
+    speed, slope = np.broadcast_arrays(
+        np.asarray(speed_kph, dtype=np.float64), np.asarray(grade, dtype=np.float64)
+    )
+    work = wheel_work_j_per_m(
+        vehicle.mass_kg(),
+        vehicle.drag_area_m2,
+        vehicle.rolling_resistance,
+        speed / 3.6,
+        np.array(slope, dtype=np.float64),
+        rolling_resistance_per_m_s=vehicle.rolling_resistance_per_m_s,
+    )
+    floor = work / 3600.0 / drive_efficiency  # J per map m = kJ per map km
+    return np.where(work > 0.0, floor, -np.inf)
 
 
 def references(name: str) -> tuple[Reference, ...]:

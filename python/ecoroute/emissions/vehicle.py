@@ -554,8 +554,9 @@ class CombustionVehicle(RoadVehicle):
     Attributes
     ----------
     fuel
-        A :class:`~ecoroute.emissions.Fuel` or a fuel name (``"petrol"``,
-        ``"diesel"``, ``"lpg"``, ``"cng"``).
+        A :class:`~ecoroute.emissions.Fuel`, a fuel name (``"petrol"``,
+        ``"diesel"``, ``"lpg"``, ``"cng"``), or a biofuel table (see
+        :func:`~ecoroute.emissions.fuel`; HVO, FAME and their blends).
     driveline_efficiency
         ``eta_dt``, gearbox and final drive.
     engine_efficiency
@@ -650,6 +651,23 @@ class CombustionVehicle(RoadVehicle):
         """Return fuel in kg per km at constant ``speed_kph`` on ``grade``."""
         mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg, traffic=traffic)
         return mj / self.fuel_spec.lower_heating_value_mj_per_kg
+
+    def co2_biogenic_g_per_km(
+        self,
+        speed_kph: npt.ArrayLike,
+        grade: npt.ArrayLike = 0.0,
+        payload_kg: float | None = None,
+        *,
+        traffic: bool = False,
+    ) -> FloatArray:
+        """
+        Return the biogenic tank-to-wheel CO2 (g per km) of a biofuel or blend; 0 for fossil fuels.
+
+        Reported beside ``co2_g`` (fossil) and not part of ``co2e_wtw_g``
+        (:attr:`Fuel.biogenic_co2_g_per_mj`).
+        """
+        mj = self.fuel_energy_mj_per_km(speed_kph, grade, payload_kg, traffic=traffic)
+        return mj * self.fuel_spec.biogenic_co2_g_per_mj
 
     def _quantities(self, energy_j: FloatArray) -> dict[str, FloatArray]:
         """CO2, well-to-wheel CO2e and litres (or kg) of a fuel energy in J."""
