@@ -1103,7 +1103,7 @@ class TrafficRouting:
         self._slot_time_s: npt.NDArray[np.float32] | None = None
         self._hours: OrderedDict[int, dict[str, FloatArray]] = OrderedDict()
         self._engines: OrderedDict[int, Any] = OrderedDict()
-        self._td: Any = None
+        self._td: _NodeSearch | _ExpandedSearch | None = None
         self.by_time = set(router.objective_weights) == {"time_s"}
 
     # -- per-hour values of the profiled arcs
@@ -1149,7 +1149,10 @@ class TrafficRouting:
 
     # -- single routes: time-dependent Dijkstra
 
-    def _dijkstra(self) -> Any:
+    def _dijkstra(self) -> _NodeSearch | _ExpandedSearch:
+        """The time-dependent search, on the turn-expanded graph when the router obeys turns."""
+        if self._td is None and self.router.turns is not None:
+            self._td = _ExpandedSearch(self)
         if self._td is None:
             router = self.router
             network = router.network
@@ -1164,18 +1167,20 @@ class TrafficRouting:
                 slot_weight = np.empty((self._arcs.size, HOURS_PER_WEEK))
                 for hour in range(HOURS_PER_WEEK):
                     slot_weight[:, hour] = self._reduced(self._hour_weight(hour, keep=False))
-            self._td = _core.TimeDependentDijkstra(
-                network._graph,
-                static_time,
-                np.ascontiguousarray(static_weight, dtype=np.float64),
-                self.profiles.arcs,
-                self._slot_time.ravel(),
-                np.ascontiguousarray(slot_weight, dtype=np.float64).ravel(),
-                slot_length=SECONDS_PER_HOUR,
-                slot_count=HOURS_PER_WEEK,
-                points=None
-                if router.algorithm == "dijkstra"
-                else _core.SpherePoints(*unit_vectors(network.lat, network.lon)),
+            self._td = _NodeSearch(
+                _core.TimeDependentDijkstra(
+                    network._graph,
+                    static_time,
+                    np.ascontiguousarray(static_weight, dtype=np.float64),
+                    self.profiles.arcs,
+                    self._slot_time.ravel(),
+                    np.ascontiguousarray(slot_weight, dtype=np.float64).ravel(),
+                    slot_length=SECONDS_PER_HOUR,
+                    slot_count=HOURS_PER_WEEK,
+                    points=None
+                    if router.algorithm == "dijkstra"
+                    else _core.SpherePoints(*unit_vectors(network.lat, network.lon)),
+                )
             )
         return self._td
 
@@ -1185,7 +1190,7 @@ class TrafficRouting:
         router = self.router
         network = router.network
         start = departure_seconds(departure)
-        arrival, cost, path, entry = self._dijkstra().route(source, target, start)
+        arrival, cost, path, entry, extra = self._dijkstra().route(source, target, start)
         if not math.isfinite(arrival):
             msg = (
                 f"No route from node {network.node_id[source]} to node {network.node_id[target]} "
@@ -1194,6 +1199,9 @@ class TrafficRouting:
             raise NoRouteError(msg)
         path = np.asarray(path, dtype=np.uint32)
         values = self.path_quantities(path, np.asarray(entry), start, arrival)
+        for name, added in extra.items():  # what turns and junctions add (turn-aware routers)
+            if name not in ("time_s", "distance_m"):
+                values[name] += float(added[0])
         if self.by_time:
             value = router.objective_weights["time_s"] * (arrival - start)
         else:
@@ -1255,7 +1263,7 @@ class TrafficRouting:
         """Every pair by the single-route time-dependent search (in C++, over threads)."""
 
         router = self.router
-        arrival, cost, offsets, arcs, entry = self._dijkstra().route_pairs(
+        arrival, cost, offsets, arcs, entry, extra = self._dijkstra().route_pairs(
             sources, targets, departures, num_threads=num_threads
         )
         reachable = np.isfinite(arrival)
@@ -1267,6 +1275,9 @@ class TrafficRouting:
                 phi = router.node_potential
                 value = value - phi[sources.astype(np.intp)] + phi[targets.astype(np.intp)]
         quantities = self._paths_quantities(offsets, arcs, entry)
+        for name, values in extra.items():  # what turns and junctions add (turn-aware routers)
+            if name not in ("time_s", "distance_m"):
+                quantities[name] += values
         quantities["time_s"] = arrival - departures
         for values in (value, *quantities.values()):
             values[~reachable] = np.inf
@@ -1333,6 +1344,31 @@ class TrafficRouting:
         router = self.router
         network = router.network
         quantities = self.hour_quantities(hour)
+        if router.turns is not None:  # the turn-expanded graph, its arcs entered at the hour
+            from .turns import turn_engine
+
+            at_hour = {}
+            for name, static in router.arc_quantities.items():
+                values = np.array(static)
+                values[self._arcs] = quantities[name]
+                at_hour[name] = values
+            turn_aware, _, _ = turn_engine(
+                network,
+                router.turns,
+                vehicle=router.vehicle,
+                payload_kg=self.payload_kg,
+                arc_quantities=at_hour,
+                report=router._report,
+                objective_weights=router.objective_weights,
+                node_potential=router.node_potential,
+                algorithm=router.algorithm,
+                num_threads=router.num_threads,
+                speed_kph=self.profiles.speeds_at(hour, network.speed_kph),
+            )
+            self._engines[hour] = turn_aware
+            while len(self._engines) > _ENGINE_CACHE_HOURS:
+                self._engines.popitem(last=False)
+            return turn_aware
         reported = []
         for name in router._report:
             values = np.array(router.arc_quantities[name])
@@ -1402,6 +1438,181 @@ class TrafficRouting:
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
 
 
+class _NodeSearch:
+    """The time-dependent search on the network itself (nothing added at junctions)."""
+
+    def __init__(self, td: Any) -> None:
+        self.td = td
+
+    def route(
+        self, source: int, target: int, departure: float
+    ) -> tuple[float, float, Any, Any, dict[str, FloatArray]]:
+        arrival, cost, path, entry = self.td.route(source, target, departure)
+        return arrival, cost, path, entry, {}
+
+    def route_pairs(
+        self, sources: Any, targets: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        found = self.td.route_pairs(sources, targets, departures, num_threads=num_threads)
+        return (*found, {})
+
+
+class _ExpandedSearch:
+    """
+    The time-dependent search on a turn-aware router's expanded graph, answered in network arcs.
+
+    An expanded arc that enters network arc ``b`` (a turn into ``b``, or the
+    start of a route on ``b``) takes the turn's seconds plus ``b``'s time at
+    the speed in force when it is entered, and costs ``b``'s weight at that
+    hour plus what the turn adds: its seconds of idling and the energy of
+    pulling away again to ``b``'s speed at that hour
+    (:func:`ecoroute.turns.intersection_quantities`). The search is the same
+    C++ time-dependent Dijkstra (or A*) as on the network, so it obeys every
+    restriction the router's other queries obey. Paths come back as the
+    network arcs driven, each with the moment it is entered (after the
+    turn's seconds), and with what the turns added per path, so that
+    reported quantities include them as the router's static queries do.
+    """
+
+    def __init__(self, traffic: TrafficRouting) -> None:
+        router = traffic.router
+        graph = router.turns
+        expanded = router.turn_quantities
+        assert graph is not None
+        assert expanded is not None
+        network = router.network
+        self.graph = graph
+        self.traffic = traffic
+        entered = graph.entered
+        driven = entered >= 0
+        index = np.where(driven, entered, 0)
+        self.turn_s = np.where(driven, graph.time_s, 0.0)
+        #: What each expanded arc adds to the entered arc's own quantities, at free flow.
+        self.extra = {
+            name: expanded[name] - np.where(driven, np.asarray(values)[index], 0.0)
+            for name, values in router.arc_quantities.items()
+        }
+        row_of_arc = np.full(network.arc_count, -1, dtype=np.int64)
+        row_of_arc[traffic._arcs] = np.arange(traffic._arcs.size)
+        #: Profile row of the network arc each expanded arc enters (-1: none).
+        self.row = np.where(driven, row_of_arc[index], -1)
+        profiled = np.flatnonzero(self.row >= 0)
+        rows = self.row[profiled]
+        slot_time = traffic._slot_time[rows] + graph.time_s[profiled, None].astype(np.float32)
+        if traffic.by_time:
+            static_weight = np.empty(0)
+            slot_weight = np.empty(0)
+        else:
+            weight = np.zeros(graph.arc_count)
+            for name, factor in router.objective_weights.items():
+                weight += factor * expanded[name]
+            static_weight = self._reduced(weight)
+            slot_weight = np.empty((profiled.size, HOURS_PER_WEEK))
+            ends = (graph.arc_tail[profiled], graph.graph.head.astype(np.int64)[profiled])
+            for hour in range(HOURS_PER_WEEK):
+                extra = self._turn_extra(profiled, np.full(profiled.size, hour))
+                at_hour = traffic._hour_weight(hour, keep=False)[rows]
+                for name, factor in router.objective_weights.items():
+                    at_hour = at_hour + factor * extra[name]
+                slot_weight[:, hour] = self._reduced(at_hour, ends)
+        self.td = _core.TimeDependentDijkstra(
+            graph.graph,
+            np.ascontiguousarray(expanded["time_s"], dtype=np.float64),
+            np.ascontiguousarray(static_weight, dtype=np.float64),
+            profiled.astype(np.uint32),
+            np.ascontiguousarray(slot_time, dtype=np.float32).ravel(),
+            np.ascontiguousarray(slot_weight, dtype=np.float64).ravel(),
+            slot_length=SECONDS_PER_HOUR,
+            slot_count=HOURS_PER_WEEK,
+            points=None
+            if router.algorithm == "dijkstra"
+            else _core.SpherePoints(*graph.unit_vectors()),
+        )
+
+    def _turn_extra(
+        self, arcs: npt.NDArray[np.intp], hours: npt.NDArray[np.int64]
+    ) -> dict[str, FloatArray]:
+        """What profiled expanded ``arcs`` add when entered at ``hours`` (0 for absent names)."""
+        from .turns import intersection_quantities
+
+        traffic = self.traffic
+        graph = self.graph
+        speed = traffic.profiles.speed_kph[self.row[arcs], hours].astype(np.float64)
+        found = intersection_quantities(
+            traffic.router.vehicle,
+            speed,
+            graph.stop_work_at(speed, arcs),
+            graph.time_s[arcs],
+            traffic.payload_kg,
+        )
+        zero = np.zeros(arcs.size)
+        return {name: found.get(name, zero) for name in self.extra}
+
+    def _reduced(
+        self,
+        weight: FloatArray,
+        ends: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+    ) -> FloatArray:
+        """Shift expanded weights by the router's node potential (where it has one)."""
+        router = self.traffic.router
+        if router.node_potential is None:
+            return np.maximum(weight, 0.0)
+        graph = self.graph
+        phi = np.asarray(router.node_potential)[graph.node_position]
+        tail, head = ends or (graph.arc_tail, graph.graph.head.astype(np.int64))
+        return np.maximum(weight + phi[tail] - phi[head], 0.0)
+
+    def _network_paths(
+        self, offsets: Any, arcs: Any, entry: Any
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, dict[str, FloatArray]]:
+        graph = self.graph
+        expanded = np.asarray(arcs, dtype=np.intp)
+        when = np.asarray(entry, dtype=np.float64)
+        bounds = np.asarray(offsets, dtype=np.int64)
+        count = bounds.size - 1
+        pair = np.repeat(np.arange(count), np.diff(bounds))
+        values = {name: extra[expanded] for name, extra in self.extra.items()}
+        timed = np.flatnonzero(self.row[expanded] >= 0)
+        if timed.size:
+            hours = np.floor(when[timed] / SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
+            for name, at_hour in self._turn_extra(expanded[timed], hours).items():
+                values[name][timed] = at_hour
+        extra = {
+            name: np.bincount(pair, weights=v, minlength=count).astype(np.float64)
+            for name, v in values.items()
+        }
+        keep = graph.entered[expanded] >= 0
+        net_offsets, net_arcs = graph.network_paths(
+            np.asarray(offsets, dtype=np.uint64), np.asarray(arcs, dtype=np.uint32)
+        )
+        net_entry = (when + self.turn_s[expanded])[keep]
+        return net_offsets, net_arcs, net_entry, extra
+
+    def route(
+        self, source: int, target: int, departure: float
+    ) -> tuple[float, float, Any, Any, dict[str, FloatArray]]:
+        graph = self.graph
+        start = int(graph.start_nodes([source])[0])
+        end = int(graph.end_nodes([target])[0])
+        arrival, cost, path, entry = self.td.route(start, end, departure)
+        offsets = np.array([0, np.asarray(path).size], dtype=np.uint64)
+        _, arcs, net_entry, extra = self._network_paths(offsets, path, entry)
+        return arrival, cost, arcs, net_entry, extra
+
+    def route_pairs(
+        self, sources: Any, targets: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        graph = self.graph
+        arrival, cost, offsets, arcs, entry = self.td.route_pairs(
+            graph.start_nodes(sources),
+            graph.end_nodes(targets),
+            departures,
+            num_threads=num_threads,
+        )
+        net_offsets, net_arcs, net_entry, extra = self._network_paths(offsets, arcs, entry)
+        return arrival, cost, net_offsets, net_arcs, net_entry, extra
+
+
 # ---------------------------------------------------------------------- fleet legs (issue 12)
 
 
@@ -1447,7 +1658,7 @@ def timed_paths(
     departures = np.ascontiguousarray(departures_s, dtype=np.float64)
     traffic = router._traffic_for(departures[0] if departures.size else 0.0)
     threads = router.num_threads if num_threads is None else num_threads
-    arrival, _, offsets, arcs, entry = traffic._dijkstra().route_pairs(
+    arrival, _, offsets, arcs, entry, _ = traffic._dijkstra().route_pairs(
         np.ascontiguousarray(sources, dtype=np.uint32),
         np.ascontiguousarray(targets, dtype=np.uint32),
         departures,

@@ -464,7 +464,11 @@ class TurnGraph:
         k = self.entered.size
         time_s = np.zeros(k)
         stop_work = np.zeros(k)
+        #: Per expanded arc, the share of a sharp turn's slowing down that is not
+        #: a stop (it depends on the speed pulled away to: :meth:`stop_work_at`).
+        self.sharp_share = np.zeros(k)
         turns = self.turns
+        self.stops = stop_work
         if not turns.intersection_costs:
             return time_s, stop_work
         network = self.network
@@ -506,10 +510,9 @@ class TurnGraph:
                 if key in given:
                     seconds[i] = given[key]
         # A sharp turn without a stop still slows to TURN_SPEED_KPH and pulls away.
-        v = network.speed_kph[b]
-        slow = np.clip(1.0 - (TURN_SPEED_KPH / v) ** 2, 0.0, 1.0)
         sharp = np.abs(angle) >= SHARP_TURN_DEG
-        stop_work[is_turn] = stops + (1.0 - np.minimum(stops, 1.0)) * np.where(sharp, slow, 0.0)
+        stop_work[is_turn] = stops
+        self.sharp_share[is_turn] = (1.0 - np.minimum(stops, 1.0)) * sharp
         time_s[is_turn] = seconds
 
         # Controls on an arc's shape points: paid by every expanded arc entering it.
@@ -527,7 +530,25 @@ class TurnGraph:
             entering = self.entered >= 0
             time_s[entering] += arc_seconds[self.entered[entering]]
             stop_work[entering] += arc_stops[self.entered[entering]]
-        return time_s, stop_work
+        #: Stops per expanded arc, whatever the speed (signals, signs, U-turns).
+        self.stops = stop_work
+        driven = self.entered >= 0
+        speed = network.speed_kph[np.where(driven, self.entered, 0)]
+        return time_s, self.stop_work_at(speed)
+
+    def stop_work_at(
+        self, speed_kph: npt.ArrayLike, arcs: npt.ArrayLike | None = None
+    ) -> FloatArray:
+        """
+        Stop work of expanded ``arcs`` (all by default) when the entered arc is driven at ``speed_kph``.
+
+        A stop costs its whole ``m v^2 / 2``; a sharp turn without a stop slows
+        to TURN_SPEED_KPH, so it costs the share ``1 - (v_turn / v)^2``.
+        """
+        where = slice(None) if arcs is None else np.asarray(arcs, dtype=np.intp)
+        v = np.maximum(np.asarray(speed_kph, dtype=np.float64), 1e-9)
+        slow = np.clip(1.0 - (TURN_SPEED_KPH / v) ** 2, 0.0, 1.0)
+        return np.asarray(self.stops[where] + self.sharp_share[where] * slow)
 
     # ------------------------------------------------------------------ sizes and ids
 
@@ -566,7 +587,12 @@ class TurnGraph:
     # ------------------------------------------------------------------ per vehicle
 
     def quantities(
-        self, arc_quantities: Mapping[str, FloatArray], vehicle: Vehicle, payload_kg: float | None
+        self,
+        arc_quantities: Mapping[str, FloatArray],
+        vehicle: Vehicle,
+        payload_kg: float | None,
+        *,
+        speed_kph: FloatArray | None = None,
     ) -> dict[str, FloatArray]:
         """
         Return each quantity per expanded arc: the entered arc's, plus what the turn adds.
@@ -574,13 +600,19 @@ class TurnGraph:
         The turn adds :attr:`time_s`; the vehicle pays the energy of pulling
         away again (:func:`intersection_quantities`) for :attr:`stop_work`
         and runs its auxiliaries (and a combustion engine idles) while the
-        turn's seconds pass.
+        turn's seconds pass. ``speed_kph`` (per network arc; default the
+        network's own) is the speed pulled away to, as in traffic at an hour.
         """
         entered = self.entered
         driven = entered >= 0
         index = np.where(driven, entered, 0)
-        speed = self.network.speed_kph[index]
-        extra = intersection_quantities(vehicle, speed, self.stop_work, self.time_s, payload_kg)
+        if speed_kph is None:
+            speed = self.network.speed_kph[index]
+            stop_work = self.stop_work
+        else:
+            speed = np.asarray(speed_kph, dtype=np.float64)[index]
+            stop_work = self.stop_work_at(speed)
+        extra = intersection_quantities(vehicle, speed, stop_work, self.time_s, payload_kg)
         out: dict[str, FloatArray] = {}
         for name, values in arc_quantities.items():
             q = np.where(driven, np.asarray(values)[index], 0.0)
@@ -944,13 +976,16 @@ def turn_engine(
     node_potential: FloatArray | None,
     algorithm: str,
     num_threads: int,
+    speed_kph: FloatArray | None = None,
 ) -> tuple[TurnEngine, str, dict[str, FloatArray]]:
     """
     Build the Router's engine on the turn-expanded graph (``Router(..., turns=...)``).
 
     ``algorithm="auto"`` picks ``"cch"`` when the expanded graph or the
     network is prepared, else bidirectional A*; ``"cch"`` prepares the
-    expanded graph's hierarchy if needed.
+    expanded graph's hierarchy if needed. ``speed_kph`` (per network arc)
+    is the speed each arc is driven at when it differs from the network's
+    (traffic at an hour): turns pull away to it.
 
     Returns
     -------
@@ -972,7 +1007,7 @@ def turn_engine(
             f"Unknown algorithm {algorithm!r}; choose auto, cch or one of {', '.join(ALGORITHMS)}."
         )
         raise ValueError(msg)
-    quantities = graph.quantities(arc_quantities, vehicle, payload_kg)
+    quantities = graph.quantities(arc_quantities, vehicle, payload_kg, speed_kph=speed_kph)
     for values in quantities.values():
         values.flags.writeable = False
     weight = np.zeros(graph.arc_count)
