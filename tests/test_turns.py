@@ -22,16 +22,30 @@ from ecoroute._errors import NetworkError
 
 from .conftest import shared_file
 
-ALGORITHMS = ["dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch", "cch_lifted"]
+ALGORITHMS = [
+    "dijkstra",
+    "bidirectional",
+    "astar",
+    "bidirectional_astar",
+    "cch",
+    "cch_nested_dissection",
+    "cch_lifted",
+]
 
 
 def turn_router(
     network: ecoroute.RoadNetwork, turns: T.TurnRestrictions, algorithm: str, objective: str
 ) -> ecoroute.Router:
-    """A turn-aware router; ``cch_lifted`` is the CCH on the order lifted from the network's."""
-    if algorithm == "cch_lifted":
+    """
+    A turn-aware router.
+
+    ``cch`` is the CCH on the default order (arc cuts of the network);
+    ``cch_nested_dissection`` and ``cch_lifted`` are the CCH on the other orders
+    of :meth:`TurnGraph.prepare`.
+    """
+    if algorithm in ("cch_nested_dissection", "cch_lifted"):
         graph = T.TurnGraph(network, turns)
-        graph.prepare(order="lifted")
+        graph.prepare(order=algorithm.removeprefix("cch_"))  # type: ignore[arg-type]
         return ecoroute.Router(network, "car_petrol", objective, algorithm="cch", turns=graph)
     return ecoroute.Router(network, "car_petrol", objective, algorithm=algorithm, turns=turns)  # type: ignore[arg-type]
 
