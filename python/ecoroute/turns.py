@@ -548,16 +548,24 @@ class TurnGraph:
 
     def start_nodes(self, nodes: npt.ArrayLike) -> npt.NDArray[np.uint32]:
         """Expanded start node ``x_out`` of each network node."""
-        return (np.asarray(nodes, dtype=np.int64) + self.out_offset).astype(np.uint32)
+        # Node indices are below node_count, so the sum fits in uint32.
+        return np.asarray(nodes, dtype=np.uint32) + np.uint32(self.out_offset)
 
     def end_nodes(self, nodes: npt.ArrayLike) -> npt.NDArray[np.uint32]:
         """Expanded end node ``x_in`` of each network node."""
-        return (np.asarray(nodes, dtype=np.int64) + self.in_offset).astype(np.uint32)
+        return np.asarray(nodes, dtype=np.uint32) + np.uint32(self.in_offset)
 
     def network_paths(
         self, offsets: npt.NDArray[np.uint64], arcs: npt.NDArray[np.uint32]
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
         """Map expanded paths (CSR form) to the network arcs they drive."""
+        if offsets.size == 2:  # one path (Router.route): a slice, no masks
+            # A path ends at its end node x_in, which no arc leaves, so its last
+            # arc is the only one that drives no network arc; every other one
+            # drives the arc it enters (the start arc x_out -> b included).
+            end = int(offsets[1])
+            one = self.entered[arcs[: max(end - 1, 0)]].astype(np.uint32)
+            return np.array([0, one.size], dtype=np.uint64), one
         driven = self.entered[arcs.astype(np.intp)]
         keep = driven >= 0
         kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.uint64)
