@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -855,6 +856,21 @@ def attach(network: RoadNetwork, turns: TurnRestrictions | TurnGraph) -> RoadNet
         np.empty(0, dtype=np.uint32) if order is None else np.asarray(order, dtype=np.uint32)
     )
     return network.with_attachments(**{_PREFIX + name: a for name, a in arrays.items()})
+
+
+def detach(network: RoadNetwork) -> RoadNetwork:
+    """
+    Return ``network`` without the turns :func:`attach` put on it (``network`` itself if none).
+
+    Routers on the result are node-based again: what ``load_osm(...,
+    turn_restrictions=False)`` gives for a file, for a network already loaded or
+    saved with its turns (``ecoroute route --no-turns``). Everything else the
+    network carries (its hierarchy, other attachments) is kept.
+    """
+    kept = {k: v for k, v in network.attachments.items() if not k.startswith(_PREFIX)}
+    if len(kept) == len(network.attachments):
+        return network
+    return network._evolve(attachments=MappingProxyType(kept))
 
 
 _ATTACHED: weakref.WeakKeyDictionary[RoadNetwork, TurnGraph] = weakref.WeakKeyDictionary()
