@@ -97,6 +97,44 @@ Part make_top_part(CsrGraph const &graph)
     return part;
 }
 
+// The undirected multigraph underneath `graph` for the arc order: an edge
+// {x, y} (x != y) as many times as there are arcs x -> y and y -> x, so that a
+// unit-capacity cut counts the arcs it cuts (a two-way road twice, a one-way
+// road once); no loops.
+Part make_top_arc_part(CsrGraph const &graph)
+{
+    auto const n = graph.node_count();
+    Part part;
+    part.global.resize(n);
+    part.first_out.assign(n + 1, 0);
+    for (NodeId x = 0; x != n; ++x)
+    {
+        part.global[x] = x;
+        for (auto a = graph.first_out(x); a != graph.first_out(x + 1); ++a)
+            if (auto const y = graph.head(a); y != x)
+            {
+                ++part.first_out[x + 1];
+                ++part.first_out[y + 1];
+            }
+    }
+    for (NodeId x = 0; x != n; ++x)
+        part.first_out[x + 1] += part.first_out[x];
+    part.head.resize(part.first_out[n]);
+    std::vector<ArcId> next(part.first_out.begin(), part.first_out.end() - 1);
+    for (NodeId x = 0; x != n; ++x)
+        for (auto a = graph.first_out(x); a != graph.first_out(x + 1); ++a)
+            if (auto const y = graph.head(a); y != x)
+            {
+                part.head[next[x]++] = y;
+                part.head[next[y]++] = x;
+            }
+    for (NodeId x = 0; x != n; ++x)
+        std::sort(part.head.begin() + part.first_out[x],
+                  part.head.begin() + part.first_out[x + 1]);
+    link_back_arcs(part);  // equal heads pair up in order on both sides
+    return part;
+}
+
 // The connected components of `part` without the nodes marked in `removed`
 // and, when `side` is given (one flag per node), without the edges whose ends
 // lie on different sides; in order of their smallest local id; local ids keep
@@ -637,7 +675,8 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
 }
 
 // An edge cut of a connected part (at least 2 nodes) as side flags: the best
-// of the inertial-flow cuts, by cut edges per node on the smaller side.
+// of the inertial-flow cuts, by cut edges (arcs, in make_top_arc_part's
+// multigraph) per node on the smaller side.
 std::vector<std::uint8_t> find_edge_cut(Part const &part, Positions const &pos)
 {
     auto const k = part.node_count();
@@ -858,8 +897,9 @@ public:
             for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
             {
                 auto const y = part.head[a];
-                if (side[y])
-                    continue;
+                if (side[y]
+                    || (a != part.first_out[x] && part.head[a - 1] == y))
+                    continue;  // same side, or a copy of the edge before
                 add_arcs(part.global[x], part.global[y]);
                 add_arcs(part.global[y], part.global[x]);
             }
@@ -937,8 +977,8 @@ std::vector<ArcId> arc_nested_dissection_order(CsrGraph const &graph,
     std::vector<ArcId> order(graph.arc_count(), invalid_id);
     TaskStack stack;
     ArcDissection const dissection(graph, Positions{x, y, z}, order, stack);
-    auto components
-        = split_components(make_top_part(graph), std::vector<std::uint8_t>(n));
+    auto components = split_components(make_top_arc_part(graph),
+                                       std::vector<std::uint8_t>(n));
     ArcId next = 0;
     for (auto &component : components)
     {
