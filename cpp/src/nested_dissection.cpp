@@ -19,8 +19,9 @@ namespace
 {
 constexpr NodeId unreached = invalid_id;
 
-// One connected piece of the undirected simple graph being dissected: CSR
-// over local ids 0..k-1, every edge stored as two arcs that know each other.
+// One connected piece of the undirected graph being dissected (simple for the
+// node order, with one edge per input arc for the arc order): CSR over local
+// ids 0..k-1, every edge stored as two arcs that know each other.
 struct Part
 {
     std::vector<ArcId> first_out;  // k + 1 entries
