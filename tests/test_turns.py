@@ -900,3 +900,39 @@ def test_cli_turns_flags_on_route_and_batch(tmp_path, capsys) -> None:  # type: 
                  str(tmp_path / "dask.csv"), "--no-turns", "--dask", "local"])  # fmt: skip
     assert code != 0
     assert "cannot be combined with --dask" in capsys.readouterr().err
+
+
+def test_arc_cut_order_lifts_to_a_smaller_hierarchy_on_malta() -> None:
+    """
+    Tests the default order of the expanded graph on Malta (via-way copies included):
+    a permutation with the start and end nodes lowest, every copy right above its
+    arc, arc nodes ranked as the C++ arc order ranks their arcs, and a smaller
+    hierarchy than dissecting the expanded graph itself (fewer CCH arcs and
+    triangles: what customization and queries pay for).
+    """
+    path = shared_file("osm/malta.osm.pbf")
+    network = ecoroute.load_osm(path, turn_restrictions=False)
+    turns = T.read_turns(path, network, intersection_costs=False)
+    graph = T.TurnGraph(network, turns)
+    cut = graph.prepare()
+    order = graph.order
+    assert order is not None
+    k = graph.out_offset  # arc nodes and copies
+    assert k > network.arc_count, "no via-way copy: the test is too weak"
+    assert sorted(order.tolist()) == list(range(graph.node_count))
+    ends = graph.node_count - k
+    assert (order[:ends] >= k).all()
+    arc_nodes = order[ends:].astype(np.int64)
+    originals = arc_nodes[arc_nodes < network.arc_count]
+    x, y, z = ecoroute._geo.unit_vectors(network.lat, network.lon)
+    arcs = ecoroute._core.arc_nested_dissection_order(network.graph, x, y, z)
+    np.testing.assert_array_equal(originals, arcs)
+    position = np.empty(graph.node_count, dtype=np.int64)
+    position[order] = np.arange(graph.node_count)
+    for copy in range(network.arc_count, k):
+        arc_of_copy = int(graph.node_arc[copy])
+        between = order[position[arc_of_copy] + 1 : position[copy]]
+        assert (graph.node_arc[between] == arc_of_copy).all(), copy  # only its arc's copies
+    direct = T.TurnGraph(network, turns).prepare(order="nested_dissection")
+    assert cut.arc_count < direct.arc_count
+    assert cut.triangle_count < direct.triangle_count
