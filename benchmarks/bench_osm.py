@@ -45,12 +45,12 @@ with warnings.catch_warnings():
     if kind == "osmnx":
         graph = ox.graph_from_xml(path, simplify=True)
         nodes, arcs = graph.number_of_nodes(), graph.number_of_edges()
-    elif kind == "ecoroute":
-        net = ecoroute.load_osm(path)
+    elif kind == "ecoroute":  # the node graph, as osmnx builds it (no turn restrictions)
+        net = ecoroute.load_osm(path, turn_restrictions=False)
         nodes, arcs = net.node_count, net.arc_count
     elif kind == "ecoroute-dem":
         osm, dem = path.split("::")
-        net = ecoroute.load_osm(osm, dem=dem)
+        net = ecoroute.load_osm(osm, dem=dem, turn_restrictions=False)
         nodes, arcs = net.node_count, net.arc_count
     elif kind == "load":
         net = ecoroute.RoadNetwork.load(path)

@@ -37,9 +37,12 @@ def load_graph(name: str) -> ecoroute.RoadNetwork:
             d / "USA-road-d.NY.gr.gz", d / "USA-road-t.NY.gr.gz", d / "USA-road-d.NY.co.gz"
         )
     if name in {"malta", "rhein-neckar", "monaco", "andorra"}:
-        # Strongly connected: random pairs are then all routable.
+        # Strongly connected: random pairs are then all routable. Node-based, as the
+        # peers are (turn-aware queries: bench_turns.py).
         return ecoroute.load_osm(
-            SHARED_DATA / "osm" / f"{name}.osm.pbf", largest_component="strong"
+            SHARED_DATA / "osm" / f"{name}.osm.pbf",
+            largest_component="strong",
+            turn_restrictions=False,
         )
     msg = f"unknown graph {name!r}"
     raise SystemExit(msg)

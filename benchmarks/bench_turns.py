@@ -5,7 +5,9 @@ Turn-aware routing against node-based routing on the same extract, in the same r
     python benchmarks/bench_turns.py --extracts malta --repeats 5
 
 Per extract: the expanded graph's size, preprocessing (nested dissection
-order + contraction) of the node-based and the turn-aware hierarchy,
+order + contraction) of the node-based and the turn-aware hierarchy (three
+orders: arc cuts of the network, the default; nested dissection of the
+expanded graph; the network's node order lifted), the hierarchies' sizes,
 customization, one route with its path per call (CCH and bidirectional A*)
 and a 100x100 matrix (20 per timing), queries on one thread, each the median
 of ``--repeats`` runs with node-based and turn-aware measured alternately. On Malta also: how many of 1,000 random routes change
@@ -32,6 +34,12 @@ from ecoroute import turns as T
 
 EXTRACTS = {"malta": "osm/malta.osm.pbf", "rhein-neckar": "osm/rhein-neckar.osm.pbf"}
 VEHICLES = ("car_petrol", "truck_40t_diesel", "car_bev")
+#: Table labels of the turn-aware hierarchies' orders (TurnGraph.prepare(order=...)).
+ORDER_LABELS = {
+    "turns": "arc cuts (default)",
+    "turns_expanded_nd": "expanded ND",
+    "turns_lifted": "lifted",
+}
 #: 100x100 matrices per timed call (one takes milliseconds: too short to time alone).
 MATRICES = 20
 
@@ -51,7 +59,8 @@ def sizes(network: ecoroute.RoadNetwork, graph: T.TurnGraph) -> dict[str, Any]:
 
 def bench_extract(name: str, repeats: int) -> dict[str, Any]:
     path = SHARED_DATA / EXTRACTS[name]
-    load_s, network = timed(lambda: ecoroute.load_osm(path))
+    # The node-based network (turns are read and passed explicitly below).
+    load_s, network = timed(lambda: ecoroute.load_osm(path, turn_restrictions=False))
     read_s, turns = timed(lambda: T.read_turns(path, network, intersection_costs=False))
     expand_s, graph = timed(lambda: T.TurnGraph(network, turns))
     print(
@@ -66,15 +75,26 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
         {
             "node": lambda: ecoroute.hierarchy.Hierarchy.build(network),
             "turns": lambda: T.TurnGraph(network, turns).prepare(),
+            "turns_expanded_nd": lambda: T.TurnGraph(network, turns).prepare(
+                order="nested_dissection"
+            ),
             "turns_lifted": lambda: T.TurnGraph(network, turns).prepare(order="lifted"),
         },
         repeats,
     )
     network.prepare()
     graph.prepare()
-    lifted = T.TurnGraph(network, turns)
-    lifted.prepare(order="lifted")
-    graphs = {"node": None, "turns": graph, "turns_lifted": lifted}
+    graphs: dict[str, T.TurnGraph | None] = {"node": None, "turns": graph}
+    hierarchy_size = {}
+    for kind, order in (("turns_expanded_nd", "nested_dissection"), ("turns_lifted", "lifted")):
+        other = T.TurnGraph(network, turns)
+        other.prepare(order=order)  # type: ignore[arg-type]
+        graphs[kind] = other
+    assert network.hierarchy is not None
+    for kind, g in graphs.items():
+        h = network.hierarchy if g is None else g.prepare()
+        arcs = h.edge_count if g is None else h.arc_count  # type: ignore[union-attr]
+        hierarchy_size[kind] = {"arcs": int(arcs), "triangles": int(h.triangle_count)}
     custom = alternate(
         {
             kind: (
@@ -90,7 +110,7 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
         )
         for kind in graphs
         for algorithm in ("cch", "bidirectional_astar")
-        if not (kind == "turns_lifted" and algorithm != "cch")
+        if kind in ("node", "turns") or algorithm == "cch"
     }
     rng = np.random.default_rng(7)
     ids = network.node_id
@@ -117,6 +137,7 @@ def bench_extract(name: str, repeats: int) -> dict[str, Any]:
     )
     return {
         "sizes": sizes(network, graph),
+        "hierarchy": hierarchy_size,
         "read_s": read_s,
         "expand_s": expand_s,
         "preprocess_s": prep,
@@ -205,11 +226,13 @@ def main() -> None:
         r = bench_extract(name, args.repeats)
         sz = r["sizes"]
         prep, query, matrix = r["preprocess_s"], r["query_us"], r["matrix_100_s"]
-        for kind in ("turns", "turns_lifted"):
+        for kind in ("turns", "turns_expanded_nd", "turns_lifted"):
+            h = r["hierarchy"][kind]
             rows.append(
                 {
                     "extract": name,
-                    "CCH order": "expanded ND" if kind == "turns" else "lifted",
+                    "CCH order": ORDER_LABELS[kind],
+                    "CCH arcs / triangles": f"{h['arcs'] / 1e6:.2f} M / {h['triangles'] / 1e6:.1f} M",
                     "arcs": f"{sz['arcs']:,}",
                     "expanded arcs": f"{sz['expanded_arcs']:,} ({sz['expanded_arcs_per_arc']:.2f}x)",
                     "preprocess node/turns": f"{prep['node']:.2f} / {prep[kind]:.2f} s "

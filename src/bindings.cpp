@@ -315,6 +315,32 @@ PYBIND11_MODULE(_core, m)
         py::kw_only(),
         "num_threads"_a = 0);
 
+    m.def(
+        "arc_nested_dissection_order",
+        [](std::shared_ptr<CsrGraph> const &graph,
+           InArray<double> const &x,
+           InArray<double> const &y,
+           InArray<double> const &z,
+           unsigned num_threads)
+        {
+            auto const xs = as_span(x, "x");
+            auto const ys = as_span(y, "y");
+            auto const zs = as_span(z, "z");
+            std::vector<ArcId> order;
+            {
+                py::gil_scoped_release release;
+                order = arc_nested_dissection_order(
+                    *graph, xs, ys, zs, num_threads);
+            }
+            return to_numpy(std::move(order));
+        },
+        "graph"_a,
+        "x"_a,
+        "y"_a,
+        "z"_a,
+        py::kw_only(),
+        "num_threads"_a = 0);
+
     py::class_<Cch, std::shared_ptr<Cch>>(m, "Cch")
         .def(py::init(
                  [](std::shared_ptr<CsrGraph> const &graph,

@@ -23,7 +23,9 @@ from .helpers import to_networkx
 
 @pytest.fixture(scope="module")
 def helsinki():
-    return ecoroute.datasets.helsinki()
+    # Node-based: the networkx oracle below runs on the node graph (batch jobs on a
+    # turn-aware network are tested in test_turns.py).
+    return ecoroute.datasets.helsinki(turn_restrictions=False)
 
 
 @pytest.fixture(scope="module")

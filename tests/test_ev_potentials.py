@@ -185,7 +185,8 @@ def real_hilly(request: pytest.FixtureRequest) -> ecoroute.RoadNetwork:
     osm, dem = request.param
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Andorra has a node on an SRTM void
-        return ecoroute.load_osm(shared_file(osm), dem=[shared_file(dem)])
+        # Node-based (no turns): the Bellman-Ford oracles here run on the node graph.
+        return ecoroute.load_osm(shared_file(osm), dem=[shared_file(dem)], turn_restrictions=False)
 
 
 @pytest.mark.slow

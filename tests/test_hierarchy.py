@@ -511,7 +511,7 @@ def test_osm_extracts_match_dijkstra(name):
     load_osm = getattr(ecoroute, "load_osm", None)
     if load_osm is None:
         pytest.skip("ecoroute.load_osm (the PBF loader) is not in this build")
-    network = load_osm(shared_file(f"osm/{name}.osm.pbf"))
+    network = load_osm(shared_file(f"osm/{name}.osm.pbf"), turn_restrictions=False)
     network = network.prepared()
     _check_real_graph(network, "car_petrol", "co2", 20, 100, seed=8)
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 import ecoroute
@@ -22,16 +25,30 @@ from ecoroute._errors import NetworkError
 
 from .conftest import shared_file
 
-ALGORITHMS = ["dijkstra", "bidirectional", "astar", "bidirectional_astar", "cch", "cch_lifted"]
+ALGORITHMS = [
+    "dijkstra",
+    "bidirectional",
+    "astar",
+    "bidirectional_astar",
+    "cch",
+    "cch_nested_dissection",
+    "cch_lifted",
+]
 
 
 def turn_router(
     network: ecoroute.RoadNetwork, turns: T.TurnRestrictions, algorithm: str, objective: str
 ) -> ecoroute.Router:
-    """A turn-aware router; ``cch_lifted`` is the CCH on the order lifted from the network's."""
-    if algorithm == "cch_lifted":
+    """
+    A turn-aware router.
+
+    ``cch`` is the CCH on the default order (arc cuts of the network);
+    ``cch_nested_dissection`` and ``cch_lifted`` are the CCH on the other orders
+    of :meth:`TurnGraph.prepare`.
+    """
+    if algorithm in ("cch_nested_dissection", "cch_lifted"):
         graph = T.TurnGraph(network, turns)
-        graph.prepare(order="lifted")
+        graph.prepare(order=algorithm.removeprefix("cch_"))  # type: ignore[arg-type]
         return ecoroute.Router(network, "car_petrol", objective, algorithm="cch", turns=graph)
     return ecoroute.Router(network, "car_petrol", objective, algorithm=algorithm, turns=turns)  # type: ignore[arg-type]
 
@@ -269,7 +286,7 @@ def _oracle_cost(graph: nx.DiGraph, network, weight, s: int, t: int) -> float:  
 @pytest.fixture(scope="module", params=["osm/malta.osm.pbf", "osm/aguascalientes.osm.pbf"])
 def extract(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     path = shared_file(request.param)
-    network = ecoroute.load_osm(path)
+    network = ecoroute.load_osm(path, turn_restrictions=False)  # turns passed explicitly
     turns = T.read_turns(path, network, intersection_costs=False)
     return path, network, turns
 
@@ -724,10 +741,10 @@ def test_load_osm_with_turn_restrictions_and_the_build_command(tmp_path) -> None
     path.write_text(
         TINY_OSM.format(relations=relation(103, {"restriction": "only_straight_on"}, 21, 20))
     )
-    plain = ecoroute.load_osm(path, simplify=False, largest_component=False)
-    network = ecoroute.load_osm(
-        path, simplify=False, largest_component=False, turn_restrictions=True
+    plain = ecoroute.load_osm(
+        path, simplify=False, largest_component=False, turn_restrictions=False
     )
+    network = ecoroute.load_osm(path, simplify=False, largest_component=False)  # the default
     rules = T.read_turns(path, plain)
     north, east = 2, 3  # OSM node ids
     explicit = ecoroute.Router(plain, "car_petrol", "distance", algorithm="dijkstra", turns=rules)
@@ -747,3 +764,175 @@ def test_load_osm_with_turn_restrictions_and_the_build_command(tmp_path) -> None
     again = ecoroute.Router(loaded, "car_petrol", "distance")
     assert again.algorithm == "cch"
     assert again.route(north, east).distance_m == pytest.approx(with_rules.distance_m)
+
+
+def test_from_arrays_takes_forbidden_turns_in_the_given_arc_order() -> None:
+    """
+    Tests ``RoadNetwork.from_arrays(..., forbidden_turns=...)``: pairs name arcs by
+    their position in the arrays as given (here shuffled, so that the network's
+    reordering by tail matters), routes equal the brute-force enumeration and the
+    two-step ``attach(from_arc_pairs)``, and bad pairs are refused by row.
+    """
+    tail, head, length = [], [], []
+    for u, v in ROADS:
+        for x, y in ((u, v), (v, u)):
+            tail.append(NAMES.index(x))
+            head.append(NAMES.index(y))
+            length.append(LENGTH_M.get((u, v), 100.0))
+    shuffle = np.random.default_rng(3).permutation(len(tail))
+    tail_in, head_in = np.asarray(tail)[shuffle], np.asarray(head)[shuffle]
+    length_in = np.asarray(length)[shuffle]
+    lat = [NODES[n][0] * 1e-3 for n in NAMES]
+    lon = [NODES[n][1] * 1e-3 for n in NAMES]
+
+    def given(u: str, v: str) -> int:  # position of arc u -> v in the arrays as given
+        return int(np.flatnonzero((tail_in == NAMES.index(u)) & (head_in == NAMES.index(v)))[0])
+
+    speed = np.full(len(tail), 36.0)
+    banned_given = [(given("N", "C"), given("C", "E")), (given("E", "C"), given("C", "W"))]
+    network = ecoroute.RoadNetwork.from_arrays(
+        tail_in, head_in, length_in, speed, lat, lon, forbidden_turns=banned_given
+    )
+    banned = {(arc(network, "N", "C"), arc(network, "C", "E")),
+              (arc(network, "E", "C"), arc(network, "C", "W"))}  # fmt: skip
+    assert T.forbidden_turn_pairs(T.attached(network)) == banned  # type: ignore[arg-type]
+    plain = ecoroute.RoadNetwork.from_arrays(tail_in, head_in, length_in, speed, lat, lon)
+    two_step = T.attach(plain, T.TurnRestrictions.from_arc_pairs(plain, sorted(banned)))
+    weight = network.length_m
+    n = network.node_count
+    s, t = np.divmod(np.arange(n * n), n)
+    expected = [
+        brute_force_cost(network, weight, int(a), int(b), banned, [])
+        for a, b in zip(s, t, strict=True)
+    ]
+    for algorithm in ("dijkstra", "bidirectional_astar", "cch"):
+        for net in (network, two_step):
+            router = ecoroute.Router(net, "car_petrol", "distance", algorithm=algorithm)
+            assert router.turns is not None
+            np.testing.assert_allclose(router.route_indices(s, t).cost, expected, err_msg=algorithm)
+    # N -> E may not turn left at C: on to the dead end S, back and right (400 m, not 200 m).
+    assert ecoroute.Router(network, "car_petrol", "distance").route(
+        NAMES.index("N"), NAMES.index("E")
+    ).distance_m == pytest.approx(400.0)
+    # Empty: turn-aware all the same (U-turns only at dead ends); None: node-based.
+    empty = ecoroute.RoadNetwork.from_arrays(
+        tail_in, head_in, length_in, speed, lat, lon, forbidden_turns=[]
+    )
+    assert ecoroute.Router(empty, "car_petrol", "distance").turns is not None
+    assert ecoroute.Router(plain, "car_petrol", "distance").turns is None
+
+    m = len(tail)
+    bad = [
+        ([(0, m)], f"row 0 (0, {m}): arc {m} does not exist"),
+        ([banned_given[0], (-1, 2)], "row 1 (-1, 2): arc -1 does not exist"),
+        ([(given("N", "C"), given("E", "C"))], "a turn goes from an arc to one leaving"),
+        ([(0, 1, 2)], "must be (from_arc, to_arc) pairs"),
+        ([(0.5, 1.0)], "must be (from_arc, to_arc) pairs"),
+    ]
+    for pairs, message in bad:
+        with pytest.raises(NetworkError, match=re.escape(message)):
+            ecoroute.RoadNetwork.from_arrays(
+                tail_in, head_in, length_in, speed, lat, lon, forbidden_turns=pairs
+            )
+
+
+def test_cli_turns_flags_on_route_and_batch(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """
+    Tests ``--turns/--no-turns`` of ``ecoroute route`` and ``batch`` on a junction whose
+    only_straight_on forces a detour: on the OSM file and on saved networks (built with
+    turns by default, or ``--no-turns``), against the Router on the same network.
+    """
+    from ecoroute.cli import main
+
+    osm = tmp_path / "junction.osm"
+    osm.write_text(
+        TINY_OSM.format(relations=relation(103, {"restriction": "only_straight_on"}, 21, 20))
+    )
+    north, east = 2, 3  # OSM node ids
+    plain = ecoroute.load_osm(osm, turn_restrictions=False)
+    turned = ecoroute.load_osm(osm)
+    short = ecoroute.Router(plain, "car_petrol", "distance").route(north, east).distance_m
+    detour = ecoroute.Router(turned, "car_petrol", "distance").route(north, east).distance_m
+    assert detour > short + 100
+
+    with_turns = tmp_path / "with.ecoroute"
+    without = tmp_path / "without.ecoroute"
+    assert main(["build", str(osm), "-o", str(with_turns)]) == 0  # turns by default
+    assert main(["build", str(osm), "-o", str(without), "--no-turns"]) == 0
+    capsys.readouterr()
+
+    def route(network: Path, *flags: str) -> float:
+        code = main(["route", "--network", str(network), "--from", "0.001,0.0",
+                     "--to", "0.0,0.001", "--objective", "distance", *flags])  # fmt: skip
+        printed = capsys.readouterr().out
+        assert code == 0, printed
+        return float(re.search(r"least distance: ([0-9.]+) km", printed).group(1)) * 1000  # type: ignore[union-attr]
+
+    for network, flags, expected in [
+        (osm, (), detour),
+        (osm, ("--turns",), detour),
+        (osm, ("--no-turns",), short),
+        (with_turns, (), detour),
+        (with_turns, ("--no-turns",), short),
+        (without, (), short),
+    ]:
+        assert route(network, *flags) == pytest.approx(expected, abs=5.0), (network.name, flags)
+    code = main(["route", "--network", str(without), "--from", "0.001,0.0",
+                 "--to", "0.0,0.001", "--turns"])  # fmt: skip
+    assert code != 0
+    assert "saved without turn restrictions" in capsys.readouterr().err
+
+    trips = tmp_path / "trips.csv"
+    trips.write_text(f"trip_id,origin_node,destination_node\na,{north},{east}\n")
+    for network, flags, expected in [
+        (osm, (), detour),
+        (osm, ("--no-turns",), short),
+        (with_turns, ("--no-turns",), short),
+        (without, (), short),
+    ]:
+        out = tmp_path / f"out-{network.stem}-{len(flags)}.csv"
+        code = main(["batch", "--network", str(network), "--trips", str(trips), "--out",
+                     str(out), "--objective", "distance", *flags])  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        row = pd.read_csv(out).iloc[0]
+        assert row["distance_m"] == pytest.approx(expected, rel=1e-9), (network.name, flags)
+    code = main(["batch", "--network", str(osm), "--trips", str(trips), "--out",
+                 str(tmp_path / "dask.csv"), "--no-turns", "--dask", "local"])  # fmt: skip
+    assert code != 0
+    assert "cannot be combined with --dask" in capsys.readouterr().err
+
+
+def test_arc_cut_order_lifts_to_a_smaller_hierarchy_on_malta() -> None:
+    """
+    Tests the default order of the expanded graph on Malta (via-way copies included):
+    a permutation with the start and end nodes lowest, every copy right above its
+    arc, arc nodes ranked as the C++ arc order ranks their arcs, and a smaller
+    hierarchy than dissecting the expanded graph itself (fewer CCH arcs and
+    triangles: what customization and queries pay for).
+    """
+    path = shared_file("osm/malta.osm.pbf")
+    network = ecoroute.load_osm(path, turn_restrictions=False)
+    turns = T.read_turns(path, network, intersection_costs=False)
+    graph = T.TurnGraph(network, turns)
+    cut = graph.prepare()
+    order = graph.order
+    assert order is not None
+    k = graph.out_offset  # arc nodes and copies
+    assert k > network.arc_count, "no via-way copy: the test is too weak"
+    assert sorted(order.tolist()) == list(range(graph.node_count))
+    ends = graph.node_count - k
+    assert (order[:ends] >= k).all()
+    arc_nodes = order[ends:].astype(np.int64)
+    originals = arc_nodes[arc_nodes < network.arc_count]
+    x, y, z = ecoroute._geo.unit_vectors(network.lat, network.lon)
+    arcs = ecoroute._core.arc_nested_dissection_order(network.graph, x, y, z)
+    np.testing.assert_array_equal(originals, arcs)
+    position = np.empty(graph.node_count, dtype=np.int64)
+    position[order] = np.arange(graph.node_count)
+    for copy in range(network.arc_count, k):
+        arc_of_copy = int(graph.node_arc[copy])
+        between = order[position[arc_of_copy] + 1 : position[copy]]
+        assert (graph.node_arc[between] == arc_of_copy).all(), copy  # only its arc's copies
+    direct = T.TurnGraph(network, turns).prepare(order="nested_dissection")
+    assert cut.arc_count < direct.arc_count
+    assert cut.triangle_count < direct.triangle_count

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
@@ -18,8 +19,9 @@ namespace
 {
 constexpr NodeId unreached = invalid_id;
 
-// One connected piece of the undirected simple graph being dissected: CSR
-// over local ids 0..k-1, every edge stored as two arcs that know each other.
+// One connected piece of the undirected graph being dissected (simple for the
+// node order, with one edge per input arc for the arc order): CSR over local
+// ids 0..k-1, every edge stored as two arcs that know each other.
 struct Part
 {
     std::vector<ArcId> first_out;  // k + 1 entries
@@ -96,12 +98,55 @@ Part make_top_part(CsrGraph const &graph)
     return part;
 }
 
-// The connected components of `part` without the nodes marked in `removed`,
-// in order of their smallest local id; local ids keep their relative order.
+// The undirected multigraph underneath `graph` for the arc order: an edge
+// {x, y} (x != y) as many times as there are arcs x -> y and y -> x, so that a
+// unit-capacity cut counts the arcs it cuts (a two-way road twice, a one-way
+// road once); no loops.
+Part make_top_arc_part(CsrGraph const &graph)
+{
+    auto const n = graph.node_count();
+    Part part;
+    part.global.resize(n);
+    part.first_out.assign(n + 1, 0);
+    for (NodeId x = 0; x != n; ++x)
+    {
+        part.global[x] = x;
+        for (auto a = graph.first_out(x); a != graph.first_out(x + 1); ++a)
+            if (auto const y = graph.head(a); y != x)
+            {
+                ++part.first_out[x + 1];
+                ++part.first_out[y + 1];
+            }
+    }
+    for (NodeId x = 0; x != n; ++x)
+        part.first_out[x + 1] += part.first_out[x];
+    part.head.resize(part.first_out[n]);
+    std::vector<ArcId> next(part.first_out.begin(), part.first_out.end() - 1);
+    for (NodeId x = 0; x != n; ++x)
+        for (auto a = graph.first_out(x); a != graph.first_out(x + 1); ++a)
+            if (auto const y = graph.head(a); y != x)
+            {
+                part.head[next[x]++] = y;
+                part.head[next[y]++] = x;
+            }
+    for (NodeId x = 0; x != n; ++x)
+        std::sort(part.head.begin() + part.first_out[x],
+                  part.head.begin() + part.first_out[x + 1]);
+    link_back_arcs(part);  // equal heads pair up in order on both sides
+    return part;
+}
+
+// The connected components of `part` without the nodes marked in `removed`
+// and, when `side` is given (one flag per node), without the edges whose ends
+// lie on different sides; in order of their smallest local id; local ids keep
+// their relative order.
 std::vector<Part> split_components(Part const &part,
-                                   std::vector<std::uint8_t> const &removed)
+                                   std::vector<std::uint8_t> const &removed,
+                                   std::vector<std::uint8_t> const &side = {})
 {
     auto const k = part.node_count();
+    auto const cut = [&](NodeId x, NodeId y)
+    { return !side.empty() && side[x] != side[y]; };
     std::vector<NodeId> component(k, invalid_id);
     std::vector<NodeId> size;
     std::vector<NodeId> stack;
@@ -121,7 +166,7 @@ std::vector<Part> split_components(Part const &part,
             for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
             {
                 auto const y = part.head[a];
-                if (!removed[y] && component[y] == invalid_id)
+                if (!removed[y] && component[y] == invalid_id && !cut(x, y))
                 {
                     component[y] = c;
                     stack.push_back(y);
@@ -155,7 +200,7 @@ std::vector<Part> split_components(Part const &part,
         for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
         {
             auto const y = part.head[a];
-            if (removed[y])
+            if (removed[y] || cut(x, y))
                 continue;
             new_arc[a] = p.arc_count();
             p.head.push_back(local[y]);
@@ -488,9 +533,15 @@ struct Positions
     [[nodiscard]] Vec3 operator[](NodeId v) const { return {x[v], y[v], z[v]}; }
 };
 
-// A node separator of a connected part (at least 3 nodes): the best of the
-// inertial-flow cuts over four directions and two balances.
-std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
+// Share of a part's nodes (percent) taken as source and as target: two
+// balances, descending.
+constexpr std::array<unsigned, 2> balances{33, 25};
+
+// The inertial-flow cuts of a connected part (at least 2 nodes), one per
+// balance: the minimum edge cut of the four directions that finishes first,
+// as the side flags of FlowCutter::balanced_side.
+std::array<std::vector<std::uint8_t>, balances.size()>
+inertial_cuts(Part const &part, Positions const &pos)
 {
     auto const k = part.node_count();
 
@@ -516,7 +567,6 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
 
     // Per direction, node order partitioned so that for every balance b the
     // first and last b*k nodes are the extremes along that direction.
-    constexpr std::array<unsigned, 2> balances{33, 25};  // percent, descending
     std::array<std::vector<NodeId>, 4> by_key;
     for (int d = 0; d != 4; ++d)
     {
@@ -559,10 +609,10 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
         }
     }
 
-    std::vector<NodeId> best;
-    double best_ratio = 0;
-    for (auto const b : balances)
+    std::array<std::vector<std::uint8_t>, balances.size()> cuts;
+    for (std::size_t i = 0; i != balances.size(); ++i)
     {
+        auto const b = balances[i];
         auto const side = std::max<NodeId>(
             1, static_cast<NodeId>(std::uint64_t{k} * b / 100));
         std::vector<FlowCutter> cutters;
@@ -591,7 +641,20 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
             else
                 next->advance();
         }
-        auto const side_flags = winner->balanced_side();
+        cuts[i] = winner->balanced_side();
+    }
+    return cuts;
+}
+
+// A node separator of a connected part (at least 3 nodes): the best of the
+// inertial-flow cuts, by separator nodes per node on the smaller side.
+std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
+{
+    auto const k = part.node_count();
+    std::vector<NodeId> best;
+    double best_ratio = 0;
+    for (auto const &side_flags : inertial_cuts(part, pos))
+    {
         auto separator = boundary_separator(part, side_flags);
         NodeId on_side = 0, separator_on_side = 0;
         for (NodeId v = 0; v != k; ++v)
@@ -612,35 +675,73 @@ std::vector<NodeId> find_separator(Part const &part, Positions const &pos)
     return best;
 }
 
-// Shared state of the parallel dissection: a stack of parts to split.
-class Dissection
+// An edge cut of a connected part (at least 2 nodes) as side flags: the best
+// of the inertial-flow cuts, by cut edges (arcs, in make_top_arc_part's
+// multigraph) per node on the smaller side.
+std::vector<std::uint8_t> find_edge_cut(Part const &part, Positions const &pos)
 {
-    Positions pos_;
-    std::vector<NodeId> &order_;
+    auto const k = part.node_count();
+    if (k == 2)
+        return {1, 0};
+    std::vector<std::uint8_t> best;
+    double best_ratio = 0;
+    for (auto &side_flags : inertial_cuts(part, pos))
+    {
+        NodeId on_side = 0;
+        ArcId cut_edges = 0;
+        for (NodeId x = 0; x != k; ++x)
+        {
+            on_side += side_flags[x];
+            if (side_flags[x])
+                for (auto a = part.first_out[x]; a != part.first_out[x + 1];
+                     ++a)
+                    cut_edges += side_flags[part.head[a]] == 0;
+        }
+        auto const smaller
+            = std::max<NodeId>(1, std::min<NodeId>(on_side, k - on_side));
+        auto const ratio = static_cast<double>(cut_edges) / smaller;
+        if (best.empty() || ratio < best_ratio)
+        {
+            best = std::move(side_flags);
+            best_ratio = ratio;
+        }
+    }
+    return best;
+}
+
+// A part waiting to be ordered into the ranks [rank_begin, rank_end).
+struct Task
+{
+    Part part;
+    std::uint32_t rank_begin;
+    std::uint32_t rank_end;
+};
+
+// Shared state of a parallel dissection: a stack of parts to split. Parts
+// are independent, so a thread that takes one writes only its rank range.
+class TaskStack
+{
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::vector<std::pair<Part, NodeId>> stack_;  // part, first rank
+    std::vector<Task> stack_;
     unsigned busy_ = 0;
 
+public:
     // Parts smaller than this are finished by the thread that made them.
     static constexpr NodeId share_threshold = 20000;
 
-public:
-    Dissection(Positions pos, std::vector<NodeId> &order)
-        : pos_(pos), order_(order)
-    {
-    }
-
-    void push(Part part, NodeId rank_begin)
+    void push(Task task)
     {
         {
             std::lock_guard lock(mutex_);
-            stack_.emplace_back(std::move(part), rank_begin);
+            stack_.push_back(std::move(task));
         }
         wake_.notify_one();
     }
 
-    void work()
+    // Runs `split(task)` on tasks until the stack is empty and no thread is
+    // busy any more (a busy thread may still push).
+    template <class Split> void work(Split const &split)
     {
         std::unique_lock lock(mutex_);
         while (true)
@@ -651,21 +752,44 @@ public:
                 wake_.notify_all();
                 return;
             }
-            auto [part, rank_begin] = std::move(stack_.back());
+            auto task = std::move(stack_.back());
             stack_.pop_back();
             ++busy_;
             lock.unlock();
-            dissect(std::move(part), rank_begin);
+            split(std::move(task));
             lock.lock();
             --busy_;
         }
     }
 
-private:
-    // Orders the nodes of one connected part into ranks
-    // [rank_begin, rank_begin + k).
-    void dissect(Part part, NodeId rank_begin)
+    // Runs `work(split)` on `threads` threads, this one included.
+    template <class Split> void run(Split const &split, unsigned threads)
     {
+        std::vector<std::jthread> workers;
+        for (unsigned t = 1; t < threads; ++t)
+            workers.emplace_back([&] { work(split); });
+        work(split);
+    }
+};
+
+// Node order: a part's separator takes its highest ranks, the components
+// left without it are ordered below, recursively.
+class NodeDissection
+{
+    Positions pos_;
+    std::vector<NodeId> &order_;
+    TaskStack &stack_;
+
+public:
+    NodeDissection(Positions pos, std::vector<NodeId> &order, TaskStack &stack)
+        : pos_(pos), order_(order), stack_(stack)
+    {
+    }
+
+    void operator()(Task task) const
+    {
+        auto &part = task.part;
+        auto const rank_begin = task.rank_begin;
         auto const k = part.node_count();
         if (k <= 2)
         {
@@ -687,23 +811,124 @@ private:
         for (auto &child : children)
         {
             auto const size = child.node_count();
-            if (size >= share_threshold)
-                push(std::move(child), next);
+            Task sub{std::move(child), next, next + size};
+            if (size >= TaskStack::share_threshold)
+                stack_.push(std::move(sub));
             else
-                dissect(std::move(child), next);
+                (*this)(std::move(sub));
             next += size;
         }
     }
 };
-}  // namespace
 
-std::vector<NodeId> nested_dissection_order(CsrGraph const &graph,
-                                            std::span<double const> x,
-                                            std::span<double const> y,
-                                            std::span<double const> z,
-                                            unsigned num_threads)
+// Arc order: a part's cut arcs (those joining its two sides, in either
+// direction) take its highest ranks, the arcs inside each component left
+// without the cut edges are ordered below, recursively. A part of one node
+// keeps its loops.
+class ArcDissection
 {
-    auto const n = graph.node_count();
+    CsrGraph const &graph_;
+    Positions pos_;
+    std::vector<ArcId> &order_;
+    TaskStack &stack_;
+
+public:
+    ArcDissection(CsrGraph const &graph,
+                  Positions pos,
+                  std::vector<ArcId> &order,
+                  TaskStack &stack)
+        : graph_(graph), pos_(pos), order_(order), stack_(stack)
+    {
+    }
+
+    // Arcs of the input graph with both ends in `part` (loops included):
+    // those from x to itself or to one of its neighbours in the part.
+    [[nodiscard]] ArcId inner_arc_count(Part const &part) const
+    {
+        ArcId count = 0;
+        for (NodeId x = 0; x != part.node_count(); ++x)
+        {
+            auto const gx = part.global[x];
+            for (auto e = graph_.first_out(gx); e != graph_.first_out(gx + 1);
+                 ++e)
+            {
+                auto const h = graph_.head(e);
+                bool inner = h == gx;
+                for (auto a = part.first_out[x];
+                     !inner && a != part.first_out[x + 1];
+                     ++a)
+                    inner = part.global[part.head[a]] == h;
+                count += inner;
+            }
+        }
+        return count;
+    }
+
+    void operator()(Task task) const
+    {
+        auto &part = task.part;
+        auto const k = part.node_count();
+        if (part.arc_count() == 0)  // one node (parts are connected): loops
+        {
+            auto next = task.rank_begin;
+            for (NodeId v = 0; v != k; ++v)
+            {
+                auto const g = part.global[v];
+                for (auto e = graph_.first_out(g); e != graph_.first_out(g + 1);
+                     ++e)
+                    if (graph_.head(e) == g)
+                        order_[next++] = e;
+            }
+            return;
+        }
+        auto const side = find_edge_cut(part, pos_);
+        auto top = task.rank_end;
+        auto const add_arcs = [&](NodeId from, NodeId to)
+        {
+            for (auto e = graph_.first_out(from);
+                 e != graph_.first_out(from + 1);
+                 ++e)
+                if (graph_.head(e) == to)
+                    order_[--top] = e;
+        };
+        for (NodeId x = 0; x != k; ++x)
+        {
+            if (!side[x])
+                continue;
+            for (auto a = part.first_out[x]; a != part.first_out[x + 1]; ++a)
+            {
+                auto const y = part.head[a];
+                if (side[y]
+                    || (a != part.first_out[x] && part.head[a - 1] == y))
+                    continue;  // same side, or a copy of the edge before
+                add_arcs(part.global[x], part.global[y]);
+                add_arcs(part.global[y], part.global[x]);
+            }
+        }
+        auto children
+            = split_components(part, std::vector<std::uint8_t>(k, 0), side);
+        part = Part();  // release memory before recursing
+        auto next = task.rank_begin;
+        for (auto &child : children)
+        {
+            auto const size = child.node_count();
+            auto const arcs = inner_arc_count(child);
+            Task sub{std::move(child), next, next + arcs};
+            if (size >= TaskStack::share_threshold)
+                stack_.push(std::move(sub));
+            else
+                (*this)(std::move(sub));
+            next += arcs;
+        }
+        assert(next == top);  // the children's arcs fill the rest
+    }
+};
+
+void check_positions(NodeId n,
+                     std::span<double const> x,
+                     std::span<double const> y,
+                     std::span<double const> z)
+{
     if (x.size() != n || y.size() != n || z.size() != n)
         throw std::invalid_argument(
             "positions must have one x, y and z per node (" + std::to_string(n)
@@ -715,25 +940,54 @@ std::vector<NodeId> nested_dissection_order(CsrGraph const &graph,
             || !std::isfinite(z[v]))
             throw std::invalid_argument("position of node " + std::to_string(v)
                                         + " is not finite.");
+}
+}  // namespace
 
+std::vector<NodeId> nested_dissection_order(CsrGraph const &graph,
+                                            std::span<double const> x,
+                                            std::span<double const> y,
+                                            std::span<double const> z,
+                                            unsigned num_threads)
+{
+    auto const n = graph.node_count();
+    check_positions(n, x, y, z);
     std::vector<NodeId> order(n, invalid_id);
+    TaskStack stack;
     auto components
         = split_components(make_top_part(graph), std::vector<std::uint8_t>(n));
-    Dissection dissection(Positions{x, y, z}, order);
     NodeId next = 0;
     for (auto &component : components)
     {
         auto const size = component.node_count();
-        dissection.push(std::move(component), next);
+        stack.push({std::move(component), next, next + size});
         next += size;
     }
-    auto const threads = resolve_thread_count(num_threads, n);
+    stack.run(NodeDissection(Positions{x, y, z}, order, stack),
+              resolve_thread_count(num_threads, n));
+    return order;
+}
+
+std::vector<ArcId> arc_nested_dissection_order(CsrGraph const &graph,
+                                               std::span<double const> x,
+                                               std::span<double const> y,
+                                               std::span<double const> z,
+                                               unsigned num_threads)
+{
+    auto const n = graph.node_count();
+    check_positions(n, x, y, z);
+    std::vector<ArcId> order(graph.arc_count(), invalid_id);
+    TaskStack stack;
+    ArcDissection const dissection(graph, Positions{x, y, z}, order, stack);
+    auto components = split_components(make_top_arc_part(graph),
+                                       std::vector<std::uint8_t>(n));
+    ArcId next = 0;
+    for (auto &component : components)
     {
-        std::vector<std::jthread> workers;
-        for (unsigned t = 1; t < threads; ++t)
-            workers.emplace_back([&] { dissection.work(); });
-        dissection.work();
+        auto const arcs = dissection.inner_arc_count(component);
+        stack.push({std::move(component), next, next + arcs});
+        next += arcs;
     }
+    stack.run(dissection, resolve_thread_count(num_threads, n));
     return order;
 }
 }  // namespace ecoroute

@@ -558,6 +558,147 @@ void test_parallel_paths_on_a_grid()
     }
 }
 
+// The turn graph of `graph` (one node per arc, an arc a -> b wherever
+// head(a) == tail(b)), with every node at the head of its arc.
+RandomGraph line_graph(RandomGraph const &g)
+{
+    auto const &graph = *g.graph;
+    RandomGraph line;
+    std::vector<ArcId> first_out{0};
+    std::vector<NodeId> head;
+    for (ArcId a = 0; a != graph.arc_count(); ++a)
+    {
+        auto const x = graph.head(a);
+        for (auto b = graph.first_out(x); b != graph.first_out(x + 1); ++b)
+            head.push_back(b);
+        first_out.push_back(static_cast<ArcId>(head.size()));
+        line.x.push_back(g.x[x]);
+        line.y.push_back(g.y[x]);
+        line.z.push_back(g.z[x]);
+    }
+    line.graph = std::make_shared<CsrGraph const>(first_out, head);
+    return line;
+}
+
+void test_arc_order_is_a_deterministic_permutation()
+{
+    for (unsigned seed = 0; seed != 10; ++seed)
+    {
+        auto const g = random_graph(seed, 200, 400);  // loops, parallel arcs
+        auto const one
+            = arc_nested_dissection_order(*g.graph, g.x, g.y, g.z, 1);
+        auto const three
+            = arc_nested_dissection_order(*g.graph, g.x, g.y, g.z, 3);
+        CHECK(one == three);
+        auto sorted = one;
+        std::sort(sorted.begin(), sorted.end());
+        CHECK(sorted.size() == g.graph->arc_count());
+        for (ArcId r = 0; r != sorted.size(); ++r)
+            CHECK(sorted[r] == r);
+    }
+    auto const g = random_graph(1, 20, 30);
+    std::vector<double> short_x(g.x.begin(), g.x.end() - 1);
+    CHECK_THROWS(arc_nested_dissection_order(*g.graph, short_x, g.y, g.z),
+                 std::invalid_argument);
+    auto bad_z = g.z;
+    bad_z[3] = std::nan("");
+    CHECK_THROWS(arc_nested_dissection_order(*g.graph, g.x, g.y, bad_z),
+                 std::invalid_argument);
+    auto const empty = std::make_shared<CsrGraph const>(
+        std::vector<ArcId>{0, 0, 0}, std::vector<NodeId>{});
+    std::vector<double> c{1, 0};
+    CHECK(arc_nested_dissection_order(*empty, c, c, c).empty());
+}
+
+// Two 6 x 6 grids of two-way roads joined by a bridge of two two-way roads
+// and a parallel arc: the bridge's five arcs are the only minimal balanced
+// cut, so they must take the five highest ranks, and each grid's arcs
+// (loops included) a contiguous range below them.
+void test_arc_order_cuts_at_the_bridge()
+{
+    constexpr NodeId side = 6, half = side * side;
+    std::vector<std::vector<NodeId>> out(2 * half);
+    auto const link = [&](NodeId a, NodeId b)
+    {
+        out[a].push_back(b);
+        out[b].push_back(a);
+    };
+    for (NodeId grid = 0; grid != 2; ++grid)
+        for (NodeId r = 0; r != side; ++r)
+            for (NodeId c = 0; c != side; ++c)
+            {
+                auto const v = grid * half + r * side + c;
+                if (c + 1 != side)
+                    link(v, v + 1);
+                if (r + 1 != side)
+                    link(v, v + side);
+            }
+    out[7].push_back(7);                  // a loop in the left grid
+    out[half + 20].push_back(half + 20);  // and one in the right grid
+    // Bridge: right column of the left grid, rows 2 and 3, to the left
+    // column of the right grid.
+    link(2 * side + side - 1, half + 2 * side);
+    link(3 * side + side - 1, half + 3 * side);
+    out[2 * side + side - 1].push_back(half + 2 * side);  // parallel arc
+    RandomGraph g;
+    std::vector<ArcId> first_out{0};
+    std::vector<NodeId> head;
+    for (NodeId v = 0; v != 2 * half; ++v)
+    {
+        head.insert(head.end(), out[v].begin(), out[v].end());
+        first_out.push_back(static_cast<ArcId>(head.size()));
+        auto const grid = v / half, r = (v % half) / side, c = v % side;
+        auto const lat = (45 + r * 1e-3) * std::numbers::pi / 180;
+        auto const lon = (7 + grid * 0.02 + c * 1e-3) * std::numbers::pi / 180;
+        g.x.push_back(std::cos(lat) * std::cos(lon));
+        g.y.push_back(std::cos(lat) * std::sin(lon));
+        g.z.push_back(std::sin(lat));
+    }
+    g.graph = std::make_shared<CsrGraph const>(first_out, head);
+    auto const &graph = *g.graph;
+    auto const order = arc_nested_dissection_order(graph, g.x, g.y, g.z, 1);
+    auto const m = graph.arc_count();
+    CHECK(order.size() == m);
+    auto const grid_of = [&](ArcId a)
+    {
+        auto const t = graph.tail(a) / half, h = graph.head(a) / half;
+        return t == h ? t : 2u;  // 2: the bridge
+    };
+    for (ArcId r = m - 5; r != m; ++r)
+        CHECK(grid_of(order[r]) == 2u);
+    // Below the bridge: one grid's arcs, then the other's.
+    ArcId changes = 0;
+    for (ArcId r = 1; r + 5 < m; ++r)
+        changes += grid_of(order[r]) != grid_of(order[r - 1]);
+    CHECK(changes == 1);
+}
+
+// On the turn graph of a grid, the arc order must give a hierarchy far
+// smaller than a random order does, and about as small as a nested
+// dissection of the turn graph itself.
+void test_arc_order_is_a_nested_dissection_of_the_turn_graph()
+{
+    auto const g = grid_graph(5, 24);
+    auto const line = line_graph(g);
+    auto const arcs = arc_nested_dissection_order(*g.graph, g.x, g.y, g.z);
+    auto random = arcs;
+    std::mt19937 rng(3);
+    std::shuffle(random.begin(), random.end(), rng);
+    auto const direct
+        = nested_dissection_order(*line.graph, line.x, line.y, line.z);
+    Cch const by_cuts(line.graph, arcs);
+    Cch const by_random(line.graph, random);
+    Cch const by_direct(line.graph, direct);
+    std::cout << "turn graph of a 24 x 24 grid, CCH arcs / triangles: "
+              << "cuts " << by_cuts.arc_count() << " / "
+              << by_cuts.triangle_count() << ", expanded ND "
+              << by_direct.arc_count() << " / " << by_direct.triangle_count()
+              << ", random " << by_random.arc_count() << " / "
+              << by_random.triangle_count() << "\n";
+    CHECK(3 * by_cuts.arc_count() < by_random.arc_count());
+    CHECK(2 * by_cuts.arc_count() < 3 * by_direct.arc_count());
+}
+
 void test_invalid_input_and_edge_cases()
 {
     auto const g = random_graph(2, 30, 60);
@@ -636,6 +777,9 @@ int main()
     test_queries_match_bellman_ford();
     test_batches_and_matrices();
     test_parallel_paths_on_a_grid();
+    test_arc_order_is_a_deterministic_permutation();
+    test_arc_order_cuts_at_the_bridge();
+    test_arc_order_is_a_nested_dissection_of_the_turn_graph();
     test_from_arrays_round_trip_and_validation();
     test_invalid_input_and_edge_cases();
     if (ecoroute_test::failures != 0)

@@ -20,6 +20,7 @@ __all__: list[str] = [
     "QueryEngine",
     "SpherePoints",
     "TimeDependentDijkstra",
+    "arc_nested_dissection_order",
     "build_type",
     "hardware_threads",
     "nested_dissection_order",
@@ -232,6 +233,14 @@ class TimeDependentDijkstra:
         numpy.typing.NDArray[numpy.float64],
     ]: ...
 
+def arc_nested_dissection_order(
+    graph: CsrGraph,
+    x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    z: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    *,
+    num_threads: typing.SupportsInt | typing.SupportsIndex = 0,
+) -> numpy.typing.NDArray[numpy.uint32]: ...
 def build_type() -> str: ...
 def hardware_threads() -> int: ...
 def nested_dissection_order(

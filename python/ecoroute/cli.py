@@ -81,9 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     build.add_argument(
         "--turns",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="read the turn restrictions and intersection controls and save them with the "
-        "network: every route on it then obeys them (slower preprocessing)",
+        "network, so that every route on it obeys them (default); --no-turns: a node-based "
+        "network",
     )
 
     route = commands.add_parser(
@@ -108,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     route.add_argument(
         "--geojson", type=Path, default=None, help="write the route as a GeoJSON Feature"
     )
+    _turns_flag(route)
 
     batch = commands.add_parser(
         "batch",
@@ -156,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="eco-routes within this much more time than the fastest: 5%% or 0.05 "
         "(a max_extra_time column in the trips wins where filled)",
     )
+    _turns_flag(batch)
 
     fleet_command.add_parser(commands)
 
@@ -188,10 +192,37 @@ def _lat_lon(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-def _open_network(path: Path) -> RoadNetwork:
+def _turns_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--turns",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="obey turn restrictions and intersection costs (default: an OSM file's are read, "
+        "a saved network's are used if it has them); --no-turns: route on the node graph",
+    )
+
+
+def _open_network(path: Path, turns: bool | None = None) -> RoadNetwork:
+    """
+    Load an OSM file or a saved network; ``turns`` True/False: with/without its turns.
+
+    None takes the default: an OSM file's turns are read, a saved network keeps
+    what it was saved with.
+    """
     if path.name.lower().endswith(SUFFIXES):
-        return load_osm(path)
-    return RoadNetwork.load(path)
+        return load_osm(path, turn_restrictions=turns is not False)
+    from . import turns as turn_module
+
+    network = RoadNetwork.load(path)
+    if turns is False:
+        return turn_module.detach(network)
+    if turns and turn_module.attached(network) is None:
+        msg = (
+            f"{path} was saved without turn restrictions; build it again from the OSM file "
+            "(ecoroute build reads them by default) or route with --no-turns."
+        )
+        raise ValueError(msg)
+    return network
 
 
 # ---------------------------------------------------------------------- demo
@@ -277,7 +308,7 @@ def _fraction(text: str) -> float:
 
 
 def _route(args: argparse.Namespace) -> int:
-    network = _open_network(args.network)
+    network = _open_network(args.network, args.turns)
     router = Router(network, args.vehicle, args.objective, max_extra_time=args.max_extra_time)
     try:
         route = router.route(args.source, args.target)
@@ -311,8 +342,18 @@ def _batch(args: argparse.Namespace) -> int:
     from . import batch
 
     started = time.perf_counter()
+    network: Path | RoadNetwork = args.network
+    if args.turns is not None:  # loaded here, with or without its turns, as asked
+        if args.dask:
+            msg = (
+                "--turns/--no-turns cannot be combined with --dask (workers load the network "
+                "file themselves): build the network with or without turns "
+                "(ecoroute build --turns/--no-turns) and pass that file."
+            )
+            raise ValueError(msg)
+        network = _open_network(args.network, args.turns)
     summary = batch.run(
-        args.network,
+        network,
         args.trips,
         args.out,
         vehicle=args.vehicle,

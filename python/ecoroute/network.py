@@ -246,6 +246,7 @@ class RoadNetwork:
         geometry_offsets: npt.ArrayLike | None = None,
         geometry_lonlat: npt.ArrayLike | None = None,
         elevation_m: npt.ArrayLike | None = None,
+        forbidden_turns: npt.ArrayLike | None = None,
     ) -> RoadNetwork:
         """
         Build a network from one entry per arc and one entry per node.
@@ -282,6 +283,13 @@ class RoadNetwork:
             (lon, lat rows; interior points only, the end nodes excluded).
         elevation_m
             Node elevations in metres.
+        forbidden_turns
+            Turns no route may take, as ``(from_arc, to_arc)`` pairs of arc
+            positions in the arrays given here (``head[from_arc] ==
+            tail[to_arc]``). When given (even empty), the network carries turn
+            restrictions (:func:`ecoroute.turns.attach`) and every Router on it
+            runs on the turn-expanded graph: U-turns are then allowed only at
+            dead ends (docs/turns.md). ``None`` (default): a node-based network.
 
         Returns
         -------
@@ -292,8 +300,9 @@ class RoadNetwork:
         ------
         NetworkError
             (a ``ValueError``) if any array has the wrong size, NaN values,
-            negative lengths or non-positive speeds; ``IndexError`` if ``tail``
-            or ``head`` name a node that does not exist.
+            negative lengths or non-positive speeds, or a forbidden turn names
+            an arc that does not exist or two arcs that do not meet;
+            ``IndexError`` if ``tail`` or ``head`` name a node that does not exist.
         """
         lat_array = as_float_array(lat, "lat")
         n = lat_array.size
@@ -330,7 +339,14 @@ class RoadNetwork:
         elif geometry_offsets is not None:
             offsets, coords = _reorder_ragged(geometry_offsets, geometry_lonlat, order, m)
 
-        return cls(
+        pairs = None
+        if forbidden_turns is not None:
+            pairs = _forbidden_turn_pairs(forbidden_turns, tail_array, head_array)
+            new_position = np.empty(m, dtype=np.int64)
+            new_position[order] = np.arange(m)
+            pairs = new_position[pairs]
+
+        network = cls(
             first_out=first_out,
             head=head_array[order],
             node_id=np.arange(n, dtype=np.int64) if node_id is None else node_id,
@@ -349,6 +365,11 @@ class RoadNetwork:
             geometry_lonlat=coords,
             elevation_m=elevation_m,
         )
+        if pairs is None:
+            return network
+        from . import turns
+
+        return turns.attach(network, turns.TurnRestrictions.from_arc_pairs(network, pairs))
 
     @classmethod
     def from_osmnx(cls, G: nx.MultiDiGraph) -> RoadNetwork:
@@ -1031,3 +1052,39 @@ def _reorder_ragged(
     # Row of every output shape point: its arc's first row plus its rank within the arc.
     within = np.arange(new_offsets[-1]) - np.repeat(new_offsets[:-1], counts)
     return new_offsets, rows[np.repeat(starts, counts) + within]
+
+
+def _forbidden_turn_pairs(
+    forbidden_turns: npt.ArrayLike, tail: npt.NDArray[Any], head: npt.NDArray[Any]
+) -> IntArray:
+    """Check ``from_arrays``' forbidden turns against the arcs as given; return them as (k, 2)."""
+    try:
+        pairs = np.asarray(forbidden_turns)
+        if pairs.size == 0:
+            return np.empty((0, 2), dtype=np.int64)
+        if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.dtype.kind not in "iu":
+            raise TypeError
+    except (TypeError, ValueError):
+        msg = (
+            "forbidden_turns must be (from_arc, to_arc) pairs of integer arc positions, "
+            "e.g. [(0, 3), (4, 1)]."
+        )
+        raise NetworkError(msg) from None
+    pairs = pairs.astype(np.int64)
+    m = tail.size
+    for row, (a, b) in enumerate(pairs.tolist()):
+        for arc in (a, b):
+            if not 0 <= arc < m:
+                msg = (
+                    f"forbidden_turns row {row} ({a}, {b}): arc {arc} does not exist "
+                    f"(arcs are 0 .. {m - 1})."
+                )
+                raise NetworkError(msg)
+        if head[a] != tail[b]:
+            msg = (
+                f"forbidden_turns row {row} ({a}, {b}): arc {a} ends at node {head[a]} but arc {b} "
+                f"starts at node {tail[b]}; a turn goes from an arc to one leaving the node it "
+                "ends at."
+            )
+            raise NetworkError(msg)
+    return pairs

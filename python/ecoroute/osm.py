@@ -331,7 +331,7 @@ def load_osm(
     simplify: bool = True,
     largest_component: bool | Literal["weak", "strong"] = True,
     dem: Iterable[str | Path] | str | Path | None = None,
-    turn_restrictions: bool = False,
+    turn_restrictions: bool = True,
 ) -> RoadNetwork:
     """
     Load the drivable road network of an OpenStreetMap file.
@@ -372,11 +372,12 @@ def load_osm(
         (:meth:`RoadNetwork.with_elevation`).
     turn_restrictions
         Also read the file's turn restrictions and intersection controls
-        (:func:`ecoroute.turns.read_turns`, for cars) and attach them to the
-        network: every :class:`ecoroute.Router` on it then obeys them (a
-        turn-expanded graph; see docs/turns.md), and ``save`` keeps them.
-        Off by default for now: turn-aware searches take several times the
-        preprocessing of node-based ones.
+        (:func:`ecoroute.turns.read_turns`, for cars: forbidden turns, U-turns
+        only at dead ends, and the time and energy of turns, signals and
+        stop signs) and attach them to the network (default): every
+        :class:`ecoroute.Router` on it then obeys them (a turn-expanded
+        graph; see docs/turns.md), and ``save`` keeps them. ``False`` gives
+        the plain node-based network.
 
     Returns
     -------

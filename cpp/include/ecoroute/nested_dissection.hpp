@@ -42,6 +42,35 @@ std::vector<NodeId> nested_dissection_order(CsrGraph const &graph,
                                             std::span<double const> y,
                                             std::span<double const> z,
                                             unsigned num_threads = 0);
+
+/**
+ * Nested-dissection order of the *arcs* of ``graph``, for a customizable
+ * contraction hierarchy of its turn-expanded graph (one node per arc).
+ *
+ * The network itself is bisected recursively by edge cuts (the inertial-flow
+ * cuts of nested_dissection_order, on the undirected multigraph with one
+ * edge per arc between two distinct nodes, so that a cut's capacity is the
+ * number of arcs it cuts): the arcs joining the two sides of a part (both
+ * directions and parallel arcs) take its highest ranks, and the arcs inside
+ * each component left without the cut edges are ordered below them,
+ * recursively; a loop stays with its node. Two arcs that are adjacent in the
+ * expanded graph (a turn ``a -> b`` with ``head(a) == tail(b)``, or two arcs
+ * leaving or entering one node) share a network node, so the cut arcs of a part
+ * separate the arcs of its two sides in the expanded graph too: the order is
+ * a nested dissection of the expanded graph, while the flows run on the
+ * network's ``n`` nodes instead of its ``m`` arcs.
+ *
+ * Returns ``order``: ``order[r]`` is the arc of rank ``r`` (a permutation of
+ * ``0 .. arc_count - 1``). Positions and threads as in
+ * nested_dissection_order (one position per node); the order does not depend
+ * on the thread count. Throws std::invalid_argument when the positions do
+ * not have one finite value per node.
+ */
+std::vector<ArcId> arc_nested_dissection_order(CsrGraph const &graph,
+                                               std::span<double const> x,
+                                               std::span<double const> y,
+                                               std::span<double const> z,
+                                               unsigned num_threads = 0);
 }  // namespace ecoroute
 
 #endif  // ECOROUTE_NESTED_DISSECTION_HPP
