@@ -16,7 +16,8 @@ from ._validate import as_float_array
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .routing import Route, Router
+    from .results import PairResults, Route
+    from .routing import Router
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -352,7 +353,580 @@ def nearest_usable_nodes(
     return node.astype(np.intp), distance
 
 
+# ---------------------------------------------------------------------- endpoints
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """
+    Where each of a list of points meets the network: at a node, or part-way along an arc.
+
+    Every query of a :class:`~ecoroute.Router` resolves its sources and targets
+    to these: a node id given by the user stays that exact node; a coordinate
+    snaps to a point on the nearest usable arc (:class:`ArcSnapper`), from which
+    the route drives the rest of that arc (or, on a two-way road, back along
+    the arc driving it the other way).
+
+    Attributes
+    ----------
+    node
+        Dense node index: the node given, or for a snapped point the end of
+        its arc nearer along the road (what node-to-node code falls back to).
+    arc
+        The snapped arc, -1 for a point given as a node.
+    fraction
+        Position along ``arc`` by length, 0 at its tail (0 for a node).
+    reverse_arc
+        The arc driving the same road the other way; -1 on a one-way road or
+        for a node.
+    lat, lon
+        The snapped point (the node's own coordinates for a node).
+    distance_m
+        Great-circle distance from the requested point to the snapped point
+        (0 for a node).
+    node_distance_m
+        Great-circle distance from the requested point to ``node`` (0 for a
+        node), for the queries that still start and end at nodes.
+    """
+
+    node: IntArray
+    arc: IntArray
+    fraction: FloatArray
+    reverse_arc: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    distance_m: FloatArray
+    node_distance_m: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.node.size)
+
+    @property
+    def partway(self) -> npt.NDArray[np.bool_]:
+        """Whether each point lies part-way along an arc (a snapped coordinate)."""
+        return self.arc >= 0
+
+    @classmethod
+    def at_nodes(cls, network: RoadNetwork, index: npt.ArrayLike) -> Endpoints:
+        """Points given as nodes (dense indices): exact, no snapping."""
+        node = np.asarray(index, dtype=np.int64).ravel()
+        return cls(
+            node=node,
+            arc=np.full(node.size, -1, dtype=np.int64),
+            fraction=np.zeros(node.size),
+            reverse_arc=np.full(node.size, -1, dtype=np.int64),
+            lat=np.asarray(network.lat[node], dtype=np.float64),
+            lon=np.asarray(network.lon[node], dtype=np.float64),
+            distance_m=np.zeros(node.size),
+            node_distance_m=np.zeros(node.size),
+        )
+
+    @classmethod
+    def snapped(
+        cls, network: RoadNetwork, snap: Snap, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> Endpoints:
+        """Points ``lat``, ``lon`` snapped part-way along arcs by :meth:`ArcSnapper.snap`."""
+        arc = np.asarray(snap.arc, dtype=np.int64)
+        node = np.where(snap.fraction < 0.5, network.tail[arc], network.head[arc])
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        return cls(
+            node=node.astype(np.int64),
+            arc=arc,
+            fraction=np.asarray(snap.fraction, dtype=np.float64),
+            reverse_arc=np.asarray(snap.reverse_arc, dtype=np.int64),
+            lat=np.asarray(snap.lat, dtype=np.float64),
+            lon=np.asarray(snap.lon, dtype=np.float64),
+            distance_m=np.asarray(snap.distance_m, dtype=np.float64),
+            node_distance_m=haversine_m(lat_a, lon_a, network.lat[node], network.lon[node]),
+        )
+
+    def as_nodes(self, network: RoadNetwork) -> Endpoints:
+        """
+        The same points at nodes: each snapped point moves to the nearer end of its road.
+
+        What queries that do not route part-way yet use (a ``departure`` or a
+        time budget, :meth:`Router.pareto`): the snap distance becomes the
+        distance to that node.
+        """
+        return Endpoints(
+            node=self.node,
+            arc=np.full(self.node.size, -1, dtype=np.int64),
+            fraction=np.zeros(self.node.size),
+            reverse_arc=np.full(self.node.size, -1, dtype=np.int64),
+            lat=np.asarray(network.lat[self.node], dtype=np.float64),
+            lon=np.asarray(network.lon[self.node], dtype=np.float64),
+            distance_m=self.node_distance_m,
+            node_distance_m=self.node_distance_m,
+        )
+
+    def replace(self, rows: npt.ArrayLike, other: Endpoints) -> Endpoints:
+        """A copy with the points at ``rows`` replaced by those of ``other`` (in order)."""
+        at = np.asarray(rows, dtype=np.intp)
+        fields = {}
+        for name in _ENDPOINT_FIELDS:
+            values = getattr(self, name).copy()
+            values[at] = getattr(other, name)
+            fields[name] = values
+        return Endpoints(**fields)
+
+    def take(self, rows: npt.ArrayLike) -> Endpoints:
+        """The points at ``rows`` (indices or a mask)."""
+        return Endpoints(
+            **{
+                name: getattr(self, name)[rows]
+                for name in _ENDPOINT_FIELDS
+            }
+        )
+
+
+def resolve_points(
+    network: RoadNetwork,
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    *,
+    max_snap_m: float | None = None,
+    name: str = "point",
+    labels: Any = None,
+    snapper: ArcSnapper | None = None,
+) -> Endpoints:
+    """
+    Snap coordinates part-way onto the nearest usable arcs (see :class:`ArcSnapper`).
+
+    Raises
+    ------
+    SnapError
+        Naming the first point farther than ``max_snap_m`` (default: the
+        snapper's, :data:`DEFAULT_MAX_SNAP_M`) from every usable road.
+    """
+    snapper = snapper or snapper_for(network)
+    snap = snapper.snap(lat, lon, max_snap_m=max_snap_m, name=name, labels=labels)
+    return Endpoints.snapped(network, snap, lat, lon)
+
+
+_ENDPOINT_FIELDS = (
+    "node", "arc", "fraction", "reverse_arc", "lat", "lon", "distance_m", "node_distance_m"
+)  # fmt: skip
+
+
 # ---------------------------------------------------------------------- routes
+#
+# A point at fraction f of arc a (tail u, head v) is left by v at cost (1 - f) w(a) and,
+# on a two-way road, by u along the reverse arc r at cost f w(r); a target at fraction g of
+# arc b is reached from tail(b) at cost g w(b), both directions likewise. Every pair of
+# end candidates (at most 2 x 2) is one search between engine nodes; the cheapest total,
+# or the direct drive when the target lies ahead of the source on the same arc, wins.
+# Quantities are split by the same fractions as the weight (linear along an arc).
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Up to two ways into (or out of) the network per point, shape (k, 2)."""
+
+    engine: IntArray  # engine node (-1: no candidate)
+    phi: IntArray  # network node whose potential the engine node carries
+    offset: FloatArray  # weight added to the engine's cost
+    offset_q: FloatArray  # (k, 2, quantities) quantities added likewise
+    arc: IntArray  # the part-driven arc (-1 for an exact node)
+    fraction: FloatArray  # the point's position along that arc
+
+
+def _turn_graph(router: Router) -> Any:
+    from .turns import TurnEngine
+
+    engine = router._engine
+    return engine.graph if isinstance(engine, TurnEngine) else None
+
+
+def _raw_engine(router: Router) -> Any:
+    from .turns import TurnEngine
+
+    engine = router._engine
+    return engine._engine if isinstance(engine, TurnEngine) else engine
+
+
+def _per_arc(router: Router) -> FloatArray:
+    return np.column_stack([np.asarray(router.arc_quantities[q]) for q in router._report])
+
+
+def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target"]) -> _Candidates:
+    """
+    The engine nodes each point can start from (``source``) or end at (``target``).
+
+    Node-based engine: a source part-way along arc ``a`` enters at ``head(a)``
+    with the rest of ``a`` to pay; a target part-way along ``b`` is reached
+    from ``tail(b)`` and pays the part of ``b`` before it. Turn-aware engine:
+    the arc nodes of the expanded graph ("``a`` has just been driven"); the
+    search into arc node ``b`` pays all of ``b`` (and the turn into it), so
+    the part of ``b`` after the target is taken off again.
+    """
+    network = router.network
+    graph = _turn_graph(router)
+    weight = np.asarray(router.weight)
+    per_arc = _per_arc(router)
+    k = len(ends)
+    arc = np.full((k, 2), -1, dtype=np.int64)
+    fraction = np.zeros((k, 2))
+    part = ends.partway
+    arc[:, 0] = ends.arc
+    arc[:, 1] = np.where(part, ends.reverse_arc, -1)
+    fraction[:, 0] = np.where(part, ends.fraction, 0.0)
+    fraction[:, 1] = np.where(part, 1.0 - ends.fraction, 0.0)
+    partial = arc >= 0
+    a = np.where(partial, arc, 0)
+    engine = np.full((k, 2), -1, dtype=np.int64)
+    if side == "source":
+        share = 1.0 - fraction  # what is left of the arc to drive
+        at = a if graph is not None else network.head[a].astype(np.int64)
+    else:
+        share = fraction if graph is None else fraction - 1.0  # the part after it comes off
+        at = a if graph is not None else network.tail[a].astype(np.int64)
+    engine[partial] = at[partial]
+    offset = np.where(partial, share * weight[a], 0.0)
+    offset_q = np.where(partial[..., None], share[..., None] * per_arc[a], 0.0)
+    exact = ~part
+    if exact.any():
+        nodes = ends.node[exact]
+        if graph is not None:
+            nodes_engine = graph.start_nodes(nodes) if side == "source" else graph.end_nodes(nodes)
+        else:
+            nodes_engine = nodes
+        engine[exact, 0] = np.asarray(nodes_engine, dtype=np.int64)
+    if graph is not None:
+        phi = np.where(engine >= 0, np.asarray(graph.node_position)[np.maximum(engine, 0)], 0)
+    else:
+        phi = np.maximum(engine, 0)
+    return _Candidates(engine, phi.astype(np.int64), offset, offset_q, arc, fraction)
+
+
+def _engine_pairs(
+    router: Router,
+    s: IntArray,
+    t: IntArray,
+    phi_s: IntArray,
+    phi_t: IntArray,
+    *,
+    with_paths: bool,
+    threads: int,
+    progress: bool = False,
+) -> tuple[FloatArray, FloatArray, Any, Any]:
+    """True costs, sums (and network paths) between engine nodes, in chunks."""
+    from tqdm.auto import tqdm
+
+    from .routing import _CHUNK_PAIRS
+
+    raw = _raw_engine(router)
+    graph = _turn_graph(router)
+    count = s.size
+    cost = np.empty(count)
+    sums = np.empty((count, len(router._report)))
+    offset_parts: list[npt.NDArray[np.uint64]] = [np.zeros(1, dtype=np.uint64)]
+    arc_parts: list[npt.NDArray[np.uint32]] = []
+    with tqdm(total=count, disable=not progress, unit="search", desc="routing") as bar:
+        for begin in range(0, count, _CHUNK_PAIRS):
+            end = min(count, begin + _CHUNK_PAIRS)
+            c, q, offsets, arcs = raw.route_pairs(
+                s[begin:end].astype(np.uint32),
+                t[begin:end].astype(np.uint32),
+                with_paths=with_paths,
+                num_threads=threads,
+            )
+            cost[begin:end] = c
+            sums[begin:end] = q
+            if with_paths:
+                if graph is not None:
+                    offsets, arcs = graph.network_paths(offsets, arcs)
+                offset_parts.append(np.asarray(offsets[1:], dtype=np.uint64) + offset_parts[-1][-1])
+                arc_parts.append(np.asarray(arcs, dtype=np.uint32))
+            bar.update(end - begin)
+    phi = router.node_potential
+    if phi is not None:  # undo the potential shift of the search
+        cost = cost - phi[phi_s] + phi[phi_t]
+    if graph is not None:
+        # The expanded search answers 0 from an arc node to itself; a loop back onto
+        # the same arc is not searched (see docs/turns.md, "Not done").
+        cost[s == t] = np.inf
+    if not with_paths:
+        return cost, sums, None, None
+    return (
+        cost,
+        sums,
+        np.concatenate(offset_parts),
+        np.concatenate(arc_parts) if arc_parts else np.empty(0, np.uint32),
+    )
+
+
+def partway_pairs(
+    router: Router,
+    sources: Endpoints,
+    targets: Endpoints,
+    *,
+    with_paths: bool = False,
+    num_threads: int | None = None,
+    progress: bool = False,
+) -> PairResults:
+    """
+    Route every pair ``sources[i] -> targets[i]``, starting and ending part-way along arcs.
+
+    Up to four searches per pair (both directions of a two-way road at each
+    end) in one batch of C++ calls, then the cheapest combination per pair in
+    NumPy; paths (``with_paths``) are searched again for the winners only.
+    The cost and every quantity count only the driven parts of the first and
+    last arcs. ``source_arc``/``target_arc`` of the result give the arcs the
+    chosen route starts and ends part-way on (-1 where a node was given),
+    ``source_fraction``/``target_fraction`` where on them.
+    """
+    from ._validate import check_threads
+    from .results import PairResults
+
+    if len(sources) != len(targets):
+        msg = (
+            f"sources and targets must have the same length: got {len(sources)} and {len(targets)}."
+        )
+        raise ValueError(msg)
+    threads = router.num_threads if num_threads is None else check_threads(num_threads)
+    src = _candidates(router, sources, "source")
+    dst = _candidates(router, targets, "target")
+    k = len(sources)
+    nq = len(router._report)
+    js = np.array([0, 0, 1, 1])
+    jt = np.array([0, 1, 0, 1])
+    s_eng, t_eng = src.engine[:, js], dst.engine[:, jt]
+    valid = (s_eng >= 0) & (t_eng >= 0)
+    flat = np.flatnonzero(valid.ravel())
+    cost4 = np.full(k * 4, np.inf)
+    sums4 = np.full((k * 4, nq), np.inf)
+    c, q, _, _ = _engine_pairs(
+        router,
+        s_eng.ravel()[flat],
+        t_eng.ravel()[flat],
+        src.phi[:, js].ravel()[flat],
+        dst.phi[:, jt].ravel()[flat],
+        with_paths=False,
+        threads=threads,
+        progress=progress,
+    )
+    cost4[flat], sums4[flat] = c, q
+    cost4 = cost4.reshape(k, 4) + src.offset[:, js] + dst.offset[:, jt]
+    sums4 = sums4.reshape(k, 4, nq) + src.offset_q[:, js] + dst.offset_q[:, jt]
+    # The target ahead of the source on the same arc: drive straight there.
+    s_arc, t_arc = src.arc[:, js], dst.arc[:, jt]
+    f, g = src.fraction[:, js], dst.fraction[:, jt]
+    direct = valid & (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
+    weight = np.asarray(router.weight)
+    per_arc = _per_arc(router)
+    ahead = np.maximum(s_arc, 0)
+    direct_cost = (g - f) * weight[ahead]
+    direct &= ~(cost4 < direct_cost)
+    cost4 = np.where(direct, direct_cost, cost4)
+    sums4 = np.where(direct[..., None], (g - f)[..., None] * per_arc[ahead], sums4)
+    best = np.argmin(cost4, axis=1)
+    rows = np.arange(k)
+    cost = cost4[rows, best]
+    sums = sums4[rows, best]
+    bs, bt = js[best], jt[best]
+    source_arc, target_arc = src.arc[rows, bs], dst.arc[rows, bt]
+    offsets: npt.NDArray[np.uint64] | None = None
+    path_arcs: npt.NDArray[np.uint32] | None = None
+    if with_paths:
+        chosen_direct = direct[rows, best]
+        search = np.flatnonzero(np.isfinite(cost) & ~chosen_direct)
+        _, _, o, arcs = _engine_pairs(
+            router,
+            src.engine[search, bs[search]],
+            dst.engine[search, bt[search]],
+            src.phi[search, bs[search]],
+            dst.phi[search, bt[search]],
+            with_paths=True,
+            threads=threads,
+        )
+        turn_aware = _turn_graph(router) is not None
+        pieces: list[Any] = [np.empty(0, np.uint32)] * k
+        for j, i in enumerate(search.tolist()):
+            parts = [arcs[o[j] : o[j + 1]]]
+            if source_arc[i] >= 0:
+                parts.insert(0, np.array([source_arc[i]], np.uint32))
+            if target_arc[i] >= 0 and not turn_aware:  # the turn-aware path enters it already
+                parts.append(np.array([target_arc[i]], np.uint32))
+            pieces[i] = np.concatenate(parts).astype(np.uint32)
+        for i in np.flatnonzero(chosen_direct).tolist():
+            pieces[i] = np.array([source_arc[i]], np.uint32)
+        lengths = np.array([p.size for p in pieces], dtype=np.uint64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.uint64)
+        path_arcs = np.concatenate(pieces).astype(np.uint32) if k else np.empty(0, np.uint32)
+    return PairResults(
+        cost=cost,
+        quantities={name: sums[:, j] for j, name in enumerate(router._report)},
+        path_offsets=offsets,
+        path_arcs=path_arcs,
+        source_arc=source_arc,
+        source_fraction=np.where(source_arc >= 0, src.fraction[rows, bs], np.nan),
+        target_arc=target_arc,
+        target_fraction=np.where(target_arc >= 0, dst.fraction[rows, bt], np.nan),
+    )
+
+
+#: Candidate cells (rows x 2 x columns x 2) combined at once by :func:`partway_matrix`.
+_MATRIX_BLOCK_CELLS = 4_000_000
+
+
+def partway_matrix(
+    router: Router,
+    sources: Endpoints,
+    targets: Endpoints,
+    *,
+    num_threads: int | None = None,
+    engine: Any = None,
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """
+    Cost and quantity matrices from every source to every target, part-way at both ends.
+
+    One engine matrix between the distinct candidate nodes (at most two per
+    point), then a min-plus combination with the part-arc offsets in NumPy
+    (at most four per cell), and the direct drive where a target lies ahead
+    of a source on the same arc.
+    """
+    from ._validate import check_threads
+
+    threads = router.num_threads if num_threads is None else check_threads(num_threads)
+    raw = engine if engine is not None else _raw_engine(router)
+    graph = _turn_graph(router)
+    src = _candidates(router, sources, "source")
+    dst = _candidates(router, targets, "target")
+    m, n, nq = len(sources), len(targets), len(router._report)
+    s_valid, t_valid = src.engine >= 0, dst.engine >= 0
+    us, s_inv = np.unique(src.engine[s_valid], return_inverse=True)
+    ut, t_inv = np.unique(dst.engine[t_valid], return_inverse=True)
+    s_pos = np.full((m, 2), us.size, dtype=np.intp)
+    s_pos[s_valid] = s_inv.ravel()
+    t_pos = np.full((n, 2), ut.size, dtype=np.intp)
+    t_pos[t_valid] = t_inv.ravel()
+    # The engine's matrix between distinct candidate nodes, one inf row and column for "none".
+    cost_ext = np.full((us.size + 1, ut.size + 1), np.inf)
+    sums_ext = np.full((nq, us.size + 1, ut.size + 1), np.inf)
+    if us.size and ut.size:
+        from .routing import _MATRIX_BLOCK_CELLS as ENGINE_BLOCK
+
+        block = max(1, ENGINE_BLOCK // ut.size)
+        for begin in range(0, us.size, block):
+            end = min(us.size, begin + block)
+            c, q = raw.matrix(
+                us[begin:end].astype(np.uint32), ut.astype(np.uint32), num_threads=threads
+            )
+            cost_ext[begin:end, : ut.size] = c
+            sums_ext[:, begin:end, : ut.size] = q
+        phi = router.node_potential
+        if phi is not None:
+            phi_s = np.zeros(us.size, np.int64)
+            phi_t = np.zeros(ut.size, np.int64)
+            phi_s[s_inv.ravel()] = src.phi[s_valid]
+            phi_t[t_inv.ravel()] = dst.phi[t_valid]
+            cost_ext[: us.size, : ut.size] += -phi[phi_s][:, None] + phi[phi_t][None, :]
+        if graph is not None:  # an arc node to itself: not searched (see _engine_pairs)
+            cost_ext[: us.size, : ut.size][us[:, None] == ut[None, :]] = np.inf
+    weight = np.asarray(router.weight)
+    per_arc = _per_arc(router)
+    cost = np.full((m, n), np.inf)
+    sums = np.full((nq, m, n), np.inf)
+    block = max(1, _MATRIX_BLOCK_CELLS // max(1, 4 * n))
+    t_off = dst.offset.T[None, None, :, :]  # (1, 1, jt, n)
+    for begin in range(0, m, block):
+        rows = slice(begin, min(m, begin + block))
+        b = rows.stop - rows.start
+        # (b, js, jt, n): candidate js of each source, jt of each target
+        sp = s_pos[rows]
+        c = cost_ext[sp[:, :, None, None], t_pos.T[None, None, :, :]]
+        c = c + src.offset[rows][:, :, None, None] + t_off
+        s_arc = src.arc[rows][:, :, None, None]
+        t_arc = dst.arc.T[None, None, :, :]
+        f = src.fraction[rows][:, :, None, None]
+        g = dst.fraction.T[None, None, :, :]
+        direct = (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
+        direct_cost = (g - f) * weight[np.maximum(s_arc, 0)]
+        direct &= ~(c < direct_cost)
+        c = np.where(direct, direct_cost, c)
+        flat = c.reshape(b, 4, n)
+        best = np.argmin(flat, axis=1)  # (b, n)
+        bs, bt = best // 2, best % 2
+        i = np.arange(b)[:, None]
+        j = np.arange(n)[None, :]
+        cost[rows] = np.take_along_axis(flat, best[:, None, :], axis=1)[:, 0, :]
+        si, tj = sp[i, bs], t_pos[j, bt]
+        chosen_direct = direct.reshape(b, 4, n)[i, best, j]
+        fraction_driven = (g - f).reshape(b, 4, n)[i, best, j] if direct.any() else None
+        arc_b = src.arc[rows][i, bs]
+        for k_q in range(nq):
+            value = (
+                sums_ext[k_q][si, tj]
+                + src.offset_q[rows][i, bs, k_q]
+                + dst.offset_q[j, bt, k_q]
+            )
+            if fraction_driven is not None:
+                value = np.where(
+                    chosen_direct, fraction_driven * per_arc[np.maximum(arc_b, 0), k_q], value
+                )
+            sums[k_q, rows] = value
+    return cost, {name: sums[j] for j, name in enumerate(router._report)}
+
+
+def partway_route(
+    router: Router, source: Endpoints, target: Endpoints, *, what: str = "the two points"
+) -> Route:
+    """
+    The least-cost route between one source and one target (:func:`partway_pairs`), as a Route.
+
+    Raises
+    ------
+    NoRouteError
+        If no route joins them.
+    """
+    from .results import Route
+
+    network = router.network
+    result = partway_pairs(router, source, target, with_paths=True, num_threads=1)
+    value = float(result.cost[0])
+    if not math.isfinite(value):
+        msg = (
+            f"No route joins {what} for {router.vehicle.name}: the target cannot be reached "
+            "(one-way streets, closed arcs or a disconnected part of the network)."
+        )
+        raise NoRouteError(msg)
+    assert result.path_offsets is not None
+    assert result.path_arcs is not None
+    assert result.source_arc is not None
+    assert result.target_arc is not None
+    assert result.source_fraction is not None
+    assert result.target_fraction is not None
+    path = result.path_arcs[int(result.path_offsets[0]) : int(result.path_offsets[1])]
+    values = {name: float(v[0]) for name, v in result.quantities.items()}
+    start = int(network.tail[path[0]]) if path.size else int(source.node[0])
+    s_arc, t_arc = int(result.source_arc[0]), int(result.target_arc[0])
+    return Route(
+        arcs=path,
+        cost=value,
+        co2_g=values["co2_g"],
+        time_s=values["time_s"],
+        distance_m=values["distance_m"],
+        fuel_l=values.get("fuel_l"),
+        energy_kwh=values.get("energy_kwh"),
+        co2e_wtw_g=values.get("co2e_wtw_g"),
+        quantities=values,
+        source_snap_m=float(source.distance_m[0]),
+        target_snap_m=float(target.distance_m[0]),
+        source_lat=float(source.lat[0]),
+        source_lon=float(source.lon[0]),
+        target_lat=float(target.lat[0]),
+        target_lon=float(target.lon[0]),
+        source_arc=s_arc,
+        target_arc=t_arc,
+        vehicle=router.vehicle.name,
+        objective=router._label,
+        _network=network,
+        _arc_quantities=router.arc_quantities,
+        _source_index=start,
+        _start_fraction=float(result.source_fraction[0]) if s_arc >= 0 else 0.0,
+        _end_fraction=float(result.target_fraction[0]) if t_arc >= 0 else 1.0,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,12 +961,14 @@ def route_partway(
     """
     Route from one coordinate to another, starting and ending on the snapped roads.
 
-    Each point snaps to the nearest usable arc (:class:`ArcSnapper`); a
-    two-way road may be driven away from the point in either direction, so
-    both arcs are tried at each end (four searches in one batch, plus the
-    direct drive when both points lie on the same arc in driving order).
-    On a turn-aware router (``Router(..., turns=...)``) the route leaves the
-    first arc and enters the last one by allowed turns only.
+    What :meth:`Router.route` does with coordinates, with the snaps returned
+    too and an optional snapper of one's own (e.g. ``usable="all"``). Each
+    point snaps to the nearest usable arc (:class:`ArcSnapper`); a two-way
+    road may be driven away from the point in either direction, so both arcs
+    are tried at each end, plus the direct drive when both points lie on the
+    same arc in driving order. On a turn-aware router
+    (``Router(..., turns=...)``) the route leaves the first arc and enters
+    the last one by allowed turns only.
 
     Raises
     ------
@@ -401,65 +977,17 @@ def route_partway(
     NoRouteError
         If no route joins the two snapped points.
     """
-    from .results import Route
-
     network = router.network
-    snapper = snapper or ArcSnapper(network)
+    snapper = snapper or snapper_for(network)
     lat = np.array([source[0], target[0]], dtype=np.float64)
     lon = np.array([source[1], target[1]], dtype=np.float64)
     both = snapper.snap(lat, lon, max_snap_m=max_snap_m, labels=["source", "target"], name="the")
-    src = _pick(both, 0)
-    dst = _pick(both, 1)
-    weight = np.asarray(router.weight)
-    names = list(router._report)
-    per_arc = np.column_stack([router.arc_quantities[q] for q in names])
-
-    starts = [(int(src.arc[0]), float(src.fraction[0]))]
-    if src.reverse_arc[0] >= 0:
-        starts.append((int(src.reverse_arc[0]), 1.0 - float(src.fraction[0])))
-    ends = [(int(dst.arc[0]), float(dst.fraction[0]))]
-    if dst.reverse_arc[0] >= 0:
-        ends.append((int(dst.reverse_arc[0]), 1.0 - float(dst.fraction[0])))
-
-    best_cost, best = math.inf, None
-    combos = [(s, e) for s in starts for e in ends]
-    costs, sums, paths = _arc_to_arc(router, [s[0] for s, _ in combos], [e[0] for _, e in combos])
-    for i, ((c, f), (d, g)) in enumerate(combos):
-        if c == d and f <= g:  # both on one arc, in driving order: drive between them
-            cost = (g - f) * weight[c]
-            if cost < best_cost:
-                best_cost, best = cost, ([c], (g - f) * per_arc[c])
-            continue
-        if not math.isfinite(costs[i]):
-            continue
-        # Drive the rest of c, then the path (which ends by entering d), minus the rest of d.
-        cost = (1.0 - f) * weight[c] + costs[i] - (1.0 - g) * weight[d]
-        q = (1.0 - f) * per_arc[c] + sums[i] - (1.0 - g) * per_arc[d]
-        if cost < best_cost:
-            best_cost, best = cost, ([c, *paths[i]], q)
-    if best is None:
-        msg = "No route joins the two snapped points (one-way streets or closed arcs)."
-        raise NoRouteError(msg)
-    arcs, q = best
-    values = dict(zip(names, np.asarray(q, dtype=np.float64).tolist(), strict=True))
-    path = np.asarray(arcs, dtype=np.uint32)
-    route = Route(
-        arcs=path,
-        cost=float(best_cost),
-        co2_g=values["co2_g"],
-        time_s=values["time_s"],
-        distance_m=values["distance_m"],
-        fuel_l=values.get("fuel_l"),
-        energy_kwh=values.get("energy_kwh"),
-        co2e_wtw_g=values.get("co2e_wtw_g"),
-        quantities=values,
-        source_snap_m=float(src.distance_m[0]),
-        target_snap_m=float(dst.distance_m[0]),
-        vehicle=router.vehicle.name,
-        objective=router._label,
-        _network=network,
-        _arc_quantities=router.arc_quantities,
-        _source_index=int(network.tail[path[0]]),
+    src, dst = _pick(both, 0), _pick(both, 1)
+    route = partway_route(
+        router,
+        Endpoints.snapped(network, src, lat[:1], lon[:1]),
+        Endpoints.snapped(network, dst, lat[1:], lon[1:]),
+        what="the two snapped points",
     )
     return PartwayRoute(route=route, source=src, target=dst)
 
@@ -475,52 +1003,43 @@ def _pick(snap: Snap, i: int) -> Snap:
     )
 
 
-def _arc_to_arc(
-    router: Router, first: list[int], last: list[int]
-) -> tuple[FloatArray, FloatArray, list[list[int]]]:
+def cut_line(lonlat: FloatArray, start_m: float, end_m: float) -> FloatArray:
     """
-    Cost, quantity sums and arcs of the cheapest way from having driven ``first[i]``
-    to having driven ``last[i]`` (``last[i]`` included, ``first[i]`` not).
-    """
-    from .turns import TurnEngine
+    The part of a (lon, lat) polyline from ``start_m`` to ``end_m`` metres along it.
 
-    network = router.network
-    engine = router._engine
-    phi = router.node_potential
-    turn_aware = isinstance(engine, TurnEngine)
-    if isinstance(engine, TurnEngine):
-        # Arc nodes of the expanded graph are numbered as the arcs; each sits at its arc's head.
-        s = np.asarray(first, dtype=np.uint32)
-        t = np.asarray(last, dtype=np.uint32)
-        cost, sums, offsets, arcs = engine._engine.route_pairs(s, t, with_paths=True, num_threads=1)
-        offsets, arcs = engine.graph.network_paths(offsets, arcs)
-        s_node, t_node = network.head[s], network.head[t]
-        same = s == t  # the expanded search answers 0: a loop back onto the arc is not found
-        cost = np.where(same, np.inf, cost)
-    else:  # from the head of the first arc to the tail of the last, then the last arc
-        s_node = network.head[np.asarray(first)]
-        t_node = network.tail[np.asarray(last)]
-        cost, sums, offsets, arcs = engine.route_pairs(
-            s_node.astype(np.uint32), t_node.astype(np.uint32), with_paths=True, num_threads=1
-        )
-        per_arc = np.column_stack([router.arc_quantities[q] for q in router._report])
-        cost = cost + np.asarray(router.weight)[last]
-        sums = sums + per_arc[last]
-    cost = np.asarray(cost, dtype=np.float64)
-    if phi is not None:  # undo the potential shift of the search
-        cost = cost - phi[s_node] + phi[t_node]
-    paths = []
-    for i in range(len(first)):
-        piece = arcs[offsets[i] : offsets[i + 1]].tolist()
-        paths.append(piece if turn_aware else [*piece, last[i]])
-    return cost, np.asarray(sums, dtype=np.float64), paths
+    Lengths are great-circle lengths of the segments and points in a segment
+    are interpolated linearly in lon/lat, as :class:`ArcSnapper` places a
+    snapped point, so cutting at a snap's position returns that very point.
+    """
+    seg = haversine_m(lonlat[:-1, 1], lonlat[:-1, 0], lonlat[1:, 1], lonlat[1:, 0])
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    start_m = float(np.clip(start_m, 0.0, cum[-1]))
+    end_m = float(np.clip(end_m, start_m, cum[-1]))
+
+    def at(d: float) -> tuple[int, FloatArray]:
+        i = int(np.clip(np.searchsorted(cum, d, side="right") - 1, 0, seg.size - 1))
+        t = 0.0 if seg[i] <= 0 else (d - cum[i]) / seg[i]
+        return i, lonlat[i] + min(max(t, 0.0), 1.0) * (lonlat[i + 1] - lonlat[i])
+
+    if seg.size == 0:
+        return lonlat.copy()
+    i, first = at(start_m)
+    j, last = at(end_m)
+    middle = lonlat[i + 1 : j + 1]
+    return np.vstack([first, middle, last])
 
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "ArcSnapper",
+    "Endpoints",
     "PartwayRoute",
     "Snap",
+    "cut_line",
     "nearest_usable_nodes",
+    "partway_matrix",
+    "partway_pairs",
+    "partway_route",
+    "resolve_points",
     "route_partway",
 ]
