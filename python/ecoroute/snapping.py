@@ -726,10 +726,18 @@ def partway_pairs(
     sums = sums4[rows, best]
     bs, bt = js[best], jt[best]
     source_arc, target_arc = src.arc[rows, bs], dst.arc[rows, bt]
+    source_fraction = np.where(source_arc >= 0, src.fraction[rows, bs], np.nan)
+    target_fraction = np.where(target_arc >= 0, dst.fraction[rows, bt], np.nan)
+    # A point at the very end of its arc starts (ends) at that node: no zero-length arc
+    # in the path, so that nodes and geometry start and end where the route does.
+    chosen_direct = direct[rows, best]
+    source_arc = np.where(~chosen_direct & (source_fraction >= 1.0), -1, source_arc)
+    target_arc = np.where(~chosen_direct & (target_fraction <= 0.0), -1, target_arc)
+    source_fraction = np.where(source_arc >= 0, source_fraction, np.nan)
+    target_fraction = np.where(target_arc >= 0, target_fraction, np.nan)
     offsets: npt.NDArray[np.uint64] | None = None
     path_arcs: npt.NDArray[np.uint32] | None = None
     if with_paths:
-        chosen_direct = direct[rows, best]
         search = np.flatnonzero(np.isfinite(cost) & ~chosen_direct)
         _, _, o, arcs = _engine_pairs(
             router,
@@ -748,6 +756,8 @@ def partway_pairs(
                 parts.insert(0, np.array([source_arc[i]], np.uint32))
             if target_arc[i] >= 0 and not turn_aware:  # the turn-aware path enters it already
                 parts.append(np.array([target_arc[i]], np.uint32))
+            elif turn_aware and target_arc[i] < 0 and dst.arc[i, bt[i]] >= 0:
+                parts[-1] = parts[-1][:-1]  # entered at its tail: nothing of it is driven
             pieces[i] = np.concatenate(parts).astype(np.uint32)
         for i in np.flatnonzero(chosen_direct).tolist():
             pieces[i] = np.array([source_arc[i]], np.uint32)
@@ -760,9 +770,9 @@ def partway_pairs(
         path_offsets=offsets,
         path_arcs=path_arcs,
         source_arc=source_arc,
-        source_fraction=np.where(source_arc >= 0, src.fraction[rows, bs], np.nan),
+        source_fraction=source_fraction,
         target_arc=target_arc,
-        target_fraction=np.where(target_arc >= 0, dst.fraction[rows, bt], np.nan),
+        target_fraction=target_fraction,
     )
 
 
