@@ -12,7 +12,7 @@ import ecoroute
 from ecoroute import snapping as S
 
 from .conftest import shared_file
-from .test_snapping import M_PER_DEG, stub_network, strongly_connected_arcs
+from .test_snapping import M_PER_DEG, strongly_connected_arcs, stub_network
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +231,8 @@ def test_node_ids_stay_exact_and_limits_apply_per_call(malta: ecoroute.RoadNetwo
     assert (frame["source_snap_m"] == 0).all()
     np.testing.assert_allclose(frame["source_lat"], malta.lat[[10, 2000, 5000]])
     route = router.route(int(ids[0]), int(ids[2]))
-    assert route.source_arc == -1 and route.target_arc == -1
+    assert route.source_arc == -1
+    assert route.target_arc == -1
     assert route.cost == pytest.approx(float(frame["cost"][0]))
     far = (float(malta.lat[10]) + 0.004, float(malta.lon[10]) + 0.004)  # ~500 m off
     snap_m = S.snapper_for(malta).snap([far[0]], [far[1]]).distance_m[0]

@@ -130,21 +130,9 @@ class Route:
         points = network.path_coordinates(self.arcs, self._source_index)
         if self.arcs.size == 0 or (self._start_fraction <= 0.0 and self._end_fraction >= 1.0):
             return points
-        from .snapping import cut_line
+        from .snapping import trim_path
 
-        first, last = int(self.arcs[0]), int(self.arcs[-1])
-        offsets = network.geometry_offsets
-        first_points = int(offsets[first + 1] - offsets[first]) + 2
-        last_points = int(offsets[last + 1] - offsets[last]) + 2
-        lengths = _segment_lengths(points)
-        total = float(lengths.sum())
-        first_m = float(lengths[: first_points - 1].sum())
-        last_m = float(lengths[-(last_points - 1) :].sum())
-        return cut_line(
-            points,
-            self._start_fraction * first_m,
-            total - (1.0 - self._end_fraction) * last_m,
-        )
+        return trim_path(network, points, self.arcs, self._start_fraction, self._end_fraction)
 
     @property
     def geometry(self) -> shapely.LineString:
@@ -373,12 +361,3 @@ class ODMatrix:
             if values is not None:
                 frame[name] = np.tile(values, rows)
         return pd.DataFrame(frame)
-
-
-def _segment_lengths(lonlat: FloatArray) -> FloatArray:
-    from ._geo import haversine_m
-
-    return haversine_m(lonlat[:-1, 1], lonlat[:-1, 0], lonlat[1:, 1], lonlat[1:, 0])
-
-
-__all__ = ["ODMatrix", "PairResults", "Route"]

@@ -556,7 +556,9 @@ class Router:
         dst = self._resolve(targets, "targets", max_snap_m)
         if self._partway(src, dst, departure):
             if len(src) != len(dst):
-                msg = f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
+                msg = (
+                    f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
+                )
                 raise ValueError(msg)
             result = partway_pairs(
                 self,

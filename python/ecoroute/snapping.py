@@ -472,12 +472,7 @@ class Endpoints:
 
     def take(self, rows: npt.ArrayLike) -> Endpoints:
         """The points at ``rows`` (indices or a mask)."""
-        return Endpoints(
-            **{
-                name: getattr(self, name)[rows]
-                for name in _ENDPOINT_FIELDS
-            }
-        )
+        return Endpoints(**{name: getattr(self, name)[rows] for name in _ENDPOINT_FIELDS})
 
 
 def resolve_points(
@@ -867,9 +862,7 @@ def partway_matrix(
         arc_b = src.arc[rows][i, bs]
         for k_q in range(nq):
             value = (
-                sums_ext[k_q][si, tj]
-                + src.offset_q[rows][i, bs, k_q]
-                + dst.offset_q[j, bt, k_q]
+                sums_ext[k_q][si, tj] + src.offset_q[rows][i, bs, k_q] + dst.offset_q[j, bt, k_q]
             )
             if fraction_driven is not None:
                 value = np.where(
@@ -1039,6 +1032,63 @@ def cut_line(lonlat: FloatArray, start_m: float, end_m: float) -> FloatArray:
     return np.vstack([first, middle, last])
 
 
+def trim_path(
+    network: RoadNetwork,
+    points: FloatArray,
+    arcs: npt.ArrayLike,
+    start_fraction: float,
+    end_fraction: float,
+) -> FloatArray:
+    """
+    A path's (lon, lat) points from ``start_fraction`` of its first arc to ``end_fraction`` of its last.
+
+    ``points`` are the path's points as :meth:`RoadNetwork.path_coordinates`
+    gives them (tail of the first arc, then every arc's shape points and head).
+    """
+    arc_array = np.asarray(arcs, dtype=np.int64)
+    if arc_array.size == 0 or (start_fraction <= 0.0 and end_fraction >= 1.0):
+        return points
+    first, last = int(arc_array[0]), int(arc_array[-1])
+    offsets = network.geometry_offsets
+    first_segments = int(offsets[first + 1] - offsets[first]) + 1
+    last_segments = int(offsets[last + 1] - offsets[last]) + 1
+    lengths = haversine_m(points[:-1, 1], points[:-1, 0], points[1:, 1], points[1:, 0])
+    total = float(lengths.sum())
+    first_m = float(lengths[:first_segments].sum())
+    last_m = float(lengths[-last_segments:].sum())
+    return cut_line(points, start_fraction * first_m, total - (1.0 - end_fraction) * last_m)
+
+
+def partway_lines(network: RoadNetwork, starts: npt.ArrayLike, result: PairResults) -> list[Any]:
+    """
+    Every route's (lon, lat) points from a :func:`partway_pairs` result with paths.
+
+    ``starts`` are the dense source nodes (used where a path has no arc);
+    lines start and end at the snapped points. None where unreachable.
+    """
+    assert result.path_offsets is not None
+    assert result.path_arcs is not None
+    start_nodes = np.asarray(starts, dtype=np.int64)
+    offsets = result.path_offsets.astype(np.int64)
+    out: list[Any] = []
+    for i in range(start_nodes.size):
+        if not math.isfinite(result.cost[i]):
+            out.append(None)
+            continue
+        path = result.path_arcs[offsets[i] : offsets[i + 1]]
+        start = int(network.tail[path[0]]) if path.size else int(start_nodes[i])
+        f = 0.0
+        g = 1.0
+        if result.source_arc is not None and result.source_arc[i] >= 0:
+            assert result.source_fraction is not None
+            f = float(result.source_fraction[i])
+        if result.target_arc is not None and result.target_arc[i] >= 0:
+            assert result.target_fraction is not None
+            g = float(result.target_fraction[i])
+        out.append(trim_path(network, network.path_coordinates(path, start), path, f, g))
+    return out
+
+
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "ArcSnapper",
@@ -1047,9 +1097,11 @@ __all__ = [
     "Snap",
     "cut_line",
     "nearest_usable_nodes",
+    "partway_lines",
     "partway_matrix",
     "partway_pairs",
     "partway_route",
     "resolve_points",
     "route_partway",
+    "trim_path",
 ]
