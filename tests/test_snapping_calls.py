@@ -246,3 +246,53 @@ def test_node_ids_stay_exact_and_limits_apply_per_call(malta: ecoroute.RoadNetwo
     assert router.matrix(ids, [far], max_snap_m=snap_m * 2).target_snap_m[0] == pytest.approx(
         snap_m
     )
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_matrix_and_pairs_match_the_oracle_with_turns(turn_aware: bool) -> None:
+    """Tests matrix and route_many on a node-based and a turn-aware router against networkx."""
+    from ecoroute import turns as T
+
+    from .test_snapping import partway_oracle
+    from .test_turns import junction_network
+
+    network = junction_network()
+    turns = T.TurnRestrictions.from_arc_pairs(network, u_turns="everywhere") if turn_aware else None
+    router = ecoroute.Router(network, "car_petrol", "distance", turns=turns)
+    rng = np.random.default_rng(11)
+    points = np.column_stack([rng.uniform(-1.2e-3, 1.2e-3, 14), rng.uniform(-2.2e-3, 1.2e-3, 14)])
+    snap = S.ArcSnapper(network).snap(points[:, 0], points[:, 1])
+    matrix = router.matrix(points, points)
+    i, j = np.meshgrid(np.arange(14), np.arange(14), indexing="ij")
+    frame = router.route_many(points[i.ravel()], points[j.ravel()])
+    np.testing.assert_allclose(frame["cost"], matrix.cost.ravel(), rtol=1e-9, atol=1e-9)
+    for a in range(14):
+        for b in range(14):
+            expected = partway_oracle(network, router.weight, S._pick(snap, a), S._pick(snap, b))
+            if turn_aware and snap.arc[a] == snap.arc[b]:
+                assert matrix.cost[a, b] >= expected - 1e-9  # same-arc loops are not searched
+                continue
+            assert matrix.cost[a, b] == pytest.approx(expected, abs=1e-6)
+
+
+def test_electric_vehicle_with_negative_weights() -> None:
+    """Tests an EV (downhill arcs recover energy; the search runs on a potential) against Bellman-Ford."""
+    from .test_ev_potentials import hilly_network
+
+    network = hilly_network(5, node_count=120, edge_count=400)
+    router = ecoroute.Router(network, "car_bev", "energy")
+    assert (router.weight < 0).any()
+    assert router.node_potential is not None
+    points = random_points(network, 6, seed=4)
+    brute = BruteSnap(network)
+    snaps = {f"P{i}": brute.snap(lat, lon) for i, (lat, lon) in enumerate(points)}
+    g = split_oracle(network, router.weight, {k: (a, f) for k, (a, f, _) in snaps.items()})
+    matrix = router.matrix(points, points)
+    frame = router.route_many(points, points[::-1])
+    for a in range(6):
+        lengths = nx.single_source_bellman_ford_path_length(g, f"P{a}")
+        expected = [0.0 if a == b else lengths.get(f"P{b}", math.inf) for b in range(6)]
+        np.testing.assert_allclose(matrix.cost[a], expected, rtol=1e-6, atol=1e-9)
+        assert frame["cost"][a] == pytest.approx(expected[5 - a], rel=1e-6, abs=1e-9)
+        route = router.route(tuple(points[a]), tuple(points[(a + 1) % 6]))
+        assert route.cost == pytest.approx(expected[(a + 1) % 6], rel=1e-6, abs=1e-9)

@@ -915,6 +915,8 @@ class Router:
         nearest usable road (largest strongly connected part: no island, no
         one-way stub), within ``max_snap_m`` (default: the router's; issue 11).
         """
+        if isinstance(points, Endpoints):  # already resolved (e.g. fleet locations)
+            return points
         array = _as_points(points, name)
         if array.ndim == 1:  # node ids
             return Endpoints.at_nodes(self.network, self.network.node_index(array))
