@@ -540,8 +540,10 @@ def _raw_engine(router: Router) -> Any:
     return engine._engine if isinstance(engine, TurnEngine) else engine
 
 
-def _per_arc(router: Router) -> FloatArray:
-    return np.column_stack([np.asarray(router.arc_quantities[q]) for q in router._report])
+def _arc_rows(router: Router, arcs: npt.ArrayLike) -> FloatArray:
+    """The router's reported quantities of ``arcs`` (any shape), stacked on a last axis."""
+    index = np.asarray(arcs, dtype=np.intp)
+    return np.stack([np.asarray(router.arc_quantities[q])[index] for q in router._report], axis=-1)
 
 
 def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target"]) -> _Candidates:
@@ -558,7 +560,6 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
     network = router.network
     graph = _turn_graph(router)
     weight = np.asarray(router.weight)
-    per_arc = _per_arc(router)
     k = len(ends)
     arc = np.full((k, 2), -1, dtype=np.int64)
     fraction = np.zeros((k, 2))
@@ -578,7 +579,7 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
         at = a if graph is not None else network.tail[a].astype(np.int64)
     engine[partial] = at[partial]
     offset = np.where(partial, share * weight[a], 0.0)
-    offset_q = np.where(partial[..., None], share[..., None] * per_arc[a], 0.0)
+    offset_q = np.where(partial[..., None], share[..., None] * _arc_rows(router, a), 0.0)
     exact = ~part
     if exact.any():
         nodes = ends.node[exact]
@@ -709,12 +710,11 @@ def partway_pairs(
     f, g = src.fraction[:, js], dst.fraction[:, jt]
     direct = valid & (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
     weight = np.asarray(router.weight)
-    per_arc = _per_arc(router)
     ahead = np.maximum(s_arc, 0)
     direct_cost = (g - f) * weight[ahead]
     direct &= ~(cost4 < direct_cost)
     cost4 = np.where(direct, direct_cost, cost4)
-    sums4 = np.where(direct[..., None], (g - f)[..., None] * per_arc[ahead], sums4)
+    sums4 = np.where(direct[..., None], (g - f)[..., None] * _arc_rows(router, ahead), sums4)
     best = np.argmin(cost4, axis=1)
     rows = np.arange(k)
     cost = cost4[rows, best]
@@ -830,7 +830,6 @@ def partway_matrix(
         if graph is not None:  # an arc node to itself: not searched (see _engine_pairs)
             cost_ext[: us.size, : ut.size][us[:, None] == ut[None, :]] = np.inf
     weight = np.asarray(router.weight)
-    per_arc = _per_arc(router)
     cost = np.full((m, n), np.inf)
     sums = np.full((nq, m, n), np.inf)
     block = max(1, _MATRIX_BLOCK_CELLS // max(1, 4 * n))
@@ -860,14 +859,14 @@ def partway_matrix(
         chosen_direct = direct.reshape(b, 4, n)[i, best, j]
         fraction_driven = (g - f).reshape(b, 4, n)[i, best, j] if direct.any() else None
         arc_b = src.arc[rows][i, bs]
+        per_arc = _arc_rows(router, np.maximum(arc_b, 0)) if fraction_driven is not None else None
         for k_q in range(nq):
             value = (
                 sums_ext[k_q][si, tj] + src.offset_q[rows][i, bs, k_q] + dst.offset_q[j, bt, k_q]
             )
             if fraction_driven is not None:
-                value = np.where(
-                    chosen_direct, fraction_driven * per_arc[np.maximum(arc_b, 0), k_q], value
-                )
+                assert per_arc is not None
+                value = np.where(chosen_direct, fraction_driven * per_arc[..., k_q], value)
             sums[k_q, rows] = value
     return cost, {name: sums[j] for j, name in enumerate(router._report)}
 
