@@ -783,14 +783,13 @@ class Router:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
             engine = self._traffic_for(departure).engine_at(departure)
+        bounds: dict[str, FloatArray] = {}
         if partway:
             cost, quantities = partway_matrix(self, src, dst, num_threads=threads)
-            bounds = {}
         elif self.budget is not None:
             cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
             cost, quantities = self._plain_matrix(s, t, threads, engine)
-            bounds = {}
         for values in (cost, *quantities.values(), *bounds.values()):
             values.flags.writeable = False
         node_id = self.network.node_id
@@ -924,7 +923,7 @@ class Router:
         return resolve_points(self.network, array[:, 0], array[:, 1], max_snap_m=limit, name=name)
 
     def _split_paths(
-        self, sources: npt.NDArray[np.uint32], result: PairResults
+        self, sources: npt.NDArray[np.integer[Any]], result: PairResults
     ) -> list[npt.NDArray[np.int64]]:
         assert result.path_offsets is not None
         assert result.path_arcs is not None
