@@ -130,7 +130,7 @@ class Route:
         points = network.path_coordinates(self.arcs, self._source_index)
         if self.arcs.size == 0 or (self._start_fraction <= 0.0 and self._end_fraction >= 1.0):
             return points
-        from .snapping import trim_path
+        from ._geo import trim_path
 
         return trim_path(network, points, self.arcs, self._start_fraction, self._end_fraction)
 

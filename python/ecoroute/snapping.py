@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import NoRouteError, SnapError
-from ._geo import EARTH_RADIUS_M, haversine_m, unit_vectors
+from ._geo import EARTH_RADIUS_M, cut_line, haversine_m, trim_path, unit_vectors
 from ._validate import as_float_array
 
 if TYPE_CHECKING:
@@ -609,8 +609,6 @@ def _engine_pairs(
     """True costs, sums (and network paths) between engine nodes, in chunks."""
     from tqdm.auto import tqdm
 
-    from .routing import _CHUNK_PAIRS
-
     raw = _raw_engine(router)
     graph = _turn_graph(router)
     count = s.size
@@ -774,6 +772,11 @@ def partway_pairs(
 #: Candidate cells (rows x 2 x columns x 2) combined at once by :func:`partway_matrix`.
 _MATRIX_BLOCK_CELLS = 4_000_000
 
+#: Cells per engine matrix call and searches per engine pairs call (as Router's: Ctrl-C
+#: is honoured between calls).
+_ENGINE_BLOCK_CELLS = 4_000_000
+_CHUNK_PAIRS = 20_000
+
 
 def partway_matrix(
     router: Router,
@@ -810,9 +813,7 @@ def partway_matrix(
     cost_ext = np.full((us.size + 1, ut.size + 1), np.inf)
     sums_ext = np.full((nq, us.size + 1, ut.size + 1), np.inf)
     if us.size and ut.size:
-        from .routing import _MATRIX_BLOCK_CELLS as ENGINE_BLOCK
-
-        block = max(1, ENGINE_BLOCK // ut.size)
+        block = max(1, _ENGINE_BLOCK_CELLS // ut.size)
         for begin in range(0, us.size, block):
             end = min(us.size, begin + block)
             c, q = raw.matrix(
@@ -1003,59 +1004,6 @@ def _pick(snap: Snap, i: int) -> Snap:
         lon=snap.lon[i : i + 1],
         distance_m=snap.distance_m[i : i + 1],
     )
-
-
-def cut_line(lonlat: FloatArray, start_m: float, end_m: float) -> FloatArray:
-    """
-    The part of a (lon, lat) polyline from ``start_m`` to ``end_m`` metres along it.
-
-    Lengths are great-circle lengths of the segments and points in a segment
-    are interpolated linearly in lon/lat, as :class:`ArcSnapper` places a
-    snapped point, so cutting at a snap's position returns that very point.
-    """
-    seg = haversine_m(lonlat[:-1, 1], lonlat[:-1, 0], lonlat[1:, 1], lonlat[1:, 0])
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    start_m = float(np.clip(start_m, 0.0, cum[-1]))
-    end_m = float(np.clip(end_m, start_m, cum[-1]))
-
-    def at(d: float) -> tuple[int, FloatArray]:
-        i = int(np.clip(np.searchsorted(cum, d, side="right") - 1, 0, seg.size - 1))
-        t = 0.0 if seg[i] <= 0 else (d - cum[i]) / seg[i]
-        return i, lonlat[i] + min(max(t, 0.0), 1.0) * (lonlat[i + 1] - lonlat[i])
-
-    if seg.size == 0:
-        return lonlat.copy()
-    i, first = at(start_m)
-    j, last = at(end_m)
-    middle = lonlat[i + 1 : j + 1]
-    return np.vstack([first, middle, last])
-
-
-def trim_path(
-    network: RoadNetwork,
-    points: FloatArray,
-    arcs: npt.ArrayLike,
-    start_fraction: float,
-    end_fraction: float,
-) -> FloatArray:
-    """
-    A path's (lon, lat) points from ``start_fraction`` of its first arc to ``end_fraction`` of its last.
-
-    ``points`` are the path's points as :meth:`RoadNetwork.path_coordinates`
-    gives them (tail of the first arc, then every arc's shape points and head).
-    """
-    arc_array = np.asarray(arcs, dtype=np.int64)
-    if arc_array.size == 0 or (start_fraction <= 0.0 and end_fraction >= 1.0):
-        return points
-    first, last = int(arc_array[0]), int(arc_array[-1])
-    offsets = network.geometry_offsets
-    first_segments = int(offsets[first + 1] - offsets[first]) + 1
-    last_segments = int(offsets[last + 1] - offsets[last]) + 1
-    lengths = haversine_m(points[:-1, 1], points[:-1, 0], points[1:, 1], points[1:, 0])
-    total = float(lengths.sum())
-    first_m = float(lengths[:first_segments].sum())
-    last_m = float(lengths[-last_segments:].sum())
-    return cut_line(points, start_fraction * first_m, total - (1.0 - end_fraction) * last_m)
 
 
 def partway_lines(network: RoadNetwork, starts: npt.ArrayLike, result: PairResults) -> list[Any]:
