@@ -296,3 +296,22 @@ def test_electric_vehicle_with_negative_weights() -> None:
         assert frame["cost"][a] == pytest.approx(expected[5 - a], rel=1e-6, abs=1e-9)
         route = router.route(tuple(points[a]), tuple(points[(a + 1) % 6]))
         assert route.cost == pytest.approx(expected[(a + 1) % 6], rel=1e-6, abs=1e-9)
+
+
+def test_same_point_paths_and_resolved_endpoints() -> None:
+    """Tests a route to the same point (0), route_many's node paths, and Endpoints as input."""
+    network = stub_network()
+    d = 100.0 / M_PER_DEG
+    router = ecoroute.Router(network, "car_petrol", "distance")
+    here = (d + 2.0 / M_PER_DEG, 0.3 * d)  # 2 m beside side 2-3 (x from 100 to 0 m), at 30 m
+    same = router.route(here, here)
+    assert same.cost == 0.0
+    assert same.distance_m == 0.0
+    frame = router.route_many([here], [(d, 0.8 * d)], return_paths=True)
+    # From 30 m to 80 m along the top side: 50 m, by the arc 3 -> 2 (drawn from x=0 to x=100).
+    assert frame["distance_m"][0] == pytest.approx(50.0, rel=1e-6)
+    assert frame["nodes"][0].tolist() == [3, 2]
+    ends = S.resolve_points(network, [here[0]], [here[1]])
+    assert ends.distance_m[0] == pytest.approx(2.0, rel=1e-4)
+    matrix = router.matrix(ends, [(d, 0.8 * d)])
+    assert matrix.cost[0, 0] == pytest.approx(50.0, rel=1e-6)
