@@ -31,6 +31,10 @@ IntArray = npt.NDArray[np.int64]
 #: refuse early and say so. Override per snapper or per call.
 DEFAULT_MAX_SNAP_M = 1_000.0
 
+#: Nearest index pieces fetched per point in one vectorised query (points whose
+#: candidate radius holds more fall back to a search of their own).
+_NEAREST_PIECES = 32
+
 #: Long segments are cut into pieces of at most this length for the index, so
 #: that the nearest piece midpoint is never far from the nearest point.
 _PIECE_M = 50.0
@@ -201,20 +205,35 @@ class ArcSnapper:
             msg = "The network has no usable arc to snap to."
             raise SnapError(msg)
         xyz = np.column_stack(unit_vectors(lat_a, lon_a)) * EARTH_RADIUS_M
-        chord, nearest_piece = self._tree.query(xyz, k=1)
+        # The best segment is at most (nearest piece distance + half a piece) away, so
+        # every piece within that radius is a candidate. The k nearest pieces hold all of
+        # them when the k-th lies beyond the radius: then one vectorised pass decides;
+        # the other points search their ball one by one.
+        k = int(min(_NEAREST_PIECES, self._piece_seg.size))
+        chord_k, piece_k = self._tree.query(xyz, k=k)
+        chord_k = np.asarray(chord_k, dtype=np.float64).reshape(count, k)
+        piece_k = np.asarray(piece_k, dtype=np.int64).reshape(count, k)
+        radius = chord_k[:, 0] + 2.0 * self._piece_half_m + 1e-6
+        covered = (chord_k[:, -1] > radius) | (k == self._piece_seg.size)
         segment = np.empty(count, np.int64)
         fraction = np.empty(count)
-        distance = np.empty(count)
-        for i in range(count):
-            # The best segment is at most (nearest piece distance + half a piece) away.
-            radius = float(chord[i]) + 2.0 * self._piece_half_m + 1e-6
-            candidates = self._piece_seg[self._tree.query_ball_point(xyz[i], radius)]
+        rows = np.flatnonzero(covered)
+        if rows.size:
+            segs = np.sort(self._piece_seg[piece_k[rows]], axis=1)  # ties: the lowest segment
+            d, t = _point_segment(
+                lat_a[rows, None], lon_a[rows, None], self._a[segs], self._b[segs]
+            )
+            best = np.argmin(d, axis=1)
+            segment[rows] = segs[np.arange(rows.size), best]
+            fraction[rows] = t[np.arange(rows.size), best]
+        for i in np.flatnonzero(~covered).tolist():
+            candidates = self._piece_seg[self._tree.query_ball_point(xyz[i], float(radius[i]))]
             if candidates.size == 0:
-                candidates = self._piece_seg[[nearest_piece[i]]]
-            segs = np.unique(candidates)
-            d, t = _point_segment(lat_a[i], lon_a[i], self._a[segs], self._b[segs])
-            best = int(np.argmin(d))
-            segment[i], fraction[i] = segs[best], t[best]
+                candidates = self._piece_seg[[piece_k[i, 0]]]
+            segs_i = np.unique(candidates)
+            d_i, t_i = _point_segment(lat_a[i], lon_a[i], self._a[segs_i], self._b[segs_i])
+            best_i = int(np.argmin(d_i))
+            segment[i], fraction[i] = segs_i[best_i], t_i[best_i]
         a, b = self._a[segment], self._b[segment]
         snapped = a + fraction[:, None] * (b - a)
         distance = haversine_m(lat_a, lon_a, snapped[:, 1], snapped[:, 0])
@@ -257,21 +276,23 @@ def _check_limit(value: float) -> float:
 
 
 def _point_segment(
-    lat: float, lon: float, a: FloatArray, b: FloatArray
+    lat: Any, lon: Any, a: FloatArray, b: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """
-    Distance (m) from a point to segments ``a -> b`` ((lon, lat) rows), and where the foot lies.
+    Distance (m) from points to segments ``a -> b`` ((lon, lat) in the last axis), and where the foot lies.
 
-    Works in a local equirectangular projection centred on the point (x east,
-    y north, metres), exact enough at snapping distances (well under 0.1 %
-    for segments within a few km).
+    ``lat``/``lon`` broadcast against the segments' leading axes (one point and
+    many segments, or a column of points and a row of segments each). Works in
+    a local equirectangular projection centred on the point (x east, y north,
+    metres), exact enough at snapping distances (well under 0.1 % for segments
+    within a few km).
     """
     scale_y = math.radians(1.0) * EARTH_RADIUS_M
-    scale_x = scale_y * math.cos(math.radians(lat))
-    dlon_a = (a[:, 0] - lon + 180.0) % 360.0 - 180.0
-    dlon_b = (b[:, 0] - lon + 180.0) % 360.0 - 180.0
-    ax, ay = dlon_a * scale_x, (a[:, 1] - lat) * scale_y
-    bx, by = dlon_b * scale_x, (b[:, 1] - lat) * scale_y
+    scale_x = scale_y * np.cos(np.radians(lat))
+    dlon_a = (a[..., 0] - lon + 180.0) % 360.0 - 180.0
+    dlon_b = (b[..., 0] - lon + 180.0) % 360.0 - 180.0
+    ax, ay = dlon_a * scale_x, (a[..., 1] - lat) * scale_y
+    bx, by = dlon_b * scale_x, (b[..., 1] - lat) * scale_y
     dx, dy = bx - ax, by - ay
     length2 = dx * dx + dy * dy
     t = np.divide(-(ax * dx + ay * dy), length2, out=np.zeros_like(length2), where=length2 > 0)
