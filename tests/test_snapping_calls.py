@@ -269,9 +269,6 @@ def test_matrix_and_pairs_match_the_oracle_with_turns(turn_aware: bool) -> None:
     for a in range(14):
         for b in range(14):
             expected = partway_oracle(network, router.weight, S._pick(snap, a), S._pick(snap, b))
-            if turn_aware and snap.arc[a] == snap.arc[b]:
-                assert matrix.cost[a, b] >= expected - 1e-9  # same-arc loops are not searched
-                continue
             assert matrix.cost[a, b] == pytest.approx(expected, abs=1e-6)
 
 
@@ -315,3 +312,26 @@ def test_same_point_paths_and_resolved_endpoints() -> None:
     assert ends.distance_m[0] == pytest.approx(2.0, rel=1e-4)
     matrix = router.matrix(ends, [(d, 0.8 * d)])
     assert matrix.cost[0, 0] == pytest.approx(50.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_target_behind_on_a_one_way_arc_goes_round_the_block(turn_aware: bool) -> None:
+    """Tests a one-way ring of four 100 m sides: from 70 m to 30 m along one side is 360 m."""
+    from ecoroute import turns as T
+
+    d = 100.0 / M_PER_DEG
+    network = ecoroute.RoadNetwork.from_arrays(
+        [0, 1, 2, 3], [1, 2, 3, 0], np.full(4, 100.0), np.full(4, 36.0),
+        [0.0, 0.0, d, d], [0.0, d, d, 0.0],
+    )  # fmt: skip
+    turns = T.TurnRestrictions.from_arc_pairs(network) if turn_aware else None
+    router = ecoroute.Router(network, "car_petrol", "distance", turns=turns)
+    source, target = (-1e-6, 0.7 * d), (-1e-6, 0.3 * d)  # beside side 0 -> 1
+    route = router.route(source, target)
+    assert route.distance_m == pytest.approx(360.0, rel=1e-6)
+    assert route.arcs.tolist() == [0, 1, 2, 3, 0]
+    line = route.coordinates
+    assert line[0].tolist() == pytest.approx([0.7 * d, 0.0], abs=1e-12)
+    assert line[-1].tolist() == pytest.approx([0.3 * d, 0.0], abs=1e-12)
+    matrix = router.matrix([source, target], [source, target])
+    np.testing.assert_allclose(matrix.distance_m, [[0.0, 360.0], [40.0, 0.0]], rtol=1e-6)

@@ -657,18 +657,90 @@ def _engine_pairs(
     phi = router.node_potential
     if phi is not None:  # undo the potential shift of the search
         cost = cost - phi[phi_s] + phi[phi_t]
-    if graph is not None:
-        # The expanded search answers 0 from an arc node to itself; a loop back onto
-        # the same arc is not searched (see docs/turns.md, "Not done").
-        cost[s == t] = np.inf
-    if not with_paths:
-        return cost, sums, None, None
-    return (
-        cost,
-        sums,
-        np.concatenate(offset_parts),
-        np.concatenate(arc_parts) if arc_parts else np.empty(0, np.uint32),
+    offsets_all = np.concatenate(offset_parts) if with_paths else None
+    arcs_all = (
+        (np.concatenate(arc_parts) if arc_parts else np.empty(0, np.uint32)) if with_paths else None
     )
+    same = np.flatnonzero(s == t) if graph is not None else np.empty(0, np.intp)
+    if same.size:
+        # The expanded search answers 0 from an arc node to itself: the way round back
+        # onto the same arc is searched apart (_loops).
+        loop_cost, loop_sums, loop_paths = _loops(router, s[same], with_paths, threads)
+        cost[same], sums[same] = loop_cost, loop_sums
+        if with_paths:
+            assert offsets_all is not None
+            assert arcs_all is not None
+            pieces = [arcs_all[offsets_all[i] : offsets_all[i + 1]] for i in range(count)]
+            for j, i in enumerate(same.tolist()):
+                pieces[i] = loop_paths[j]
+            lengths = np.array([p.size for p in pieces], dtype=np.uint64)
+            offsets_all = np.concatenate([[0], np.cumsum(lengths)]).astype(np.uint64)
+            arcs_all = np.concatenate(pieces).astype(np.uint32) if count else arcs_all
+    return cost, sums, offsets_all, arcs_all
+
+
+def _loops(
+    router: Router, nodes: IntArray, with_paths: bool, threads: int
+) -> tuple[FloatArray, FloatArray, list[npt.NDArray[np.uint32]]]:
+    """
+    Turn-aware: the cheapest way from arc node ``a`` round and back into arc ``a``, per node.
+
+    The search to every expanded node ``p`` that may turn into ``a`` (arc nodes
+    and their via-way copies), plus that turn; ``inf`` where none leads back.
+    Paths: the network arcs after ``a``, ending with ``a`` again.
+    """
+    graph = _turn_graph(router)
+    raw = _raw_engine(router)
+    assert router.turn_quantities is not None
+    head_e = np.asarray(graph.graph.head, dtype=np.int64)
+    tail_e = np.asarray(graph.arc_tail, dtype=np.int64)
+    wanted = np.unique(np.asarray(nodes, dtype=np.int64))
+    into = np.flatnonzero(np.isin(head_e, wanted) & (tail_e < graph.out_offset))
+    a, p = head_e[into], tail_e[into]
+    weight_e = np.zeros(into.size)
+    for name, factor in router.objective_weights.items():
+        weight_e += factor * np.asarray(router.turn_quantities[name])[into]
+    q_e = np.stack([np.asarray(router.turn_quantities[q])[into] for q in router._report], axis=-1)
+    c, q, _, _ = raw.route_pairs(
+        a.astype(np.uint32), p.astype(np.uint32), with_paths=False, num_threads=threads
+    )
+    c = np.asarray(c, dtype=np.float64)
+    phi = router.node_potential
+    if phi is not None:
+        position = np.asarray(graph.node_position)
+        c = c - phi[position[a]] + phi[position[p]]
+    c = np.where(a == p, 0.0, c)  # a self-loop arc: drive it again
+    total = c + weight_e
+    nq = len(router._report)
+    best_cost = {int(x): math.inf for x in wanted.tolist()}
+    best_at: dict[int, int] = {}
+    for j in np.flatnonzero(np.isfinite(total)).tolist():
+        key = int(a[j])
+        if total[j] < best_cost[key]:
+            best_cost[key], best_at[key] = float(total[j]), j
+    keys = np.asarray(nodes, dtype=np.int64).tolist()
+    cost = np.array([best_cost[k] for k in keys])
+    sums = np.full((len(keys), nq), np.inf)
+    for i, k in enumerate(keys):
+        if k in best_at:
+            j = best_at[k]
+            sums[i] = np.asarray(q[j], dtype=np.float64) + q_e[j]
+    paths: list[npt.NDArray[np.uint32]] = []
+    if with_paths:
+        found = {k: best_at[k] for k in set(keys) if k in best_at}
+        order = list(found)
+        piece_of: dict[int, npt.NDArray[np.uint32]] = {}
+        if order:
+            js = np.array([found[k] for k in order])
+            _, _, o, arcs = raw.route_pairs(
+                a[js].astype(np.uint32), p[js].astype(np.uint32), with_paths=True, num_threads=1
+            )
+            o, arcs = graph.network_paths(o, arcs)
+            for n, k in enumerate(order):
+                back = int(graph.node_arc[k])
+                piece_of[k] = np.append(arcs[o[n] : o[n + 1]], back).astype(np.uint32)
+        paths = [piece_of.get(k, np.empty(0, np.uint32)) for k in keys]
+    return cost, sums, paths
 
 
 def partway_pairs(
@@ -849,8 +921,12 @@ def partway_matrix(
             phi_s[s_inv.ravel()] = src.phi[s_valid]
             phi_t[t_inv.ravel()] = dst.phi[t_valid]
             cost_ext[: us.size, : ut.size] += -phi[phi_s][:, None] + phi[phi_t][None, :]
-        if graph is not None:  # an arc node to itself: not searched (see _engine_pairs)
-            cost_ext[: us.size, : ut.size][us[:, None] == ut[None, :]] = np.inf
+        if graph is not None:  # an arc node to itself: the way round (see _engine_pairs)
+            si, tj = np.nonzero(us[:, None] == ut[None, :])
+            if si.size:
+                loop_cost, loop_sums, _ = _loops(router, us[si], False, threads)
+                cost_ext[si, tj] = loop_cost
+                sums_ext[:, si, tj] = loop_sums.T
     weight = np.asarray(router.weight)
     cost = np.full((m, n), np.inf)
     sums = np.full((nq, m, n), np.inf)
