@@ -62,22 +62,37 @@ def test_results_equal_single_routes_and_networkx(helsinki, saved, tmp_path):
     assert result["trip_id"].tolist() == trips["trip_id"].tolist()
     router = ecoroute.Router(helsinki, "car_petrol", "co2")
     fastest = ecoroute.Router(helsinki, "car_petrol", "time")
-    graph = to_networkx(helsinki, router.weight)
-    for row in result.itertuples():
-        route = router.route(int(row.origin_node), int(row.destination_node))
-        assert row.co2_g == pytest.approx(route.co2_g, rel=1e-12)
-        assert row.time_s == pytest.approx(route.time_s, rel=1e-12)
+    # Every row is the Router's part-way route from the snapped origin (issue 11).
+    for row, trip in zip(result.itertuples(), trips.itertuples(), strict=True):
+        origin = (trip.origin_lat, trip.origin_lon)
+        route = router.route(origin, int(row.destination_node))
+        assert row.co2_g == pytest.approx(route.co2_g, rel=1e-9)
+        assert row.time_s == pytest.approx(route.time_s, rel=1e-9)
         assert row.fastest_time_s == pytest.approx(
-            fastest.route(int(row.origin_node), int(row.destination_node)).time_s
+            fastest.route(origin, int(row.destination_node)).time_s, rel=1e-9
         )
         assert row.fastest_co2_g >= row.co2_g - 1e-9  # the eco-route is never worse
-    for row in result.iloc[:40].itertuples():
+        assert row.origin_snap_m == pytest.approx(route.source_snap_m, rel=1e-9)
+        assert (row.origin_snap_lat, row.origin_snap_lon) == pytest.approx(
+            (route.source_lat, route.source_lon), abs=1e-12
+        )
+        assert row.destination_snap_m == 0.0
+    # Node to node (the same trips by node ids) against networkx's Dijkstra.
+    graph = to_networkx(helsinki, router.weight)
+    by_node = trips.drop(columns=["origin_lat", "origin_lon"]).assign(
+        origin_node=result["origin_node"]
+    )
+    batch.run(saved, by_node, tmp_path / "nodes.parquet", chunk_rows=70)
+    nodes = pd.read_parquet(tmp_path / "nodes.parquet")
+    for row in nodes.iloc[:40].itertuples():
         s, t = helsinki.node_index([row.origin_node, row.destination_node])
         assert row.co2_g == pytest.approx(nx.dijkstra_path_length(graph, int(s), int(t)), rel=1e-9)
-    # Snap distances are the distance to the node actually used.
-    i = helsinki.node_index(result["origin_node"])
+    # Snap distances are the distance to the point on the road the route starts from.
     expected = ecoroute._geo.haversine_m(
-        trips["origin_lat"], trips["origin_lon"], helsinki.lat[i], helsinki.lon[i]
+        trips["origin_lat"],
+        trips["origin_lon"],
+        result["origin_snap_lat"],
+        result["origin_snap_lon"],
     )
     assert_allclose(result["origin_snap_m"], expected, rtol=1e-6)
 
@@ -126,10 +141,14 @@ def test_geometry_columns(helsinki, tmp_path):
                 if kind == "wkb"
                 else shapely.from_geojson(row.geometry)
             )
-            start = helsinki.node_index([row.origin_node])[0]
+            # Lines run from the snapped origin on the road to the destination node,
+            # and are as long as the route (part-way arcs counted in part).
             end = helsinki.node_index([row.destination_node])[0]
-            assert_allclose(line.coords[0], (helsinki.lon[start], helsinki.lat[start]))
+            assert_allclose(line.coords[0], (row.origin_snap_lon, row.origin_snap_lat))
             assert_allclose(line.coords[-1], (helsinki.lon[end], helsinki.lat[end]))
+            xy = np.asarray(line.coords)
+            length = ecoroute._geo.haversine_m(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])
+            assert length.sum() == pytest.approx(row.distance_m, rel=5e-3, abs=0.5)
 
 
 def test_missing_columns_and_foreign_checkpoints(helsinki, tmp_path):

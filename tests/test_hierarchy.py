@@ -296,13 +296,17 @@ def test_matrix_takes_coordinates_and_reports_snaps():
     router = ecoroute.Router(network, "car_petrol", "co2")
     points = [(float(network.lat[i]) + 1e-4, float(network.lon[i])) for i in (0, 7, 9)]
     matrix = router.matrix(points, network.node_id[10:14])
-    index, snap = network.nearest_nodes([p[0] for p in points], [p[1] for p in points])
-    assert_array_equal(matrix.sources, network.node_id[index])
-    assert_allclose(matrix.source_snap_m, snap)
-    assert (matrix.source_snap_m > 5).all()
+    # Snapped onto the nearest road, part-way along it (issue 11), as route_many snaps.
+    snap = ecoroute.snapping.snapper_for(network).snap(
+        [p[0] for p in points], [p[1] for p in points]
+    )
+    assert_allclose(matrix.source_snap_m, snap.distance_m)
+    assert_allclose(matrix.source_lat, snap.lat)
+    assert (matrix.source_snap_m > 0).all()
     assert_array_equal(matrix.target_snap_m, 0.0)
-    by_id = router.matrix(network.node_id[index], network.node_id[10:14])
-    assert_array_equal(matrix.cost, by_id.cost)
+    routes = router.route_many(np.repeat(points, 4, axis=0), np.tile(network.node_id[10:14], 3))
+    assert_allclose(matrix.cost.ravel(), routes["cost"].to_numpy(), rtol=1e-12)
+    assert_array_equal(matrix.sources, routes["source"].to_numpy()[::4])
     empty = router.matrix(network.node_id[:0], network.node_id[:3])
     assert empty.cost.shape == (0, 3)
     with pytest.raises(ecoroute.UnknownNodeError):

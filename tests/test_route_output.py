@@ -83,9 +83,10 @@ def test_to_gdf_rows_sum_to_route_totals(tiny):
 
 def test_coordinates_are_snapped_with_distance(tiny):
     """
-    Tests (lat, lon) endpoints: snapped to the nearer end of the nearest usable road, snap
-    distance reported. Node 5 has no way out (one-way roads into it), so a point on it snaps
-    to the nearest road a vehicle can leave: the 2-4 road, 111 m to the west, at node 4.
+    Tests (lat, lon) endpoints: snapped to the nearest point of the nearest usable road (the
+    route starts there, part-way along road 1-2), snap distance reported. Node 5 has no way
+    out (one-way roads into it), so a point on it snaps to the nearest road a vehicle can
+    leave: the 2-4 road, 111 m to the west, at its end node 4.
     """
     router = ecoroute.Router(tiny, objective="time")
     route = router.route((60.17003, 24.9401), (60.1710, 24.9421))
@@ -97,8 +98,10 @@ def test_coordinates_are_snapped_with_distance(tiny):
         haversine_m(60.171, 24.944, 60.171, 24.942), rel=1e-6
     )
     assert route.source_snap_m == pytest.approx(
-        haversine_m(60.17003, 24.9401, 60.17, 24.94), rel=1e-6
+        haversine_m(60.17003, 24.9401, 60.17, 24.9401), rel=1e-6
     )
+    assert (route.source_lat, route.source_lon) == pytest.approx((60.17, 24.9401), abs=1e-9)
+    assert route.coordinates[0].tolist() == pytest.approx([24.9401, 60.17], abs=1e-9)
     frame = router.route_many([(60.17003, 24.9401)], [(60.1710, 24.9441)])
     assert frame["source"].tolist() == [1]
     assert frame["source_snap_m"].iloc[0] == pytest.approx(route.source_snap_m)
@@ -139,9 +142,8 @@ def test_far_off_coordinates_are_refused_with_the_distance(tiny):
         router.route_many([(60.17003, 24.9401)], [(10.0, 10.0)])
     anywhere = ecoroute.Router(tiny, objective="time", max_snap_m=math.inf)
     route = anywhere.route((60.0, 24.9401), (60.1710, 24.9421))
-    start = tiny.node_index([route.source])[0]
     assert route.source_snap_m == pytest.approx(
-        haversine_m(60.0, 24.9401, tiny.lat[start], tiny.lon[start]), rel=1e-6
+        haversine_m(60.0, 24.9401, route.source_lat, route.source_lon), rel=1e-6
     )
     assert route.source_snap_m > 18_000
     with pytest.raises(ValueError, match="max_snap_m"):

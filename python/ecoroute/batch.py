@@ -20,13 +20,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._errors import BatchError, UnknownVehicleError
-from ._geo import haversine_m
 from ._validate import check_threads
 from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY, Objective
 from .results import PairResults
 from .routing import Router
-from .snapping import DEFAULT_MAX_SNAP_M, snapper_for
+from .snapping import DEFAULT_MAX_SNAP_M, Endpoints, partway_lines, partway_pairs, snapper_for
 from .vehicles import Vehicle
 from .vehicles import vehicle as catalogue_vehicle
 
@@ -58,13 +57,19 @@ PAYLOAD_STEP_KG = 100.0
 #: Columns of every result file, in order (``geometry`` is added when asked for).
 RESULT_COLUMNS = (
     "trip_id", "status", "message", "vehicle", "payload_kg", "origin_node", "destination_node",
-    "origin_snap_m", "destination_snap_m", "cost", "co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh",
-    "time_s", "distance_m", "fastest_co2_g", "fastest_time_s", "fastest_distance_m",
+    "origin_snap_m", "destination_snap_m", "origin_snap_lat", "origin_snap_lon",
+    "destination_snap_lat", "destination_snap_lon", "cost", "co2_g", "co2e_wtw_g", "fuel_l",
+    "energy_kwh", "time_s", "distance_m", "fastest_co2_g", "fastest_time_s", "fastest_distance_m",
     "max_extra_time", "objective_gap", "departure_s",
 )  # fmt: skip
 
-#: Result columns added after the first release, absent from older checkpoints.
-ADDED_COLUMNS = ("max_extra_time", "objective_gap", "departure_s")
+#: Result columns added after the first release, absent from older checkpoints: the time
+#: budget's, the departure, and where each trip end snapped to (``<end>_snap_lat/lon``:
+#: the point on the road where the route starts or ends; the node for node ids).
+ADDED_COLUMNS = (
+    "max_extra_time", "objective_gap", "departure_s", "origin_snap_lat", "origin_snap_lon",
+    "destination_snap_lat", "destination_snap_lon",
+)  # fmt: skip
 
 #: Result file types (by name ending).
 OUTPUT_SUFFIXES = (".parquet", ".pq", ".csv")
@@ -500,8 +505,12 @@ def process_chunk(
     """
     Route one table of trips; every row gets a result row, bad rows included.
 
-    Coordinates snap to the nearest road of the network's largest strongly
-    connected part (its nearer end); a trip end farther than ``max_snap_m``
+    Coordinates snap to the nearest point of the nearest road of the
+    network's largest strongly connected part, and the route starts (ends)
+    there, part-way along the road, as :meth:`Router.route_many` does
+    (``<end>_snap_m`` and ``<end>_snap_lat``/``_lon`` say where; ``<end>_node``
+    is the road's nearer end). Rows with a departure or a time budget still
+    start and end at that nearer node. A trip end farther than ``max_snap_m``
     from every such road is a ``bad_input`` row.
 
     With ``max_extra_time`` (or a per-row ``max_extra_time`` column, which
@@ -540,10 +549,10 @@ def process_chunk(
         message[fresh] = text if isinstance(text, str) else text[fresh]
 
     index = {}
-    snap = {}
+    ends: dict[str, Endpoints] = {}
     for end in ("origin", "destination"):
         idx = np.zeros(n, dtype=np.int64)
-        dist = np.zeros(n)
+        snapped: tuple[npt.NDArray[np.intp], Endpoints] | None = None
         if f"{end}_node" in trips.columns and trips[f"{end}_node"].notna().any():
             ids, given, problem = _node_ids(trips[f"{end}_node"], f"{end}_node")
             wrong = np.asarray([p is not None for p in problem], dtype=bool)
@@ -574,15 +583,9 @@ def process_chunk(
                     # The nearest usable road (largest strongly connected part); a point
                     # farther than max_snap_m from every one is a bad row (issue 11).
                     snap_to = snapper_for(network).snap(lat[valid], lon[valid], max_snap_m=math.inf)
-                    near = np.where(
-                        snap_to.fraction < 0.5,
-                        network.tail[snap_to.arc],
-                        network.head[snap_to.arc],
-                    )
-                    idx[valid] = near
-                    dist[valid] = haversine_m(
-                        lat[valid], lon[valid], network.lat[near], network.lon[near]
-                    )
+                    on_road = Endpoints.snapped(network, snap_to, lat[valid], lon[valid])
+                    idx[valid] = on_road.node
+                    snapped = (np.flatnonzero(valid), on_road)
                     far = np.zeros(n, dtype=bool)
                     far[np.flatnonzero(valid)[snap_to.distance_m > max_snap_m]] = True
                     text = np.full(n, None, dtype=object)
@@ -597,7 +600,10 @@ def process_chunk(
                     bad(far, text)
             else:
                 bad(use_coords, f"{end} has neither a node id nor coordinates")
-        index[end], snap[end] = idx, dist
+        index[end] = idx
+        ends[end] = Endpoints.at_nodes(network, idx)
+        if snapped is not None:
+            ends[end] = ends[end].replace(*snapped)
 
     names = np.full(n, vehicle, dtype=object)
     if "vehicle" in trips.columns:
@@ -671,6 +677,7 @@ def process_chunk(
     geometry_column = np.full(n, None, dtype=object)
     quantity_columns = ("co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh", "time_s", "distance_m")
     routable = status == "ok"
+    used = {end: ends[end].as_nodes(network) for end in ends}  # where routes start and end
     keys = pd.DataFrame({"vehicle": names.astype(str), "payload": payload_bin, "budget": budget})
     groups = keys[routable].groupby(["vehicle", "payload", "budget"], dropna=False, sort=True)
     for (name, bin_kg, extra), rows in groups.groups.items():
@@ -682,12 +689,24 @@ def process_chunk(
         )
         s, t = index["origin"][rows], index["destination"][rows]
         timed = np.isfinite(departure[rows])
+        src, dst = ends["origin"].take(rows), ends["destination"].take(rows)
+        # Part-way along the snapped roads, as Router.route_many; rows with a departure or
+        # a time budget start and end at the roads' nearer nodes (docs/turns.md).
+        partway = (src.partway | dst.partway) & ~timed & (eco.budget is None)
+        if partway.any():
+            used["origin"] = used["origin"].replace(rows[partway], src.take(partway))
+            used["destination"] = used["destination"].replace(rows[partway], dst.take(partway))
+        at = ~partway
         if timed.any():  # departures: the metric of each departure hour
-            result = _route_with_departures(eco, s, t, departure[rows])
-            best = _route_with_departures(fastest, s, t, departure[rows])
+            result = _route_with_departures(eco, s[at], t[at], departure[rows][at])
+            best = _route_with_departures(fastest, s[at], t[at], departure[rows][at])
         else:
-            result = eco.route_indices(s, t, progress=False)
-            best = fastest.route_indices(s, t, progress=False)
+            result = eco.route_indices(s[at], t[at], progress=False)
+            best = fastest.route_indices(s[at], t[at], progress=False)
+        if partway.any():
+            free = (src.take(partway), dst.take(partway))
+            result = _merge_pairs(result, partway, partway_pairs(eco, *free))
+            best = _merge_pairs(best, partway, partway_pairs(fastest, *free))
         out["cost"][rows] = result.cost
         for q in quantity_columns:
             if q in result.quantities:
@@ -705,7 +724,15 @@ def process_chunk(
         if geometry is not None:
             # Paths in small batches: memory stays bounded however long the routes are.
             for begin in range(0, rows.size, GEOMETRY_BATCH_ROUTES):
-                part = slice(begin, begin + GEOMETRY_BATCH_ROUTES)
+                part = np.arange(begin, min(rows.size, begin + GEOMETRY_BATCH_ROUTES))
+                along = part[partway[part]]
+                if along.size:  # part-way routes: lines from and to the snapped points
+                    paths = partway_pairs(eco, src.take(along), dst.take(along), with_paths=True)
+                    lines = partway_lines(network, s[along], paths)
+                    geometry_column[rows[along]] = _encode_lines(lines, geometry)
+                part = part[~partway[part]]
+                if not part.size:
+                    continue
                 paths = eco.route_indices(s[part], t[part], with_paths=True, progress=False)
                 assert paths.path_offsets is not None
                 assert paths.path_arcs is not None
@@ -729,12 +756,43 @@ def process_chunk(
     out["payload_kg"] = payload
     out["departure_s"] = np.where(status == "ok", departure, np.nan)
     out["origin_node"], out["destination_node"] = origin_node, destination_node
-    out["origin_snap_m"] = np.where(routable, snap["origin"], np.nan)
-    out["destination_snap_m"] = np.where(routable, snap["destination"], np.nan)
+    for end in ("origin", "destination"):
+        out[f"{end}_snap_m"] = np.where(routable, used[end].distance_m, np.nan)
+        out[f"{end}_snap_lat"] = np.where(routable, used[end].lat, np.nan)
+        out[f"{end}_snap_lon"] = np.where(routable, used[end].lon, np.nan)
     frame = pd.DataFrame({name: out[name] for name in RESULT_COLUMNS})
     if geometry is not None:
         frame["geometry"] = geometry_column
     return frame
+
+
+def _merge_pairs(
+    nodes: PairResults, partway: npt.NDArray[np.bool_], along: PairResults
+) -> PairResults:
+    """Costs and quantities of a group: ``along`` where ``partway``, ``nodes`` elsewhere."""
+    cost = np.empty(partway.size)
+    cost[~partway], cost[partway] = nodes.cost, along.cost
+    quantities = {}
+    for name, values in nodes.quantities.items():
+        merged = np.empty(partway.size)
+        merged[~partway], merged[partway] = values, along.quantities[name]
+        quantities[name] = merged
+    return PairResults(cost=cost, quantities=quantities)
+
+
+def _encode_lines(lines: list[Any], kind: Geometry) -> npt.NDArray[np.object_]:
+    """(lon, lat) point arrays as WKB bytes or GeoJSON strings (None stays None)."""
+    import shapely
+
+    values = np.full(len(lines), None, dtype=object)
+    have = [i for i, line in enumerate(lines) if line is not None]
+    if have:
+        coords = np.concatenate([lines[i] for i in have])
+        which = np.repeat(np.arange(len(have)), [len(lines[i]) for i in have])
+        shapes = shapely.linestrings(coords, indices=which)
+        encoded = shapely.to_wkb(shapes) if kind == "wkb" else shapely.to_geojson(shapes)
+        values[have] = np.asarray(encoded, dtype=object)
+    return values
 
 
 def _mask(n: int, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:

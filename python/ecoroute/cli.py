@@ -330,7 +330,9 @@ def _route(args: argparse.Namespace) -> int:
         + (f", {route.energy_kwh:.2f} kWh" if route.energy_kwh is not None else "")
     )
     print(
-        f"from node {route.source} ({route.source_snap_m:.0f} m away) to node {route.target} ({route.target_snap_m:.0f} m away)"
+        f"from ({route.source_lat:.6f}, {route.source_lon:.6f}) on the road, "
+        f"{route.source_snap_m:.0f} m from the given start, to ({route.target_lat:.6f}, "
+        f"{route.target_lon:.6f}), {route.target_snap_m:.0f} m from the given end"
     )
     if args.geojson:
         args.geojson.write_text(route.to_geojson_str())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,18 @@ class Route:
         Every quantity the vehicle model reports, summed along the route
         (the fields above and any others, by name with unit suffix).
     source_snap_m, target_snap_m
-        Distance from the requested coordinates to the nodes used (0 when
-        nodes were given by id).
+        Distance from the requested coordinates to the points the route
+        starts and ends at, on the road (0 when nodes were given by id).
+    source_lat, source_lon, target_lat, target_lon
+        Where the route starts and ends: the snapped points on the road for
+        coordinates (the route starts part-way along ``source_arc`` and ends
+        part-way along ``target_arc``), the nodes' coordinates for node ids.
+        NaN where unknown (routes with a ``departure`` or a time budget snap
+        to the road's nearer node, see docs/turns.md).
+    source_arc, target_arc
+        The arcs the route starts and ends part-way on (the first and last of
+        ``arcs``, which count only their driven parts), -1 when the route
+        starts or ends at a node.
     fastest_time_s, fastest_co2_g, objective_gap
         Only from a router with a time budget (``max_extra_time``): the
         fastest route's time and CO2, so that the saving and its cost read
@@ -70,6 +81,12 @@ class Route:
     quantities: Mapping[str, float] = field(default_factory=dict)
     source_snap_m: float = 0.0
     target_snap_m: float = 0.0
+    source_lat: float = math.nan
+    source_lon: float = math.nan
+    target_lat: float = math.nan
+    target_lon: float = math.nan
+    source_arc: int = -1
+    target_arc: int = -1
     vehicle: str = ""
     objective: str = ""
     fastest_time_s: float | None = None
@@ -79,6 +96,8 @@ class Route:
     _network: RoadNetwork | None = field(default=None, repr=False)
     _arc_quantities: Mapping[str, FloatArray] | None = field(default=None, repr=False)
     _source_index: int = field(default=0, repr=False)
+    _start_fraction: float = field(default=0.0, repr=False)
+    _end_fraction: float = field(default=1.0, repr=False)
 
     @functools.cached_property
     def nodes(self) -> npt.NDArray[np.int64]:
@@ -93,12 +112,12 @@ class Route:
 
     @property
     def source(self) -> int:
-        """Id of the first node."""
+        """Id of the first node (the tail of ``source_arc`` when the route starts part-way)."""
         return int(self._require_network().node_id[self._source_index])
 
     @property
     def target(self) -> int:
-        """Id of the last node."""
+        """Id of the last node (the head of ``target_arc`` when the route ends part-way)."""
         if self.arcs.size == 0:
             return self.source
         network = self._require_network()
@@ -106,9 +125,14 @@ class Route:
 
     @property
     def coordinates(self) -> FloatArray:
-        """The route's (lon, lat) points, road shape points included."""
+        """The route's (lon, lat) points, road shape points included, from and to the snapped points."""
         network = self._require_network()
-        return network.path_coordinates(self.arcs, self._source_index)
+        points = network.path_coordinates(self.arcs, self._source_index)
+        if self.arcs.size == 0 or (self._start_fraction <= 0.0 and self._end_fraction >= 1.0):
+            return points
+        from ._geo import trim_path
+
+        return trim_path(network, points, self.arcs, self._start_fraction, self._end_fraction)
 
     @property
     def geometry(self) -> shapely.LineString:
@@ -130,6 +154,10 @@ class Route:
             "distance_m": self.distance_m,
             "source_snap_m": self.source_snap_m,
             "target_snap_m": self.target_snap_m,
+            "source_lat": self.source_lat,
+            "source_lon": self.source_lon,
+            "target_lat": self.target_lat,
+            "target_lon": self.target_lon,
         }
         for name, value in self.quantities.items():
             out.setdefault(name, value)
@@ -211,6 +239,11 @@ class PairResults:
     bounds
         With a time budget: ``fastest_time_s``, ``fastest_co2_g`` and the
         objective's gap (e.g. ``co2_gap_g``) per pair; otherwise empty.
+    source_arc, source_fraction, target_arc, target_fraction
+        From part-way routing (:func:`ecoroute.snapping.partway_pairs`): per
+        pair, the arc the route starts part-way on and where along it (by
+        length, 0 at its tail), and likewise where it ends; -1 and NaN where
+        the route starts or ends at a node. None from node-to-node queries.
     """
 
     cost: FloatArray
@@ -218,6 +251,10 @@ class PairResults:
     path_offsets: npt.NDArray[np.uint64] | None = None
     path_arcs: npt.NDArray[np.uint32] | None = None
     bounds: dict[str, FloatArray] = field(default_factory=dict)
+    source_arc: npt.NDArray[np.int64] | None = None
+    source_fraction: FloatArray | None = None
+    target_arc: npt.NDArray[np.int64] | None = None
+    target_fraction: FloatArray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +269,9 @@ class ODMatrix:
     Attributes
     ----------
     sources, targets
-        Node ids used (OSM ids for OSM data), after snapping coordinates.
+        Node ids (OSM ids for OSM data): those given, or for coordinates the
+        end of the snapped road nearer along it (routes start and end at the
+        snapped points themselves, part-way along the road).
     cost
         Value of the router's objective, shape ``(len(sources), len(targets))``;
         ``inf`` where the target cannot be reached.
@@ -241,7 +280,11 @@ class ODMatrix:
         ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each a matrix of
         the same shape, ``inf`` where unreachable.
     source_snap_m, target_snap_m
-        Distance from requested coordinates to the nodes used (0 for ids).
+        Distance from the requested coordinates to the snapped points on the
+        road (0 for ids).
+    source_lat, source_lon, target_lat, target_lon
+        The snapped points where routes start and end (the nodes'
+        coordinates for ids); None when not given.
     bounds
         With a time budget (``max_extra_time``): ``fastest_time_s``,
         ``fastest_co2_g`` and the objective's gap to the exact optimum (e.g.
@@ -258,6 +301,10 @@ class ODMatrix:
     objective: str = ""
     algorithm: str = ""
     bounds: Mapping[str, FloatArray] = field(default_factory=dict)
+    source_lat: FloatArray | None = None
+    source_lon: FloatArray | None = None
+    target_lat: FloatArray | None = None
+    target_lon: FloatArray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -305,7 +352,12 @@ class ODMatrix:
             frame[name] = values.ravel()
         frame["source_snap_m"] = np.repeat(self.source_snap_m, columns)
         frame["target_snap_m"] = np.tile(self.target_snap_m, rows)
+        for name in ("source_lat", "source_lon"):
+            values = getattr(self, name)
+            if values is not None:
+                frame[name] = np.repeat(values, columns)
+        for name in ("target_lat", "target_lon"):
+            values = getattr(self, name)
+            if values is not None:
+                frame[name] = np.tile(values, rows)
         return pd.DataFrame(frame)
-
-
-__all__ = ["ODMatrix", "PairResults", "Route"]

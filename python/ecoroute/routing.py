@@ -27,7 +27,14 @@ from .objectives import (
     reduced_weight,
 )
 from .results import ODMatrix, PairResults, Route
-from .snapping import DEFAULT_MAX_SNAP_M, nearest_usable_nodes
+from .snapping import (
+    DEFAULT_MAX_SNAP_M,
+    Endpoints,
+    partway_matrix,
+    partway_pairs,
+    partway_route,
+    resolve_points,
+)
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
 
@@ -98,11 +105,14 @@ class Router:
         By default, the profiles the network carries
         (:meth:`RoadNetwork.with_speeds`), if any.
     max_snap_m
-        Coordinates snap to the nearest road of the network's largest strongly
-        connected part (so that the vehicle can leave it and come back), to
-        that road's nearer end; a point farther than this many metres from
-        every such road raises :class:`ecoroute.SnapError` (a
-        ``ValueError``) naming it (default 1 km; ``math.inf``: no limit).
+        Coordinates snap to the nearest point of the nearest road of the
+        network's largest strongly connected part (so that the vehicle can
+        leave it and come back), and routes start and end there, part-way
+        along the road (see docs/turns.md, section 3); a point farther than
+        this many metres from every such road raises
+        :class:`ecoroute.SnapError` (a ``ValueError``) naming it (default
+        1 km; ``math.inf``: no limit). Queries take ``max_snap_m=`` to
+        override it per call.
     turns
         Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
         every query then runs on the turn-expanded graph and obeys them; its
@@ -254,7 +264,9 @@ class Router:
 
     # ------------------------------------------------------------------ queries
 
-    def route(self, source: Any, target: Any, *, departure: Any = None) -> Route:
+    def route(
+        self, source: Any, target: Any, *, departure: Any = None, max_snap_m: float | None = None
+    ) -> Route:
         """
         Return the least-cost route from ``source`` to ``target``.
 
@@ -262,12 +274,18 @@ class Router:
         ----------
         source, target
             A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
-            is snapped to the nearest node (the snap distance is reported).
+            is snapped to the nearest point of the nearest usable road: the
+            route starts (ends) there, part-way along the road, in either
+            direction of a two-way road; the snapped point and distance are
+            reported (``source_lat``, ``source_snap_m``, ...).
         departure
             With ``speeds=``: when the route starts (a ``datetime``, an ISO
             string, or seconds since Monday 00:00); the route is then
             time-dependent (exact earliest arrival for ``objective="time"``;
-            see docs/traffic.md for other objectives).
+            see docs/traffic.md for other objectives). With a departure (or a
+            time budget) coordinates still snap to the road's nearer node.
+        max_snap_m
+            Overrides the router's snapping limit for this call.
 
         Raises
         ------
@@ -275,13 +293,21 @@ class Router:
             (a ``KeyError``) if a node id is not in the network.
         NoRouteError
             If the target cannot be reached from the source.
+        SnapError
+            (a ``ValueError``) if a coordinate is farther than the limit from
+            every usable road.
         ValueError
             If coordinates are NaN or out of range.
         """
         check_node_argument(source, "source")
         check_node_argument(target, "target")
-        s, s_snap = self._resolve_one(source, "source")
-        t, t_snap = self._resolve_one(target, "target")
+        src = self._resolve_one(source, "source", max_snap_m)
+        dst = self._resolve_one(target, "target", max_snap_m)
+        if departure is None and self.budget is None and (src.partway[0] or dst.partway[0]):
+            return partway_route(self, src, dst, what=f"source {source!r} and target {target!r}")
+        src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
+        s, s_snap = int(src.node[0]), float(src.distance_m[0])
+        t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
         if departure is not None:  # traffic (issue 12)
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
@@ -330,6 +356,8 @@ class Router:
         """Build a :class:`Route` from one pair's objective value, sums and arcs."""
         values = dict(zip(self._report, row, strict=True))
         gap = next((v for k, v in bounds.items() if k not in _BASELINE_NAMES), None)
+        network = self.network
+        target = int(network.head[path[-1]]) if len(path) else source
         return Route(
             arcs=path,
             cost=value,
@@ -342,6 +370,10 @@ class Router:
             quantities=values,
             source_snap_m=source_snap_m,
             target_snap_m=target_snap_m,
+            source_lat=float(network.lat[source]),
+            source_lon=float(network.lon[source]),
+            target_lat=float(network.lat[target]),
+            target_lon=float(network.lon[target]),
             vehicle=self.vehicle.name,
             objective=self._label,
             fastest_time_s=bounds.get("fastest_time_s"),
@@ -393,8 +425,8 @@ class Router:
             objective other than time).
         """
         tradeoff = self._tradeoff_engines()
-        s, s_snap = self._resolve_one(source, "source")
-        t, t_snap = self._resolve_one(target, "target")
+        s, s_snap = self._resolve_node(source, "source")
+        t, t_snap = self._resolve_node(target, "target")
         one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
         sums = tradeoff.pairs(one_s, one_t, 1)[:, 0, :]
         objective, time_s = tradeoff.split(sums)
@@ -450,8 +482,8 @@ class Router:
             (objective units; 0 when every choice is certified optimal).
         """
         tradeoff = self._tradeoff_engines()
-        s, _ = self._resolve(sources, "sources")
-        t, _ = self._resolve(targets, "targets")
+        s = self._resolve(sources, "sources").node.astype(np.uint32)
+        t = self._resolve(targets, "targets").node.astype(np.uint32)
         if s.size != t.size:
             msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
             raise ValueError(msg)
@@ -469,6 +501,7 @@ class Router:
         progress: bool | None = None,
         departure: Any = None,
         time_dependent: bool = False,
+        max_snap_m: float | None = None,
     ) -> pd.DataFrame:
         """
         Route every pair ``sources[i] -> targets[i]`` in one call, in parallel C++.
@@ -478,7 +511,9 @@ class Router:
         sources, targets
             Equal-length sequences of node ids (an integer array), or of
             ``(lat, lon)`` pairs (a float array of shape ``(k, 2)`` or a list of
-            tuples) snapped to their nearest nodes.
+            tuples), snapped as :meth:`route` snaps them (part-way along the
+            nearest usable road; at its nearer node with a departure or a
+            time budget).
         return_paths
             Add a ``nodes`` column holding each route's node ids (an array per
             row; costs memory on big batches).
@@ -494,15 +529,20 @@ class Router:
             With ``departure``: route every pair exactly as :meth:`route`
             does (the time-dependent search) instead of on the hour's metric;
             slower (no hierarchy), see docs/traffic.md.
+        max_snap_m
+            Overrides the router's snapping limit for this call.
 
         Returns
         -------
         pandas.DataFrame
-            One row per pair: ``source``, ``target`` (node ids used),
-            ``reachable``, ``cost``, ``co2_g``, ``time_s``, ``distance_m``, the
-            vehicle's other quantities (``fuel_l`` or ``energy_kwh``,
-            ``co2e_wtw_g``, ...), ``source_snap_m`` and
-            ``target_snap_m``. Unreachable pairs are rows with
+            One row per pair: ``source``, ``target`` (node ids: those given,
+            or the nearer end of the snapped road), ``reachable``, ``cost``,
+            ``co2_g``, ``time_s``, ``distance_m``, the vehicle's other
+            quantities (``fuel_l`` or ``energy_kwh``, ``co2e_wtw_g``, ...),
+            ``source_snap_m`` and ``target_snap_m`` (metres from the given
+            coordinates to the snapped points) and ``source_lat``,
+            ``source_lon``, ``target_lat``, ``target_lon`` (where the routes
+            start and end). Unreachable pairs are rows with
             ``reachable=False`` and infinite costs, never an exception.
 
         Raises
@@ -512,17 +552,34 @@ class Router:
         ValueError
             If the two sequences differ in length, or coordinates are NaN.
         """
-        s, s_snap = self._resolve(sources, "sources")
-        t, t_snap = self._resolve(targets, "targets")
-        result = self.route_indices(
-            s,
-            t,
-            with_paths=return_paths,
-            num_threads=num_threads,
-            progress=progress,
-            departure=departure,
-            time_dependent=time_dependent,
-        )
+        src = self._resolve(sources, "sources", max_snap_m)
+        dst = self._resolve(targets, "targets", max_snap_m)
+        if self._partway(src, dst, departure):
+            if len(src) != len(dst):
+                msg = (
+                    f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
+                )
+                raise ValueError(msg)
+            result = partway_pairs(
+                self,
+                src,
+                dst,
+                with_paths=return_paths,
+                num_threads=num_threads,
+                progress=4 * len(src) > 400_000 if progress is None else progress,
+            )
+        else:
+            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
+            result = self.route_indices(
+                src.node,
+                dst.node,
+                with_paths=return_paths,
+                num_threads=num_threads,
+                progress=progress,
+                departure=departure,
+                time_dependent=time_dependent,
+            )
+        s, t = src.node, dst.node
         frame: dict[str, Any] = {
             "source": self.network.node_id[s],
             "target": self.network.node_id[t],
@@ -531,8 +588,10 @@ class Router:
         }
         frame.update(result.quantities)
         frame.update(result.bounds)
-        frame["source_snap_m"] = s_snap
-        frame["target_snap_m"] = t_snap
+        frame["source_snap_m"] = src.distance_m
+        frame["target_snap_m"] = dst.distance_m
+        frame["source_lat"], frame["source_lon"] = src.lat, src.lon
+        frame["target_lat"], frame["target_lon"] = dst.lat, dst.lon
         if return_paths:
             frame["nodes"] = self._split_paths(s, result)
         return pd.DataFrame(frame)
@@ -675,7 +734,13 @@ class Router:
         )
 
     def matrix(
-        self, sources: Any, targets: Any, *, num_threads: int | None = None, departure: Any = None
+        self,
+        sources: Any,
+        targets: Any,
+        *,
+        num_threads: int | None = None,
+        departure: Any = None,
+        max_snap_m: float | None = None,
     ) -> ODMatrix:
         """
         Route from every source to every target in one call: an origin-destination matrix.
@@ -688,12 +753,15 @@ class Router:
         ----------
         sources, targets
             Node ids (an integer array) or ``(lat, lon)`` pairs, as for
-            :meth:`route_many`; the two may differ in length.
+            :meth:`route_many` (routes start and end part-way along the
+            snapped roads); the two may differ in length.
         num_threads
             Overrides the router's ``num_threads`` for this call.
         departure
             With ``speeds=``: one departure for the whole matrix; every arc
             is driven at the speed of the departure hour (see docs/traffic.md).
+        max_snap_m
+            Overrides the router's snapping limit for this call.
 
         Returns
         -------
@@ -703,19 +771,25 @@ class Router:
             summed along the same least-cost route; ``inf`` where unreachable.
         """
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        s, s_snap = self._resolve(sources, "sources")
-        t, t_snap = self._resolve(targets, "targets")
+        src = self._resolve(sources, "sources", max_snap_m)
+        dst = self._resolve(targets, "targets", max_snap_m)
+        partway = self._partway(src, dst, departure)
+        if not partway:
+            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
+        s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
         engine = self._engine
         if departure is not None:  # traffic (issue 12): the metric of the departure hour
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
             engine = self._traffic_for(departure).engine_at(departure)
-        if self.budget is not None:
+        bounds: dict[str, FloatArray] = {}
+        if partway:
+            cost, quantities = partway_matrix(self, src, dst, num_threads=threads)
+        elif self.budget is not None:
             cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
             cost, quantities = self._plain_matrix(s, t, threads, engine)
-            bounds = {}
         for values in (cost, *quantities.values(), *bounds.values()):
             values.flags.writeable = False
         node_id = self.network.node_id
@@ -724,12 +798,16 @@ class Router:
             targets=node_id[t],
             cost=cost,
             quantities=quantities,
-            source_snap_m=s_snap,
-            target_snap_m=t_snap,
+            source_snap_m=src.distance_m,
+            target_snap_m=dst.distance_m,
             vehicle=self.vehicle.name,
             objective=self._label,
             algorithm=self.algorithm,
             bounds=bounds,
+            source_lat=src.lat,
+            source_lon=src.lon,
+            target_lat=dst.lat,
+            target_lon=dst.lon,
         )
 
     def _plain_matrix(
@@ -780,7 +858,7 @@ class Router:
 
         Unreachable nodes get ``inf``.
         """
-        s, _ = self._resolve_one(source, "source")
+        s, _ = self._resolve_node(source, "source")
         cost = self._engine.costs_from(s)
         if self.node_potential is not None:
             cost = cost - self.node_potential[s] + self.node_potential
@@ -812,32 +890,44 @@ class Router:
             + phi[np.asarray(targets, dtype=np.intp)]
         )
 
-    def _resolve_one(self, point: Any, name: str) -> tuple[int, float]:
+    def _partway(self, src: Endpoints, dst: Endpoints, departure: Any) -> bool:
+        """Whether a query routes part-way: some point snapped, no departure, no time budget."""
+        some = bool(src.partway.any() or dst.partway.any())
+        return some and departure is None and self.budget is None
+
+    def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
         if isinstance(point, int | np.integer) and not isinstance(point, bool):
-            return self.network.node_index_of(int(point)), 0.0
-        (index,), (snap,) = self._resolve([point], name)
-        return int(index), float(snap)
+            return Endpoints.at_nodes(self.network, [self.network.node_index_of(int(point))])
+        return self._resolve([point], name, max_snap_m)
 
-    def _resolve(self, points: Any, name: str) -> tuple[npt.NDArray[np.uint32], FloatArray]:
-        """Turn node ids or (lat, lon) pairs into dense indices and snap distances."""
+    def _resolve_node(self, point: Any, name: str) -> tuple[int, float]:
+        """One point as a dense node index (a snapped point: its road's nearer end) and distance."""
+        ends = self._resolve_one(point, name).as_nodes(self.network)
+        return int(ends.node[0]), float(ends.distance_m[0])
+
+    def _resolve(self, points: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
+        """
+        Turn node ids or (lat, lon) pairs into :class:`~ecoroute.snapping.Endpoints`.
+
+        Node ids stay exact nodes; coordinates snap to the nearest point of the
+        nearest usable road (largest strongly connected part: no island, no
+        one-way stub), within ``max_snap_m`` (default: the router's; issue 11).
+        """
+        if isinstance(points, Endpoints):  # already resolved (e.g. fleet locations)
+            return points
         array = _as_points(points, name)
         if array.ndim == 1:  # node ids
-            index = self.network.node_index(array)
-            return index.astype(np.uint32), np.zeros(index.size)
-        # The nearest usable road: its nearer end in the largest strongly connected
-        # part (no island, no one-way stub), within max_snap_m (issue 11).
-        index, snap = nearest_usable_nodes(
-            self.network, array[:, 0], array[:, 1], max_snap_m=self.max_snap_m, name=name
-        )
-        return index.astype(np.uint32), snap
+            return Endpoints.at_nodes(self.network, self.network.node_index(array))
+        limit = self.max_snap_m if max_snap_m is None else _check_snap_limit(max_snap_m)
+        return resolve_points(self.network, array[:, 0], array[:, 1], max_snap_m=limit, name=name)
 
     def _split_paths(
-        self, sources: npt.NDArray[np.uint32], result: PairResults
+        self, sources: npt.NDArray[np.integer[Any]], result: PairResults
     ) -> list[npt.NDArray[np.int64]]:
         assert result.path_offsets is not None
         assert result.path_arcs is not None
-        head = self.network.head
+        head, tail = self.network.head, self.network.tail
         node_id = self.network.node_id
         out = []
         for i, source in enumerate(sources.tolist()):
@@ -845,7 +935,8 @@ class Router:
                 out.append(np.empty(0, dtype=np.int64))
                 continue
             path = result.path_arcs[result.path_offsets[i] : result.path_offsets[i + 1]]
-            out.append(node_id[np.concatenate(([source], head[path])).astype(np.int64)])
+            start = tail[path[0]] if path.size else source  # a part-way start: the arc's tail
+            out.append(node_id[np.concatenate(([start], head[path])).astype(np.int64)])
         return out
 
 
