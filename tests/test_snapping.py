@@ -45,7 +45,9 @@ def strongly_connected_arcs(network: ecoroute.RoadNetwork) -> np.ndarray:
 
 def test_snap_matches_brute_force_on_a_real_extract() -> None:
     """Tests 60 random points against every segment of every arc of the strongly connected part."""
-    network = ecoroute.load_osm(shared_file("osm/aguascalientes.osm.pbf"), largest_component=False)
+    network = ecoroute.load_osm(
+        shared_file("osm/aguascalientes.osm.pbf"), largest_component=False, turn_restrictions=False
+    )
     snapper = S.ArcSnapper(network)
     usable = strongly_connected_arcs(network)
     assert usable.size < network.arc_count  # the extract has arcs outside the strong part
@@ -117,7 +119,7 @@ def test_nearest_usable_nodes_avoid_the_stub() -> None:
 
 @pytest.mark.parametrize("point", [(14.5, 35.9), (0.0, 0.0)])
 def test_far_off_and_swapped_coordinates_are_refused(point: tuple[float, float]) -> None:
-    network = ecoroute.load_osm(shared_file("osm/malta.osm.pbf"))
+    network = ecoroute.load_osm(shared_file("osm/malta.osm.pbf"), turn_restrictions=False)
     snapper = S.ArcSnapper(network)
     with pytest.raises(
         SnapError, match=r"depot D7 at .* m from the nearest road.*limit is 1,000 m"

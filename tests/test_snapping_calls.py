@@ -17,7 +17,7 @@ from .test_snapping import M_PER_DEG, strongly_connected_arcs, stub_network
 
 @pytest.fixture(scope="module")
 def malta() -> ecoroute.RoadNetwork:
-    return ecoroute.load_osm(shared_file("osm/malta.osm.pbf"))
+    return ecoroute.load_osm(shared_file("osm/malta.osm.pbf"), turn_restrictions=False)
 
 
 class BruteSnap:

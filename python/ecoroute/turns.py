@@ -411,6 +411,7 @@ class TurnGraph:
         self.arc_tail = e_tail
         self.time_s, self.stop_work = self._intersection_costs()
         self._cch: _core.Cch | None = None
+        self._turn_lookup: tuple[IntArray, IntArray, IntArray] | None = None
         #: Contraction order of the expanded nodes, once :meth:`prepare` ran.
         self.order: npt.NDArray[np.uint32] | None = None
 
@@ -582,16 +583,80 @@ class TurnGraph:
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
         """Map expanded paths (CSR form) to the network arcs they drive."""
         if offsets.size == 2:  # one path (Router.route): a slice, no masks
-            # A path ends at its end node x_in, which no arc leaves, so its last
-            # arc is the only one that drives no network arc; every other one
-            # drives the arc it enters (the start arc x_out -> b included).
-            end = int(offsets[1])
-            one = self.entered[arcs[: max(end - 1, 0)]].astype(np.uint32)
+            # Every expanded arc drives the arc it enters (the start arc x_out -> b
+            # included) except one into an end node x_in, which no arc leaves: only
+            # the last arc of a path can be one (a part-way route ends at an arc node).
+            entered = self.entered[arcs[: int(offsets[1])]]
+            if entered.size and entered[-1] < 0:
+                entered = entered[:-1]
+            one = entered.astype(np.uint32)
             return np.array([0, one.size], dtype=np.uint64), one
         driven = self.entered[arcs.astype(np.intp)]
         keep = driven >= 0
         kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.uint64)
         return kept_before[offsets.astype(np.intp)], driven[keep].astype(np.uint32)
+
+    def entering_arcs(self, arcs: npt.ArrayLike) -> npt.NDArray[np.intp]:
+        """
+        The expanded arc by which each arc of a network path is entered.
+
+        The first arc is entered from its tail (a start arc ``x_out -> b``),
+        every next one by the turn from the arc before it. Raises
+        ``ValueError`` naming the first turn the expanded graph does not have
+        (a forbidden turn, or arcs that do not meet).
+        """
+        path = np.asarray(arcs, dtype=np.int64)
+        if not path.size:
+            return np.empty(0, dtype=np.intp)
+        if self._turn_lookup is None:
+            m = self.network.arc_count
+            turn = np.flatnonzero((self.turn_from >= 0) & (self.entered >= 0))
+            keys = self.turn_from[turn] * m + self.entered[turn]
+            order = np.argsort(keys, kind="stable")
+            start = np.full(m, -1, dtype=np.int64)
+            first = np.flatnonzero((self.turn_from < 0) & (self.entered >= 0))
+            start[self.entered[first]] = first
+            self._turn_lookup = (keys[order], turn[order], start)
+        keys, turn, start = self._turn_lookup
+        out = np.empty(path.size, dtype=np.intp)
+        out[0] = start[path[0]]
+        wanted = path[:-1] * self.network.arc_count + path[1:]
+        at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+        found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
+        if not found.all() or out[0] < 0:
+            i = int(np.flatnonzero(~found)[0]) if not found.all() else -1
+            what = f"the turn {path[i]} -> {path[i + 1]}" if i >= 0 else f"arc {path[0]}"
+            msg = f"The path takes {what}, which the turn-expanded graph does not allow."
+            raise ValueError(msg)
+        out[1:] = turn[at]
+        return out
+
+    def added_along(
+        self,
+        arcs: npt.ArrayLike,
+        vehicle: Vehicle,
+        payload_kg: float | None,
+        *,
+        speed_kph: npt.ArrayLike | None = None,
+    ) -> dict[str, FloatArray]:
+        """
+        What the turns add on each arc of a network path, counted on the arc they enter.
+
+        The same values the expanded graph's arcs carry
+        (:meth:`quantities`): the turn's seconds and the energy of pulling
+        away again, for ``vehicle`` at ``payload_kg``; ``speed_kph`` (one per
+        path arc; default the network's) is the speed pulled away to.
+        """
+        index = np.asarray(arcs, dtype=np.intp)
+        entering = self.entering_arcs(index)
+        speed = (
+            self.network.speed_kph[index]
+            if speed_kph is None
+            else np.asarray(speed_kph, dtype=np.float64)
+        )
+        return intersection_quantities(
+            vehicle, speed, self.stop_work_at(speed, entering), self.time_s[entering], payload_kg
+        )
 
     # ------------------------------------------------------------------ per vehicle
 
