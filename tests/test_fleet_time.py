@@ -9,7 +9,9 @@ hand-computed leg that crosses into a slow hour.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import warnings
 from pathlib import Path
 
@@ -340,3 +342,66 @@ def test_a_fleet_file_takes_a_departure(tmp_path: Path) -> None:
         departure=config.options["departure"],
     )
     assert_allclose(plan.routes[0].legs[0].arrive_s, 8.5 * 3600, rtol=1e-9)
+
+
+def test_turn_aware_plans_in_traffic_obey_the_turns_and_score_them() -> None:
+    """
+    Tests a plan with ``departure=`` and turn restrictions with intersection costs:
+    every replayed leg is the independent turn-aware ``Router.route(departure=)``
+    (same path, time, CO2: the turns' seconds and pulling away included), and
+    takes no forbidden turn; without a departure, each leg's time and CO2 are the
+    turn-aware router's for that leg (the turns scored with it, as its matrix does).
+    """
+    from ecoroute import turns as T
+
+    network, depot, stops = town_instance(7)
+    # No load: every leg runs at the routers' payload, so CO2 compares leg by leg too.
+    stops = [dataclasses.replace(s, demand_kg=0.0) for s in stops]
+    rng = np.random.default_rng(7)
+    pairs = [
+        (a, b)
+        for a in range(network.arc_count)
+        for b in range(
+            int(network.first_out[network.head[a]]), int(network.first_out[network.head[a] + 1])
+        )
+        if network.head[b] != network.tail[a]
+    ]
+    forbidden = [pairs[i] for i in rng.choice(len(pairs), len(pairs) // 5, replace=False)]
+    turns = T.TurnRestrictions.from_arc_pairs(network, forbidden).with_options(
+        intersection_costs=True
+    )
+    banned = {(int(a), int(b)) for a, b in forbidden}
+    profiles = traffic.synthetic_profiles(network, fraction=0.6, seed=2)
+    timed_network = network.with_speeds(profiles)
+    fleet = [VehicleType("van_diesel", count=3, capacity_kg=900, matrix_payload_kg=0)]
+    for departure in (None, "2024-03-05T07:30"):
+        plan = plan_fleet(
+            timed_network,
+            depot,
+            stops,
+            fleet,
+            turns=turns,
+            departure=departure,
+            max_iterations=ITERATIONS,
+            baselines=(),
+        )
+        router = ecoroute.Router(timed_network, "van_diesel", "co2", payload_kg=0, turns=turns)
+        node_of = {s.id: s for s in stops}
+        checked = 0
+        for route in plan.routes:
+            for leg in route.legs:
+                source, target = (
+                    int(network.node_id[_nearest(network, depot if n == "D" else node_of[n])])
+                    for n in (leg.origin, leg.destination)
+                )
+                if departure is None:
+                    expected = router.route(source, target)
+                else:
+                    expected = router.route(source, target, departure=86400.0 + leg.depart_s)
+                assert_array_equal(leg.arcs, expected.arcs)
+                assert_allclose(leg.time_s, expected.time_s, rtol=1e-6)
+                arcs = leg.arcs.tolist()
+                assert not any((a, b) in banned for a, b in itertools.pairwise(arcs))
+                assert_allclose(leg.co2_g, expected.co2_g, rtol=1e-6)
+                checked += 1
+        assert checked >= 10

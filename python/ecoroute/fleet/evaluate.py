@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ..traffic import timed_arc_quantities
+from ..traffic import HOURS_PER_WEEK, SECONDS_PER_HOUR, timed_arc_quantities
 from .battery import arc_values, state_of_charge
 from .plan import Leg, VehicleRoute, Visit
 from .timing import ReplayedLeg, replay
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
+    from ..traffic import SpeedProfiles
+    from ..turns import TurnGraph
     from .matrices import Profiles
     from .model import FleetInputs, ResolvedType
 
@@ -127,13 +129,26 @@ def evaluate(
     scored: list[VehicleRoute | None] = [None] * len(routes)
     visits: list[list[Visit]] = [[] for _ in routes]
     last: dict[tuple[int, int], VehicleRoute] = {}
+    # Turn-aware plans: what each turn adds (seconds, pulling away) is scored with its leg.
+    turn_graphs = {
+        k: profiles.metric(k, paths).router.turns for k in {r.type_index for r in routes}
+    }
     for r in order:
         route = routes[r]
         rtype = inputs.types[route.type_index]
         label = f"{rtype.name}#{number[r]}"
         charge = _charge_before(rtype, last.get((route.type_index, number[r])), route.start_s)
         vehicle_route, route_visits = _score_route(
-            network, inputs, route, label, expanded[r], depots, charge, timed[r], profiles
+            network,
+            inputs,
+            route,
+            label,
+            expanded[r],
+            depots,
+            charge,
+            timed[r],
+            profiles,
+            turn_graphs[route.type_index],
         )
         last[(route.type_index, number[r])] = vehicle_route
         scored[r] = vehicle_route
@@ -173,6 +188,7 @@ def _score_route(
     charge: tuple[float, float, float],
     timed: Sequence[ReplayedLeg] | None = None,
     profiles: Profiles | None = None,
+    turns: TurnGraph | None = None,
 ) -> tuple[VehicleRoute, list[Visit]]:
     rtype = inputs.types[route.type_index]
     vehicle = rtype.vehicle
@@ -205,6 +221,17 @@ def _score_route(
                 values,
                 payload_kg=remaining[k],
             )
+        if turns is not None and arcs.size:
+            speed = None
+            if timed is not None:
+                assert profiles is not None
+                assert profiles.speeds is not None
+                speed = _entry_speeds(network, profiles.speeds, arcs, timed[k].entry_s)
+            added = turns.added_along(arcs, vehicle, remaining[k], speed_kph=speed)
+            for name, extra in added.items():
+                # A replayed leg's times already hold the turns' seconds (entry times).
+                if name in values and not (timed is not None and name == "time_s"):
+                    values[name] = np.asarray(values[name], dtype=np.float64) + extra
         leg_sums.append({name: float(np.sum(v)) for name, v in values.items()})
         if timed is not None:
             leg_sums[-1]["time_s"] = timed[k].arrive_s - timed[k].depart_s
@@ -324,6 +351,22 @@ def _score_route(
     )
     visits = _allocate(inputs, vehicle_route, visit_rows)
     return vehicle_route, visits
+
+
+def _entry_speeds(
+    network: RoadNetwork, speeds: SpeedProfiles, arcs: npt.NDArray[np.uint32], entry_s: FloatArray
+) -> FloatArray:
+    """Each arc's speed at the hour it is entered (free flow where it has no profile)."""
+    index = np.asarray(arcs, dtype=np.intp)
+    speed = np.asarray(network.speed_kph, dtype=np.float64)[index]
+    known = speeds.arcs
+    if not known.size:
+        return speed
+    row = np.minimum(np.searchsorted(known, index), known.size - 1)
+    hit = known[row] == index
+    hour = np.floor(np.asarray(entry_s, dtype=np.float64) / SECONDS_PER_HOUR).astype(np.int64)
+    speed[hit] = speeds.speed_kph[row[hit], hour[hit] % HOURS_PER_WEEK]
+    return speed
 
 
 def _allocate(

@@ -179,7 +179,7 @@ def plan_fleet(
     the fleet as a whole has no room for.
     """
     started = time.perf_counter()
-    clock = _departure_clock(network, departure, speeds, turns, max_extra_time)
+    clock = _departure_clock(network, departure, speeds, max_extra_time)
     if objective not in OBJECTIVES:
         msg = f"Unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
@@ -344,7 +344,7 @@ def evaluate_routes(
     if paths not in OBJECTIVES:
         msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
-    clock = _departure_clock(network, departure, speeds, None, None)
+    clock = _departure_clock(network, departure, speeds, None)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
     if clock is not None:
         inputs = timing.with_departure(inputs, clock)
@@ -512,7 +512,6 @@ def _departure_clock(
     network: RoadNetwork,
     departure: Any,
     speeds: SpeedProfiles | None,
-    turns: Any,
     max_extra_time: float | None,
 ) -> timing.PlanClock | None:
     """Read ``departure=``; refuse it without speed profiles or with what it cannot combine with."""
@@ -526,9 +525,6 @@ def _departure_clock(
             "network.with_speeds(ecoroute.read_speeds(path)) or pass speeds=; "
             "profiles are never made up (see docs/traffic.md)."
         )
-        raise FleetInputError(msg)
-    if turns is not None:
-        msg = "departure= and turns= cannot be combined yet: time-dependent legs ignore turns."
         raise FleetInputError(msg)
     if max_extra_time is not None:
         msg = "departure= and max_extra_time= cannot be combined yet (as in Router.route)."
