@@ -3,6 +3,7 @@ Traffic in time (issue 12): departure-time queries against static ones, same run
 
     python benchmarks/bench_traffic.py                 # Malta parts only
     python benchmarks/bench_traffic.py --ny            # plus the New York matrix and memory
+    python benchmarks/bench_traffic.py --turns         # plus the queries on turn-aware Malta
 
 Malta (OSM extract, largest strongly connected component):
 
@@ -15,6 +16,10 @@ Malta (OSM extract, largest strongly connected component):
 * eco-routes against fastest routes at Monday 08:00 and 03:00 for a diesel
   van and a 40 t truck, under the synthetic weekday profile on every
   primary/secondary/tertiary/trunk arc (:func:`ecoroute.traffic.synthetic_profiles`).
+
+Turn-aware Malta (``--turns``: ``load_osm``'s default, restrictions and
+intersection costs): the same single queries, static and time-dependent,
+both on the turn-expanded graph.
 
 New York (DIMACS, ``--ny``): a 100 x 100 matrix at a departure hour (after
 that hour's customization) against the static matrix, both on the
@@ -35,7 +40,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median_time, print_table, write_results
+from _common import SHARED_DATA, median_time, print_table, write_results
 from bench_queries import load_graph
 
 import ecoroute
@@ -247,6 +252,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ny", action="store_true", help="also the New York matrix and memory")
     parser.add_argument("--gap-seeds", type=int, default=60, help="small graphs for the CO2 gap")
+    parser.add_argument("--turns", action="store_true", help="also queries on turn-aware Malta")
     args = parser.parse_args()
 
     malta = load_graph("malta")
@@ -280,6 +286,14 @@ def main() -> None:
             "eco_savings": savings,
         },
     }
+    if args.turns:
+        turned = ecoroute.load_osm(SHARED_DATA / "osm" / "malta.osm.pbf")  # turns: the default
+        turned_profiles = traffic.synthetic_profiles(turned, highways=MAJOR, seed=0)
+        turned_pairs = random_pairs(turned, args.pairs, seed=0)
+        single_turns = single_queries(turned, turned_profiles, turned_pairs, args.repeats)
+        print("\nTurn-aware Malta: one query, Monday 08:00 (median over pairs)\n")
+        print_table(single_turns, list(single_turns[0]))
+        results["malta_turns"] = {"single": single_turns}
     if args.ny:
         ny = new_york(args.repeats)
         single_ny = ny.pop("single")
