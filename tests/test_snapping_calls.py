@@ -335,3 +335,31 @@ def test_target_behind_on_a_one_way_arc_goes_round_the_block(turn_aware: bool) -
     assert line[-1].tolist() == pytest.approx([0.3 * d, 0.0], abs=1e-12)
     matrix = router.matrix([source, target], [source, target])
     np.testing.assert_allclose(matrix.distance_m, [[0.0, 360.0], [40.0, 0.0]], rtol=1e-6)
+
+
+def test_turn_aware_part_way_routes_end_on_their_target_arc() -> None:
+    """
+    Tests, on Malta as load_osm reads it (turns on), that a part-way route's arcs end with
+    the arc its target snapped to, and that its geometry (from the snapped source to the
+    snapped target) is as long as its driven distance.
+    """
+    network = ecoroute.load_osm(shared_file("osm/malta.osm.pbf"))
+    router = ecoroute.Router(network, "car_petrol", "co2")
+    assert router.turns is not None
+    points = random_points(network, 16, seed=5)
+    checked = 0
+    for a, b in zip(points[:8], points[8:], strict=True):
+        route = router.route(tuple(a), tuple(b))
+        if route.target_arc >= 0:
+            assert int(route.arcs[-1]) == route.target_arc
+        if route.source_arc >= 0:
+            assert int(route.arcs[0]) == route.source_arc
+        line = route.coordinates
+        assert (line[-1, 1], line[-1, 0]) == pytest.approx((route.target_lat, route.target_lon))
+        seg = [
+            _haversine(line[k, 1], line[k, 0], line[k + 1, 1], line[k + 1, 0])
+            for k in range(len(line) - 1)
+        ]
+        assert sum(seg) == pytest.approx(route.distance_m, rel=2e-3)
+        checked += route.target_arc >= 0
+    assert checked >= 4
