@@ -77,6 +77,11 @@ def test_a_depot_beside_a_one_way_stub_is_served_part_way() -> None:
     assert reported["snap_m"] == pytest.approx(50.0, rel=1e-4)
     for visit in plan.visits:
         assert visit.snap_m == pytest.approx(SQUARE[visit.stop][2], rel=1e-3)
+        np.testing.assert_allclose(
+            (visit.snap_lon, visit.snap_lat), _snapped_lonlat(visit.stop), atol=1e-9
+        )
+    stops_table = plan.to_dataframe("stops").set_index("stop")
+    assert stops_table.loc["S1", "snap_lat"] == pytest.approx(D, rel=1e-9)
     # Leg lines start and end at the snapped points (part-way along the first and last arc).
     lines = [
         f["geometry"]["coordinates"]

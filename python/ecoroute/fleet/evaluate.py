@@ -400,6 +400,8 @@ def _allocate(
                 late_s=row["late"],
                 demand_kg=float(inputs.demand_kg[i]),
                 snap_m=float(inputs.stop_snap_m[i]),
+                snap_lat=float(inputs.location_lonlat[len(inputs.depots) + i, 1]),
+                snap_lon=float(inputs.location_lonlat[len(inputs.depots) + i, 0]),
                 onboard_m=row["onboard_m"],
                 tkm=share_tkm,
                 co2_ttw_g=share * route.co2_ttw_g,

@@ -179,6 +179,9 @@ class Visit:
     soc_kwh, soc_pct
         Battery charge arriving at the stop, kWh and percent of the battery
         (None without a battery).
+    snap_lat, snap_lon
+        The point of the road the stop's legs end and start at, ``snap_m``
+        from its coordinates (the node's coordinates for a stop given by node).
     """
 
     stop: str
@@ -198,6 +201,8 @@ class Visit:
     co2e_wtw_g: float
     soc_kwh: float | None = None
     soc_pct: float | None = None
+    snap_lat: float | None = None
+    snap_lon: float | None = None
 
 
 class _LegSum:
