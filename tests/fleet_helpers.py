@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -88,6 +89,29 @@ def random_stops(
 def depot_at(network: ecoroute.RoadNetwork, index: int, name: str = "D") -> Depot:
     """A depot on node ``index``."""
     return Depot(name, **node_point(network, index))
+
+
+def on_node_ids(network: ecoroute.RoadNetwork, places: list) -> list:
+    """
+    The same depots or stops given by the node id they sit on instead of coordinates.
+
+    For tests whose oracle routes node to node: coordinates snap part-way along a
+    road (on a turn-aware network, a point at a node is on one of its arcs, so the
+    turns from that arc apply), a node id stays that exact node.
+    """
+    out = []
+    for place in places:
+        index = int(np.argmin((network.lat - place.lat) ** 2 + (network.lon - place.lon) ** 2))
+        node = int(network.node_id[index])
+        out.append(dataclasses.replace(place, lat=None, lon=None, node=node))
+    return out
+
+
+def node_index(network: ecoroute.RoadNetwork, place) -> int:
+    """Dense index of the node a depot or stop is given by (its node id, else nearest node)."""
+    if place.node is not None:
+        return int(network.node_index_of(int(place.node)))
+    return int(network.nearest_nodes(place.lat, place.lon)[0][0])
 
 
 def oracle_paths(

@@ -47,7 +47,7 @@ def test_unreachable_stop_is_unassigned_with_its_reason(town_with_island):
     (item,) = plan.unassigned
     assert (item.stop, item.reason) == ("island", "unreachable")
     assert "no road" in item.message
-    assert "snaps to node" in item.message
+    assert "snaps onto a road next to node" in item.message
 
 
 def test_a_stop_far_from_every_usable_road_is_refused_by_name(town_with_island):

@@ -25,7 +25,7 @@ from ecoroute._errors import FleetInputError, FleetPlanWarning
 from ecoroute.fleet import Depot, Stop, VehicleType, evaluate_routes, plan_fleet, read_fleet
 from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
 
-from .fleet_helpers import depot_at, grid_town, node_point, random_stops
+from .fleet_helpers import depot_at, grid_town, node_point, on_node_ids, random_stops
 
 ITERATIONS = 400
 
@@ -356,7 +356,10 @@ def test_turn_aware_plans_in_traffic_obey_the_turns_and_score_them() -> None:
 
     network, depot, stops = town_instance(7)
     # No load: every leg runs at the routers' payload, so CO2 compares leg by leg too.
-    stops = [dataclasses.replace(s, demand_kg=0.0) for s in stops]
+    # Node ids: the oracle routes node to node (coordinates would snap part-way, onto one
+    # of a node's arcs, whose turns then apply).
+    stops = [dataclasses.replace(s, demand_kg=0.0) for s in on_node_ids(network, stops)]
+    (depot,) = on_node_ids(network, [depot])
     rng = np.random.default_rng(7)
     pairs = [
         (a, b)
@@ -391,7 +394,7 @@ def test_turn_aware_plans_in_traffic_obey_the_turns_and_score_them() -> None:
         for route in plan.routes:
             for leg in route.legs:
                 source, target = (
-                    int(network.node_id[_nearest(network, depot if n == "D" else node_of[n])])
+                    int((depot if n == "D" else node_of[n]).node)
                     for n in (leg.origin, leg.destination)
                 )
                 if departure is None:

@@ -140,11 +140,12 @@ def leg_energy(
     for begin in range(0, origin.size, _PAIRS_PER_CHUNK):
         o = origin[begin : begin + _PAIRS_PER_CHUNK]
         d = destination[begin : begin + _PAIRS_PER_CHUNK]
-        offsets, arcs, _ = profiles.paths(type_index, objective, o, d)
+        offsets, arcs, _, share = profiles.paths(type_index, objective, o, d)
         index = np.asarray(arcs, dtype=np.intp)
-        at_empty[o, d] = _segment_sums(empty_arcs[index], offsets)
-        at_full[o, d] = _segment_sums(full_arcs[index], offsets)
-        peak[o, d] = _segment_peaks(empty_arcs[index], offsets)
+        # A leg from or to a point part-way along a road drives only part of its end arcs.
+        at_empty[o, d] = _segment_sums(empty_arcs[index] * share, offsets)
+        at_full[o, d] = _segment_sums(full_arcs[index] * share, offsets)
+        peak[o, d] = _segment_peaks(empty_arcs[index] * share, offsets)
     return LegEnergy(empty_kwh=at_empty, full_kwh=at_full, full_kg=full, peak_empty_kwh=peak)
 
 

@@ -76,7 +76,9 @@ def evaluate(
     routes = [route for route in routes if route.stops]
     depots = len(inputs.depots)
     # Expand all legs of each vehicle type in one call.
-    expanded: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], int]] = {}
+    # Per route: CSR offsets and arcs of its type's legs, the share of each arc driven
+    # (< 1 on arcs left or entered part-way), and the route's first leg in them.
+    expanded: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, int]] = {}
     by_type: dict[int, list[int]] = {}
     for r, route in enumerate(routes):
         by_type.setdefault(route.type_index, []).append(r)
@@ -92,7 +94,8 @@ def evaluate(
             offsets = np.zeros(len(legs) + 1, dtype=np.uint64)
             np.cumsum(sizes, out=offsets[1:])
             arcs = np.concatenate([leg.arcs for leg in legs]) if legs else np.empty(0, np.uint32)
-            expanded[r] = (offsets, arcs.astype(np.uint32), 0)
+            # Replayed legs run between nodes (Endpoints.as_nodes): whole arcs.
+            expanded[r] = (offsets, arcs.astype(np.uint32), np.ones(arcs.size), 0)
     for k, members in by_type.items():
         rtype = inputs.types[k]
         origins: list[int] = []
@@ -102,7 +105,7 @@ def evaluate(
             first_leg[r] = len(origins)
             origins.extend(locations[:-1])
             destinations.extend(locations[1:])
-        offsets, arcs, cost = profiles.paths(
+        offsets, arcs, cost, share = profiles.paths(
             k, paths, np.array(origins, dtype=np.intp), np.array(destinations, dtype=np.intp)
         )
         if not np.isfinite(cost).all():
@@ -114,7 +117,7 @@ def evaluate(
             )
             raise RuntimeError(msg)
         for r in members:
-            expanded[r] = (offsets, arcs, first_leg[r])
+            expanded[r] = (offsets, arcs, share, first_leg[r])
 
     # The n-th route of a type in each trip slot is driven by that type's n-th vehicle.
     number: list[int] = []
@@ -183,7 +186,7 @@ def _score_route(
     inputs: FleetInputs,
     route: PlannedRoute,
     label: str,
-    paths: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], int],
+    paths: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, int],
     depots: int,
     charge: tuple[float, float, float],
     timed: Sequence[ReplayedLeg] | None = None,
@@ -192,7 +195,7 @@ def _score_route(
 ) -> tuple[VehicleRoute, list[Visit]]:
     rtype = inputs.types[route.type_index]
     vehicle = rtype.vehicle
-    offsets, all_arcs, first = paths
+    offsets, all_arcs, all_shares, first = paths
     locations = _locations(route, rtype, depots)
     stops = list(route.stops)
     demand = inputs.demand_kg[stops]
@@ -206,6 +209,9 @@ def _score_route(
     for k in range(len(locations) - 1):
         arcs = all_arcs[offsets[first + k] : offsets[first + k + 1]]
         values = arc_values(vehicle, network, arcs, remaining[k])
+        # The first arc from the source's point on, the last up to the target's (part-way).
+        shares = all_shares[offsets[first + k] : offsets[first + k + 1]]
+        values = {name: np.asarray(v, dtype=np.float64) * shares for name, v in values.items()}
         if timed is not None:
             # Each arc at the hours it is driven in, at the payload on board (issue 12).
             assert profiles is not None
@@ -299,8 +305,10 @@ def _score_route(
                 co2e_wtw_g=wtw,
                 tkm=payload / 1000.0 * sums["distance_m"] / 1000.0,
                 arcs=np.asarray(arcs, dtype=np.uint32),
-                start_node=int(nodes[locations[k]]),
+                start_node=int(network.tail[arcs[0]]) if arcs.size else int(nodes[locations[k]]),
                 soc_end_kwh=soc,
+                start_fraction=_along(inputs, arcs, locations[k], first=True),
+                end_fraction=_along(inputs, arcs, destination, first=False),
             )
         )
         clock = next_clock
@@ -392,6 +400,8 @@ def _allocate(
                 late_s=row["late"],
                 demand_kg=float(inputs.demand_kg[i]),
                 snap_m=float(inputs.stop_snap_m[i]),
+                snap_lat=float(inputs.location_lonlat[len(inputs.depots) + i, 1]),
+                snap_lon=float(inputs.location_lonlat[len(inputs.depots) + i, 0]),
                 onboard_m=row["onboard_m"],
                 tkm=share_tkm,
                 co2_ttw_g=share * route.co2_ttw_g,
@@ -416,6 +426,22 @@ def _wtw_grid(vehicle: object) -> float | None:
 
 def _locations(route: PlannedRoute, rtype: ResolvedType, depots: int) -> list[int]:
     return [rtype.start_depot, *(depots + i for i in route.stops), rtype.end_depot]
+
+
+def _along(
+    inputs: FleetInputs, arcs: npt.NDArray[np.uint32], location: int, *, first: bool
+) -> float:
+    """Where a leg leaves (``first``) or reaches a location along its first (last) arc."""
+    ends = inputs.location_ends
+    default = 0.0 if first else 1.0
+    if ends is None or not arcs.size or ends.arc[location] < 0:
+        return default
+    arc = int(arcs[0] if first else arcs[-1])
+    if arc == ends.arc[location]:
+        return float(ends.fraction[location])
+    if arc == ends.reverse_arc[location]:
+        return 1.0 - float(ends.fraction[location])
+    return default
 
 
 def _location_id(inputs: FleetInputs, location: int) -> str:

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from .._errors import FleetInputError
 from ..routing import Router
+from ..snapping import Endpoints, partway_pairs
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
@@ -32,13 +33,18 @@ OBJECTIVES: dict[str, str] = {
 
 def od_matrices(
     router: Router,
-    nodes: npt.NDArray[np.intp],
+    nodes: npt.NDArray[np.intp] | Endpoints,
     *,
     num_threads: int | None = None,
     departure: float | None = None,
 ) -> tuple[FloatArray, dict[str, FloatArray]]:
     """
-    Return the all-pairs cost and every reported quantity between ``nodes`` (dense indices).
+    Return the all-pairs cost and every reported quantity between ``nodes``.
+
+    ``nodes`` are dense node indices, or resolved locations
+    (:class:`~ecoroute.snapping.Endpoints`: legs start and end part-way along
+    the snapped roads, except with ``departure`` or a router with a time
+    budget, which route from the roads' nearer nodes, as :meth:`Router.matrix`).
 
     Entry ``[i, j]`` is the least-cost route from ``nodes[i]`` to ``nodes[j]``;
     every quantity (``time_s``, ``distance_m``, ``co2_g``, ...) is summed along
@@ -52,8 +58,11 @@ def od_matrices(
     00:00) every arc is driven at the speed of that hour (the router's
     per-hour metric, see docs/traffic.md).
     """
-    ids = router.network.node_id[np.asarray(nodes, dtype=np.intp)]
-    matrix = router.matrix(ids, ids, num_threads=num_threads, departure=departure)
+    if isinstance(nodes, Endpoints):
+        points: Any = nodes
+    else:
+        points = router.network.node_id[np.asarray(nodes, dtype=np.intp)]
+    matrix = router.matrix(points, points, num_threads=num_threads, departure=departure)
     return np.asarray(matrix.cost), dict(matrix.quantities)
 
 
@@ -129,6 +138,14 @@ class Profiles:
 
             self.speeds = attached_speeds(network)
         self.nodes = inputs.location_node
+        ends = inputs.location_ends
+        if ends is None:
+            ends = Endpoints.at_nodes(network, self.nodes)
+        if clock is not None:
+            # Time-dependent legs route between nodes (as Router.route(departure=)): each
+            # location at the nearer end of its road (docs/fleet.md).
+            ends = ends.as_nodes(network)
+        self.ends = ends
         self._routers: dict[Any, Router] = {}
         self._profiles: dict[Any, Profile] = {}
         self._slowest: dict[int, tuple[float, int]] = {}
@@ -181,7 +198,10 @@ class Profiles:
         started = time.perf_counter()
         if mix is None:
             cost, quantities = od_matrices(
-                metric.router, self.nodes, num_threads=self.num_threads, departure=start
+                metric.router,
+                self.points(metric.router),
+                num_threads=self.num_threads,
+                departure=start,
             )
         else:
             # Every leg's cost and quantities: the weighted mean over the hours.
@@ -189,7 +209,10 @@ class Profiles:
             quantities = {}
             for hour_s, share in mix:
                 part, values = od_matrices(
-                    metric.router, self.nodes, num_threads=self.num_threads, departure=hour_s
+                    metric.router,
+                    self.points(metric.router),
+                    num_threads=self.num_threads,
+                    departure=hour_s,
                 )
                 cost = cost + share * part
                 for name, matrix in values.items():
@@ -198,7 +221,10 @@ class Profiles:
             if cautious:
                 # The mix's costs, but no leg quicker than at the start hour.
                 _, at_start = od_matrices(
-                    metric.router, self.nodes, num_threads=self.num_threads, departure=start
+                    metric.router,
+                    self.points(metric.router),
+                    num_threads=self.num_threads,
+                    departure=start,
                 )
                 quantities["time_s"] = np.fmax(quantities["time_s"], at_start["time_s"])
         if slowest is not None:
@@ -208,7 +234,7 @@ class Profiles:
             for h in range(1, hours):
                 _, later = od_matrices(
                     metric.router,
-                    self.nodes,
+                    self.points(metric.router),
                     num_threads=self.num_threads,
                     departure=(first + h * 3600.0) % (168 * 3600.0),
                 )
@@ -218,7 +244,7 @@ class Profiles:
         leg_cost = cost - metric.per_second * np.where(np.isfinite(time_s), time_s, 0.0)
         potential = None
         if metric.router.node_potential is not None:
-            potential = np.asarray(metric.router.node_potential)[self.nodes]
+            potential = point_potential(metric.router, self.points(metric.router))
         profile = Profile(
             metric=metric,
             leg_cost=leg_cost,
@@ -229,13 +255,25 @@ class Profiles:
         self._profiles[key] = profile
         return profile
 
+    def points(self, router: Router) -> Endpoints:
+        """
+        The locations as ``router`` routes them: part-way along their roads where it can.
+
+        A router with a time budget (``max_extra_time``) routes between nodes
+        only, as :meth:`Router.matrix` does: each location at its road's
+        nearer end.
+        """
+        if router.budget is not None:
+            return self.ends.as_nodes(self.network)
+        return self.ends
+
     def paths(
         self,
         type_index: int,
         objective: str,
         origins: npt.NDArray[np.intp],
         destinations: npt.NDArray[np.intp],
-    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray]:
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, FloatArray]:
         """
         Return the road paths of legs between locations, as the matrices chose them.
 
@@ -249,18 +287,39 @@ class Profiles:
         Returns
         -------
         tuple
-            CSR offsets and arc indices of every leg's path, and its cost.
+            CSR offsets and arc indices of every leg's path, its cost, and
+            the share of each path arc the leg drives (1 but for a first arc
+            left, or a last arc entered, part-way; see :func:`driven_shares`):
+            a quantity of a leg is the sum of its arcs' values times these.
         """
         router = self.metric(type_index, objective).router
-        result = router.route_indices(
-            self.nodes[origins],
-            self.nodes[destinations],
-            with_paths=True,
-            departure=self.start_hour_s(type_index),
-        )
+        points = self.points(router)
+        src = points.take(np.asarray(origins, dtype=np.intp))
+        dst = points.take(np.asarray(destinations, dtype=np.intp))
+        if self.clock is None and bool(src.partway.any() or dst.partway.any()):
+            result = partway_pairs(router, src, dst, with_paths=True, num_threads=self.num_threads)
+        else:
+            result = router.route_indices(
+                src.node, dst.node, with_paths=True, departure=self.start_hour_s(type_index)
+            )
         assert result.path_offsets is not None
         assert result.path_arcs is not None
-        return result.path_offsets, result.path_arcs, result.cost
+        offsets, arcs = result.path_offsets, result.path_arcs
+        share = driven_shares(
+            offsets,
+            result.source_arc,
+            result.source_fraction,
+            result.target_arc,
+            result.target_fraction,
+        )
+        if (share <= 0.0).any():
+            # Two locations at one point (a stop at the depot): the direct drive along
+            # their arc is empty; the leg has no arc rather than one it does not drive.
+            keep = share > 0.0
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            offsets = kept[np.asarray(offsets, dtype=np.int64)].astype(np.uint64)
+            arcs, share = arcs[keep], share[keep]
+        return offsets, arcs, np.asarray(result.cost), share
 
     # -- departure-time-aware plans (issue 12)
 
@@ -349,6 +408,62 @@ class Profiles:
         )
 
 
+def driven_shares(
+    offsets: npt.NDArray[np.uint64],
+    source_arc: npt.NDArray[np.integer[Any]] | None,
+    source_fraction: FloatArray | None,
+    target_arc: npt.NDArray[np.integer[Any]] | None,
+    target_fraction: FloatArray | None,
+) -> FloatArray:
+    """
+    Share of each path arc a leg drives: its first arc from the source's fraction on.
+
+    A leg from a point at fraction ``f`` of its first arc drives ``1 - f`` of
+    it; a leg to a point at fraction ``g`` of its last arc drives ``g`` of it;
+    a leg along one arc from ``f`` to ``g`` drives ``g - f`` of it. Every other
+    arc counts whole. Quantities are linear in the driven length at the arc's
+    speed and grade, so a part of an arc costs that part of its value
+    (docs/turns.md, "Routes start and end part-way along the road").
+    """
+    bounds = np.asarray(offsets, dtype=np.int64)
+    share = np.ones(int(bounds[-1]) if bounds.size else 0)
+    legs = bounds.size - 1
+    if legs <= 0:
+        return share
+    nonempty = bounds[1:] > bounds[:-1]
+    if source_arc is not None and source_fraction is not None:
+        leave = nonempty & (np.asarray(source_arc) >= 0)
+        share[bounds[:-1][leave]] -= np.asarray(source_fraction)[leave]
+    if target_arc is not None and target_fraction is not None:
+        enter = nonempty & (np.asarray(target_arc) >= 0)
+        share[bounds[1:][enter] - 1] -= 1.0 - np.asarray(target_fraction)[enter]
+    return share
+
+
+def point_potential(router: Router, points: Endpoints) -> FloatArray:
+    """
+    The router's node potential at every point, interpolated along its arc by fraction.
+
+    A point at fraction ``f`` of arc ``u -> v`` gets ``(1 - f) phi(u) + f phi(v)``.
+    Each part of a leg then has a reduced cost ``>= 0``: from ``u`` to the point
+    it is ``f (w + phi(u) - phi(v))``, from the point to ``v`` ``(1 - f)`` of the
+    same, and on the reverse arc (``v -> u``, the point at ``1 - f`` of it) the
+    same shares of that arc's reduced cost; the direct drive from ``f`` to
+    ``g`` on one arc is ``(g - f)`` of it. A leg is a sum of such parts and of
+    whole arcs, so its reduced cost ``c + phi(i) - phi(j)`` is ``>= 0`` as for
+    nodes (up to floating-point rounding, which the solver's problem clips).
+    """
+    phi = np.asarray(router.node_potential, dtype=np.float64)
+    value = phi[np.asarray(points.node, dtype=np.intp)]
+    on_arc = points.partway
+    if on_arc.any():
+        arc = np.asarray(points.arc, dtype=np.intp)[on_arc]
+        f = np.asarray(points.fraction)[on_arc]
+        network = router.network
+        value[on_arc] = (1.0 - f) * phi[network.tail[arc]] + f * phi[network.head[arc]]
+    return np.asarray(value, dtype=np.float64)
+
+
 #: Router objectives whose arc weights do not depend on the vehicle (free-flow time, length).
 _VEHICLE_FREE = ("time", "distance")
 
@@ -408,4 +523,4 @@ def finite_max(values: FloatArray) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-__all__ = ["OBJECTIVES", "Profile", "Profiles", "od_matrices"]
+__all__ = ["OBJECTIVES", "Profile", "Profiles", "driven_shares", "od_matrices", "point_potential"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -12,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import FleetInputError, SnapError, UnknownVehicleError
-from ..snapping import nearest_usable_nodes
+from ..snapping import Endpoints, resolve_points
 from ..vehicles import RoadVehicle, Vehicle, resolve_vehicle
 
 if TYPE_CHECKING:
@@ -257,11 +258,32 @@ class FleetInputs:
     location_lonlat: FloatArray = field(repr=False)
     stop_index: Mapping[str, int] = field(repr=False)
     depot_index: Mapping[str, int] = field(repr=False)
+    location_ends: Endpoints | None = field(default=None, repr=False)
 
     @property
     def location_node(self) -> npt.NDArray[np.intp]:
         """Network node of every location: depots first, then stops (the matrices' order)."""
         return np.concatenate([self.depot_node, self.stop_node])
+
+    def at_nodes(self, network: RoadNetwork) -> FleetInputs:
+        """
+        The same inputs with every location at its road's nearer node (no part-way legs).
+
+        What plans whose legs route between nodes use (a ``departure``, a
+        time budget): the snapped point becomes that node and the snap
+        distance the distance to it, as :meth:`Router.route` reports them.
+        """
+        if self.location_ends is None:
+            return self
+        ends = self.location_ends.as_nodes(network)
+        depots = len(self.depots)
+        return dataclasses.replace(
+            self,
+            depot_snap_m=ends.distance_m[:depots],
+            stop_snap_m=ends.distance_m[depots:],
+            location_lonlat=np.column_stack([ends.lon, ends.lat]),
+            location_ends=ends,
+        )
 
 
 def resolve_inputs(
@@ -295,8 +317,10 @@ def resolve_inputs(
 
     depot_index = _unique_ids([d.id for d in depot_list], "depot")
     stop_index = _unique_ids([s.id for s in stop_list], "stop")
-    depot_node, depot_snap = _locate(network, depot_list, "depot")
-    stop_node, stop_snap = _locate(network, stop_list, "stop")
+    depot_ends = _locate(network, depot_list, "depot")
+    stop_ends = _locate(network, stop_list, "stop")
+    depot_node = depot_ends.node.astype(np.intp)
+    stop_node = stop_ends.node.astype(np.intp)
     for depot in depot_list:
         _window((depot.open_s, depot.close_s), f"depot {depot.id!r}: opening hours")
         if depot.charger_kw is not None:
@@ -332,8 +356,8 @@ def resolve_inputs(
         types=types,
         depot_node=depot_node,
         stop_node=stop_node,
-        depot_snap_m=depot_snap,
-        stop_snap_m=stop_snap,
+        depot_snap_m=depot_ends.distance_m,
+        stop_snap_m=stop_ends.distance_m,
         demand_kg=demand,
         service_s=service,
         tw_start_s=tw_start,
@@ -344,10 +368,11 @@ def resolve_inputs(
         stop_node_id=np.asarray(network.node_id[stop_node], dtype=np.int64),
         location_lonlat=np.column_stack(
             [
-                network.lon[np.concatenate([depot_node, stop_node])],
-                network.lat[np.concatenate([depot_node, stop_node])],
+                np.concatenate([depot_ends.lon, stop_ends.lon]),
+                np.concatenate([depot_ends.lat, stop_ends.lat]),
             ]
         ),
+        location_ends=_concatenate(depot_ends, stop_ends),
         stop_index=stop_index,
         depot_index=depot_index,
     )
@@ -624,12 +649,16 @@ def _depot_of(
     return index[depot]
 
 
-def _locate(
-    network: RoadNetwork, items: Sequence[Depot | Stop], kind: str
-) -> tuple[npt.NDArray[np.intp], FloatArray]:
-    """Snap coordinates to nodes (one vectorised lookup) and look up node ids."""
-    node = np.zeros(len(items), dtype=np.intp)
-    snap = np.zeros(len(items))
+def _locate(network: RoadNetwork, items: Sequence[Depot | Stop], kind: str) -> Endpoints:
+    """
+    Resolve every location: a node id stays that exact node; coordinates snap part-way.
+
+    Coordinates snap (one vectorised lookup) to the nearest point of the
+    nearest usable road (largest strongly connected part, so that a vehicle
+    can leave and come back), within the snapping limit (issue 11); the legs
+    start and end at that point, part-way along the road (docs/turns.md).
+    """
+    node = np.zeros(len(items), dtype=np.int64)
     by_coordinates: list[int] = []
     lat: list[float] = []
     lon: list[float] = []
@@ -653,19 +682,27 @@ def _locate(
         by_coordinates.append(i)
         lat.append(y)
         lon.append(x)
+    ends = Endpoints.at_nodes(network, node)
     if by_coordinates:
-        # The nearest usable road (largest strongly connected part, so that a vehicle
-        # can leave and come back), within the snapping limit (issue 11).
         labels = [repr(items[i].id) for i in by_coordinates]
         try:
-            nearest, distance = nearest_usable_nodes(
+            snapped = resolve_points(
                 network, np.array(lat), np.array(lon), name=kind, labels=labels
             )
         except SnapError as error:
             raise FleetInputError(str(error)) from error
-        node[by_coordinates] = nearest
-        snap[by_coordinates] = distance
-    return node, snap
+        ends = ends.replace(by_coordinates, snapped)
+    return ends
+
+
+def _concatenate(first: Endpoints, second: Endpoints) -> Endpoints:
+    """Two lists of resolved points as one (depots first, then stops: the matrices' order)."""
+    fields = {
+        name: np.concatenate([getattr(first, name), getattr(second, name)])
+        for name in ("node", "arc", "fraction", "reverse_arc", "lat", "lon", "distance_m",
+                     "node_distance_m")
+    }  # fmt: skip
+    return Endpoints(**fields)
 
 
 def _stops_tuple(stops: Sequence[Stop] | pd.DataFrame | Stop) -> tuple[Stop, ...]:

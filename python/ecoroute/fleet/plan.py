@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .._geo import trim_path
+
 if TYPE_CHECKING:
     import matplotlib.figure
     import pandas as pd
@@ -102,6 +104,10 @@ class Leg:
         The path's arc indices in the network.
     start_node
         Dense index of the node the path starts at.
+    start_fraction, end_fraction
+        Where the leg starts along its first arc and ends along its last
+        (by length, 0 at the arc's tail): 0 and 1 but for a depot or stop
+        snapped part-way along its road.
     soc_end_kwh
         Battery charge arriving at the destination (None without a battery).
     """
@@ -129,6 +135,8 @@ class Leg:
     arcs: npt.NDArray[np.uint32] = field(repr=False)
     start_node: int = field(repr=False, default=0)
     soc_end_kwh: float | None = None
+    start_fraction: float = field(repr=False, default=0.0)
+    end_fraction: float = field(repr=False, default=1.0)
 
     @property
     def co2e_wtw_g_per_tkm(self) -> float:
@@ -158,7 +166,10 @@ class Visit:
     demand_kg
         Mass delivered.
     snap_m
-        Distance from the stop's coordinates to the road node used.
+        Distance from the stop's coordinates to the point of the road its
+        legs start and end at (part-way along the road; the road's nearer
+        node in a plan with ``departure=`` or ``max_extra_time``; 0 for a stop
+        given by node id).
     onboard_m
         Road distance the delivery travels on the vehicle (depot to stop).
     tkm
@@ -168,6 +179,9 @@ class Visit:
     soc_kwh, soc_pct
         Battery charge arriving at the stop, kWh and percent of the battery
         (None without a battery).
+    snap_lat, snap_lon
+        The point of the road the stop's legs end and start at, ``snap_m``
+        from its coordinates (the node's coordinates for a stop given by node).
     """
 
     stop: str
@@ -187,6 +201,8 @@ class Visit:
     co2e_wtw_g: float
     soc_kwh: float | None = None
     soc_pct: float | None = None
+    snap_lat: float | None = None
+    snap_lon: float | None = None
 
 
 class _LegSum:
@@ -562,7 +578,10 @@ class FleetPlan:
     unassigned
         Stops left out, each with its reason.
     depots
-        ``(id, lat, lon)`` of each depot, at the road node used.
+        ``(id, lat, lon)`` of each depot, at the point of the road its routes
+        start and end at (see :attr:`Visit.snap_m`).
+    depot_snap_m
+        Each depot's distance from its coordinates to that point, by id.
     baselines
         Plans for the same fleet and stops under other objectives, scored the same way.
     savings
@@ -585,6 +604,7 @@ class FleetPlan:
     solver: Mapping[str, Any] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
     carbon_price_per_t: float = 0.0
+    depot_snap_m: Mapping[str, float] = field(default_factory=dict)
     _network: RoadNetwork | None = field(default=None, repr=False)
     _stop_points: Mapping[str, tuple[float, float]] = field(default_factory=dict, repr=False)
 
@@ -682,7 +702,10 @@ class FleetPlan:
             "unassigned": [asdict(u) for u in self.unassigned],
             "violations": [asdict(v) for v in self.violations],
             "grid_factors": self.grid_factors,
-            "depots": [{"id": d, "lat": lat, "lon": lon} for d, lat, lon in self.depots],
+            "depots": [
+                {"id": d, "lat": lat, "lon": lon, "snap_m": self.depot_snap_m.get(d)}
+                for d, lat, lon in self.depots
+            ],
             "baselines": {
                 name: {
                     "totals": plan.totals,
@@ -728,7 +751,10 @@ class FleetPlan:
             starts = np.array([leg.start_node for leg in legs], dtype=np.int64)
             coords, coord_offsets = network.paths_coordinates(starts, offsets, arcs)
             for i, leg in enumerate(legs):
-                line = coords[coord_offsets[i] : coord_offsets[i + 1]].tolist()
+                line = coords[coord_offsets[i] : coord_offsets[i + 1]]
+                # From and to the snapped points, part-way along the first and last arcs.
+                line = trim_path(network, line, leg.arcs, leg.start_fraction, leg.end_fraction)
+                line = line.tolist()
                 features.append(_feature("LineString", line, {"kind": "leg"} | leg.summary()))
         for visit in self.visits:
             lat, lon = self._stop_points[visit.stop]
@@ -738,7 +764,8 @@ class FleetPlan:
             properties = {"kind": "unassigned"} | asdict(item)
             features.append(_feature("Point", [lon, lat], properties))
         for depot, lat, lon in self.depots:
-            features.append(_feature("Point", [lon, lat], {"kind": "depot", "id": depot}))
+            properties = {"kind": "depot", "id": depot, "snap_m": self.depot_snap_m.get(depot)}
+            features.append(_feature("Point", [lon, lat], properties))
         return _json_safe({"type": "FeatureCollection", "features": features})
 
     def plot(
@@ -761,7 +788,7 @@ class FleetPlan:
         return self._network
 
 
-_HIDDEN = {"arcs", "start_node"}
+_HIDDEN = {"arcs", "start_node", "start_fraction", "end_fraction"}
 
 
 def _sum_legs(legs: tuple[Leg, ...], name: str) -> float | None:

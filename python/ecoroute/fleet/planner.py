@@ -206,6 +206,10 @@ def plan_fleet(
             msg = f"max_extra_time must be a fraction from 0 to 10 (0.05 = 5 %), not {max_extra_time!r}."
             raise FleetInputError(msg)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    if clock is not None or max_extra_time is not None:
+        # Time-dependent legs and time budgets route between nodes (as Router.route does):
+        # each location at its road's nearer node (docs/fleet.md).
+        inputs = inputs.at_nodes(network)
     if clock is not None:
         inputs = timing.with_departure(inputs, clock)
     prepare_s = 0.0
@@ -347,7 +351,7 @@ def evaluate_routes(
     clock = _departure_clock(network, departure, speeds, None)
     inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
     if clock is not None:
-        inputs = timing.with_departure(inputs, clock)
+        inputs = timing.with_departure(inputs.at_nodes(network), clock)
     type_index = {t.name: k for k, t in enumerate(inputs.types)}
     planned: list[PlannedRoute] = []
     seen: set[str] = set()
@@ -634,14 +638,15 @@ def _range_check(
     if stops.size:
         origins = np.concatenate([np.full(stops.size, s), depots + stops])
         destinations = np.concatenate([depots + stops, np.full(stops.size, e)])
-        offsets, arcs, _ = profiles.paths(k, objective, origins, destinations)
+        offsets, arcs, _, share = profiles.paths(k, objective, origins, destinations)
         back_all = battery.arc_values(rtype.vehicle, network, None, 0.0)["energy_kwh"]
         for j, i in enumerate(stops):
-            out_arcs = arcs[offsets[j] : offsets[j + 1]]
-            back = arcs[offsets[stops.size + j] : offsets[stops.size + j + 1]]
-            out = battery.arc_values(rtype.vehicle, network, out_arcs, inputs.demand_kg[i])
+            out_part = slice(int(offsets[j]), int(offsets[j + 1]))
+            back_part = slice(int(offsets[stops.size + j]), int(offsets[stops.size + j + 1]))
+            out = battery.arc_values(rtype.vehicle, network, arcs[out_part], inputs.demand_kg[i])
+            back = back_all[np.asarray(arcs[back_part], dtype=np.intp)] * share[back_part]
             trace = battery.state_of_charge(
-                [np.asarray(out["energy_kwh"]), back_all[np.asarray(back, dtype=np.intp)]],
+                [np.asarray(out["energy_kwh"]) * share[out_part], back],
                 rtype.start_kwh,
                 float(rtype.battery_kwh or 0.0),
             )
@@ -805,6 +810,7 @@ def _plan(
         solver=solver,
         timings=timings,
         carbon_price_per_t=inputs.carbon_price_per_t,
+        depot_snap_m={d.id: float(inputs.depot_snap_m[j]) for j, d in enumerate(inputs.depots)},
         _network=network,
         _stop_points=points,
     )

@@ -152,7 +152,7 @@ def screen(
                     stop.id,
                     "unreachable",
                     f"no road leads from a vehicle's start depot to the stop and back to its end "
-                    f"depot (the stop snaps to node {_node_label(inputs, i)}, "
+                    f"depot (the stop snaps onto a road next to node {_node_label(inputs, i)}, "
                     f"{inputs.stop_snap_m[i]:.0f} m from its coordinates); check the location",
                 )
             )
