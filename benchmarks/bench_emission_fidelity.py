@@ -89,9 +89,7 @@ def evaluate(name: str) -> dict[str, Any]:
                 }
             )
         eta = vehicle.propulsion_efficiency
-        at_eta = ref_values < physics_floor_kwh_per_km(
-            vehicle, speed, grade, drive_efficiency=eta
-        )
+        at_eta = ref_values < physics_floor_kwh_per_km(vehicle, speed, grade, drive_efficiency=eta)
         excluded_at_eta = {
             r.name: int((at_eta[k] & scored_cells).sum()) for k, r in enumerate(refs)
         }
