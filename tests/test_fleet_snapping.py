@@ -313,3 +313,15 @@ def test_turn_aware_legs_from_part_way_points_equal_independent_routes() -> None
             assert not any((a, b) in banned for a, b in itertools.pairwise(leg.arcs.tolist()))
             checked += 1
     assert checked == len(stops) + len(plan.routes)  # every leg
+
+
+def test_the_snapping_limit_applies_per_plan() -> None:
+    """Tests a stop 50 m from the square: served by default, refused by name within 20 m."""
+    network = stub_network()
+    depot = Depot("D", lat=0.5 * D, lon=-OFF)  # 3 m beside side 3-0
+    stop = Stop("far", lat=0.5 * D, lon=1.5 * D, demand_kg=0.0)  # 50 m beside side 1-2
+    fleet = [VehicleType("van_diesel", count=1)]
+    plan = plan_fleet(network, depot, [stop], fleet, max_iterations=50, baselines=())
+    assert plan.visits[0].snap_m == pytest.approx(50.0, rel=1e-3)
+    with pytest.raises(ecoroute.FleetInputError, match="far"):
+        plan_fleet(network, depot, [stop], fleet, max_snap_m=20.0, baselines=())

@@ -293,9 +293,13 @@ def resolve_inputs(
     fleet: Sequence[VehicleType] | VehicleType,
     *,
     carbon_price_per_t: float = 0.0,
+    max_snap_m: float | None = None,
 ) -> FleetInputs:
     """
     Check every input and resolve names, locations and defaults.
+
+    Coordinates snap to the nearest usable road within ``max_snap_m``
+    (default :data:`ecoroute.snapping.DEFAULT_MAX_SNAP_M`).
 
     Raises
     ------
@@ -317,8 +321,8 @@ def resolve_inputs(
 
     depot_index = _unique_ids([d.id for d in depot_list], "depot")
     stop_index = _unique_ids([s.id for s in stop_list], "stop")
-    depot_ends = _locate(network, depot_list, "depot")
-    stop_ends = _locate(network, stop_list, "stop")
+    depot_ends = _locate(network, depot_list, "depot", max_snap_m)
+    stop_ends = _locate(network, stop_list, "stop", max_snap_m)
     depot_node = depot_ends.node.astype(np.intp)
     stop_node = stop_ends.node.astype(np.intp)
     for depot in depot_list:
@@ -649,7 +653,12 @@ def _depot_of(
     return index[depot]
 
 
-def _locate(network: RoadNetwork, items: Sequence[Depot | Stop], kind: str) -> Endpoints:
+def _locate(
+    network: RoadNetwork,
+    items: Sequence[Depot | Stop],
+    kind: str,
+    max_snap_m: float | None = None,
+) -> Endpoints:
     """
     Resolve every location: a node id stays that exact node; coordinates snap part-way.
 
@@ -687,7 +696,12 @@ def _locate(network: RoadNetwork, items: Sequence[Depot | Stop], kind: str) -> E
         labels = [repr(items[i].id) for i in by_coordinates]
         try:
             snapped = resolve_points(
-                network, np.array(lat), np.array(lon), name=kind, labels=labels
+                network,
+                np.array(lat),
+                np.array(lon),
+                name=kind,
+                labels=labels,
+                max_snap_m=max_snap_m,
             )
         except SnapError as error:
             raise FleetInputError(str(error)) from error

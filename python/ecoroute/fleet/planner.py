@@ -68,6 +68,7 @@ def plan_fleet(
     turns: TurnRestrictions | TurnGraph | None = None,
     departure: Any = None,
     speeds: SpeedProfiles | None = None,
+    max_snap_m: float | None = None,
 ) -> FleetPlan:
     """
     Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
@@ -125,9 +126,10 @@ def plan_fleet(
         :func:`ecoroute.fleet.leg_tradeoff` shows a plan's curve over budgets.
     turns
         Turn restrictions and intersection costs
-        (:func:`ecoroute.turns.read_turns`): every leg's path obeys them and
-        the matrices include their time and emissions (the plan's leg
-        replay scores the arcs driven, without the intersection costs).
+        (:func:`ecoroute.turns.read_turns`; default: those the network
+        carries): every leg's path obeys them, and the matrices and every
+        leg's reported time and emissions include their seconds and the
+        energy of pulling away again.
     departure
         Plan in traffic (issue 12; needs hour-of-week speed profiles on the
         network, :meth:`RoadNetwork.with_speeds`, or ``speeds=``): the plan
@@ -147,6 +149,10 @@ def plan_fleet(
         default): no traffic, as before.
     speeds
         Speed profiles for ``departure`` (default: those the network carries).
+    max_snap_m
+        Depots and stops given by coordinates snap part-way onto the nearest
+        usable road within this many metres (default 1,000; see
+        docs/turns.md); a farther one is a ``FleetInputError`` naming it.
 
     Returns
     -------
@@ -205,7 +211,14 @@ def plan_fleet(
         ):
             msg = f"max_extra_time must be a fraction from 0 to 10 (0.05 = 5 %), not {max_extra_time!r}."
             raise FleetInputError(msg)
-    inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    inputs = resolve_inputs(
+        network,
+        depots,
+        stops,
+        fleet,
+        carbon_price_per_t=carbon_price_per_t,
+        max_snap_m=max_snap_m,
+    )
     if clock is not None or max_extra_time is not None:
         # Time-dependent legs and time budgets route between nodes (as Router.route does):
         # each location at its road's nearer node (docs/fleet.md).
@@ -303,6 +316,7 @@ def evaluate_routes(
     start_s: Sequence[float] | None = None,
     departure: Any = None,
     speeds: SpeedProfiles | None = None,
+    max_snap_m: float | None = None,
 ) -> FleetPlan:
     """
     Score routes you already have (today's manual plan) exactly as ``plan_fleet`` scores its own.
@@ -326,6 +340,8 @@ def evaluate_routes(
         As for :func:`plan_fleet`: drive every leg from its real start in
         traffic (paths at the matrices of the type's start hour are not
         used; every leg is routed from its departure).
+    max_snap_m
+        As for :func:`plan_fleet`.
 
     Returns
     -------
@@ -349,7 +365,14 @@ def evaluate_routes(
         msg = f"Unknown paths {paths!r}; choose one of {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
     clock = _departure_clock(network, departure, speeds, None)
-    inputs = resolve_inputs(network, depots, stops, fleet, carbon_price_per_t=carbon_price_per_t)
+    inputs = resolve_inputs(
+        network,
+        depots,
+        stops,
+        fleet,
+        carbon_price_per_t=carbon_price_per_t,
+        max_snap_m=max_snap_m,
+    )
     if clock is not None:
         inputs = timing.with_departure(inputs.at_nodes(network), clock)
     type_index = {t.name: k for k, t in enumerate(inputs.types)}
