@@ -352,12 +352,26 @@ class Router:
         target_snap_m: float,
         bounds: Mapping[str, float],
         departure_s: float | None = None,
+        **placement: Any,
     ) -> Route:
-        """Build a :class:`Route` from one pair's objective value, sums and arcs."""
+        """
+        Build a :class:`Route` from one pair's objective value, sums and arcs.
+
+        The route starts at node ``source`` and ends where its path does,
+        unless ``placement`` says otherwise (Route fields of a part-way route:
+        the snapped points, the part-driven arcs and their fractions).
+        """
         values = dict(zip(self._report, row, strict=True))
         gap = next((v for k, v in bounds.items() if k not in _BASELINE_NAMES), None)
         network = self.network
         target = int(network.head[path[-1]]) if len(path) else source
+        where: dict[str, Any] = {
+            "source_lat": float(network.lat[source]),
+            "source_lon": float(network.lon[source]),
+            "target_lat": float(network.lat[target]),
+            "target_lon": float(network.lon[target]),
+        }
+        where.update(placement)
         return Route(
             arcs=path,
             cost=value,
@@ -370,10 +384,6 @@ class Router:
             quantities=values,
             source_snap_m=source_snap_m,
             target_snap_m=target_snap_m,
-            source_lat=float(network.lat[source]),
-            source_lon=float(network.lon[source]),
-            target_lat=float(network.lat[target]),
-            target_lon=float(network.lon[target]),
             vehicle=self.vehicle.name,
             objective=self._label,
             fastest_time_s=bounds.get("fastest_time_s"),
@@ -383,6 +393,7 @@ class Router:
             _network=self.network,
             _arc_quantities=self.arc_quantities,
             _source_index=source,
+            **where,
         )
 
     # ------------------------------------------------------------- trade-offs

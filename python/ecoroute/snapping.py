@@ -980,8 +980,6 @@ def partway_route(
     NoRouteError
         If no route joins them.
     """
-    from .results import Route
-
     network = router.network
     result = partway_pairs(router, source, target, with_paths=True, num_threads=1)
     value = float(result.cost[0])
@@ -998,32 +996,23 @@ def partway_route(
     assert result.source_fraction is not None
     assert result.target_fraction is not None
     path = result.path_arcs[int(result.path_offsets[0]) : int(result.path_offsets[1])]
-    values = {name: float(v[0]) for name, v in result.quantities.items()}
+    row = [float(result.quantities[name][0]) for name in router._report]
     start = int(network.tail[path[0]]) if path.size else int(source.node[0])
     s_arc, t_arc = int(result.source_arc[0]), int(result.target_arc[0])
-    return Route(
-        arcs=path,
-        cost=value,
-        co2_g=values["co2_g"],
-        time_s=values["time_s"],
-        distance_m=values["distance_m"],
-        fuel_l=values.get("fuel_l"),
-        energy_kwh=values.get("energy_kwh"),
-        co2e_wtw_g=values.get("co2e_wtw_g"),
-        quantities=values,
-        source_snap_m=float(source.distance_m[0]),
-        target_snap_m=float(target.distance_m[0]),
+    return router._route_object(
+        start,
+        value,
+        row,
+        path,
+        float(source.distance_m[0]),
+        float(target.distance_m[0]),
+        {},
         source_lat=float(source.lat[0]),
         source_lon=float(source.lon[0]),
         target_lat=float(target.lat[0]),
         target_lon=float(target.lon[0]),
         source_arc=s_arc,
         target_arc=t_arc,
-        vehicle=router.vehicle.name,
-        objective=router._label,
-        _network=network,
-        _arc_quantities=router.arc_quantities,
-        _source_index=start,
         _start_fraction=float(result.source_fraction[0]) if s_arc >= 0 else 0.0,
         _end_fraction=float(result.target_fraction[0]) if t_arc >= 0 else 1.0,
     )
