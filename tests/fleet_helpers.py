@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -135,3 +136,29 @@ def oracle_paths(
             cost[i, j] = lengths[t]
             arcs[i][j] = [graph.edges[u, v]["arc"] for u, v in itertools.pairwise(paths[t])]
     return cost, arcs
+
+
+def forbid_some_turns(
+    network: ecoroute.RoadNetwork, rng: np.random.Generator, one_in: int = 5
+) -> tuple[Any, set[tuple[int, int]]]:
+    """
+    Forbid one in ``one_in`` of the turns that are not U-turns, with intersection costs on.
+
+    Returns the restrictions and the forbidden ``(from_arc, to_arc)`` pairs.
+    """
+    from ecoroute import turns as T
+
+    pairs = [
+        (a, b)
+        for a in range(network.arc_count)
+        for b in range(
+            int(network.first_out[network.head[a]]), int(network.first_out[network.head[a] + 1])
+        )
+        if network.head[b] != network.tail[a]
+    ]
+    chosen = rng.choice(len(pairs), len(pairs) // one_in, replace=False)
+    forbidden = [pairs[i] for i in chosen]
+    turns = T.TurnRestrictions.from_arc_pairs(network, forbidden).with_options(
+        intersection_costs=True
+    )
+    return turns, {(int(a), int(b)) for a, b in forbidden}

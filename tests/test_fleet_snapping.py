@@ -19,7 +19,7 @@ from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
 from ecoroute.fleet.matrices import Profiles
 from ecoroute.fleet.model import resolve_inputs
 
-from .fleet_helpers import grid_town
+from .fleet_helpers import forbid_some_turns, grid_town
 from .test_snapping import M_PER_DEG, stub_network
 
 D = 100.0 / M_PER_DEG  # 100 m in degrees at the equator
@@ -275,23 +275,9 @@ def test_turn_aware_legs_from_part_way_points_equal_independent_routes() -> None
     coordinates at the same payload (no load, matrix payload 0), and no leg takes a
     forbidden turn.
     """
-    from ecoroute import turns as T
-
     network = grid_town(7, side=7)
     rng = np.random.default_rng(7)
-    pairs = [
-        (a, b)
-        for a in range(network.arc_count)
-        for b in range(
-            int(network.first_out[network.head[a]]), int(network.first_out[network.head[a] + 1])
-        )
-        if network.head[b] != network.tail[a]
-    ]
-    forbidden = [pairs[i] for i in rng.choice(len(pairs), len(pairs) // 5, replace=False)]
-    turns = T.TurnRestrictions.from_arc_pairs(network, forbidden).with_options(
-        intersection_costs=True
-    )
-    banned = {(int(a), int(b)) for a, b in forbidden}
+    turns, banned = forbid_some_turns(network, rng)
     lat, lon = _grid_points(network, rng, 9)
     points = {"D": (float(lat[0]), float(lon[0]))} | {
         f"S{i}": (float(lat[i]), float(lon[i])) for i in range(1, 9)

@@ -25,7 +25,14 @@ from ecoroute._errors import FleetInputError, FleetPlanWarning
 from ecoroute.fleet import Depot, Stop, VehicleType, evaluate_routes, plan_fleet, read_fleet
 from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
 
-from .fleet_helpers import depot_at, grid_town, node_point, on_node_ids, random_stops
+from .fleet_helpers import (
+    depot_at,
+    forbid_some_turns,
+    grid_town,
+    node_point,
+    on_node_ids,
+    random_stops,
+)
 
 ITERATIONS = 400
 
@@ -352,8 +359,6 @@ def test_turn_aware_plans_in_traffic_obey_the_turns_and_score_them() -> None:
     takes no forbidden turn; without a departure, each leg's time and CO2 are the
     turn-aware router's for that leg (the turns scored with it, as its matrix does).
     """
-    from ecoroute import turns as T
-
     network, depot, stops = town_instance(7)
     # No load: every leg runs at the routers' payload, so CO2 compares leg by leg too.
     # Node ids: the oracle routes node to node (coordinates would snap part-way, onto one
@@ -361,19 +366,7 @@ def test_turn_aware_plans_in_traffic_obey_the_turns_and_score_them() -> None:
     stops = [dataclasses.replace(s, demand_kg=0.0) for s in on_node_ids(network, stops)]
     (depot,) = on_node_ids(network, [depot])
     rng = np.random.default_rng(7)
-    pairs = [
-        (a, b)
-        for a in range(network.arc_count)
-        for b in range(
-            int(network.first_out[network.head[a]]), int(network.first_out[network.head[a] + 1])
-        )
-        if network.head[b] != network.tail[a]
-    ]
-    forbidden = [pairs[i] for i in rng.choice(len(pairs), len(pairs) // 5, replace=False)]
-    turns = T.TurnRestrictions.from_arc_pairs(network, forbidden).with_options(
-        intersection_costs=True
-    )
-    banned = {(int(a), int(b)) for a, b in forbidden}
+    turns, banned = forbid_some_turns(network, rng)
     profiles = traffic.synthetic_profiles(network, fraction=0.6, seed=2)
     timed_network = network.with_speeds(profiles)
     fleet = [VehicleType("van_diesel", count=3, capacity_kg=900, matrix_payload_kg=0)]
