@@ -111,6 +111,43 @@ quantity_spans(std::vector<InArray<double>> const &arrays)
         spans.push_back(as_span(array, "quantity"));
     return spans;
 }
+
+// Binds one nested-dissection order function (nodes or arcs of a graph, by
+// positions on the unit sphere): the GIL is released while it runs.
+template <class Id>
+void def_order(py::module_ &m,
+               char const *name,
+               std::vector<Id> (*order_of)(CsrGraph const &,
+                                           std::span<double const>,
+                                           std::span<double const>,
+                                           std::span<double const>,
+                                           unsigned))
+{
+    m.def(
+        name,
+        [order_of](std::shared_ptr<CsrGraph> const &graph,
+                   InArray<double> const &x,
+                   InArray<double> const &y,
+                   InArray<double> const &z,
+                   unsigned num_threads)
+        {
+            auto const xs = as_span(x, "x");
+            auto const ys = as_span(y, "y");
+            auto const zs = as_span(z, "z");
+            std::vector<Id> order;
+            {
+                py::gil_scoped_release release;
+                order = order_of(*graph, xs, ys, zs, num_threads);
+            }
+            return to_numpy(std::move(order));
+        },
+        "graph"_a,
+        "x"_a,
+        "y"_a,
+        "z"_a,
+        py::kw_only(),
+        "num_threads"_a = 0);
+}
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -289,57 +326,8 @@ PYBIND11_MODULE(_core, m)
             },
             "source"_a);
 
-    m.def(
-        "nested_dissection_order",
-        [](std::shared_ptr<CsrGraph> const &graph,
-           InArray<double> const &x,
-           InArray<double> const &y,
-           InArray<double> const &z,
-           unsigned num_threads)
-        {
-            auto const xs = as_span(x, "x");
-            auto const ys = as_span(y, "y");
-            auto const zs = as_span(z, "z");
-            std::vector<NodeId> order;
-            {
-                py::gil_scoped_release release;
-                order
-                    = nested_dissection_order(*graph, xs, ys, zs, num_threads);
-            }
-            return to_numpy(std::move(order));
-        },
-        "graph"_a,
-        "x"_a,
-        "y"_a,
-        "z"_a,
-        py::kw_only(),
-        "num_threads"_a = 0);
-
-    m.def(
-        "arc_nested_dissection_order",
-        [](std::shared_ptr<CsrGraph> const &graph,
-           InArray<double> const &x,
-           InArray<double> const &y,
-           InArray<double> const &z,
-           unsigned num_threads)
-        {
-            auto const xs = as_span(x, "x");
-            auto const ys = as_span(y, "y");
-            auto const zs = as_span(z, "z");
-            std::vector<ArcId> order;
-            {
-                py::gil_scoped_release release;
-                order = arc_nested_dissection_order(
-                    *graph, xs, ys, zs, num_threads);
-            }
-            return to_numpy(std::move(order));
-        },
-        "graph"_a,
-        "x"_a,
-        "y"_a,
-        "z"_a,
-        py::kw_only(),
-        "num_threads"_a = 0);
+    def_order(m, "nested_dissection_order", &nested_dissection_order);
+    def_order(m, "arc_nested_dissection_order", &arc_nested_dissection_order);
 
     py::class_<Cch, std::shared_ptr<Cch>>(m, "Cch")
         .def(py::init(
