@@ -301,13 +301,18 @@ class Router:
         """
         check_node_argument(source, "source")
         check_node_argument(target, "target")
-        src = self._resolve_one(source, "source", max_snap_m)
-        dst = self._resolve_one(target, "target", max_snap_m)
-        if departure is None and self.budget is None and (src.partway[0] or dst.partway[0]):
-            return partway_route(self, src, dst, what=f"source {source!r} and target {target!r}")
-        src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
-        s, s_snap = int(src.node[0]), float(src.distance_m[0])
-        t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
+        if _is_node_id(source) and _is_node_id(target):  # the hot path: no snapping at all
+            s, t = self.network.node_index_of(int(source)), self.network.node_index_of(int(target))
+            s_snap = t_snap = 0.0
+        else:
+            src = self._resolve_one(source, "source", max_snap_m)
+            dst = self._resolve_one(target, "target", max_snap_m)
+            if departure is None and self.budget is None and (src.partway[0] or dst.partway[0]):
+                what = f"source {source!r} and target {target!r}"
+                return partway_route(self, src, dst, what=what)
+            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
+            s, s_snap = int(src.node[0]), float(src.distance_m[0])
+            t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
         if departure is not None:  # traffic (issue 12)
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
@@ -908,7 +913,7 @@ class Router:
 
     def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
-        if isinstance(point, int | np.integer) and not isinstance(point, bool):
+        if _is_node_id(point):
             return Endpoints.at_nodes(self.network, [self.network.node_index_of(int(point))])
         return self._resolve([point], name, max_snap_m)
 
@@ -949,6 +954,11 @@ class Router:
             start = tail[path[0]] if path.size else source  # a part-way start: the arc's tail
             out.append(node_id[np.concatenate(([start], head[path])).astype(np.int64)])
         return out
+
+
+def _is_node_id(point: Any) -> bool:
+    """Whether one query argument is a node id (an integer, not a bool or coordinates)."""
+    return isinstance(point, int | np.integer) and not isinstance(point, bool)
 
 
 def _as_indices(values: npt.ArrayLike, node_count: int, name: str) -> npt.NDArray[np.uint32]:
