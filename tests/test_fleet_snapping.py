@@ -311,3 +311,6 @@ def test_the_snapping_limit_applies_per_plan() -> None:
     assert plan.visits[0].snap_m == pytest.approx(50.0, rel=1e-3)
     with pytest.raises(ecoroute.FleetInputError, match="far"):
         plan_fleet(network, depot, [stop], fleet, max_snap_m=20.0, baselines=())
+    for bad in (-1.0, math.nan, "20"):
+        with pytest.raises(ValueError, match="max_snap_m"):
+            plan_fleet(network, depot, [stop], fleet, max_snap_m=bad, baselines=())  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from .results import ODMatrix, PairResults, Route
 from .snapping import (
     DEFAULT_MAX_SNAP_M,
     Endpoints,
+    check_max_snap_m,
     partway_matrix,
     partway_pairs,
     partway_route,
@@ -147,7 +148,7 @@ class Router:
     ) -> None:
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
-        self.max_snap_m = _check_snap_limit(max_snap_m)
+        self.max_snap_m = check_max_snap_m(max_snap_m)
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
         self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
@@ -935,7 +936,7 @@ class Router:
         array = _as_points(points, name)
         if array.ndim == 1:  # node ids
             return Endpoints.at_nodes(self.network, self.network.node_index(array))
-        limit = self.max_snap_m if max_snap_m is None else _check_snap_limit(max_snap_m)
+        limit = self.max_snap_m if max_snap_m is None else check_max_snap_m(max_snap_m)
         return resolve_points(self.network, array[:, 0], array[:, 1], max_snap_m=limit, name=name)
 
     def _split_paths(
@@ -1059,13 +1060,6 @@ def _arc_quantities(
         while sum(a.nbytes for q in cache.values() for a in q.values()) > _QUANTITIES_MAX_BYTES:
             cache.popitem(last=False)
     return dict(quantities)
-
-
-def _check_snap_limit(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value > 0:
-        msg = f"max_snap_m must be a number of metres > 0 (math.inf: no limit), not {value!r}."
-        raise ValueError(msg)
-    return float(value)
 
 
 def _check_tradeoff_points(points: int) -> int:

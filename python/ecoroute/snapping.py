@@ -106,7 +106,7 @@ class ArcSnapper:
             msg = f"usable must be 'strong' or 'all', not {usable!r}."
             raise ValueError(msg)
         self.network = network
-        self.max_snap_m = _check_limit(max_snap_m)
+        self.max_snap_m = check_max_snap_m(max_snap_m)
         tail = network.tail.astype(np.int64)
         head = network.head.astype(np.int64)
         if usable == "strong":
@@ -199,7 +199,7 @@ class ArcSnapper:
         lon_a = as_float_array(
             np.atleast_1d(lon), "lon", size=lat_a.size, min_value=-180.0, max_value=180.0
         )
-        limit = self.max_snap_m if max_snap_m is None else _check_limit(max_snap_m)
+        limit = self.max_snap_m if max_snap_m is None else check_max_snap_m(max_snap_m)
         count = lat_a.size
         if self._seg_arc.size == 0:
             msg = "The network has no usable arc to snap to."
@@ -267,12 +267,12 @@ class ArcSnapper:
         )
 
 
-def _check_limit(value: float) -> float:
-    limit = float(value)
-    if math.isnan(limit) or limit <= 0:
-        msg = f"max_snap_m must be > 0 (math.inf for no limit), got {value!r}."
+def check_max_snap_m(value: Any) -> float:
+    """Return a snapping limit as a float; anything but a number of metres > 0 is a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not value > 0:
+        msg = f"max_snap_m must be a number of metres > 0 (math.inf: no limit), not {value!r}."
         raise ValueError(msg)
-    return limit
+    return float(value)
 
 
 def _point_segment(
