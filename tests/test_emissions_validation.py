@@ -206,6 +206,66 @@ def test_car_bev_inside_the_spread_where_both_references_exist():
     assert 0.85 <= np.median(ours[flat] / values[0][flat]) <= 1.15
 
 
+def test_copert_for_battery_drive_by_hand():
+    """
+    Tests the derived references of the battery-electric van and trucks: COPERT's
+    printed diesel value times HBEFA4's battery class over HBEFA4's diesel class of
+    the same size, each typed in above from its own table (SUMO output, COPERT rows).
+    """
+    cases = [
+        # vehicle, speed, grade, COPERT g/km, HBEFA4 diesel g/km, HBEFA4 battery kWh/km
+        ("truck_40t_bev", 30.0, 0.0, 1098, 1647.5, 1.7748),
+        ("truck_40t_bev", 50.0, 0.0, 849, 1276.3, 1.6717),
+        ("truck_40t_bev", 30.0, 0.04, 2748, 3195.9, 4.7634),
+        ("truck_40t_bev", 50.0, 0.04, 2614, 2479.8, 4.5952),
+        ("truck_18t_bev", 30.0, 0.0, 677, 760.9, 0.9295),
+        ("truck_18t_bev", 50.0, 0.0, 549, 730.3, 0.9465),
+        ("van_bev", 50.0, 0.0, 203.9, 219.4, 0.2656),
+    ]
+    for name, speed, grade, copert, diesel, battery in cases:
+        derived = next(r for r in REFERENCES[name] if r.model == "derived")
+        assert float(derived(speed, grade)) == pytest.approx(battery * copert / diesel, rel=0.015)
+    van = next(r for r in REFERENCES["van_bev"] if r.model == "derived")
+    assert np.isnan(van(50.0, 0.04))  # COPERT's vans have no slope classes
+
+
+def _inside_spread_without_impossible_cells(name):
+    """Share of grid cells inside the widened spread, references below the floor left out."""
+    vehicle = ecoroute.vehicle(name)
+    speed, grade = _grid(name)
+    _, _, values = _spread(name, speed, grade)
+    values = np.where(values < physics_floor_kwh_per_km(vehicle, speed, grade), np.nan, values)
+    ours = _ours(vehicle, speed, grade)
+    inside = (ours >= 0.9 * np.nanmin(values, axis=0)) & (ours <= 1.1 * np.nanmax(values, axis=0))
+    return inside.mean(), speed[~inside], grade[~inside]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "van_bev",
+        "truck_40t_bev",
+        pytest.param(
+            "truck_18t_bev",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="25 of 28 cells (89 %): below both references on the flat at 30-40 "
+                "km/h, and below HBEFA4 alone at 90 km/h (docs/emissions.md, Validation)",
+            ),
+        ),
+    ],
+)
+def test_battery_electric_vehicle_inside_its_references_spread(name):
+    """
+    Tests the issue's criterion for the battery-electric van and trucks: >= 90 %
+    of flat and uphill cells inside the spread of HBEFA4's battery class and
+    COPERT's road load carried over by HBEFA4's battery/diesel ratio, widened by
+    10 %, with reference values below the vehicle's physics floor left out.
+    """
+    share, speeds, grades = _inside_spread_without_impossible_cells(name)
+    assert share >= 0.90, (name, share, speeds, grades)
+
+
 def test_physics_floor_by_hand():
     """
     Tests the EV physics floor against the road load typed out by hand: the ID.3
@@ -308,7 +368,7 @@ def test_van_bev_against_hbefa4_and_a_measured_esprinter():
     """
     Tests van_bev against HBEFA4 LCV_BEV_N1-III: median ratio 0.85-1.15 over
     the grid and uphill within ±15 % at 30-110 km/h. On the flat it sits below
-    HBEFA4 (0.72-0.88), nearer a measured large van: the Mercedes eSprinter
+    HBEFA4 (0.79-0.89), nearer a measured large van: the Mercedes eSprinter
     (113 kWh) used 21.9 kWh/100 km over 475 km of hilly mixed roads,
     Stuttgart-Munich-Stuttgart, supervised by TÜV Süd (docs/emissions.md); ours
     is within 15 % of that at 50-70 km/h (above it at motorway speeds: its

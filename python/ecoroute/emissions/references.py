@@ -64,7 +64,9 @@ class Reference:
     name
         Short name, e.g. ``"HBEFA4 TT_AT_gt34-40t_Euro-VI_A-C"``.
     model
-        ``"hbefa4"``, ``"copert"`` or ``"measured"`` (a cited real vehicle's model).
+        ``"hbefa4"``, ``"copert"``, ``"measured"`` (a cited real vehicle's model)
+        or ``"derived"`` (computed from published classes only, see
+        :func:`copert_for_battery_drive`).
     description
         What the class is and its mass and load.
     unit
@@ -115,6 +117,41 @@ def _copert(table: CopertTable, load: float, description: str, *, slopes: bool =
         model="copert",
         description=description,
         unit="co2_g_per_km",
+        evaluate=evaluate,
+    )
+
+
+def copert_for_battery_drive(
+    battery: Reference, copert: Reference, hbefa4_diesel: Reference, weight_class: str
+) -> Reference:
+    """
+    Return COPERT's energy for a weight class, carried over to a battery drive by HBEFA4.
+
+    COPERT 5 has no battery-electric trucks or vans. HBEFA 4.2 has both a
+    battery-electric and a diesel class of the same size, and its diesel
+    class asks for 30-50 % more energy on the flat than COPERT's (both are
+    inventory models averaged over real driving; they disagree on the road
+    load, not on the drive). This reference keeps HBEFA4's battery-to-diesel
+    ratio and COPERT's road load, cell by cell:
+    ``battery(v, x) * copert(v, x) / hbefa4_diesel(v, x)``. Every factor is a
+    published class evaluated from its own coefficients; nothing of
+    ecoroute's physics enters. NaN where COPERT has no value (vans have no
+    slope classes). docs/emissions.md ("References") says why and what it
+    changes.
+    """
+
+    def evaluate(speed: FloatArray, grade: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return battery(speed, grade) * copert(speed, grade) / hbefa4_diesel(speed, grade)
+
+    return Reference(
+        name=f"{copert.name} via HBEFA4 BEV/diesel",
+        model="derived",
+        description=(
+            f"{copert.name} energy x {battery.name} / {hbefa4_diesel.name}: COPERT's road "
+            f"load for {weight_class} with HBEFA 4.2's battery-to-diesel energy ratio"
+        ),
+        unit=battery.unit,
         evaluate=evaluate,
     )
 
@@ -170,6 +207,29 @@ _routee_bolt = _bilinear(
 )
 
 
+_VAN_DIESEL_HBEFA4 = _hbefa4(
+    "LCV_diesel_N1-III_Euro-6ab", "HBEFA 4.2 van N1-III (1.76-3.5 t), diesel, Euro 6ab"
+)
+_VAN_DIESEL_COPERT = _copert(
+    LCV_N1_III_DIESEL_EURO_6_EC,
+    0.5,
+    "COPERT 5 van N1-III, diesel, Euro 6 (flat only: no slope classes for vans)",
+    slopes=False,
+)
+_VAN_BEV_HBEFA4 = _hbefa4("LCV_BEV_N1-III", "HBEFA 4.2 battery-electric van N1-III (1.76-3.5 t)")
+_RIGID_18T_COPERT = _copert(
+    RIGID_14_20T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 14-20 t, Euro VI, 50 % load"
+)
+_RIGID_18T_HBEFA4 = _hbefa4("RT_gt14-20t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 14-20 t, Euro VI")
+_RIGID_BEV_HBEFA4 = _hbefa4("RigidTruck_BEV_gt12t", "HBEFA 4.2 battery-electric rigid truck > 12 t")
+_ARTICULATED_COPERT = _copert(
+    ARTICULATED_34_40T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 articulated 34-40 t, Euro VI, 50 % load"
+)
+_ARTICULATED_HBEFA4 = _hbefa4(
+    "TT_AT_gt34-40t_Euro-VI_A-C", "HBEFA 4.2 tractor-trailer 34-40 t, Euro VI"
+)
+_ARTICULATED_BEV_HBEFA4 = _hbefa4("TT_AT_BEV", "HBEFA 4.2 battery-electric tractor-trailer")
+
 #: Reference classes per catalogue vehicle (see docs/emissions.md, "References").
 REFERENCES: dict[str, tuple[Reference, ...]] = {
     "car_petrol": (
@@ -198,42 +258,38 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
             evaluate=_routee_bolt,
         ),
     ),
-    "van_diesel": (
-        _hbefa4(
-            "LCV_diesel_N1-III_Euro-6ab", "HBEFA 4.2 van N1-III (1.76-3.5 t), diesel, Euro 6ab"
-        ),
-        _copert(
-            LCV_N1_III_DIESEL_EURO_6_EC,
-            0.5,
-            "COPERT 5 van N1-III, diesel, Euro 6 (flat only: no slope classes for vans)",
-            slopes=False,
+    "van_diesel": (_VAN_DIESEL_HBEFA4, _VAN_DIESEL_COPERT),
+    "van_bev": (
+        _VAN_BEV_HBEFA4,
+        copert_for_battery_drive(
+            _VAN_BEV_HBEFA4, _VAN_DIESEL_COPERT, _VAN_DIESEL_HBEFA4, "N1-III vans"
         ),
     ),
-    "van_bev": (_hbefa4("LCV_BEV_N1-III", "HBEFA 4.2 battery-electric van N1-III (1.76-3.5 t)"),),
     "truck_7_5t_diesel": (
         _copert(RIGID_LE_7_5T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid <=7.5 t, Euro VI, 50 % load"),
         _hbefa4("RT_le7.5t_Euro-VI_A-C", "HBEFA 4.2 rigid truck <=7.5 t, Euro VI"),
     ),
-    "truck_18t_diesel": (
-        _copert(RIGID_14_20T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 14-20 t, Euro VI, 50 % load"),
-        _hbefa4("RT_gt14-20t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 14-20 t, Euro VI"),
-    ),
+    "truck_18t_diesel": (_RIGID_18T_COPERT, _RIGID_18T_HBEFA4),
     "truck_26t_diesel": (
         _copert(RIGID_20_26T_DIESEL_EURO_VI_EC, 0.5, "COPERT 5 rigid 20-26 t, Euro VI, 50 % load"),
         _hbefa4("RT_gt20-26t_Euro-VI_A-C", "HBEFA 4.2 rigid truck 20-26 t, Euro VI"),
     ),
     "truck_18t_bev": (
-        _hbefa4("RigidTruck_BEV_gt12t", "HBEFA 4.2 battery-electric rigid truck > 12 t"),
-    ),
-    "truck_40t_bev": (_hbefa4("TT_AT_BEV", "HBEFA 4.2 battery-electric tractor-trailer"),),
-    "truck_40t_diesel": (
-        _copert(
-            ARTICULATED_34_40T_DIESEL_EURO_VI_EC,
-            0.5,
-            "COPERT 5 articulated 34-40 t, Euro VI, 50 % load",
+        _RIGID_BEV_HBEFA4,
+        copert_for_battery_drive(
+            _RIGID_BEV_HBEFA4, _RIGID_18T_COPERT, _RIGID_18T_HBEFA4, "14-20 t rigid trucks"
         ),
-        _hbefa4("TT_AT_gt34-40t_Euro-VI_A-C", "HBEFA 4.2 tractor-trailer 34-40 t, Euro VI"),
     ),
+    "truck_40t_bev": (
+        _ARTICULATED_BEV_HBEFA4,
+        copert_for_battery_drive(
+            _ARTICULATED_BEV_HBEFA4,
+            _ARTICULATED_COPERT,
+            _ARTICULATED_HBEFA4,
+            "34-40 t articulated trucks",
+        ),
+    ),
+    "truck_40t_diesel": (_ARTICULATED_COPERT, _ARTICULATED_HBEFA4),
     "bus_diesel": (
         _copert(
             URBAN_BUS_STD_DIESEL_EURO_VI_EC,
