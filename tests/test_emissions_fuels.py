@@ -222,6 +222,41 @@ def test_fleet_plan_on_hvo_reports_no_fossil_ttw_and_refuses_the_co2_objective()
     assert route.co2_ttw_g == 0.0
     assert route.co2e_wtw_g == pytest.approx(route.co2e_wtt_g)
     assert route.co2e_wtw_g == pytest.approx(15.0 * route.fuel_l * 44.0 * 0.78, rel=1e-9)
+    # Biogenic CO2 is reported apart: 70 g/MJ x the same energy, per leg and per stop.
+    assert route.co2_biogenic_g == pytest.approx(70.0 * route.fuel_l * 44.0 * 0.78, rel=1e-9)
+    for leg in route.legs:
+        assert leg.co2_biogenic_g == pytest.approx(70.0 * leg.fuel_l * 44.0 * 0.78, rel=1e-9)
+    assert sum(v.co2_biogenic_g for v in plan.visits) == pytest.approx(route.co2_biogenic_g)
+    assert plan.report()["totals"]["co2_biogenic_g"] == pytest.approx(route.co2_biogenic_g)
+    assert "biogenic" in plan.report()["method"]
+
+
+def test_fleet_plan_on_fossil_diesel_reports_no_biogenic_co2():
+    """Tests that a fossil diesel truck's plan reports 0 biogenic CO2 (the diesel has none)."""
+    from ecoroute.fleet import VehicleType, plan_fleet
+
+    from .fleet_helpers import depot_at, grid_town, random_stops
+
+    network = grid_town(4)
+    stops = random_stops(network, np.random.default_rng(4), 5, windows=False)
+    plan = plan_fleet(network, depot_at(network, 0), stops, VehicleType("truck_40t_diesel"),
+                      max_iterations=50, baselines=())  # fmt: skip
+    assert all(leg.co2_biogenic_g == 0.0 for route in plan.routes for leg in route.legs)
+
+
+def test_hbefa4_model_on_hvo_uses_the_diesel_class_energy():
+    """
+    Tests model="hbefa4" on a biofuel: HBEFA's CO2 is turned into energy with the
+    diesel it was measured on (74.1 g/MJ), so the HVO truck needs the same energy
+    as the diesel one, with 0 fossil CO2 (a biofuel's 0 g/MJ used to divide by zero).
+    """
+    diesel = ecoroute.vehicle("truck_40t_diesel", model="hbefa4")
+    hvo = ecoroute.vehicle("truck_40t_diesel", model="hbefa4", fuel=_hvo_example())
+    speeds = np.array([30.0, 60.0, 85.0])
+    energy = diesel.fuel_energy_mj_per_km(speeds, 0.0)
+    np.testing.assert_allclose(hvo.fuel_energy_mj_per_km(speeds, 0.0), energy)
+    np.testing.assert_allclose(diesel.co2_g_per_km(speeds, 0.0), 74.1 * energy)
+    assert (hvo.co2_g_per_km(speeds, 0.0) == 0.0).all()
 
 
 def test_red_i_default_values_match_the_published_savings():

@@ -15,7 +15,7 @@ import numpy.typing as npt
 from .._validate import as_float_array
 from ..elevation import MAX_GRADE
 from .copert import CopertTable
-from .fuels import EU27_GRID_G_PER_KWH, Fuel, fuel
+from .fuels import EU27_GRID_G_PER_KWH, FUELS, Fuel, fuel
 from .hbefa4 import Hbefa4Class
 from .physics import (
     GRAVITY_M_S2,
@@ -693,9 +693,11 @@ class CombustionVehicle(RoadVehicle):
         if self.model == "hbefa4":
             assert self.hbefa4 is not None
             flat = np.zeros_like(speed_kph) if grade is None else grade
-            # g CO2/km / (g CO2/MJ) = MJ/km = 1000 J/m
+            # g CO2/km / (g CO2/MJ) = MJ/km = 1000 J/m, with the fossil fuel HBEFA
+            # measured the class on (the vehicle may burn a biofuel with no fossil CO2).
             fuel = self.hbefa4.per_km(speed_kph, flat)  # per km of road
-            fuel *= 1000.0 / self.fuel_spec.co2_g_per_mj
+            measured_on = FUELS["petrol" if "petrol" in self.hbefa4.name else "diesel"]
+            fuel *= 1000.0 / measured_on.co2_g_per_mj
             if grade is not None:
                 fuel *= np.sqrt(grade * grade + 1.0)  # per map metre: linear in the grade
             fuel += self._mass_term_j_per_m(grade, mass) / self._wheel_to_fuel()

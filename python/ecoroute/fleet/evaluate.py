@@ -303,6 +303,7 @@ def _score_route(
                 co2_ttw_g=ttw,
                 co2e_wtt_g=wtw - ttw,
                 co2e_wtw_g=wtw,
+                co2_biogenic_g=_biogenic_co2_g(vehicle, sums),
                 tkm=payload / 1000.0 * sums["distance_m"] / 1000.0,
                 arcs=np.asarray(arcs, dtype=np.uint32),
                 start_node=int(network.tail[arcs[0]]) if arcs.size else int(nodes[locations[k]]),
@@ -406,6 +407,7 @@ def _allocate(
                 tkm=share_tkm,
                 co2_ttw_g=share * route.co2_ttw_g,
                 co2e_wtw_g=share * route.co2e_wtw_g,
+                co2_biogenic_g=share * route.co2_biogenic_g,
                 soc_kwh=None if math.isnan(row["soc"]) else row["soc"],
                 soc_pct=None
                 if math.isnan(row["soc"]) or not route.battery_kwh
@@ -413,6 +415,17 @@ def _allocate(
             )
         )
     return visits
+
+
+def _biogenic_co2_g(vehicle: object, sums: dict[str, float]) -> float:
+    """Biogenic CO2 of a leg's fuel (litres or kg), by the fuel's factor; 0 for fossil fuels and EVs."""
+    spec = getattr(vehicle, "fuel_spec", None)
+    if spec is None or spec.biogenic_co2_g_per_mj == 0.0:
+        return 0.0
+    kg = sums.get("fuel_kg")
+    if kg is None:
+        kg = sums.get("fuel_l", 0.0) * (spec.density_kg_per_l or 0.0)
+    return float(kg * spec.lower_heating_value_mj_per_kg * spec.biogenic_co2_g_per_mj)
 
 
 def _wtw_grid(vehicle: object) -> float | None:

@@ -31,6 +31,7 @@ SUMMED = (
     "co2_ttw_g",
     "co2e_wtt_g",
     "co2e_wtw_g",
+    "co2_biogenic_g",
     "tkm",
 )
 
@@ -46,6 +47,11 @@ METHOD = {
     "wtt": (
         "co2e_wtt_g = co2e_wtw_g - co2_ttw_g: fuel supply (EU Directive 2015/652 life-cycle "
         "intensities) including the fuels' CH4 and N2O, or electricity generation for EVs"
+    ),
+    "biogenic": (
+        "co2_biogenic_g: CO2 of biogenic origin from burning a biofuel or the bio share of a "
+        "blend on board (the fuel's biogenic_co2_g_per_mj), reported separately and not part "
+        "of co2_ttw_g or co2e_wtw_g; 0 for fossil fuels and battery-electric vehicles"
     ),
     "co2_g": (
         "what the 'co2' objective minimises: co2_ttw_g for combustion vehicles, CO2 of "
@@ -98,6 +104,9 @@ class Leg:
         Fuel (litres, or kg for a gas) or battery energy; None when not applicable.
     co2_g, co2_ttw_g, co2e_wtt_g, co2e_wtw_g
         Emissions (see :data:`METHOD`).
+    co2_biogenic_g
+        Biogenic CO2 from a biofuel burnt on board, reported apart (0 for
+        fossil fuels and EVs).
     tkm
         Transport activity: payload (t) x distance (km).
     arcs
@@ -133,6 +142,7 @@ class Leg:
     co2e_wtw_g: float
     tkm: float
     arcs: npt.NDArray[np.uint32] = field(repr=False)
+    co2_biogenic_g: float = 0.0
     start_node: int = field(repr=False, default=0)
     soc_end_kwh: float | None = None
     start_fraction: float = field(repr=False, default=0.0)
@@ -174,7 +184,7 @@ class Visit:
         Road distance the delivery travels on the vehicle (depot to stop).
     tkm
         Its transport activity: demand (t) x onboard distance (km).
-    co2_ttw_g, co2e_wtw_g
+    co2_ttw_g, co2e_wtw_g, co2_biogenic_g
         The vehicle's emissions allocated to this delivery by tonne-km.
     soc_kwh, soc_pct
         Battery charge arriving at the stop, kWh and percent of the battery
@@ -203,6 +213,7 @@ class Visit:
     soc_pct: float | None = None
     snap_lat: float | None = None
     snap_lon: float | None = None
+    co2_biogenic_g: float = 0.0
 
 
 class _LegSum:
@@ -302,6 +313,7 @@ class VehicleRoute:
     co2_ttw_g = _LegSum()
     co2e_wtt_g = _LegSum()
     co2e_wtw_g = _LegSum()
+    co2_biogenic_g = _LegSum()
     tkm = _LegSum()
 
     @property
