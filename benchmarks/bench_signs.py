@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, SHARED_DATA, write_results
+from _common import RESULTS, SHARED_DATA, print_table, write_results
+from bench_turns import eco_against_fastest
 
 import ecoroute
 from ecoroute import turns as T
@@ -136,9 +137,18 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             a = np.asarray(after[objective][q], dtype=float)
             ok = np.isfinite(a) & np.isfinite(b)
             diff = a[ok] - b[ok]
+            changed = np.abs(diff) > 1e-6
             out[f"{objective} routes: {q}"] = {
                 "total change %": round(100 * (a[ok].sum() / b[ok].sum() - 1), 2),
                 "mean change per route": round(float(diff.mean()), 2),
+                "mean change per changed route": round(float(diff[changed].mean()), 2)
+                if changed.any()
+                else 0.0,
+                "mean change per changed route %": round(
+                    float(100 * (diff[changed] / b[ok][changed]).mean()), 2
+                )
+                if changed.any()
+                else 0.0,
                 "routes cheaper / dearer / same": (
                     int((diff < -1e-6).sum()),
                     int((diff > 1e-6).sum()),
@@ -164,12 +174,16 @@ def main() -> None:
             "tagging": tagging(path, network),
             "charges": charged_arcs(network, turns),
             "routes": routes(network, turns, args.routes),
+            "eco_vs_fastest": eco_against_fastest(
+                network, T.read_turns(path, network, intersection_costs=False), args.routes, name
+            ),
         }
         print(f"\n## {name}")
         for key, value in results[name]["tagging"].items():
             print(f"  {key}: {value}")
         for key, value in results[name]["charges"].items():
             print(f"  {key}: {value:,}")
+        print_table(results[name]["eco_vs_fastest"], list(results[name]["eco_vs_fastest"][0]))
     print(write_results(f"signs_{args.label}", results))
     previous = RESULTS / f"signs_{args.compare}.json"
     if args.label != args.compare and previous.exists():
