@@ -1267,7 +1267,8 @@ class _Control:
     code: int  # SIGNALS, STOP or GIVE_WAY
     direction: int  # _NO_DIRECTION, _FORWARD, _BACKWARD or _BOTH
     all_way: bool = False  # stop=all
-    #: Per way through the node: point keys of the way's node before and after it (or -1).
+    #: Per way through the node, for a control with a direction: point keys
+    #: of the way's node before and after it (or -1).
     neighbours: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -1292,6 +1293,7 @@ def _read_ways_and_controls(
 
     ways: dict[int, tuple[list[int], IntArray]] = {}
     controls: dict[int, _Control] = {}  # OSM node id -> control
+    directed = osmium.IdTracker()  # controls with a direction: their ways are read
     processor = (
         osmium.FileProcessor(str(path))
         .with_locations()
@@ -1300,32 +1302,58 @@ def _read_ways_and_controls(
     )
     for entity in processor:
         if isinstance(entity, osmium.osm.Node):
-            if controls_wanted and entity.location.valid():
+            highway = entity.tags.get("highway") or ""
+            if controls_wanted and highway in _CONTROL_TAG and entity.location.valid():
                 loc = entity.location
                 control = _control_of(dict(entity.tags), int(_point_keys(loc.lon, loc.lat)))
                 if control is not None:
                     controls[entity.id] = control
-        elif isinstance(entity, osmium.osm.Way):
-            wanted = entity.id in way_ids
-            if not wanted and not any(node.ref in controls for node in entity.nodes):
-                continue
-            refs, lon, lat = [], [], []
-            for node in entity.nodes:
-                if node.location.valid():
-                    refs.append(node.ref)
-                    lon.append(node.location.lon)
-                    lat.append(node.location.lat)
-            keys = _point_keys(lon, lat)
-            if wanted:
-                ways[entity.id] = (refs, keys)
-            # The way's nodes on either side of each control on it (which way it faces).
-            for i, ref in enumerate(refs):
-                control = controls.get(ref)
-                if control is not None:
-                    before = int(keys[i - 1]) if i > 0 else -1
-                    after = int(keys[i + 1]) if i + 1 < len(refs) else -1
-                    control.neighbours.append((before, after))
+                    if control.direction in (_FORWARD, _BACKWARD):
+                        directed.add_node(entity.id)
+        elif isinstance(entity, osmium.osm.Way) and entity.id in way_ids:
+            ways[entity.id] = _way_points(entity)
+    if any(c.direction in (_FORWARD, _BACKWARD) for c in controls.values()):
+        _read_neighbours(path, controls, directed)
     return ways, controls
+
+
+def _way_points(way: Any) -> tuple[list[int], IntArray]:
+    """Node refs and point keys of a way's nodes that have a location."""
+    refs, lon, lat = [], [], []
+    for node in way.nodes:
+        if node.location.valid():
+            refs.append(node.ref)
+            lon.append(node.location.lon)
+            lat.append(node.location.lat)
+    return refs, _point_keys(lon, lat)
+
+
+def _read_neighbours(path: Path, controls: Mapping[int, _Control], directed: Any) -> None:
+    """
+    Add to each control with a direction the points before and after it on every way through it.
+
+    Ways that are not roads (a footway crossing at the node) add points that
+    no arc passes through, so they never match.
+    """
+    import osmium
+
+    # A second pass, filtered in C++ to the ways through those nodes: checking every
+    # way's nodes in Python during the first one doubled the time of reading.
+    processor = (
+        osmium.FileProcessor(str(path))
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+        .with_filter(directed.contains_filter())
+    )
+    for way in processor:
+        refs, keys = _way_points(way)
+        for i, ref in enumerate(refs):
+            control = controls.get(ref)
+            if control is not None and control.direction in (_FORWARD, _BACKWARD):
+                before = int(keys[i - 1]) if i > 0 else -1
+                after = int(keys[i + 1]) if i + 1 < len(refs) else -1
+                control.neighbours.append((before, after))
 
 
 class _Matcher:
@@ -1781,9 +1809,8 @@ def _place_controls(network: RoadNetwork, controls: Mapping[int, _Control]) -> _
             what = names[c.code]
             pairs = {(int(tail[a]), int(head[a])) for a, _ in hits}
             for a, g in hits:
-                before, after, d_tail, d_head = _around(network, a, g, offsets, geometry)
                 if c.direction in (_FORWARD, _BACKWARD):
-                    faces = _faces(c, before, after)
+                    faces = _faces(c, *_around(network, a, g, offsets, geometry))
                     pays = faces in (c.direction, _NO_DIRECTION)
                     counts[f"{what} on a shape point, with a direction, not matched"] += (
                         faces == _NO_DIRECTION
@@ -1792,6 +1819,7 @@ def _place_controls(network: RoadNetwork, controls: Mapping[int, _Control]) -> _
                     pays = True  # both ways, or a one-way road
                 else:
                     u, v = int(tail[a]), int(head[a])
+                    d_tail, d_head = _along(network, a, g, offsets, geometry)
                     ahead = roads.reach(v, u)
                     behind = roads.reach(u, v)
                     pays = _charged(
@@ -1817,23 +1845,48 @@ def _other(roads: _Roads, x: int, a: int) -> int:
     return ahead[0] if ahead else came
 
 
+def _arc_points(
+    network: RoadNetwork, a: int, offsets: IntArray, geometry: FloatArray
+) -> list[tuple[float, float]]:
+    """(lon, lat) of arc ``a``'s tail, shape points and head."""
+    t, h = int(network.tail[a]), int(network.head[a])
+    return [
+        (float(network.lon[t]), float(network.lat[t])),
+        *map(tuple, geometry[offsets[a] : offsets[a + 1]].tolist()),
+        (float(network.lon[h]), float(network.lat[h])),
+    ]
+
+
 def _around(
     network: RoadNetwork, a: int, g: int, offsets: IntArray, geometry: FloatArray
-) -> tuple[int, int, float, float]:
-    """Point keys before and after shape point ``g`` of arc ``a``, and its metres from the arc's tail and head."""
-    from ._geo import haversine_m
-
-    t, h = int(network.tail[a]), int(network.head[a])
-    lon = np.concatenate(
-        [[network.lon[t]], geometry[offsets[a] : offsets[a + 1], 0], [network.lon[h]]]
-    )
-    lat = np.concatenate(
-        [[network.lat[t]], geometry[offsets[a] : offsets[a + 1], 1], [network.lat[h]]]
-    )
+) -> tuple[int, int]:
+    """Point keys of the points before and after shape point ``g`` of arc ``a``."""
+    points = _arc_points(network, a, offsets, geometry)
     i = g - int(offsets[a]) + 1  # position of the shape point in the arc's points
-    keys = _point_keys(lon, lat)
-    step = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    return int(keys[i - 1]), int(keys[i + 1]), float(step[:i].sum()), float(step[i:].sum())
+    keys = _point_keys([p[0] for p in points[i - 1 : i + 2]], [p[1] for p in points[i - 1 : i + 2]])
+    return int(keys[0]), int(keys[2])
+
+
+def _along(
+    network: RoadNetwork, a: int, g: int, offsets: IntArray, geometry: FloatArray
+) -> tuple[float, float]:
+    """Metres along arc ``a`` from its tail to shape point ``g``, and from there to its head."""
+    points = _arc_points(network, a, offsets, geometry)
+    i = g - int(offsets[a]) + 1
+    step = [_haversine_m(p, q) for p, q in itertools.pairwise(points)]
+    return math.fsum(step[:i]), math.fsum(step[i:])
+
+
+def _haversine_m(p: tuple[float, float], q: tuple[float, float]) -> float:
+    """Great-circle metres between two (lon, lat) points, the formula of ``_geo.haversine_m``."""
+    from ._geo import EARTH_RADIUS_M
+
+    phi1, phi2 = math.radians(p[1]), math.radians(q[1])
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(q[0] - p[0]) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
 
 
 def read_turn_penalties(path: str | Path, network: RoadNetwork) -> tuple[IntArray, FloatArray]:
