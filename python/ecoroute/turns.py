@@ -1436,7 +1436,11 @@ def read_turns(
     (``restriction:conditional``) are not read. Arcs are matched to a
     relation's ways by the ways' points next to the via node, so simplified
     networks (merged chains) work too. With ``intersection_costs`` the nodes
-    tagged ``highway=traffic_signals``, ``stop`` or ``give_way`` are read.
+    tagged ``highway=traffic_signals``, ``stop`` or ``give_way`` are read, with
+    the tags that say which way they face (``direction``,
+    ``traffic_signals:direction``, ``stop:direction``, ``give_way:direction``,
+    ``stop=all``), and charged to the approaches they face: docs/turns.md,
+    "Which approaches pay a control".
 
     Parameters
     ----------
