@@ -181,10 +181,10 @@ def changed_routes(network: ecoroute.RoadNetwork, graph: T.TurnGraph, count: int
 
 
 def eco_against_fastest(
-    network: ecoroute.RoadNetwork, turns: T.TurnRestrictions, count: int
+    network: ecoroute.RoadNetwork, turns: T.TurnRestrictions, count: int, extract: str = "malta"
 ) -> list[dict[str, Any]]:
     """CO2 saved and time added by eco-routes against fastest routes, without and with intersection costs."""
-    path = SHARED_DATA / EXTRACTS["malta"]
+    path = SHARED_DATA / EXTRACTS[extract]
     with_costs = T.read_turns(path, network, intersection_costs=True)
     rng = np.random.default_rng(2)
     s, t = rng.integers(network.node_count, size=(2, count))

@@ -52,6 +52,7 @@ GIVE_WAY_PENALTY_S = 1.5
 #: (docs/turns.md cites it), so 0.5; every vehicle at a stop sign and in a
 #: U-turn; an assumed 0.3 at give-way signs.
 STOP_SHARE = {SIGNALS: 0.5, STOP: 1.0, GIVE_WAY: 0.3}
+_CONTROL_PENALTY_S = {SIGNALS: SIGNAL_PENALTY_S, STOP: STOP_PENALTY_S, GIVE_WAY: GIVE_WAY_PENALTY_S}
 #: Turns sharper than this (degrees) slow to TURN_SPEED_KPH and pull away again.
 SHARP_TURN_DEG = 45.0
 TURN_SPEED_KPH = 20.0
@@ -88,10 +89,16 @@ class TurnRestrictions:
     penalty_arcs, penalty_s
         Turns whose time cost is given (OSRM's turn-penalty CSV): it replaces
         the computed one.
-    node_control, arc_controls
+    node_control, approach_controls, arc_controls
         Intersection controls (:data:`SIGNALS`, :data:`STOP`, :data:`GIVE_WAY`)
-        at each node, and those on each arc's shape points as ``(arc, control)``
-        rows. Empty without intersection costs.
+        and who pays them: ``node_control`` per node, paid by every turn
+        through it; ``approach_controls`` as ``(arc, control)`` rows, paid by
+        every turn out of the arc at its head (a sign that faces one
+        approach: the minor roads at a junction, a tagged direction);
+        ``arc_controls`` as ``(arc, control)`` rows, paid by every route that
+        enters the arc (a control on one of its shape points, for the
+        direction it faces). Empty without intersection costs; docs/turns.md
+        (section 2) says how :func:`read_turns` decides.
     u_turns
         ``"dead_ends"`` (the default): a U-turn (back along the road just
         driven) only where no other arc leaves the node; ``"everywhere"``.
@@ -115,6 +122,7 @@ class TurnRestrictions:
     penalty_s: FloatArray = field(default_factory=lambda: np.empty(0))
     node_control: npt.NDArray[np.int8] | None = None
     arc_controls: IntArray = field(default_factory=lambda: np.empty((0, 2), np.int64))
+    approach_controls: IntArray = field(default_factory=lambda: np.empty((0, 2), np.int64))
     u_turns: UTurns = "dead_ends"
     intersection_costs: bool = False
     skipped: tuple[str, ...] = ()
@@ -490,14 +498,19 @@ class TurnGraph:
         control = (
             np.zeros(via.size, np.int8) if turns.node_control is None else turns.node_control[via]
         )
-        for code, penalty in (
-            (SIGNALS, SIGNAL_PENALTY_S),
-            (STOP, STOP_PENALTY_S),
-            (GIVE_WAY, GIVE_WAY_PENALTY_S),
-        ):
+        for code, penalty in _CONTROL_PENALTY_S.items():
             here = control == code
             seconds[here] += penalty
             stops[here] = np.maximum(stops[here], STOP_SHARE[code])
+        # Controls that face some approaches only: paid by the turns out of those arcs.
+        if len(turns.approach_controls):
+            approach_seconds = np.zeros(network.arc_count)
+            approach_stops = np.zeros(network.arc_count)
+            for arc, code in turns.approach_controls.tolist():
+                approach_seconds[arc] += _CONTROL_PENALTY_S[code]
+                approach_stops[arc] = max(approach_stops[arc], STOP_SHARE[code])
+            seconds += approach_seconds[a]
+            stops = np.maximum(stops, approach_stops[a])
         if len(turns.penalty_arcs):
             m = network.arc_count
             given = dict(
@@ -521,13 +534,8 @@ class TurnGraph:
         if len(turns.arc_controls):
             arc_seconds = np.zeros(network.arc_count)
             arc_stops = np.zeros(network.arc_count)
-            penalties = {
-                SIGNALS: SIGNAL_PENALTY_S,
-                STOP: STOP_PENALTY_S,
-                GIVE_WAY: GIVE_WAY_PENALTY_S,
-            }
             for arc, code in turns.arc_controls.tolist():
-                arc_seconds[arc] += penalties[code]
+                arc_seconds[arc] += _CONTROL_PENALTY_S[code]
                 arc_stops[arc] += STOP_SHARE[code]
             entering = self.entered >= 0
             time_s[entering] += arc_seconds[self.entered[entering]]
@@ -941,6 +949,7 @@ def attach(network: RoadNetwork, turns: TurnRestrictions | TurnGraph) -> RoadNet
         "penalty_arcs": np.asarray(turns.penalty_arcs, dtype=np.int64).reshape(-1, 2),
         "penalty_s": np.asarray(turns.penalty_s, dtype=np.float64),
         "arc_controls": np.asarray(turns.arc_controls, dtype=np.int64).reshape(-1, 2),
+        "approach_controls": np.asarray(turns.approach_controls, dtype=np.int64).reshape(-1, 2),
     }
     # Every key is always written (empty for "none") so that attaching again
     # replaces all of an earlier attachment.
@@ -1011,6 +1020,13 @@ def attached(network: RoadNetwork) -> TurnRestrictions | None:
             msg = "the stored turn restrictions were made for another network"
             raise ValueError(msg)
         u_turns: UTurns = "everywhere" if u_turn_code == 1 else "dead_ends"
+        for name in ("arc_controls", "approach_controls"):
+            rows = np.asarray(arrays.get(name, np.empty((0, 2))), dtype=np.int64).reshape(-1, 2)
+            if ((rows[:, 0] < 0) | (rows[:, 0] >= arc_count)).any() or not np.isin(
+                rows[:, 1], list(_CONTROL_PENALTY_S)
+            ).all():
+                msg = f"{name} names an arc outside 0..{arc_count - 1} or an unknown control"
+                raise ValueError(msg)
         turns = TurnRestrictions(
             arc_count=arc_count,
             node_count=node_count,
@@ -1026,6 +1042,11 @@ def attached(network: RoadNetwork) -> TurnRestrictions | None:
                 else None
             ),
             arc_controls=np.array(arrays["arc_controls"], dtype=np.int64).reshape(-1, 2),
+            # Saved before approach controls existed: none (their signs were
+            # saved as node controls, paid by every turn, and stay so).
+            approach_controls=np.array(
+                arrays.get("approach_controls", np.empty((0, 2))), dtype=np.int64
+            ).reshape(-1, 2),
             u_turns=u_turns,
             intersection_costs=bool(costs),
             cch_order=(
@@ -1225,14 +1246,54 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
     return relations, skipped
 
 
+#: Directions a control can be tagged with, along its way's node order.
+_NO_DIRECTION, _FORWARD, _BACKWARD, _BOTH = 0, 1, -1, 2
+_DIRECTION_VALUE = {"forward": _FORWARD, "backward": _BACKWARD, "both": _BOTH, "all": _BOTH}
+#: Tags that say which way a control faces, the most specific first (OSM wiki:
+#: Key:traffic_signals:direction, Key:stop:direction, Tag:highway=give_way;
+#: OSRM's ``profiles/lib/obstacles.lua`` reads the first and ``direction``).
+_DIRECTION_KEYS = {
+    SIGNALS: ("traffic_signals:direction", "direction"),
+    STOP: ("stop:direction", "direction"),
+    GIVE_WAY: ("give_way:direction", "direction"),
+}
+
+
+@dataclass
+class _Control:
+    """A control node as tagged: where it is, what it is, which way it faces."""
+
+    key: int  # point key of its location
+    code: int  # SIGNALS, STOP or GIVE_WAY
+    direction: int  # _NO_DIRECTION, _FORWARD, _BACKWARD or _BOTH
+    all_way: bool = False  # stop=all
+    #: Per way through the node, for a control with a direction: point keys
+    #: of the way's node before and after it (or -1).
+    neighbours: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _control_of(tags: Mapping[str, str], key: int) -> _Control | None:
+    code = _CONTROL_TAG.get(tags.get("highway") or "")
+    if not code:
+        return None
+    value = next((tags[k] for k in _DIRECTION_KEYS[code] if k in tags), "")
+    return _Control(
+        key=key,
+        code=code,
+        direction=_DIRECTION_VALUE.get(value.strip().lower(), _NO_DIRECTION),
+        all_way=code == STOP and tags.get("stop") == "all",
+    )
+
+
 def _read_ways_and_controls(
-    path: Path, way_ids: set[int]
-) -> tuple[dict[int, tuple[list[int], IntArray]], dict[int, tuple[int, int]]]:
-    """Node refs and point keys of the ways asked for; controls of highway nodes."""
+    path: Path, way_ids: set[int], *, controls_wanted: bool = True
+) -> tuple[dict[int, tuple[list[int], IntArray]], dict[int, _Control]]:
+    """Node refs and point keys of the ways asked for; controls of highway nodes and their ways."""
     import osmium
 
     ways: dict[int, tuple[list[int], IntArray]] = {}
-    controls: dict[int, tuple[int, int]] = {}  # OSM node id -> (point key, control)
+    controls: dict[int, _Control] = {}  # OSM node id -> control
+    directed = osmium.IdTracker()  # controls with a direction: their ways are read
     processor = (
         osmium.FileProcessor(str(path))
         .with_locations()
@@ -1241,19 +1302,58 @@ def _read_ways_and_controls(
     )
     for entity in processor:
         if isinstance(entity, osmium.osm.Node):
-            code = _CONTROL_TAG.get(entity.tags.get("highway") or "")
-            if code and entity.location.valid():
+            highway = entity.tags.get("highway") or ""
+            if controls_wanted and highway in _CONTROL_TAG and entity.location.valid():
                 loc = entity.location
-                controls[entity.id] = (int(_point_keys(loc.lon, loc.lat)), code)
+                control = _control_of(dict(entity.tags), int(_point_keys(loc.lon, loc.lat)))
+                if control is not None:
+                    controls[entity.id] = control
+                    if control.direction in (_FORWARD, _BACKWARD):
+                        directed.add_node(entity.id)
         elif isinstance(entity, osmium.osm.Way) and entity.id in way_ids:
-            refs, lon, lat = [], [], []
-            for node in entity.nodes:
-                if node.location.valid():
-                    refs.append(node.ref)
-                    lon.append(node.location.lon)
-                    lat.append(node.location.lat)
-            ways[entity.id] = (refs, _point_keys(lon, lat))
+            ways[entity.id] = _way_points(entity)
+    if any(c.direction in (_FORWARD, _BACKWARD) for c in controls.values()):
+        _read_neighbours(path, controls, directed)
     return ways, controls
+
+
+def _way_points(way: Any) -> tuple[list[int], IntArray]:
+    """Node refs and point keys of a way's nodes that have a location."""
+    refs, lon, lat = [], [], []
+    for node in way.nodes:
+        if node.location.valid():
+            refs.append(node.ref)
+            lon.append(node.location.lon)
+            lat.append(node.location.lat)
+    return refs, _point_keys(lon, lat)
+
+
+def _read_neighbours(path: Path, controls: Mapping[int, _Control], directed: Any) -> None:
+    """
+    Add to each control with a direction the points before and after it on every way through it.
+
+    Ways that are not roads (a footway crossing at the node) add points that
+    no arc passes through, so they never match.
+    """
+    import osmium
+
+    # A second pass, filtered in C++ to the ways through those nodes: checking every
+    # way's nodes in Python during the first one doubled the time of reading.
+    processor = (
+        osmium.FileProcessor(str(path))
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+        .with_filter(directed.contains_filter())
+    )
+    for way in processor:
+        refs, keys = _way_points(way)
+        for i, ref in enumerate(refs):
+            control = controls.get(ref)
+            if control is not None and control.direction in (_FORWARD, _BACKWARD):
+                before = int(keys[i - 1]) if i > 0 else -1
+                after = int(keys[i + 1]) if i + 1 < len(refs) else -1
+                control.neighbours.append((before, after))
 
 
 class _Matcher:
@@ -1336,7 +1436,11 @@ def read_turns(
     (``restriction:conditional``) are not read. Arcs are matched to a
     relation's ways by the ways' points next to the via node, so simplified
     networks (merged chains) work too. With ``intersection_costs`` the nodes
-    tagged ``highway=traffic_signals``, ``stop`` or ``give_way`` are read.
+    tagged ``highway=traffic_signals``, ``stop`` or ``give_way`` are read, with
+    the tags that say which way they face (``direction``,
+    ``traffic_signals:direction``, ``stop:direction``, ``give_way:direction``,
+    ``stop=all``), and charged to the approaches they face: docs/turns.md,
+    "Which approaches pay a control".
 
     Parameters
     ----------
@@ -1366,7 +1470,7 @@ def read_turns(
     try:
         relations, skipped = _read_relations(path, vehicle_class)
         wanted = {w for r in relations for w in (*r.from_ways, *r.via_ways, *r.to_ways)}
-        ways, controls = _read_ways_and_controls(path, wanted)
+        ways, controls = _read_ways_and_controls(path, wanted, controls_wanted=intersection_costs)
     except RuntimeError as error:
         msg = f"{path} could not be read as OSM data ({error})."
         raise OsmFileError(msg) from error
@@ -1388,9 +1492,11 @@ def read_turns(
             skipped.append(f"relation {r.relation_id}: {problem}")
 
     node_control = None
-    arc_controls = np.empty((0, 2), np.int64)
+    arc_controls = approach_controls = np.empty((0, 2), np.int64)
     if intersection_costs:
-        node_control, arc_controls = _place_controls(network, controls)
+        placed = _place_controls(network, controls)
+        node_control = placed.node_control
+        arc_controls, approach_controls = placed.arc_controls, placed.approach_controls
     pairs = np.asarray(sorted(set(forbidden)), dtype=np.int64).reshape(-1, 2)
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
     return TurnRestrictions(
@@ -1402,6 +1508,7 @@ def read_turns(
         via_way_only=np.asarray(only_flags, dtype=bool),
         node_control=node_control,
         arc_controls=arc_controls,
+        approach_controls=approach_controls,
         u_turns=u_turns,
         intersection_costs=intersection_costs,
         skipped=tuple(skipped),
@@ -1487,28 +1594,303 @@ def _place_via_ways(
     return ""
 
 
-def _place_controls(
-    network: RoadNetwork, controls: Mapping[int, tuple[int, int]]
-) -> tuple[npt.NDArray[np.int8], IntArray]:
-    """Controls at network nodes, and those on arcs' shape points as (arc, control) rows."""
-    node_control = np.zeros(network.node_count, dtype=np.int8)
+#: Road classes by importance (OSM wiki, Key:highway): at a junction the roads
+#: of a lower class than the highest one meeting there are its minor roads.
+#: Link roads rank below every through road down to tertiary: the slip road
+#: is the one that gives way where it meets another road.
+_CLASS_RANK = {
+    name: rank
+    for rank, names in enumerate(
+        (
+            ("motorway",),
+            ("trunk",),
+            ("primary",),
+            ("secondary",),
+            ("tertiary",),
+            ("motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link"),
+            ("unclassified",),
+            ("residential",),
+            ("living_street",),
+            ("service",),
+        )
+    )
+    for name in names
+}
+_OTHER_CLASS_RANK = len(set(_CLASS_RANK.values()))
+#: A signal without a direction on a shape point (or another non-junction
+#: node) at most this far from a junction, along the road, is taken as the
+#: signal of that junction's approach (mapped at the stop line, the common way
+#: of mapping each approach's signal); farther away (a signal for a mid-block
+#: pedestrian crossing) it stops both directions. OSRM's car profile uses the
+#: same 20 m for stop signs without a direction (``process_turn``).
+SIGNAL_APPROACH_M = 20.0
+
+
+@dataclass
+class _Placement:
+    """Where the controls of a file are charged, and how many went which way."""
+
+    node_control: npt.NDArray[np.int8]
+    arc_controls: IntArray
+    approach_controls: IntArray
+    counts: dict[str, int]
+
+
+class _Roads:
+    """The network's roads seen from a control: neighbours, lengths, junctions."""
+
+    def __init__(self, network: RoadNetwork) -> None:
+        self.network = network
+        self.roads = _distinct_neighbours(network)
+        tail = network.tail.astype(np.int64)
+        head = network.head.astype(np.int64)
+        m = tail.size
+        self.into_order = np.argsort(head, kind="stable")
+        self.into_start = np.searchsorted(head[self.into_order], np.arange(network.node_count + 1))
+        _, last = _arc_end_points(network)
+        self.last_key = _point_keys(last[:, 0], last[:, 1])
+        self.rank = np.array(
+            [_CLASS_RANK.get(str(h), _OTHER_CLASS_RANK) for h in network.highway.tolist()]
+            if m
+            else [],
+            dtype=np.int64,
+        )
+        # Nodes a road passes through (two distinct neighbours): their neighbours
+        # and the length to each, for walking along the road to its junctions.
+        self.through: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        passing = self.roads == 2
+        length = network.length_m
+        for a in np.flatnonzero(passing[tail] | passing[head]).tolist():
+            u, v, d = int(tail[a]), int(head[a]), float(length[a])
+            for x, y in ((u, v), (v, u)):
+                if passing[x] and all(y != z for z, _ in self.through[x]):
+                    self.through[x].append((y, d))
+
+    def into(self, x: int) -> list[int]:
+        """Arcs entering node ``x`` (self-loops left out)."""
+        arcs = self.into_order[self.into_start[x] : self.into_start[x + 1]].tolist()
+        tail = self.network.tail
+        return [a for a in arcs if tail[a] != x]
+
+    def reach(self, node: int, previous: int) -> tuple[float, bool]:
+        """
+        Metres from ``node``, going away from ``previous``, to the end of the road.
+
+        The road ends where it meets another road (a junction: True) or at a
+        dead end (False); through nodes of a road (two distinct neighbours)
+        are passed.
+        """
+        distance, seen = 0.0, {node}
+        while self.roads[node] == 2:
+            ahead = [(y, d) for y, d in self.through[node] if y != previous]
+            if len(ahead) != 1 or ahead[0][0] in seen:  # a ring: no end
+                return distance, False
+            previous, (node, d) = node, ahead[0]
+            distance += d
+            seen.add(node)
+        return distance, bool(self.roads[node] > 2)
+
+
+def _charged(control: _Control, ahead: tuple[float, bool], behind: tuple[float, bool]) -> bool:
+    """
+    Whether a control without a direction, met on a two-way road, is paid driving towards ``ahead``.
+
+    ``ahead`` and ``behind`` are the distance along the road to its end in
+    each direction and whether that end is a junction. A stop or give-way
+    sign applies to the traffic heading to the nearer junction (OSM wiki,
+    Tag:highway=give_way, which highway=stop follows): a junction wins over a
+    dead end, then the shorter distance (a tie charges both). A signal
+    applies to both directions unless it is within SIGNAL_APPROACH_M of a
+    junction (then only towards the nearer such junction).
+    """
+    (d_ahead, j_ahead), (d_behind, j_behind) = ahead, behind
+    if control.code == SIGNALS:
+        near_ahead = j_ahead and d_ahead <= SIGNAL_APPROACH_M
+        near_behind = j_behind and d_behind <= SIGNAL_APPROACH_M
+        if near_ahead != near_behind:
+            return near_ahead
+        return not near_ahead or d_ahead <= d_behind
+    if j_ahead != j_behind:
+        return j_ahead
+    return d_ahead <= d_behind
+
+
+def _faces(control: _Control, before: int, after: int) -> int:
+    """Whether driving from point ``before`` to ``after`` through the control goes forward along its way."""
+    forward = any(p == before or (n == after and n >= 0) for p, n in control.neighbours)
+    backward = any(n == before or (p == after and p >= 0) for p, n in control.neighbours)
+    if forward == backward:
+        return _NO_DIRECTION  # cannot tell (no way matches, or both do)
+    return _FORWARD if forward else _BACKWARD
+
+
+def _place_controls(network: RoadNetwork, controls: Mapping[int, _Control]) -> _Placement:
+    """
+    Decide which turns and arcs pay each control (docs/turns.md, section 2).
+
+    Controls at network nodes: a direction charges the turns out of the arcs
+    that arrive travelling that way along the control's way (approach
+    controls); signals, ``stop=all`` and ``direction=both`` charge every turn
+    through the node; a stop or give-way sign at a junction charges the turns
+    out of the minor roads' arcs (every turn if all roads are of one class);
+    at a node a road merely passes through, the approach heading to the
+    nearer junction pays (:func:`_charged`). Controls on shape points: the
+    arcs through the point that travel the tagged way, or for no direction on
+    a two-way road, the one heading to the nearer junction; on a one-way road
+    its arc.
+    """
+    n = network.node_count
+    node_control = np.zeros(n, dtype=np.int8)
+    arcs: list[tuple[int, int]] = []
+    approaches: list[tuple[int, int]] = []
+    counts: defaultdict[str, int] = defaultdict(int)
+    empty = np.empty((0, 2), np.int64)
     if not controls:
-        return node_control, np.empty((0, 2), np.int64)
+        return _Placement(node_control, empty, empty.copy(), {})
+    roads = _Roads(network)
+    tail, head = network.tail, network.head
+    names = {SIGNALS: "signals", STOP: "stop", GIVE_WAY: "give_way"}
     ids = np.fromiter(controls, dtype=np.int64, count=len(controls))
-    keys = np.array([controls[i][0] for i in ids.tolist()], dtype=np.int64)
-    codes = np.array([controls[i][1] for i in ids.tolist()], dtype=np.int8)
     index, found = network.find_nodes(ids)
-    node_control[index[found]] = codes[found]
-    rest_keys, rest_codes = keys[~found], codes[~found]
-    if not rest_keys.size or not network.geometry_lonlat.size:
-        return node_control, np.empty((0, 2), np.int64)
-    shape_keys = _point_keys(network.geometry_lonlat[:, 0], network.geometry_lonlat[:, 1])
-    shape_arc = np.repeat(np.arange(network.arc_count), np.diff(network.geometry_offsets))
-    order = np.argsort(rest_keys)
-    pos = np.minimum(np.searchsorted(rest_keys[order], shape_keys), rest_keys.size - 1)
-    hit = rest_keys[order][pos] == shape_keys
-    rows = np.column_stack([shape_arc[hit], rest_codes[order][pos[hit]]]).astype(np.int64)
-    return node_control, rows
+
+    for osm_id, x in zip(ids[found].tolist(), index[found].tolist(), strict=True):
+        c = controls[osm_id]
+        what = names[c.code]
+        into = roads.into(x)
+        if c.direction in (_FORWARD, _BACKWARD):
+            chosen = [a for a in into if _faces(c, int(roads.last_key[a]), -1) == c.direction]
+            approaches.extend((a, c.code) for a in chosen)
+            counts[f"{what} at a node, with a direction: approaches charged"] += len(chosen)
+        elif c.direction == _BOTH or roads.roads[x] <= 1 or len({tail[a] for a in into}) <= 1:
+            node_control[x] = c.code  # both ways, a dead end, or a one-way road
+            counts[f"{what} at a node, every turn"] += 1
+        elif roads.roads[x] > 2:
+            if c.code == SIGNALS or c.all_way:
+                node_control[x] = c.code
+                counts[f"{what} at a junction, every turn"] += 1
+                continue
+            incident = np.concatenate(
+                [np.asarray(into, np.int64), np.flatnonzero(tail == x).astype(np.int64)]
+            )
+            best = int(roads.rank[incident].min())
+            if (roads.rank[incident] == best).all():
+                node_control[x] = c.code
+                counts[f"{what} at a junction of one road class, every turn"] += 1
+            else:
+                minor = [a for a in into if roads.rank[a] > best]
+                approaches.extend((a, c.code) for a in minor)
+                counts[f"{what} at a junction, minor approaches"] += 1
+                counts[f"{what} at a junction, minor approaches charged"] += len(minor)
+                counts[f"{what} at a junction, major approaches not charged"] += len(into) - len(
+                    minor
+                )
+        else:  # a road passes through x: charge the approach heading to the nearer junction
+            chosen = [
+                a
+                for a in into
+                if _charged(c, roads.reach(x, int(tail[a])), roads.reach(x, _other(roads, x, a)))
+            ]
+            approaches.extend((a, c.code) for a in chosen)
+            counts[f"{what} at a through node, approaches charged"] += len(chosen)
+            counts[f"{what} at a through node, approaches not charged"] += len(into) - len(chosen)
+
+    rest = ids[~found]
+    placed_on_shapes = 0
+    if rest.size and network.geometry_lonlat.size:
+        geometry = network.geometry_lonlat
+        offsets = network.geometry_offsets
+        shape_keys = _point_keys(geometry[:, 0], geometry[:, 1])
+        rest_keys = np.array([controls[i].key for i in rest.tolist()], dtype=np.int64)
+        order = np.argsort(rest_keys)
+        pos = np.minimum(np.searchsorted(rest_keys[order], shape_keys), rest_keys.size - 1)
+        hit = np.flatnonzero(rest_keys[order][pos] == shape_keys)
+        shape_arc = np.repeat(np.arange(network.arc_count), np.diff(offsets))
+        by_control: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for g, i in zip(hit.tolist(), order[pos[hit]].tolist(), strict=True):
+            by_control[int(rest[i])].append((int(shape_arc[g]), g))
+        for osm_id, hits in by_control.items():
+            c = controls[osm_id]
+            what = names[c.code]
+            pairs = {(int(tail[a]), int(head[a])) for a, _ in hits}
+            for a, g in hits:
+                if c.direction in (_FORWARD, _BACKWARD):
+                    faces = _faces(c, *_around(network, a, g, offsets, geometry))
+                    pays = faces in (c.direction, _NO_DIRECTION)
+                    counts[f"{what} on a shape point, with a direction, not matched"] += (
+                        faces == _NO_DIRECTION
+                    )
+                elif c.direction == _BOTH or (int(head[a]), int(tail[a])) not in pairs:
+                    pays = True  # both ways, or a one-way road
+                else:
+                    u, v = int(tail[a]), int(head[a])
+                    d_tail, d_head = _along(network, a, g, offsets, geometry)
+                    ahead = roads.reach(v, u)
+                    behind = roads.reach(u, v)
+                    pays = _charged(
+                        c, (d_head + ahead[0], ahead[1]), (d_tail + behind[0], behind[1])
+                    )
+                if pays:
+                    arcs.append((a, c.code))
+                counts[f"{what} on a shape point, arcs {'charged' if pays else 'not charged'}"] += 1
+            placed_on_shapes += 1
+    counts["not on the network"] = int(rest.size) - placed_on_shapes
+    return _Placement(
+        node_control,
+        np.asarray(sorted(arcs), dtype=np.int64).reshape(-1, 2),
+        np.asarray(sorted(approaches), dtype=np.int64).reshape(-1, 2),
+        dict(sorted(counts.items())),
+    )
+
+
+def _other(roads: _Roads, x: int, a: int) -> int:
+    """The neighbour of through node ``x`` that arc ``a`` (entering ``x``) does not come from."""
+    came = int(roads.network.tail[a])
+    ahead = [y for y, _ in roads.through[x] if y != came]
+    return ahead[0] if ahead else came
+
+
+def _arc_points(
+    network: RoadNetwork, a: int, offsets: IntArray, geometry: FloatArray
+) -> list[tuple[float, float]]:
+    """(lon, lat) of arc ``a``'s tail, shape points and head."""
+    t, h = int(network.tail[a]), int(network.head[a])
+    return [
+        (float(network.lon[t]), float(network.lat[t])),
+        *map(tuple, geometry[offsets[a] : offsets[a + 1]].tolist()),
+        (float(network.lon[h]), float(network.lat[h])),
+    ]
+
+
+def _around(
+    network: RoadNetwork, a: int, g: int, offsets: IntArray, geometry: FloatArray
+) -> tuple[int, int]:
+    """Point keys of the points before and after shape point ``g`` of arc ``a``."""
+    points = _arc_points(network, a, offsets, geometry)
+    i = g - int(offsets[a]) + 1  # position of the shape point in the arc's points
+    keys = _point_keys([p[0] for p in points[i - 1 : i + 2]], [p[1] for p in points[i - 1 : i + 2]])
+    return int(keys[0]), int(keys[2])
+
+
+def _along(
+    network: RoadNetwork, a: int, g: int, offsets: IntArray, geometry: FloatArray
+) -> tuple[float, float]:
+    """Metres along arc ``a`` from its tail to shape point ``g``, and from there to its head."""
+    points = _arc_points(network, a, offsets, geometry)
+    i = g - int(offsets[a]) + 1
+    step = [_haversine_m(p, q) for p, q in itertools.pairwise(points)]
+    return math.fsum(step[:i]), math.fsum(step[i:])
+
+
+def _haversine_m(p: tuple[float, float], q: tuple[float, float]) -> float:
+    """Great-circle metres between two (lon, lat) points, the formula of ``_geo.haversine_m``."""
+    from ._geo import EARTH_RADIUS_M
+
+    phi1, phi2 = math.radians(p[1]), math.radians(q[1])
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(q[0] - p[0]) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
 
 
 def read_turn_penalties(path: str | Path, network: RoadNetwork) -> tuple[IntArray, FloatArray]:
