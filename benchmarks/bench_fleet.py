@@ -38,8 +38,6 @@ plan time, CO2e against the unconstrained plan, how many e-vans
 and diesel vans are used, stops refused for range, the lowest replayed
 charge of any e-van against its reserve, and the solves needed.
 
-    python benchmarks/bench_fleet.py                      # parts 1 and 3
-    python benchmarks/bench_fleet.py --ablation           # and part 2
 Part 5 (``--traffic``, Malta, issue 12): the synthetic weekday congestion profile of
 ``bench_traffic.py`` (every trunk/primary/secondary/tertiary arc, and trunk and primary
 links, :func:`ecoroute.traffic.synthetic_profiles` with seed 0: 0.45 x free flow at
@@ -51,8 +49,15 @@ driven in traffic: times, CO2, windows missed), and the plan with ``departure=``
 replayed hours and CO2, violations, solves and which was kept, how far each leg's replayed
 time is from the first solve's planning matrix, and plan time against the static plan.
 
+Every OSM network is read as ``load_osm`` reads it by default: turn restrictions and
+intersection costs included. ``--node-graph`` runs parts 1, 4 and 5 again in the same
+run on the plain node graph (``turn_restrictions=False``), for comparison.
+
+    python benchmarks/bench_fleet.py                      # parts 1 and 3
+    python benchmarks/bench_fleet.py --ablation           # and part 2
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
     python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
+    python benchmarks/bench_fleet.py --ablation --node-graph          # and the node graph
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -125,10 +130,20 @@ def malta_instance(network: ecoroute.RoadNetwork, seed: int = 0):
     return depots, stops, fleet
 
 
-def load_malta() -> ecoroute.RoadNetwork:
+def load_malta(*, turn_restrictions: bool = True) -> ecoroute.RoadNetwork:
+    """Malta as ``load_osm`` reads it by default (turns and intersection costs), or without."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ecoroute.load_osm(SHARED_DATA / "osm/malta.osm.pbf", largest_component="strong")
+        return ecoroute.load_osm(
+            SHARED_DATA / "osm/malta.osm.pbf",
+            largest_component="strong",
+            turn_restrictions=turn_restrictions,
+        )
+
+
+#: The networks each part runs on: load_osm's default, and with ``--node-graph`` the plain
+#: node graph (``turn_restrictions=False``) in the same run, for the pages' comparison column.
+GRAPHS = {"turns": True, "node graph": False}
 
 
 def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict[str, Any]:
@@ -333,15 +348,22 @@ def andorra_instance(network: ecoroute.RoadNetwork, seed: int = 0):
     return Depot("Andorra la Vella", node=int(network.node_id[depot_node])), stops
 
 
-def part_battery(iterations: int, seeds: list[int], batteries: list[float | None]):
+def part_battery(
+    iterations: int,
+    seeds: list[int],
+    batteries: list[float | None],
+    *,
+    turn_restrictions: bool = True,
+):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # one node on an SRTM void
         network = ecoroute.load_osm(
             SHARED_DATA / "osm/andorra.osm.pbf",
             dem=SHARED_DATA / "dem/N42E001.hgt.zip",
             largest_component="strong",
+            turn_restrictions=turn_restrictions,
         )
-    network.prepare()
+    network = network.prepared()
     depot, stops = andorra_instance(network)
     rows = []
     for battery in batteries:
@@ -685,14 +707,23 @@ def main(argv: list[str] | None = None) -> int:
         "--batteries", type=float, nargs="+", default=[40.0, 20.0, 12.0],
         help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
     )  # fmt: skip
+    parser.add_argument(
+        "--node-graph", action="store_true",
+        help="also run parts 1, 4 and 5 on the node graph (load_osm(turn_restrictions=False))",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
+    graphs = {k: v for k, v in GRAPHS.items() if v or args.node_graph}
     results: dict[str, Any] = {"ecoroute": ecoroute.__version__}
     started = time.perf_counter()
     if not args.skip_malta:
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            network = load_malta(turn_restrictions=turns)
+            result = part_malta(network, args.iterations, args.seeds, args.repeats)
+            results["malta" if turns else "malta_node_graph"] = result
+            _print_malta(result)
         network = load_malta()
-        results["malta"] = part_malta(network, args.iterations, args.seeds, args.repeats)
-        _print_malta(results["malta"])
         if args.ablation:
             rows = part_ablation(network, args.ablation_iterations, args.seeds)
             results["ablation"] = rows
@@ -716,12 +747,21 @@ def main(argv: list[str] | None = None) -> int:
             print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
                                 "feasible"])  # fmt: skip
     if args.traffic:
-        results["traffic"] = part_traffic(load_malta(), args.traffic_iterations, args.seeds)
-        _print_traffic(results["traffic"])
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            network = load_malta(turn_restrictions=turns)
+            result = part_traffic(network, args.traffic_iterations, args.seeds)
+            results["traffic" if turns else "traffic_node_graph"] = result
+            _print_traffic(result)
     if args.battery:
         sizes: list[float | None] = [None, *(u * 1.1 for u in args.batteries)]
-        results["battery"] = part_battery(args.battery_iterations, args.seeds, sizes)
-        _print_battery(results["battery"])
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            result = part_battery(
+                args.battery_iterations, args.seeds, sizes, turn_restrictions=turns
+            )
+            results["battery" if turns else "battery_node_graph"] = result
+            _print_battery(result)
     if args.prplib:
         results["prplib"] = part_prplib(args.prplib, args.prplib_iterations)
         prp = results["prplib"]
