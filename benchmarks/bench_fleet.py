@@ -16,6 +16,10 @@ of the CO2 plan against the distance- and time-optimal plans of the same
 fleet, split into road choice and vehicle choice, with the extra hours on
 duty and kilometres.
 
+Part 1b (``--malta-battery KWH``): the same day with a ``KWH`` battery on each e-van (no
+reserve), CO2 plan only, ``--malta-battery-iterations`` (2000): the time to bound the energy
+of every leg between 202 locations and replay the round trips, beside the solve.
+
 Part 2 (``--ablation``): on the same instance and matrices, the CO2 plan's
 CO2e at several iteration counts, with PyVRP's default penalty weights (what
 ecoroute tries first) and with the strict ones it falls back to when a
@@ -58,6 +62,7 @@ run on the plain node graph (``turn_restrictions=False``), for comparison.
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
     python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
     python benchmarks/bench_fleet.py --ablation --node-graph          # and the node graph
+    python benchmarks/bench_fleet.py --malta-battery 15 --skip-malta --prplib --node-graph  # 1b
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -66,6 +71,7 @@ Writes benchmarks/results/fleet.json and prints Markdown tables.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -208,6 +214,75 @@ def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict
         "one_matrix_cch_runs_s": cch_all,
         "runs": runs,
     }
+
+
+def part_malta_battery(
+    network, battery_kwh: float, iterations: int, seeds: list[int]
+) -> dict[str, Any]:
+    """
+    The 200-stop day with a battery on the e-vans: what the battery bounds cost on 202 locations.
+
+    The CO2 plan only (no baselines); per seed the time to bound every leg's energy and
+    replay the round trips (``plan.timings["battery_s"]``), the solve time (every solve of
+    the re-check) and the solves needed.
+    """
+    depots, stops, fleet = malta_instance(network)
+    fleet = [
+        dataclasses.replace(t, battery_kwh=battery_kwh) if t.vehicle == "van_bev" else t
+        for t in fleet
+    ]
+    network = network.prepared()
+    runs = []
+    for seed in seeds:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan = plan_fleet(
+                network, depots, stops, fleet, max_iterations=iterations, seed=seed, baselines=()
+            )
+        electric = [r for r in plan.routes if r.battery_kwh is not None]
+        runs.append(
+            {
+                "seed": seed,
+                "battery_s": plan.timings["battery_s"],
+                "solve_s": plan.solver["runtime_s"],
+                "total_s": plan.timings["total_s"],
+                "solves": plan.solver.get("battery_rounds", 1),
+                "min_margin_kwh": _least_margin(electric),
+                "range_refused": sum(u.reason == "range" for u in plan.unassigned),
+                "feasible": plan.totals["feasible"],
+                "warnings": [str(w.message) for w in caught],
+            }
+        )
+        print(f"  Malta battery {battery_kwh} kWh, seed {seed}: {plan.timings['total_s']:.1f} s",
+              file=sys.stderr)  # fmt: skip
+    return {"battery_kwh": battery_kwh, "iterations": iterations, "runs": runs}
+
+
+def _print_malta_battery(result: dict[str, Any]) -> None:
+    runs = result["runs"]
+    print(
+        f"\nMalta, 200 stops, e-vans with {result['battery_kwh']:g} kWh; CO2 plan, "
+        f"{result['iterations']} iterations, per seed\n"
+    )
+    print_table(
+        [
+            {
+                "seed": r["seed"],
+                "battery bounds s": f"{r['battery_s']:.2f}",
+                "solve s": f"{r['solve_s']:.2f}",
+                "plan s": f"{r['total_s']:.2f}",
+                "solves": r["solves"],
+                "refused (range)": r["range_refused"],
+                "least kWh above reserve": ""
+                if r["min_margin_kwh"] is None
+                else f"{r['min_margin_kwh']:.2f}",
+                "feasible": r["feasible"],
+            }
+            for r in runs
+        ],
+        ["seed", "battery bounds s", "solve s", "plan s", "solves", "refused (range)",
+         "least kWh above reserve", "feasible"],
+    )  # fmt: skip
 
 
 def _totals(plan) -> dict[str, Any]:
@@ -708,6 +783,11 @@ def main(argv: list[str] | None = None) -> int:
         help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
     )  # fmt: skip
     parser.add_argument(
+        "--malta-battery", type=float, metavar="KWH",
+        help="part 1b: the Malta day with KWH batteries on the e-vans (CO2 plan only)",
+    )  # fmt: skip
+    parser.add_argument("--malta-battery-iterations", type=int, default=2000)
+    parser.add_argument(
         "--node-graph", action="store_true",
         help="also run parts 1, 4 and 5 on the node graph (load_osm(turn_restrictions=False))",
     )  # fmt: skip
@@ -716,13 +796,21 @@ def main(argv: list[str] | None = None) -> int:
     graphs = {k: v for k, v in GRAPHS.items() if v or args.node_graph}
     results: dict[str, Any] = {"ecoroute": ecoroute.__version__}
     started = time.perf_counter()
-    if not args.skip_malta:
+    if not args.skip_malta or args.malta_battery:
         for label, turns in graphs.items():
             print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
             network = load_malta(turn_restrictions=turns)
-            result = part_malta(network, args.iterations, args.seeds, args.repeats)
-            results["malta" if turns else "malta_node_graph"] = result
-            _print_malta(result)
+            if not args.skip_malta:
+                result = part_malta(network, args.iterations, args.seeds, args.repeats)
+                results["malta" if turns else "malta_node_graph"] = result
+                _print_malta(result)
+            if args.malta_battery:
+                result = part_malta_battery(
+                    network, args.malta_battery, args.malta_battery_iterations, args.seeds
+                )
+                results["malta_battery" if turns else "malta_battery_node_graph"] = result
+                _print_malta_battery(result)
+    if not args.skip_malta:
         network = load_malta()
         if args.ablation:
             rows = part_ablation(network, args.ablation_iterations, args.seeds)
