@@ -16,6 +16,10 @@ of the CO2 plan against the distance- and time-optimal plans of the same
 fleet, split into road choice and vehicle choice, with the extra hours on
 duty and kilometres.
 
+Part 1b (``--malta-battery KWH``): the same day with a ``KWH`` battery on each e-van (no
+reserve), CO2 plan only, ``--malta-battery-iterations`` (2000): the time to bound the energy
+of every leg between 202 locations and replay the round trips, beside the solve.
+
 Part 2 (``--ablation``): on the same instance and matrices, the CO2 plan's
 CO2e at several iteration counts, with PyVRP's default penalty weights (what
 ecoroute tries first) and with the strict ones it falls back to when a
@@ -38,8 +42,6 @@ plan time, CO2e against the unconstrained plan, how many e-vans
 and diesel vans are used, stops refused for range, the lowest replayed
 charge of any e-van against its reserve, and the solves needed.
 
-    python benchmarks/bench_fleet.py                      # parts 1 and 3
-    python benchmarks/bench_fleet.py --ablation           # and part 2
 Part 5 (``--traffic``, Malta, issue 12): the synthetic weekday congestion profile of
 ``bench_traffic.py`` (every trunk/primary/secondary/tertiary arc, and trunk and primary
 links, :func:`ecoroute.traffic.synthetic_profiles` with seed 0: 0.45 x free flow at
@@ -51,8 +53,16 @@ driven in traffic: times, CO2, windows missed), and the plan with ``departure=``
 replayed hours and CO2, violations, solves and which was kept, how far each leg's replayed
 time is from the first solve's planning matrix, and plan time against the static plan.
 
+Every OSM network is read as ``load_osm`` reads it by default: turn restrictions and
+intersection costs included. ``--node-graph`` runs parts 1, 4 and 5 again in the same
+run on the plain node graph (``turn_restrictions=False``), for comparison.
+
+    python benchmarks/bench_fleet.py                      # parts 1 and 3
+    python benchmarks/bench_fleet.py --ablation           # and part 2
     python benchmarks/bench_fleet.py --battery --skip-malta --prplib  # part 4 only
     python benchmarks/bench_fleet.py --traffic --skip-malta --prplib  # part 5 only
+    python benchmarks/bench_fleet.py --ablation --node-graph          # and the node graph
+    python benchmarks/bench_fleet.py --malta-battery 15 --skip-malta --prplib --node-graph  # 1b
     python benchmarks/bench_fleet.py --iterations 5000 --seeds 0 1 2
 
 Writes benchmarks/results/fleet.json and prints Markdown tables.
@@ -61,6 +71,7 @@ Writes benchmarks/results/fleet.json and prints Markdown tables.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -125,10 +136,20 @@ def malta_instance(network: ecoroute.RoadNetwork, seed: int = 0):
     return depots, stops, fleet
 
 
-def load_malta() -> ecoroute.RoadNetwork:
+def load_malta(*, turn_restrictions: bool = True) -> ecoroute.RoadNetwork:
+    """Malta as ``load_osm`` reads it by default (turns and intersection costs), or without."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ecoroute.load_osm(SHARED_DATA / "osm/malta.osm.pbf", largest_component="strong")
+        return ecoroute.load_osm(
+            SHARED_DATA / "osm/malta.osm.pbf",
+            largest_component="strong",
+            turn_restrictions=turn_restrictions,
+        )
+
+
+#: The networks each part runs on: load_osm's default, and with ``--node-graph`` the plain
+#: node graph (``turn_restrictions=False``) in the same run, for the pages' comparison column.
+GRAPHS = {"turns": True, "node graph": False}
 
 
 def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict[str, Any]:
@@ -193,6 +214,75 @@ def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict
         "one_matrix_cch_runs_s": cch_all,
         "runs": runs,
     }
+
+
+def part_malta_battery(
+    network, battery_kwh: float, iterations: int, seeds: list[int]
+) -> dict[str, Any]:
+    """
+    The 200-stop day with a battery on the e-vans: what the battery bounds cost on 202 locations.
+
+    The CO2 plan only (no baselines); per seed the time to bound every leg's energy and
+    replay the round trips (``plan.timings["battery_s"]``), the solve time (every solve of
+    the re-check) and the solves needed.
+    """
+    depots, stops, fleet = malta_instance(network)
+    fleet = [
+        dataclasses.replace(t, battery_kwh=battery_kwh) if t.vehicle == "van_bev" else t
+        for t in fleet
+    ]
+    network = network.prepared()
+    runs = []
+    for seed in seeds:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan = plan_fleet(
+                network, depots, stops, fleet, max_iterations=iterations, seed=seed, baselines=()
+            )
+        electric = [r for r in plan.routes if r.battery_kwh is not None]
+        runs.append(
+            {
+                "seed": seed,
+                "battery_s": plan.timings["battery_s"],
+                "solve_s": plan.solver["runtime_s"],
+                "total_s": plan.timings["total_s"],
+                "solves": plan.solver.get("battery_rounds", 1),
+                "min_margin_kwh": _least_margin(electric),
+                "range_refused": sum(u.reason == "range" for u in plan.unassigned),
+                "feasible": plan.totals["feasible"],
+                "warnings": [str(w.message) for w in caught],
+            }
+        )
+        print(f"  Malta battery {battery_kwh} kWh, seed {seed}: {plan.timings['total_s']:.1f} s",
+              file=sys.stderr)  # fmt: skip
+    return {"battery_kwh": battery_kwh, "iterations": iterations, "runs": runs}
+
+
+def _print_malta_battery(result: dict[str, Any]) -> None:
+    runs = result["runs"]
+    print(
+        f"\nMalta, 200 stops, e-vans with {result['battery_kwh']:g} kWh; CO2 plan, "
+        f"{result['iterations']} iterations, per seed\n"
+    )
+    print_table(
+        [
+            {
+                "seed": r["seed"],
+                "battery bounds s": f"{r['battery_s']:.2f}",
+                "solve s": f"{r['solve_s']:.2f}",
+                "plan s": f"{r['total_s']:.2f}",
+                "solves": r["solves"],
+                "refused (range)": r["range_refused"],
+                "least kWh above reserve": ""
+                if r["min_margin_kwh"] is None
+                else f"{r['min_margin_kwh']:.2f}",
+                "feasible": r["feasible"],
+            }
+            for r in runs
+        ],
+        ["seed", "battery bounds s", "solve s", "plan s", "solves", "refused (range)",
+         "least kWh above reserve", "feasible"],
+    )  # fmt: skip
 
 
 def _totals(plan) -> dict[str, Any]:
@@ -333,15 +423,22 @@ def andorra_instance(network: ecoroute.RoadNetwork, seed: int = 0):
     return Depot("Andorra la Vella", node=int(network.node_id[depot_node])), stops
 
 
-def part_battery(iterations: int, seeds: list[int], batteries: list[float | None]):
+def part_battery(
+    iterations: int,
+    seeds: list[int],
+    batteries: list[float | None],
+    *,
+    turn_restrictions: bool = True,
+):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # one node on an SRTM void
         network = ecoroute.load_osm(
             SHARED_DATA / "osm/andorra.osm.pbf",
             dem=SHARED_DATA / "dem/N42E001.hgt.zip",
             largest_component="strong",
+            turn_restrictions=turn_restrictions,
         )
-    network.prepare()
+    network = network.prepared()
     depot, stops = andorra_instance(network)
     rows = []
     for battery in batteries:
@@ -685,14 +782,36 @@ def main(argv: list[str] | None = None) -> int:
         "--batteries", type=float, nargs="+", default=[40.0, 20.0, 12.0],
         help="usable kWh per e-van (the battery is 10/9 of it: 10 %% reserve)",
     )  # fmt: skip
+    parser.add_argument(
+        "--malta-battery", type=float, metavar="KWH",
+        help="part 1b: the Malta day with KWH batteries on the e-vans (CO2 plan only)",
+    )  # fmt: skip
+    parser.add_argument("--malta-battery-iterations", type=int, default=2000)
+    parser.add_argument(
+        "--node-graph", action="store_true",
+        help="also run parts 1, 4 and 5 on the node graph (load_osm(turn_restrictions=False))",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
+    graphs = {k: v for k, v in GRAPHS.items() if v or args.node_graph}
     results: dict[str, Any] = {"ecoroute": ecoroute.__version__}
     started = time.perf_counter()
+    if not args.skip_malta or args.malta_battery:
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            network = load_malta(turn_restrictions=turns)
+            if not args.skip_malta:
+                result = part_malta(network, args.iterations, args.seeds, args.repeats)
+                results["malta" if turns else "malta_node_graph"] = result
+                _print_malta(result)
+            if args.malta_battery:
+                result = part_malta_battery(
+                    network, args.malta_battery, args.malta_battery_iterations, args.seeds
+                )
+                results["malta_battery" if turns else "malta_battery_node_graph"] = result
+                _print_malta_battery(result)
     if not args.skip_malta:
         network = load_malta()
-        results["malta"] = part_malta(network, args.iterations, args.seeds, args.repeats)
-        _print_malta(results["malta"])
         if args.ablation:
             rows = part_ablation(network, args.ablation_iterations, args.seeds)
             results["ablation"] = rows
@@ -716,12 +835,21 @@ def main(argv: list[str] | None = None) -> int:
             print_table(table, ["penalties", "iterations", "kg CO2e WTW", "range", "solve s",
                                 "feasible"])  # fmt: skip
     if args.traffic:
-        results["traffic"] = part_traffic(load_malta(), args.traffic_iterations, args.seeds)
-        _print_traffic(results["traffic"])
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            network = load_malta(turn_restrictions=turns)
+            result = part_traffic(network, args.traffic_iterations, args.seeds)
+            results["traffic" if turns else "traffic_node_graph"] = result
+            _print_traffic(result)
     if args.battery:
         sizes: list[float | None] = [None, *(u * 1.1 for u in args.batteries)]
-        results["battery"] = part_battery(args.battery_iterations, args.seeds, sizes)
-        _print_battery(results["battery"])
+        for label, turns in graphs.items():
+            print(f"\n### {label} (load_osm(turn_restrictions={turns}))", flush=True)
+            result = part_battery(
+                args.battery_iterations, args.seeds, sizes, turn_restrictions=turns
+            )
+            results["battery" if turns else "battery_node_graph"] = result
+            _print_battery(result)
     if args.prplib:
         results["prplib"] = part_prplib(args.prplib, args.prplib_iterations)
         prp = results["prplib"]

@@ -601,3 +601,112 @@ def test_a_stop_that_fits_the_shift_but_no_trip_slot_is_refused_for_its_window()
     plan = plan_fleet(network, depot, stops, fleet, max_iterations=200, baselines=())
     assert [(u.stop, u.reason) for u in plan.unassigned] == [("late", "time_window")]
     assert [r.stops for r in plan.routes] == [("free",)]
+
+
+# ---------------------------------------------------------------------- turns
+
+
+def _signalled_road():
+    """
+    A straight two-way road of ten 200 m arcs at 50 km/h (nodes 0..10), signals on nodes 3-7;
+    the depot at node 0, one stop of 300 kg at node 10, as much as the e-van carries.
+    """
+    from ecoroute import turns as T
+
+    n = 11
+    lon = np.arange(n) * (200.0 / 111_195.0)
+    tail = np.concatenate([np.arange(n - 1), np.arange(1, n)])
+    head = np.concatenate([np.arange(1, n), np.arange(n - 1)])
+    network = ecoroute.RoadNetwork.from_arrays(
+        tail, head, np.full(tail.size, 200.0), np.full(tail.size, 50.0), np.zeros(n), lon,
+        node_id=np.arange(n),
+    )  # fmt: skip
+    control = np.zeros(n, np.int8)
+    control[3:8] = T.SIGNALS
+    turns = T.TurnRestrictions(
+        arc_count=network.arc_count, node_count=n, node_control=control, intersection_costs=True
+    )
+    return network, turns, Depot("D", node=0), [Stop("end", node=10, demand_kg=300.0)]
+
+
+def _signals_kwh(vehicle, payload_kg: float, signals: int = 5) -> float:
+    """
+    Battery energy of passing ``signals`` traffic signals at 50 km/h, by hand (docs/turns.md
+    section 2): half the vehicles stop (s = 0.5) and pull away again, wheel work
+    W = s * 1.05 * m * v^2 / 2, drawn as W (1/eta_prop - eta_regen); the auxiliaries run
+    for each signal's 2 s.
+    """
+    v = 50.0 / 3.6
+    work_j = signals * 0.5 * 1.05 * 0.5 * vehicle.mass_kg(payload_kg) * v * v
+    lost = 1.0 / vehicle.propulsion_efficiency - vehicle.regeneration_efficiency
+    return (work_j * lost + vehicle.auxiliary_power_kw * 1000.0 * signals * 2.0) / 3.6e6
+
+
+def _road_energies(network, vehicle):
+    """(arcs out at 300 kg, arcs back empty, turns out, turns back), kWh, the oracle's."""
+    out = float(
+        vehicle.arc_quantities(network, 300.0)["energy_kwh"][_arcs(network, *range(11))].sum()
+    )
+    back_arcs = _arcs(network, *range(10, -1, -1))
+    back = float(vehicle.arc_quantities(network, 0.0)["energy_kwh"][back_arcs].sum())
+    return out, back, _signals_kwh(vehicle, 300.0), _signals_kwh(vehicle, 0.0)
+
+
+def test_battery_bounds_include_the_turns_of_each_leg():
+    """
+    Tests the solver's leg energy bounds on a turn-aware network: each leg's bound is its arcs'
+    energy plus the energy of the five signals it passes, worked by hand, at the payload on
+    board (300 kg out, nothing back); without the turns the bounds are the arcs' alone.
+    """
+    from ecoroute.fleet.battery import leg_energy
+    from ecoroute.fleet.matrices import Profiles
+
+    network, turns, depot, stops = _signalled_road()
+    vehicle = ecoroute.vehicle("van_bev")
+    out, back, turns_out, turns_back = _road_energies(network, vehicle)
+    fleet = VehicleType("van_bev", capacity_kg=300.0, battery_kwh=10.0, reserve_kwh=1.0)
+    inputs = resolve_inputs(network, depot, stops, fleet)
+    expected = {None: (out, back), turns: (out + turns_out, back + turns_back)}
+    for given, (to_stop, home) in expected.items():
+        profiles = Profiles(network, inputs, turns=given)
+        upper = leg_energy(network, inputs, profiles, 0, "co2").upper_kwh(inputs.demand_kg, 1)
+        assert upper[0, 1] == pytest.approx(to_stop, rel=1e-9)
+        assert upper[1, 0] == pytest.approx(home, rel=1e-9)
+    assert turns_out > turns_back > 0.0
+
+
+def test_a_battery_enough_for_the_arcs_but_not_the_turns_is_refused_for_range():
+    """
+    Tests an e-van whose usable energy covers the round trip's arcs and half its signals: the
+    stop is refused for range before the solve, quoting the energy worked by hand with the
+    turns (the solver is never handed a route the replay would find below the reserve). With
+    a little more than arcs and turns together, the stop is served in one solve and the
+    replayed charge at the end is the start less that energy.
+    """
+    network, turns, depot, stops = _signalled_road()
+    vehicle = ecoroute.vehicle("van_bev")
+    out, back, turns_out, turns_back = _road_energies(network, vehicle)
+    arcs_only, with_turns = out + back, out + back + turns_out + turns_back
+
+    usable = arcs_only + (turns_out + turns_back) / 2.0
+    short = VehicleType("van_bev", capacity_kg=300.0, battery_kwh=10.0, reserve_kwh=10.0 - usable)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FleetPlanWarning: nothing left for the re-check
+        plan = plan_fleet(network, depot, stops, short, turns=turns, max_iterations=100,
+                          baselines=())  # fmt: skip
+    assert not plan.routes
+    (refused,) = plan.unassigned
+    assert refused.reason == "range"
+    assert f"needs {with_turns:.2f} kWh" in refused.message
+    assert f"against {usable:.2f} kWh usable" in refused.message
+
+    usable = with_turns + 0.01
+    enough = VehicleType("van_bev", capacity_kg=300.0, battery_kwh=10.0, reserve_kwh=10.0 - usable)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = plan_fleet(network, depot, stops, enough, turns=turns, max_iterations=100,
+                          baselines=())  # fmt: skip
+    assert [r.stops for r in plan.routes] == [("end",)]
+    assert plan.solver["battery_rounds"] == 1
+    assert plan.routes[0].soc_end_kwh == pytest.approx(10.0 - with_turns, rel=1e-9)
+    assert plan.routes[0].soc_min_kwh >= plan.routes[0].reserve_kwh

@@ -936,3 +936,42 @@ def test_arc_cut_order_lifts_to_a_smaller_hierarchy_on_malta() -> None:
     direct = T.TurnGraph(network, turns).prepare(order="nested_dissection")
     assert cut.arc_count < direct.arc_count
     assert cut.triangle_count < direct.triangle_count
+
+
+def test_turns_added_along_many_paths_at_once_equal_each_path_alone() -> None:
+    """
+    Tests ``TurnGraph.added_along`` on several paths in CSR form (what the fleet's battery
+    bounds score in one call): equal to each path alone, each path's first arc entered from
+    its tail even where the previous path ends on an arc it could not turn from; and each
+    path's arcs plus its turns give the turn-aware router's own time and CO2 for it.
+    """
+    from .fleet_helpers import forbid_some_turns, grid_town
+
+    network = grid_town(3)
+    rng = np.random.default_rng(3)
+    turns, banned = forbid_some_turns(network, rng)
+    vehicle = ecoroute.vehicle("van_bev")
+    router = ecoroute.Router(network, vehicle, "co2", payload_kg=100.0, turns=turns)
+    graph = router.turns
+    assert graph is not None
+    routes = [router.route(int(network.node_id[s]), int(network.node_id[t])) for s, t in
+              rng.integers(0, network.node_count, (12, 2)) if s != t]  # fmt: skip
+    paths = [np.asarray(r.arcs, dtype=np.uint32) for r in routes]
+    offsets = np.concatenate([[0], np.cumsum([p.size for p in paths])]).astype(np.uint64)
+    together = graph.added_along(np.concatenate(paths), vehicle, 100.0, offsets=offsets)
+    arc_values = vehicle.arc_quantities(network, 100.0)
+    for i, (route, path) in enumerate(zip(routes, paths, strict=True)):
+        alone = graph.added_along(path, vehicle, 100.0)
+        part = slice(int(offsets[i]), int(offsets[i + 1]))
+        for name in ("time_s", "energy_kwh", "co2_g"):
+            np.testing.assert_array_equal(together[name][part], alone[name])
+        time_s = network.travel_time_s[path].sum() + alone["time_s"].sum()
+        assert time_s == pytest.approx(route.time_s, rel=1e-9)
+        co2_g = arc_values["co2_g"][path].sum() + alone["co2_g"].sum()
+        assert co2_g == pytest.approx(route.co2_g, rel=1e-9)
+    # A forbidden turn between two paths is no turn at all; inside one path it is refused.
+    a, b = next(iter(banned))
+    two = np.array([a, b], dtype=np.uint32)
+    graph.added_along(two, vehicle, 0.0, offsets=np.array([0, 1, 2], dtype=np.uint64))
+    with pytest.raises(ValueError, match=f"the turn {a} -> {b}"):
+        graph.added_along(two, vehicle, 0.0, offsets=np.array([0, 2], dtype=np.uint64))

@@ -604,14 +604,19 @@ class TurnGraph:
         kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.uint64)
         return kept_before[offsets.astype(np.intp)], driven[keep].astype(np.uint32)
 
-    def entering_arcs(self, arcs: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    def entering_arcs(
+        self, arcs: npt.ArrayLike, offsets: npt.ArrayLike | None = None
+    ) -> npt.NDArray[np.intp]:
         """
         The expanded arc by which each arc of a network path is entered.
 
         The first arc is entered from its tail (a start arc ``x_out -> b``),
-        every next one by the turn from the arc before it. Raises
-        ``ValueError`` naming the first turn the expanded graph does not have
-        (a forbidden turn, or arcs that do not meet).
+        every next one by the turn from the arc before it. With ``offsets``
+        (CSR form: path ``i`` is ``arcs[offsets[i]:offsets[i + 1]]``), ``arcs``
+        holds several paths one after the other and each path's first arc is
+        entered from its tail. Raises ``ValueError`` naming the first turn the
+        expanded graph does not have (a forbidden turn, or arcs that do not
+        meet).
         """
         path = np.asarray(arcs, dtype=np.int64)
         if not path.size:
@@ -626,17 +631,28 @@ class TurnGraph:
             start[self.entered[first]] = first
             self._turn_lookup = (keys[order], turn[order], start)
         keys, turn, start = self._turn_lookup
+        begins = np.zeros(path.size, dtype=bool)
+        if offsets is None:
+            begins[0] = True
+        else:
+            bounds = np.asarray(offsets, dtype=np.int64)
+            begins[bounds[:-1][bounds[:-1] < bounds[1:]]] = True
+        inner = np.flatnonzero(~begins)  # entered by a turn from the arc before
         out = np.empty(path.size, dtype=np.intp)
-        out[0] = start[path[0]]
-        wanted = path[:-1] * self.network.arc_count + path[1:]
+        out[begins] = start[path[begins]]
+        wanted = path[inner - 1] * self.network.arc_count + path[inner]
         at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
         found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
-        if not found.all() or out[0] < 0:
-            i = int(np.flatnonzero(~found)[0]) if not found.all() else -1
-            what = f"the turn {path[i]} -> {path[i + 1]}" if i >= 0 else f"arc {path[0]}"
+        unstarted = np.flatnonzero(begins & (out < 0))
+        if not found.all() or unstarted.size:
+            if not found.all():
+                i = int(inner[np.flatnonzero(~found)[0]])
+                what = f"the turn {path[i - 1]} -> {path[i]}"
+            else:
+                what = f"arc {path[unstarted[0]]}"
             msg = f"The path takes {what}, which the turn-expanded graph does not allow."
             raise ValueError(msg)
-        out[1:] = turn[at]
+        out[inner] = turn[at]
         return out
 
     def added_along(
@@ -646,6 +662,7 @@ class TurnGraph:
         payload_kg: float | None,
         *,
         speed_kph: npt.ArrayLike | None = None,
+        offsets: npt.ArrayLike | None = None,
     ) -> dict[str, FloatArray]:
         """
         What the turns add on each arc of a network path, counted on the arc they enter.
@@ -653,10 +670,13 @@ class TurnGraph:
         The same values the expanded graph's arcs carry
         (:meth:`quantities`): the turn's seconds and the energy of pulling
         away again, for ``vehicle`` at ``payload_kg``; ``speed_kph`` (one per
-        path arc; default the network's) is the speed pulled away to.
+        path arc; default the network's) is the speed pulled away to. With
+        ``offsets`` (CSR form), ``arcs`` holds several paths, each entered
+        from its first arc's tail (:meth:`entering_arcs`): one call scores
+        the turns of many legs.
         """
         index = np.asarray(arcs, dtype=np.intp)
-        entering = self.entering_arcs(index)
+        entering = self.entering_arcs(index, offsets)
         speed = (
             self.network.speed_kph[index]
             if speed_kph is None

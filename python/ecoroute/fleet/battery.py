@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from ..network import RoadNetwork
+    from ..turns import TurnGraph
     from ..vehicles import Vehicle
     from .matrices import Profiles
     from .model import FleetInputs
@@ -110,6 +111,62 @@ def arc_values(
     return {k: v[index] for k, v in vehicle.arc_quantities(network, payload_kg).items()}
 
 
+def with_turns(
+    values: dict[str, FloatArray],
+    turns: TurnGraph | None,
+    arcs: npt.NDArray[np.uint32],
+    vehicle: Vehicle,
+    payload_kg: float,
+    *,
+    speed_kph: FloatArray | None = None,
+    offsets: npt.NDArray[np.uint64] | None = None,
+    timed: bool = False,
+) -> dict[str, FloatArray]:
+    """
+    Add to each path arc's quantities what the turn into it adds (unchanged without turns).
+
+    The turn's seconds, and the fuel or energy (and CO2) of pulling away again
+    and of the auxiliaries while they pass, for ``vehicle`` at ``payload_kg``
+    (:meth:`ecoroute.turns.TurnGraph.added_along`; ``speed_kph`` per path arc
+    is the speed pulled away to). Only the quantities ``values`` holds are
+    added to; ``timed`` leaves ``time_s`` alone (a time-dependent replay's
+    times already hold the turns' seconds). ``offsets`` (CSR form) separates
+    the paths when ``arcs`` holds several legs.
+    """
+    if turns is None or not arcs.size:
+        return values
+    added = turns.added_along(arcs, vehicle, payload_kg, speed_kph=speed_kph, offsets=offsets)
+    out = dict(values)
+    for name, extra in added.items():
+        if name in out and not (timed and name == "time_s"):
+            out[name] = np.asarray(out[name], dtype=np.float64) + extra
+    return out
+
+
+def driven_energy_kwh(
+    arc_kwh: FloatArray,
+    arcs: npt.NDArray[np.uint32],
+    share: FloatArray,
+    turns: TurnGraph | None,
+    vehicle: Vehicle,
+    payload_kg: float,
+    offsets: npt.NDArray[np.uint64] | None = None,
+) -> FloatArray:
+    """
+    Battery energy drawn on each arc of one leg's path (or of several, in CSR form), kWh.
+
+    As :func:`ecoroute.fleet.evaluate.evaluate` scores a leg: each arc's
+    energy (``arc_kwh``, one per path arc, at ``payload_kg``) times the share
+    of it driven (< 1 on an arc left or entered part-way), plus, on a
+    turn-aware network, what the turn into the arc adds (the energy of
+    pulling away again and the auxiliaries over its seconds,
+    :meth:`ecoroute.turns.TurnGraph.added_along`, at ``payload_kg``).
+    ``offsets`` separates the paths when ``arcs`` holds several.
+    """
+    driven = {"energy_kwh": np.asarray(arc_kwh, dtype=np.float64) * share}
+    return with_turns(driven, turns, arcs, vehicle, payload_kg, offsets=offsets)["energy_kwh"]
+
+
 def leg_energy(
     network: RoadNetwork, inputs: FleetInputs, profiles: Profiles, type_index: int, objective: str
 ) -> LegEnergy:
@@ -119,11 +176,15 @@ def leg_energy(
     Full is the type's capacity, or the demand of all stops if that is less.
     The paths are those ``objective`` picks for the type (the ones the plan
     will drive and the report evaluates); the emission model is evaluated
-    twice per network arc, then summed along every path.
+    twice per network arc, then summed along every path. On a turn-aware
+    network every turn's energy counts too, at the same two payloads
+    (:func:`driven_energy_kwh`): it is affine in the vehicle's mass, so the
+    chord bound of :meth:`LegEnergy.upper_kwh` still holds.
     """
     rtype = inputs.types[type_index]
     vehicle = rtype.vehicle
     full = float(min(rtype.capacity_kg, float(inputs.demand_kg.sum())))
+    turns = profiles.metric(type_index, objective).router.turns
     profile = profiles.profile(type_index, objective)
     n = profile.reachable.shape[0]
     reach = profile.reachable & ~np.eye(n, dtype=bool)
@@ -143,9 +204,13 @@ def leg_energy(
         offsets, arcs, _, share = profiles.paths(type_index, objective, o, d)
         index = np.asarray(arcs, dtype=np.intp)
         # A leg from or to a point part-way along a road drives only part of its end arcs.
-        at_empty[o, d] = _segment_sums(empty_arcs[index] * share, offsets)
-        at_full[o, d] = _segment_sums(full_arcs[index] * share, offsets)
-        peak[o, d] = _segment_peaks(empty_arcs[index] * share, offsets)
+        empty = driven_energy_kwh(empty_arcs[index], arcs, share, turns, vehicle, 0.0, offsets)
+        at_full[o, d] = _segment_sums(
+            driven_energy_kwh(full_arcs[index], arcs, share, turns, vehicle, full, offsets),
+            offsets,
+        )
+        at_empty[o, d] = _segment_sums(empty, offsets)
+        peak[o, d] = _segment_peaks(empty, offsets)
     return LegEnergy(empty_kwh=at_empty, full_kwh=at_full, full_kg=full, peak_empty_kwh=peak)
 
 
@@ -286,10 +351,12 @@ __all__ = [
     "ChargeTrace",
     "LegEnergy",
     "arc_values",
+    "driven_energy_kwh",
     "has_distance_price",
     "leg_energy",
     "metres_per_kwh",
     "potential",
     "price_per_kwh",
     "state_of_charge",
+    "with_turns",
 ]

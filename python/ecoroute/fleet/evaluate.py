@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..traffic import HOURS_PER_WEEK, SECONDS_PER_HOUR, timed_arc_quantities
-from .battery import arc_values, state_of_charge
+from .battery import arc_values, state_of_charge, with_turns
 from .plan import Leg, VehicleRoute, Visit
 from .timing import ReplayedLeg, replay
 
@@ -233,11 +233,10 @@ def _score_route(
                 assert profiles is not None
                 assert profiles.speeds is not None
                 speed = _entry_speeds(network, profiles.speeds, arcs, timed[k].entry_s)
-            added = turns.added_along(arcs, vehicle, remaining[k], speed_kph=speed)
-            for name, extra in added.items():
-                # A replayed leg's times already hold the turns' seconds (entry times).
-                if name in values and not (timed is not None and name == "time_s"):
-                    values[name] = np.asarray(values[name], dtype=np.float64) + extra
+            # A replayed leg's times already hold the turns' seconds (entry times).
+            values = with_turns(
+                values, turns, arcs, vehicle, remaining[k], speed_kph=speed, timed=timed is not None
+            )
         leg_sums.append({name: float(np.sum(v)) for name, v in values.items()})
         if timed is not None:
             leg_sums[-1]["time_s"] = timed[k].arrive_s - timed[k].depart_s

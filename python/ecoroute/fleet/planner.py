@@ -646,8 +646,15 @@ def _range_check(
     objective: str,
     upper_kwh: FloatArray,
 ) -> vrp.RangeCheck:
-    """Replay the round trip to every stop alone for battery type ``k``: its deepest draw."""
+    """
+    Replay the round trip to every stop alone for battery type ``k``: its deepest draw.
+
+    Each leg is scored as the plan's replay scores it (the share of each arc
+    driven, and on a turn-aware network the turns' energy:
+    :func:`ecoroute.fleet.battery.driven_energy_kwh`).
+    """
     rtype = inputs.types[k]
+    turns = profiles.metric(k, objective).router.turns
     depots = len(inputs.depots)
     n = len(inputs.stops)
     s, e = rtype.start_depot, rtype.end_depot
@@ -666,10 +673,18 @@ def _range_check(
         for j, i in enumerate(stops):
             out_part = slice(int(offsets[j]), int(offsets[j + 1]))
             back_part = slice(int(offsets[stops.size + j]), int(offsets[stops.size + j + 1]))
-            out = battery.arc_values(rtype.vehicle, network, arcs[out_part], inputs.demand_kg[i])
-            back = back_all[np.asarray(arcs[back_part], dtype=np.intp)] * share[back_part]
+            out_arcs, back_arcs = arcs[out_part], arcs[back_part]
+            demand = float(inputs.demand_kg[i])
+            out = battery.driven_energy_kwh(
+                battery.arc_values(rtype.vehicle, network, out_arcs, demand)["energy_kwh"],
+                out_arcs, share[out_part], turns, rtype.vehicle, demand,
+            )  # fmt: skip
+            back = battery.driven_energy_kwh(
+                back_all[np.asarray(back_arcs, dtype=np.intp)],
+                back_arcs, share[back_part], turns, rtype.vehicle, 0.0,
+            )  # fmt: skip
             trace = battery.state_of_charge(
-                [np.asarray(out["energy_kwh"]) * share[out_part], back],
+                [out, back],
                 rtype.start_kwh,
                 float(rtype.battery_kwh or 0.0),
             )
