@@ -35,6 +35,7 @@ from .snapping import (
     partway_pairs,
     partway_route,
     resolve_points,
+    route_from_pair,
 )
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
@@ -308,9 +309,18 @@ class Router:
         else:
             src = self._resolve_one(source, "source", max_snap_m)
             dst = self._resolve_one(target, "target", max_snap_m)
-            if departure is None and self.budget is None and (src.partway[0] or dst.partway[0]):
+            if self.budget is None and (src.partway[0] or dst.partway[0]):
                 what = f"source {source!r} and target {target!r}"
-                return partway_route(self, src, dst, what=what)
+                if departure is None:
+                    return partway_route(self, src, dst, what=what)
+                from .traffic import departure_seconds
+
+                traffic = self._traffic_for(departure)
+                start = np.array([departure_seconds(departure)])
+                timed = traffic.partway_pairs(src, dst, start, num_threads=1)
+                return route_from_pair(
+                    self, timed.result, src, dst, what=what, departure_s=float(start[0])
+                )
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
             s, s_snap = int(src.node[0]), float(src.distance_m[0])
             t, t_snap = int(dst.node[0]), float(dst.distance_m[0])

@@ -25,6 +25,7 @@ from .speeds import KPH_PER_MPH
 if TYPE_CHECKING:
     from .network import RoadNetwork
     from .routing import Router
+    from .snapping import Endpoints
     from .vehicles import Vehicle
 
 FloatArray = npt.NDArray[np.float64]
@@ -1234,10 +1235,14 @@ class TrafficRouting:
         totals["time_s"] = arrival - start
         return totals
 
-    def _pieces(self, row: int, entry: float) -> list[tuple[int, float]]:
-        """Hours and fractions of profiled arc ``row`` driven from ``entry`` (as the C++ does)."""
+    def _pieces(self, row: int, entry: float, share: float = 1.0) -> list[tuple[int, float]]:
+        """
+        Hours and fractions of profiled arc ``row`` driven from ``entry`` (as the C++ does).
+
+        ``share``: the fraction of the arc driven (a part-way first or last arc).
+        """
         slot = self._slot_time[row].astype(np.float64)
-        t, remaining, out = entry, 1.0, []
+        t, remaining, out = entry, share, []
         while True:
             index = math.floor(t / SECONDS_PER_HOUR)
             hour = index % HOURS_PER_WEEK
@@ -1293,44 +1298,304 @@ class TrafficRouting:
         offsets: npt.NDArray[np.uint64],
         arcs: npt.NDArray[np.uint32],
         entry: FloatArray,
+        shares: FloatArray | None = None,
     ) -> dict[str, FloatArray]:
-        """Every reported quantity summed along each path, each arc driven from its entry time."""
+        """
+        Every reported quantity summed along each path, each arc driven from its entry time.
+
+        ``shares`` (one per arc of ``arcs``, 1 by default): the fraction of each
+        arc driven, for routes that start or end part-way along an arc; a
+        fraction of an arc counts that fraction of it (the static part-way rule,
+        :mod:`ecoroute.snapping`), hour by hour on profiled arcs.
+        """
         router = self.router
         count = offsets.size - 1
         bounds = np.asarray(offsets).astype(np.int64)
         sizes = bounds[1:] - bounds[:-1]
         pair = np.repeat(np.arange(count), sizes)
         index = arcs.astype(np.intp)
+        share = np.ones(index.size) if shares is None else np.asarray(shares, dtype=np.float64)
         known = self.profiles.arcs
         row = np.minimum(np.searchsorted(known, arcs), max(known.size - 1, 0))
         profiled = known[row] == arcs if known.size else np.zeros(arcs.size, dtype=bool)
         out: dict[str, FloatArray] = {}
         for name in router._report:
-            values = router.arc_quantities[name][index]
+            values = share * router.arc_quantities[name][index]
             if name != "distance_m":
                 values = np.where(profiled, 0.0, values)
             out[name] = np.bincount(pair, weights=values, minlength=count).astype(np.float64)
         rows, when, owner = row[profiled], entry[profiled], pair[profiled]
+        part = share[profiled]
         slot = np.floor(when / SECONDS_PER_HOUR)
         hour = slot.astype(np.int64) % HOURS_PER_WEEK
         whole = self._slot_time[rows, hour].astype(np.float64)
-        inside = (when + whole <= (slot + 1) * SECONDS_PER_HOUR) | (whole <= 0)
+        inside = (when + part * whole <= (slot + 1) * SECONDS_PER_HOUR) | (whole <= 0)
         names = [n for n in router._report if n not in ("time_s", "distance_m")]
         for h in np.unique(hour[inside]).tolist():
             take = inside & (hour == h)
             quantities = self.hour_quantities(h)
             for name in names:
                 out[name] += np.bincount(
-                    owner[take], weights=quantities[name][rows[take]], minlength=count
+                    owner[take], weights=part[take] * quantities[name][rows[take]], minlength=count
                 )
-        for r, t, p in zip(
-            rows[~inside].tolist(), when[~inside].tolist(), owner[~inside].tolist(), strict=True
+        for r, t, p, f in zip(
+            rows[~inside].tolist(),
+            when[~inside].tolist(),
+            owner[~inside].tolist(),
+            part[~inside].tolist(),
+            strict=True,
         ):
-            for h, share in self._pieces(r, t):
+            for h, piece in self._pieces(r, t, f):
                 quantities = self.hour_quantities(h)
                 for name in names:
-                    out[name][p] += share * float(quantities[name][r])
+                    out[name][p] += piece * float(quantities[name][r])
         return out
+
+    # -- part-way routes: start and end where the snapped points are (issue 11 x 12)
+
+    def drive(
+        self, arcs: npt.ArrayLike, entry: npt.ArrayLike, share: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray]:
+        """
+        Drive ``share`` of each arc from ``entry`` at the speed in force: arrival and weight.
+
+        A profiled arc is driven hour by hour as the C++ search drives a whole
+        one (the rest of it at the next hour's speed when an hour ends on it),
+        its weight shared by the fraction driven in each hour; any other arc
+        takes ``share`` of its static time and weight. The weight is the
+        router's objective (not shifted by a potential).
+        """
+        router = self.router
+        index = np.asarray(arcs, dtype=np.intp).ravel()
+        when = np.asarray(entry, dtype=np.float64).ravel()
+        part = np.asarray(share, dtype=np.float64).ravel()
+        arrival = when + part * np.asarray(router.network.travel_time_s)[index]
+        weight = part * np.asarray(router.weight)[index]
+        known = self.profiles.arcs
+        if not known.size or not index.size:
+            return arrival, weight
+        row = np.minimum(np.searchsorted(known, index), known.size - 1)
+        profiled = np.flatnonzero(known[row] == index)
+        if not profiled.size:
+            return arrival, weight
+        rows = row[profiled]
+        t, remaining = when[profiled].copy(), part[profiled].copy()
+        done_at = np.empty(profiled.size)
+        weight[profiled] = 0.0
+        active = np.arange(profiled.size)
+        while active.size:
+            slot = np.floor(t[active] / SECONDS_PER_HOUR)
+            hour = slot.astype(np.int64) % HOURS_PER_WEEK
+            end = (slot + 1.0) * SECONDS_PER_HOUR
+            whole = self._slot_time[rows[active], hour].astype(np.float64)
+            finish = t[active] + remaining[active] * whole
+            fits = (finish <= end) | (whole <= 0.0)
+            driven = np.where(fits, remaining[active], (end - t[active]) / np.where(fits, 1, whole))
+            for h in [] if self.by_time else np.unique(hour).tolist():
+                take = active[hour == h]
+                weight[profiled[take]] += driven[hour == h] * self._hour_weight(h)[rows[take]]
+            done_at[active[fits]] = finish[fits]
+            go = active[~fits]
+            remaining[go] -= driven[~fits]
+            t[go] = end[~fits]
+            active = go
+        arrival[profiled] = done_at
+        if self.by_time:
+            weight[profiled] = router.objective_weights["time_s"] * (done_at - when[profiled])
+        return arrival, weight
+
+    def partway_pairs(
+        self,
+        sources: Endpoints,
+        targets: Endpoints,
+        departures: FloatArray,
+        *,
+        num_threads: int,
+    ) -> TimedPartway:
+        """
+        Time-dependent routes ``sources[i] -> targets[i]`` that start and end part-way along arcs.
+
+        What :func:`ecoroute.snapping.partway_pairs` does for static routes, on
+        the time-dependent search: a point part-way along arc ``a`` drives the
+        rest of ``a`` from its departure (:meth:`drive`), and the search starts
+        at ``a``'s head (on a turn-aware router: at arc node ``a``) at that
+        time; on a two-way road also back along the reverse arc. A target
+        part-way along ``b`` is reached from ``b``'s tail (turn-aware: by the
+        search into arc node ``b``, whose whole drive is replaced by its first
+        fraction) at the time the search gets there. Every combination (at
+        most four per pair) is one search; the cheapest, or the direct drive
+        when the target lies ahead on the same arc, wins. For
+        ``objective="time"`` that is the exact earliest arrival on the network
+        with the two arcs split at the points (arcs are FIFO).
+        """
+        from .snapping import _candidates
+
+        router = self.router
+        graph = router.turns
+        search = self._dijkstra()
+        src = _candidates(router, sources, "source")
+        dst = _candidates(router, targets, "target")
+        k = len(sources)
+        departures = np.asarray(departures, dtype=np.float64)
+        # The first arcs: what is left of each source candidate's arc, from the departure.
+        s_share = 1.0 - src.fraction
+        t0 = np.repeat(departures[:, None], 2, axis=1)
+        w0 = np.zeros((k, 2))
+        s_part = src.arc >= 0
+        if s_part.any():
+            t0[s_part], w0[s_part] = self.drive(src.arc[s_part], t0[s_part], s_share[s_part])
+        pair = np.repeat(np.arange(k), 4)
+        js = np.tile([0, 0, 1, 1], k)
+        jt = np.tile([0, 1, 0, 1], k)
+        s_eng, t_eng = src.engine[pair, js], dst.engine[pair, jt]
+        s_arc, t_arc = src.arc[pair, js], dst.arc[pair, jt]
+        f, g = src.fraction[pair, js], dst.fraction[pair, jt]
+        valid = (s_eng >= 0) & (t_eng >= 0)
+        loop = valid & (s_eng == t_eng) if graph is not None else np.zeros(valid.size, bool)
+        run = np.flatnonzero(valid & ~loop)
+        found = search.search_pairs(
+            s_eng[run], t_eng[run], t0[pair[run], js[run]], num_threads=num_threads
+        )
+        arrival, cost, offsets, arcs, entry, extra = found
+        offsets = np.asarray(offsets, dtype=np.int64)
+        arcs = np.asarray(arcs, dtype=np.uint32)
+        entry = np.asarray(entry, dtype=np.float64)
+        found = (arrival, cost, offsets, arcs, entry, extra)
+        arrival = np.asarray(arrival, dtype=np.float64).copy()
+        value = np.asarray(cost, dtype=np.float64) + w0[pair[run], js[run]]
+        if router.node_potential is not None and not self.by_time:
+            phi = router.node_potential
+            value += -phi[src.phi[pair[run], js[run]]] + phi[dst.phi[pair[run], jt[run]]]
+        # The last arcs: their first fraction, from when the search reaches them.
+        reached = np.isfinite(arrival)
+        last_entry = arrival.copy()
+        ends = np.flatnonzero(reached & (t_arc[run] >= 0))
+        if graph is not None and ends.size:  # the search drove all of b: take it off again
+            last_entry[ends] = entry[offsets[ends + 1] - 1]
+            _, whole_w = self.drive(t_arc[run[ends]], last_entry[ends], np.ones(ends.size))
+            value[ends] -= whole_w
+        if ends.size:
+            arrival[ends], w_end = self.drive(t_arc[run[ends]], last_entry[ends], g[run[ends]])
+            value[ends] += w_end
+        if self.by_time:
+            value = router.objective_weights["time_s"] * (arrival - departures[pair[run]])
+        value[~reached] = np.inf
+        total = np.full(pair.size, np.inf)
+        final = np.full(pair.size, np.inf)
+        total[run], final[run] = value, arrival
+        # The target ahead of the source on the same arc: drive straight there.
+        direct = valid & (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
+        at = np.flatnonzero(direct)
+        if at.size:
+            d_arrival, d_value = self.drive(s_arc[at], departures[pair[at]], g[at] - f[at])
+            keep = ~(total[at] < d_value)
+            direct[at[~keep]] = False
+            total[at[keep]], final[at[keep]] = d_value[keep], d_arrival[keep]
+        looped = np.flatnonzero(loop & ~direct)
+        if looped.size:
+            total[looped] = np.inf  # the way round back onto the same arc: _loops below
+        best = np.argmin(total.reshape(k, 4), axis=1)
+        chosen = np.arange(k) * 4 + best
+        return self._partway_result(
+            src, dst, departures, chosen, total, final, direct, run, found, last_entry
+        )
+
+    def _partway_result(
+        self,
+        src: Any,
+        dst: Any,
+        departures: FloatArray,
+        chosen: npt.NDArray[np.intp],
+        total: FloatArray,
+        final: FloatArray,
+        direct: npt.NDArray[np.bool_],
+        run: npt.NDArray[np.intp],
+        found: tuple[Any, ...],
+        last_entry: FloatArray,
+    ) -> TimedPartway:
+        """The chosen combination of each pair as a path, with entry times, shares and quantities."""
+        router = self.router
+        turn_aware = router.turns is not None
+        _, _, offsets, arcs, entry, extra = found
+        k = chosen.size
+        position = np.full(total.size, -1, dtype=np.int64)
+        position[run] = np.arange(run.size)
+        js = np.array([0, 0, 1, 1])[chosen % 4]
+        jt = np.array([0, 1, 0, 1])[chosen % 4]
+        rows = np.arange(k)
+        source_arc, f = src.arc[rows, js].copy(), src.fraction[rows, js]
+        target_arc, g = dst.arc[rows, jt].copy(), dst.fraction[rows, jt]
+        paths: list[npt.NDArray[np.uint32]] = []
+        entries: list[FloatArray] = []
+        shares: list[FloatArray] = []
+        empty = np.empty(0)
+        for i, c in enumerate(chosen.tolist()):
+            dep = float(departures[i])
+            if not math.isfinite(total[c]):
+                paths.append(np.empty(0, np.uint32))
+                entries.append(empty)
+                shares.append(empty)
+                continue
+            if direct[c]:
+                paths.append(np.array([source_arc[i]], np.uint32))
+                entries.append(np.array([dep]))
+                shares.append(np.array([g[i] - f[i]]))
+                continue
+            j = int(position[c])
+            path = arcs[offsets[j] : offsets[j + 1]]
+            when = entry[offsets[j] : offsets[j + 1]]
+            share = np.ones(path.size)
+            if source_arc[i] >= 0 and f[i] >= 1.0:  # at the very end of its arc: from its head
+                source_arc[i] = -1
+            if source_arc[i] >= 0:
+                path = np.concatenate([[source_arc[i]], path])
+                when = np.concatenate([[dep], when])
+                share = np.concatenate([[1.0 - f[i]], share])
+            if target_arc[i] >= 0:
+                if g[i] <= 0.0:  # at the very start of its arc: nothing of it is driven
+                    target_arc[i] = -1
+                    if turn_aware:
+                        path, when, share = path[:-1], when[:-1], share[:-1]
+                elif turn_aware:  # the search drove all of it: only its first fraction counts
+                    share[-1] = g[i]
+                else:
+                    path = np.concatenate([path, [target_arc[i]]])
+                    when = np.concatenate([when, [last_entry[j]]])
+                    share = np.concatenate([share, [g[i]]])
+            paths.append(path.astype(np.uint32))
+            entries.append(when)
+            shares.append(share)
+        lengths = np.array([p.size for p in paths], dtype=np.int64)
+        path_offsets = np.zeros(k + 1, dtype=np.uint64)
+        np.cumsum(lengths, out=path_offsets[1:])
+        path_arcs = np.concatenate(paths).astype(np.uint32) if k else np.empty(0, np.uint32)
+        entry_s = np.concatenate(entries) if k else empty
+        share_all = np.concatenate(shares) if k else empty
+        quantities = self._paths_quantities(path_offsets, path_arcs, entry_s, share_all)
+        searched = position[chosen]
+        use = np.flatnonzero((searched >= 0) & ~direct[chosen])
+        for name, values in extra.items():  # what turns and junctions add (turn-aware routers)
+            if name not in ("time_s", "distance_m"):
+                quantities[name][use] += np.asarray(values)[searched[use]]
+        cost = total[chosen]
+        arrival_s = final[chosen]
+        quantities["time_s"] = arrival_s - departures
+        reachable = np.isfinite(cost)
+        for values in quantities.values():
+            values[~reachable] = np.inf
+        source_arc = np.where(reachable, source_arc, -1)
+        target_arc = np.where(reachable, target_arc, -1)
+        result = PairResults(
+            cost=cost,
+            quantities=quantities,
+            path_offsets=path_offsets,
+            path_arcs=path_arcs,
+            source_arc=source_arc,
+            source_fraction=np.where(source_arc >= 0, f, np.nan),
+            target_arc=target_arc,
+            target_fraction=np.where(target_arc >= 0, g, np.nan),
+        )
+        return TimedPartway(result=result, entry_s=entry_s, shares=share_all, arrival_s=arrival_s)
 
     # -- matrices and batches: one metric per departure hour
 
@@ -1455,6 +1720,12 @@ class _NodeSearch:
     ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
         found = self.td.route_pairs(sources, targets, departures, num_threads=num_threads)
         return (*found, {})
+
+    def search_pairs(
+        self, starts: Any, ends: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """:meth:`route_pairs` between search nodes (here: the network's own nodes)."""
+        return self.route_pairs(starts, ends, departures, num_threads=num_threads)
 
 
 class _ExpandedSearch:
@@ -1603,9 +1874,25 @@ class _ExpandedSearch:
         self, sources: Any, targets: Any, departures: Any, *, num_threads: int = 0
     ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
         graph = self.graph
-        arrival, cost, offsets, arcs, entry = self.td.route_pairs(
+        return self.search_pairs(
             graph.start_nodes(sources),
             graph.end_nodes(targets),
+            departures,
+            num_threads=num_threads,
+        )
+
+    def search_pairs(
+        self, starts: Any, ends: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """
+        :meth:`route_pairs` between expanded nodes (start, end or arc nodes), in network arcs.
+
+        From arc node ``a`` the search leaves ``head(a)`` by an allowed turn; into
+        arc node ``b`` it drives all of ``b`` (the last network arc of the path).
+        """
+        arrival, cost, offsets, arcs, entry = self.td.route_pairs(
+            np.ascontiguousarray(starts, dtype=np.uint32),
+            np.ascontiguousarray(ends, dtype=np.uint32),
             departures,
             num_threads=num_threads,
         )
@@ -1635,6 +1922,32 @@ class TimedPaths:
     offsets: npt.NDArray[np.uint64]
     arcs: npt.NDArray[np.uint32]
     entry_s: FloatArray
+    arrival_s: FloatArray
+
+
+@dataclass(frozen=True)
+class TimedPartway:
+    """
+    Time-dependent routes that start and end part-way along arcs (:meth:`TrafficRouting.partway_pairs`).
+
+    Attributes
+    ----------
+    result
+        Costs, quantities, paths (CSR) and where each route starts and ends
+        (``source_arc``, ``source_fraction``, ...), as
+        :func:`ecoroute.snapping.partway_pairs` gives them.
+    entry_s
+        When each arc of ``result.path_arcs`` is entered (seconds since Monday 00:00).
+    shares
+        The fraction of each arc of ``result.path_arcs`` driven (1 but for a
+        part-way first or last arc).
+    arrival_s
+        When each route reaches its target (``inf`` where it cannot).
+    """
+
+    result: PairResults
+    entry_s: FloatArray
+    shares: FloatArray
     arrival_s: FloatArray
 
 
