@@ -1452,10 +1452,22 @@ class TrafficRouting:
         f, g = src.fraction[pair, js], dst.fraction[pair, jt]
         valid = (s_eng >= 0) & (t_eng >= 0)
         loop = valid & (s_eng == t_eng) if graph is not None else np.zeros(valid.size, bool)
+        # The way round back onto the same arc is searched apart where the target is
+        # behind the source on it (ahead of it, the direct drive below wins).
+        looped = np.flatnonzero(loop & ~((s_arc >= 0) & (f <= g)))
         run = np.flatnonzero(valid & ~loop)
         found = search.search_pairs(
             s_eng[run], t_eng[run], t0[pair[run], js[run]], num_threads=num_threads
         )
+        if looped.size:
+            assert isinstance(search, _ExpandedSearch)
+            found = _concatenate_found(
+                found,
+                search.loop_pairs(
+                    s_eng[looped], t0[pair[looped], js[looped]], num_threads=num_threads
+                ),
+            )
+            run = np.concatenate([run, looped])
         arrival, cost, offsets, arcs, entry, extra = found
         offsets = np.asarray(offsets, dtype=np.int64)
         arcs = np.asarray(arcs, dtype=np.uint32)
@@ -1491,9 +1503,6 @@ class TrafficRouting:
             keep = ~(total[at] < d_value)
             direct[at[~keep]] = False
             total[at[keep]], final[at[keep]] = d_value[keep], d_arrival[keep]
-        looped = np.flatnonzero(loop & ~direct)
-        if looped.size:
-            total[looped] = np.inf  # the way round back onto the same arc: _loops below
         best = np.argmin(total.reshape(k, 4), axis=1)
         chosen = np.arange(k) * 4 + best
         return self._partway_result(
@@ -1703,6 +1712,25 @@ class TrafficRouting:
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
 
 
+def _concatenate_found(
+    first: tuple[Any, ...], second: tuple[Any, ...]
+) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+    """Two results of ``search_pairs`` (arrival, cost, CSR paths, entries, extras) as one."""
+    offsets_1 = np.asarray(first[2], dtype=np.uint64)
+    offsets_2 = np.asarray(second[2], dtype=np.uint64)
+    return (
+        np.concatenate([np.asarray(first[0]), np.asarray(second[0])]),
+        np.concatenate([np.asarray(first[1]), np.asarray(second[1])]),
+        np.concatenate([offsets_1, offsets_2[1:] + offsets_1[-1]]),
+        np.concatenate([np.asarray(first[3]), np.asarray(second[3])]).astype(np.uint32),
+        np.concatenate([np.asarray(first[4]), np.asarray(second[4])]),
+        {
+            name: np.concatenate([np.asarray(values), np.asarray(second[5][name])])
+            for name, values in first[5].items()
+        },
+    )
+
+
 class _NodeSearch:
     """The time-dependent search on the network itself (nothing added at junctions)."""
 
@@ -1833,6 +1861,96 @@ class _ExpandedSearch:
         tail, head = ends or (graph.arc_tail, graph.graph.head.astype(np.int64))
         return np.maximum(weight + phi[tail] - phi[head], 0.0)
 
+    def _added(self, expanded: npt.NDArray[np.intp], when: FloatArray) -> dict[str, FloatArray]:
+        """What each expanded arc adds to the arc it enters (turns, controls), taken at ``when``."""
+        values = {name: extra[expanded] for name, extra in self.extra.items()}
+        timed = np.flatnonzero(self.row[expanded] >= 0)
+        if timed.size:
+            hours = np.floor(when[timed] / SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
+            for name, at_hour in self._turn_extra(expanded[timed], hours).items():
+                values[name][timed] = at_hour
+        return values
+
+    def loop_pairs(
+        self, nodes: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """
+        :meth:`search_pairs` from arc node ``a`` round and back into ``a`` (the search answers 0).
+
+        One search from ``a`` to every expanded node that may turn into ``a``,
+        then that turn and all of ``a`` (driven from when it is entered); the
+        least-cost way round wins (earliest for ``objective="time"``). Costs
+        are true costs (a way round starts and ends at ``head(a)``, so a
+        potential shift cancels). ``inf`` where no way leads back.
+        """
+        traffic = self.traffic
+        router = traffic.router
+        graph = self.graph
+        nodes = np.asarray(nodes, dtype=np.int64)
+        departures = np.asarray(departures, dtype=np.float64)
+        head_e = np.asarray(graph.graph.head, dtype=np.int64)
+        tail_e = np.asarray(graph.arc_tail, dtype=np.int64)
+        into = np.flatnonzero(np.isin(head_e, nodes) & (tail_e < graph.out_offset))
+        by_node: dict[int, list[int]] = {}
+        for e in into.tolist():
+            by_node.setdefault(int(head_e[e]), []).append(e)
+        item = [i for i, a in enumerate(nodes.tolist()) for _ in by_node.get(a, [])]
+        turn = np.array([e for a in nodes.tolist() for e in by_node.get(a, [])], dtype=np.intp)
+        owner = np.array(item, dtype=np.intp)
+        arrival, cost, offsets, arcs, entry, extra = self.search_pairs(
+            nodes[owner], tail_e[turn], departures[owner], num_threads=num_threads
+        )
+        arrival = np.asarray(arrival, dtype=np.float64)
+        value = np.asarray(cost, dtype=np.float64).copy()
+        if router.node_potential is not None and not traffic.by_time:
+            position = np.asarray(graph.node_position)
+            phi = router.node_potential
+            value += -phi[position[nodes[owner]]] + phi[position[tail_e[turn]]]
+        enter = arrival + self.turn_s[turn]  # when the arc itself is entered, after the turn
+        a_arcs = graph.node_arc[nodes[owner]]
+        ok = np.isfinite(arrival)
+        done, weight = np.full(turn.size, np.inf), np.full(turn.size, np.inf)
+        if ok.any():
+            done[ok], weight[ok] = traffic.drive(a_arcs[ok], enter[ok], np.ones(int(ok.sum())))
+        added = self._added(turn, np.where(ok, arrival, 0.0))
+        if traffic.by_time:
+            value = router.objective_weights["time_s"] * (done - departures[owner])
+        else:
+            for name, factor in router.objective_weights.items():
+                value += factor * added[name]
+            value += weight
+        value[~ok] = np.inf
+        k = nodes.size
+        best = np.full(k, -1, dtype=np.int64)
+        for j in np.flatnonzero(np.isfinite(value)).tolist():
+            i = int(owner[j])
+            if best[i] < 0 or value[j] < value[best[i]]:
+                best[i] = j
+        bounds = np.asarray(offsets, dtype=np.int64)
+        arcs = np.asarray(arcs, dtype=np.uint32)
+        entry = np.asarray(entry, dtype=np.float64)
+        out_arrival, out_cost = np.full(k, np.inf), np.full(k, np.inf)
+        out_extra = {name: np.zeros(k) for name in extra}
+        paths: list[npt.NDArray[np.uint32]] = []
+        entries: list[FloatArray] = []
+        for i in range(k):
+            j = int(best[i])
+            if j < 0:
+                paths.append(np.empty(0, np.uint32))
+                entries.append(np.empty(0))
+                continue
+            out_arrival[i], out_cost[i] = done[j], value[j]
+            for name, values in out_extra.items():
+                values[i] = float(np.asarray(extra[name])[j]) + float(added[name][j])
+            piece = slice(int(bounds[j]), int(bounds[j + 1]))
+            paths.append(np.append(arcs[piece], a_arcs[j]).astype(np.uint32))
+            entries.append(np.append(entry[piece], enter[j]))
+        out_offsets = np.zeros(k + 1, dtype=np.uint64)
+        np.cumsum([p.size for p in paths], out=out_offsets[1:])
+        out_arcs = np.concatenate(paths) if k else np.empty(0, np.uint32)
+        out_entry = np.concatenate(entries) if k else np.empty(0)
+        return out_arrival, out_cost, out_offsets, out_arcs, out_entry, out_extra
+
     def _network_paths(
         self, offsets: Any, arcs: Any, entry: Any
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, dict[str, FloatArray]]:
@@ -1842,12 +1960,7 @@ class _ExpandedSearch:
         bounds = np.asarray(offsets, dtype=np.int64)
         count = bounds.size - 1
         pair = np.repeat(np.arange(count), np.diff(bounds))
-        values = {name: extra[expanded] for name, extra in self.extra.items()}
-        timed = np.flatnonzero(self.row[expanded] >= 0)
-        if timed.size:
-            hours = np.floor(when[timed] / SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
-            for name, at_hour in self._turn_extra(expanded[timed], hours).items():
-                values[name][timed] = at_hour
+        values = self._added(expanded, when)
         extra = {
             name: np.bincount(pair, weights=v, minlength=count).astype(np.float64)
             for name, v in values.items()

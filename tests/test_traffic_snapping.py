@@ -1,0 +1,246 @@
+"""
+Departures from coordinates (issues 11 x 12): routes start and end part-way along the snapped roads.
+
+Oracles: the static part-way route (already checked against networkx on split
+arcs) under traffic that never changes, and a pure-Python time-dependent
+Dijkstra over arcs written here (the line graph minus the forbidden turns,
+the two snapped roads split at the points), which drives each arc metre by
+metre through the hours independently of the C++ kernel and of
+``TrafficRouting.drive``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import ecoroute
+from ecoroute import snapping as S
+from ecoroute import turns as T
+from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
+
+from .conftest import shared_file
+from .test_snapping_calls import random_points, same_arc_points
+
+
+@pytest.fixture(scope="module")
+def malta() -> ecoroute.RoadNetwork:
+    return ecoroute.load_osm(shared_file("osm/malta.osm.pbf"), turn_restrictions=True)
+
+
+def steady_profiles(network: ecoroute.RoadNetwork) -> SpeedProfiles:
+    """Every arc at its free-flow (static) speed at every hour."""
+    speed = np.repeat(network.speed_kph[:, None], HOURS_PER_WEEK, axis=1).astype(np.float32)
+    return SpeedProfiles(
+        arcs=np.arange(network.arc_count),
+        speed_kph=speed,
+        arc_count=network.arc_count,
+        congestion=False,
+    )
+
+
+def changing_profiles(network: ecoroute.RoadNetwork, seed: int) -> SpeedProfiles:
+    """Random hourly speeds of 3-60 km/h on half the arcs: long arcs cross hour boundaries."""
+    rng = np.random.default_rng(seed)
+    arcs = np.sort(rng.choice(network.arc_count, network.arc_count // 2, replace=False))
+    speed = rng.uniform(3.0, 60.0, size=(arcs.size, HOURS_PER_WEEK)).astype(np.float32)
+    return SpeedProfiles(arcs=arcs, speed_kph=speed, arc_count=network.arc_count)
+
+
+def trip_points(network: ecoroute.RoadNetwork, seed: int) -> np.ndarray:
+    """Random points beside arcs, then two on a two-way and two on a one-way arc (30 %, 70 %)."""
+    return np.vstack(
+        [
+            random_points(network, 10, seed=seed),
+            same_arc_points(network, two_way=True),
+            same_arc_points(network, two_way=False),
+        ]
+    )
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+@pytest.mark.parametrize("objective", ["time", "co2"])
+def test_steady_traffic_equals_the_static_partway_route(
+    malta: ecoroute.RoadNetwork, objective: str, turn_aware: bool
+) -> None:
+    """
+    Tests that speeds that never change give the static part-way route (path, time, CO2).
+
+    Turn-aware: Malta's own OSM restrictions and intersection costs, so the
+    first and last arcs are the expanded graph's arc nodes; the points behind
+    each other on a one-way arc need the way round back onto the same arc.
+    """
+    network = malta if turn_aware else T.detach(malta)  # Malta carries its OSM turns
+    router = ecoroute.Router(
+        network, "car_petrol", objective, algorithm="dijkstra", speeds=steady_profiles(network)
+    )
+    assert (router.turns is not None) == turn_aware
+    points = trip_points(network, seed=5)
+    pairs = [(i, i + 1) for i in range(0, 10, 2)] + [(10, 11), (11, 10), (12, 13), (13, 12)]
+    for i, j in pairs:
+        a, b = tuple(points[i]), tuple(points[j])
+        static = router.route(a, b)
+        timed = router.route(a, b, departure=2 * 86400 + 8 * 3600.0)
+        assert timed.departure_s == 2 * 86400 + 8 * 3600.0
+        assert_array_equal(timed.arcs, static.arcs)
+        for name in ("cost", "time_s", "co2_g", "fuel_l", "distance_m"):
+            assert_allclose(getattr(timed, name), getattr(static, name), rtol=1e-6, atol=1e-9)
+        for name in ("source_lat", "source_lon", "target_lat", "target_lon"):
+            assert getattr(timed, name) == getattr(static, name)
+        for name in ("source_snap_m", "target_snap_m", "source_arc", "target_arc"):
+            assert getattr(timed, name) == getattr(static, name)
+        assert_allclose(timed.coordinates, static.coordinates)
+    # ahead on the one-way arc: the direct drive; behind it: round and back onto it
+    assert router.route(tuple(points[12]), tuple(points[13]), departure=0.0).arcs.size == 1
+    assert router.route(tuple(points[13]), tuple(points[12]), departure=0.0).arcs.size > 2
+
+
+def drive(
+    network: ecoroute.RoadNetwork, row_of: dict[int, int], speed, arc: int, t: float, share: float
+) -> float:  # type: ignore[no-untyped-def]
+    """Arrival after driving ``share`` of ``arc`` from ``t``, metre by metre through the hours."""
+    if arc not in row_of:
+        return t + share * float(network.travel_time_s[arc])
+    metres = share * float(network.length_m[arc])
+    while True:
+        hour = math.floor(t / 3600.0)
+        v = float(speed[row_of[arc], hour % HOURS_PER_WEEK]) / 3.6
+        hour_end = (hour + 1) * 3600.0
+        if metres <= v * (hour_end - t):
+            return t + metres / v
+        metres -= v * (hour_end - t)
+        t = hour_end
+
+
+def split_arc_arrival(
+    network: ecoroute.RoadNetwork,
+    profiles: SpeedProfiles,
+    forbidden: set[tuple[int, int]],
+    source: list[tuple[int, float]],
+    target: list[tuple[int, float]],
+    departure: float,
+) -> float:
+    """
+    Earliest arrival at the target point: a time-dependent Dijkstra over arcs, in Python.
+
+    ``source``/``target``: (arc, fraction) of each way the point lies on (the
+    snapped arc and, on a two-way road, the reverse arc at 1 - fraction). A
+    state is an arc driven to its head; the source's states are its arcs'
+    rests, driven from the departure; the target is reached by the allowed
+    turn into one of its arcs and that arc's first fraction, or straight
+    along the source's arc when it lies ahead.
+    """
+    row_of = {int(a): r for r, a in enumerate(profiles.arcs.tolist())}
+    speed = profiles.speed_kph
+
+    def go(arc: int, t: float, share: float) -> float:
+        return drive(network, row_of, speed, arc, t, share)
+
+    first_out, head = network.first_out, network.head
+    best = dict[int, float]()
+    queue: list[tuple[float, int]] = []
+    for a, f in source:
+        t = go(a, departure, 1.0 - f)
+        if t < best.get(a, math.inf):
+            best[a] = t
+            heapq.heappush(queue, (t, a))
+    done: set[int] = set()
+    while queue:
+        t, a = heapq.heappop(queue)
+        if a in done:
+            continue
+        done.add(a)
+        x = int(head[a])
+        for b in range(int(first_out[x]), int(first_out[x + 1])):
+            if (a, b) in forbidden:
+                continue
+            arrival = go(b, t, 1.0)
+            if arrival < best.get(b, math.inf):
+                best[b] = arrival
+                heapq.heappush(queue, (arrival, b))
+    answer = math.inf
+    for b, g in target:
+        tail_b = int(network.tail[b])
+        for p, t in best.items():
+            if int(head[p]) == tail_b and (p, b) not in forbidden:
+                answer = min(answer, go(b, t, g))
+        for a, f in source:
+            if a == b and f <= g:
+                answer = min(answer, go(a, departure, g - f))
+    return answer
+
+
+def ways(snap: S.Snap, i: int) -> list[tuple[int, float]]:
+    out = [(int(snap.arc[i]), float(snap.fraction[i]))]
+    if snap.reverse_arc[i] >= 0:
+        out.append((int(snap.reverse_arc[i]), 1.0 - float(snap.fraction[i])))
+    return out
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_changing_traffic_matches_a_split_arc_time_dependent_dijkstra(
+    malta: ecoroute.RoadNetwork, turn_aware: bool
+) -> None:
+    """Tests the earliest arrival between random coordinates against the split-arc oracle."""
+    network = T.detach(malta)
+    profiles = changing_profiles(network, 7)
+    forbidden: set[tuple[int, int]] = set()
+    turns = None
+    if turn_aware:  # a tenth of all turns forbidden, U-turns allowed, no turn costs
+        rng = np.random.default_rng(7)
+        tail_b = network.first_out[network.head]
+        count = network.first_out[network.head + 1] - tail_b
+        a = np.repeat(np.arange(network.arc_count), count)
+        b = tail_b[a] + (np.arange(a.size) - np.repeat(np.cumsum(count) - count, count))
+        pick = rng.random(a.size) < 0.1
+        forbidden = set(zip(a[pick].tolist(), b[pick].tolist(), strict=True))
+        turns = T.TurnRestrictions.from_arc_pairs(
+            network, np.column_stack([a[pick], b[pick]]), u_turns="everywhere"
+        ).with_options(intersection_costs=False)
+    router = ecoroute.Router(
+        network, "car_petrol", "time", algorithm="dijkstra", speeds=profiles, turns=turns
+    )
+    points = trip_points(network, seed=11)
+    snap = S.snapper_for(network).snap(points[:, 0], points[:, 1])
+    departure = 2 * 86400 + 7 * 3600 + 3300.0  # Wednesday 07:55
+    pairs = [(i, i + 1) for i in range(0, 10, 2)] + [(10, 11), (11, 10), (12, 13), (13, 12)]
+    checked = 0
+    for i, j in pairs:
+        expected = split_arc_arrival(
+            network, profiles, forbidden, ways(snap, i), ways(snap, j), departure
+        )
+        a, b = tuple(points[i]), tuple(points[j])
+        if not math.isfinite(expected):
+            with pytest.raises(ecoroute.NoRouteError):
+                router.route(a, b, departure=departure)
+            continue
+        route = router.route(a, b, departure=departure)
+        assert_allclose(route.time_s, expected - departure, rtol=1e-6, atol=1e-6)
+        assert route.source_lat == snap.lat[i]
+        assert route.target_lon == snap.lon[j]
+        arcs = route.arcs.tolist()
+        assert all(network.head[x] == network.tail[y] for x, y in itertools.pairwise(arcs))
+        assert not any((x, y) in forbidden for x, y in itertools.pairwise(arcs))
+        checked += 1
+    assert checked >= 7
+
+
+def test_far_coordinates_with_a_departure_raise_the_same_snap_error(
+    malta: ecoroute.RoadNetwork,
+) -> None:
+    """Tests that a point beyond max_snap_m is refused alike with and without a departure."""
+    router = ecoroute.Router(malta, "car_petrol", "time", speeds=steady_profiles(malta))
+    near = (float(malta.lat[10]), float(malta.lon[10]))
+    far = (near[0] + 0.004, near[1] + 0.004)
+    snap_m = S.snapper_for(malta).snap([far[0]], [far[1]]).distance_m[0]
+    messages = []
+    for departure in (None, 8 * 3600.0):
+        with pytest.raises(ecoroute.SnapError, match="max_snap_m") as error:
+            router.route(far, near, departure=departure, max_snap_m=snap_m / 2)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
