@@ -244,3 +244,108 @@ def test_far_coordinates_with_a_departure_raise_the_same_snap_error(
             router.route(far, near, departure=departure, max_snap_m=snap_m / 2)
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: int):  # type: ignore[no-untyped-def]
+    """The same roads (shapes too, so points snap alike) at the profile's speeds of ``hour``."""
+    return ecoroute.RoadNetwork.from_arrays(
+        network.tail,
+        network.head,
+        network.length_m,
+        profiles.speeds_at(hour, network.speed_kph),
+        network.lat,
+        network.lon,
+        node_id=network.node_id,
+        grade=network.grade,
+        highway=network.highway,
+        geometry_offsets=network.geometry_offsets,
+        geometry_lonlat=network.geometry_lonlat,
+    )
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_departure_matrices_and_batches_are_the_static_partway_ones_of_that_hour(
+    malta: ecoroute.RoadNetwork, turn_aware: bool
+) -> None:
+    """
+    Tests matrix and route_many with departures from coordinates against static part-way routers.
+
+    The static router runs on the same roads at the speeds of the departure
+    hour (its part-way matrices are checked against networkx on split arcs
+    in test_snapping_calls); pairs of two hours are grouped by hour.
+    """
+    network = T.detach(malta)
+    profiles = changing_profiles(network, 3).replace(congestion=False)
+    rng = np.random.default_rng(3)
+    forbidden = np.empty((0, 2), dtype=np.int64)
+    if turn_aware:
+        a = rng.integers(0, network.arc_count, 4000)
+        x = network.head[a]
+        b = network.first_out[x] + rng.integers(0, 8, a.size) % np.maximum(
+            network.first_out[x + 1] - network.first_out[x], 1
+        )
+        keep = network.first_out[x + 1] > network.first_out[x]
+        forbidden = np.unique(np.column_stack([a[keep], b[keep]]), axis=0)
+
+    def router_on(net: ecoroute.RoadNetwork, **options):  # type: ignore[no-untyped-def]
+        turns = None
+        if turn_aware:
+            turns = T.TurnRestrictions.from_arc_pairs(net, forbidden, u_turns="everywhere")
+        return ecoroute.Router(
+            net, "car_petrol", "co2", algorithm="dijkstra", turns=turns, **options
+        )
+
+    timed = router_on(network, speeds=profiles)
+    points = trip_points(network, seed=21)
+    departures = {8: 8 * 3600.0 + 600.0, 30: 30 * 3600.0 + 1200.0}
+    plain = {hour: router_on(hour_network(network, profiles, hour)) for hour in departures}
+    for hour, departure in departures.items():
+        got = timed.matrix(points, points, departure=departure)
+        expected = plain[hour].matrix(points, points)
+        assert_allclose(got.cost, expected.cost, rtol=1e-9)
+        for name in ("co2_g", "time_s", "distance_m"):
+            assert_allclose(got.quantities[name], expected.quantities[name], rtol=1e-9)
+        assert_allclose(got.source_lat, expected.source_lat)
+        assert_allclose(got.target_snap_m, expected.target_snap_m)
+        assert not np.allclose(got.time_s, timed.matrix(points, points).time_s)  # not free flow
+    i, j = np.meshgrid(np.arange(len(points)), np.arange(len(points)), indexing="ij")
+    hours = np.where((i + j).ravel() % 2 == 0, 8, 30)
+    frame = timed.route_many(
+        points[i.ravel()],
+        points[j.ravel()],
+        departure=np.array([departures[h] for h in hours]),
+        return_paths=True,
+    )
+    for hour in departures:
+        rows = hours == hour
+        expected_frame = plain[hour].route_many(
+            points[i.ravel()[rows]], points[j.ravel()[rows]], return_paths=True
+        )
+        for name in ("cost", "co2_g", "time_s", "source_lat", "target_snap_m"):
+            assert_allclose(
+                frame[name].to_numpy()[rows], expected_frame[name].to_numpy(), rtol=1e-9
+            )
+        for got_nodes, want in zip(frame["nodes"][rows], expected_frame["nodes"], strict=True):
+            assert_array_equal(got_nodes, want)
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_time_dependent_batches_equal_single_routes(
+    malta: ecoroute.RoadNetwork, turn_aware: bool
+) -> None:
+    """Tests route_many(time_dependent=True) from coordinates against Router.route, pair by pair."""
+    network = malta if turn_aware else T.detach(malta)
+    profiles = changing_profiles(network, 4)
+    router = ecoroute.Router(network, "van_diesel", "co2", algorithm="dijkstra", speeds=profiles)
+    points = trip_points(network, seed=8)
+    sources, targets = points[:-1], points[1:]
+    departures = 7 * 3600.0 + 900.0 * np.arange(len(sources))
+    frame = router.route_many(
+        sources, targets, departure=departures, time_dependent=True, return_paths=True
+    )
+    for k in range(len(sources)):
+        route = router.route(tuple(sources[k]), tuple(targets[k]), departure=departures[k])
+        for name in ("cost", "co2_g", "time_s", "distance_m", "fuel_l"):
+            assert frame[name][k] == pytest.approx(getattr(route, name), rel=1e-9)
+        assert_array_equal(frame["nodes"][k], route.nodes)
+        assert frame["source_lat"][k] == route.source_lat

@@ -581,20 +581,30 @@ class Router:
         """
         src = self._resolve(sources, "sources", max_snap_m)
         dst = self._resolve(targets, "targets", max_snap_m)
+        if time_dependent and departure is None:
+            msg = "time_dependent=True needs a departure (and a router built with speeds=)."
+            raise ValueError(msg)
         if self._partway(src, dst, departure):
             if len(src) != len(dst):
                 msg = (
                     f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
                 )
                 raise ValueError(msg)
-            result = partway_pairs(
-                self,
-                src,
-                dst,
-                with_paths=return_paths,
-                num_threads=num_threads,
-                progress=4 * len(src) > 400_000 if progress is None else progress,
-            )
+            show = 4 * len(src) > 400_000 if progress is None else progress
+            if departure is None:
+                result = partway_pairs(
+                    self, src, dst, with_paths=return_paths, num_threads=num_threads, progress=show
+                )
+            else:  # traffic (issue 12): part-way on the hour's metric, or time-dependent
+                result = self._traffic_for(departure).partway_departures(
+                    src,
+                    dst,
+                    departure,
+                    with_paths=return_paths,
+                    num_threads=self.num_threads if num_threads is None else num_threads,
+                    progress=show,
+                    time_dependent=time_dependent,
+                )
         else:
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
             result = self.route_indices(
@@ -804,15 +814,16 @@ class Router:
         if not partway:
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
         s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
-        engine = self._engine
+        at_hour: Router = self
         if departure is not None:  # traffic (issue 12): the metric of the departure hour
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
-            engine = self._traffic_for(departure).engine_at(departure)
+            at_hour = self._traffic_for(departure).router_at(departure)
+        engine = at_hour._engine
         bounds: dict[str, FloatArray] = {}
         if partway:
-            cost, quantities = partway_matrix(self, src, dst, num_threads=threads)
+            cost, quantities = partway_matrix(at_hour, src, dst, num_threads=threads)
         elif self.budget is not None:
             cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
@@ -918,9 +929,11 @@ class Router:
         )
 
     def _partway(self, src: Endpoints, dst: Endpoints, departure: Any) -> bool:
-        """Whether a query routes part-way: some point snapped, no departure, no time budget."""
+        """Whether a query routes part-way: some point snapped and no time budget."""
         some = bool(src.partway.any() or dst.partway.any())
-        return some and departure is None and self.budget is None
+        if some and departure is not None:
+            self._traffic_for(departure)  # a departure needs speeds, part-way or not
+        return some and self.budget is None
 
     def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""

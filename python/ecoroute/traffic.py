@@ -7,7 +7,7 @@ import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -1610,23 +1610,44 @@ class TrafficRouting:
 
     def engine_at(self, departure: Any) -> Any:
         """The router's query engine with every arc at the speed of ``departure``'s hour."""
+        return self.router_at(departure)._engine
+
+    def router_at(self, departure: Any) -> Router:
+        """
+        The router as it is at ``departure``'s hour: every arc driven at that hour's speed.
+
+        A shallow copy of the router whose engine, per-arc weight and
+        quantities (and, turn-aware, per-expanded-arc quantities) are the
+        hour's, so that every query of the router, part-way routes and
+        matrices included (:mod:`ecoroute.snapping`), runs on the hour's metric
+        without a second copy of its code. The last few hours are kept.
+        """
+        import copy
+
         hour = hour_of_week(departure_seconds(departure))
         if hour in self._engines:
             self._engines.move_to_end(hour)
-            return self._engines[hour]
+            return cast("Router", self._engines[hour])
 
         router = self.router
         network = router.network
         quantities = self.hour_quantities(hour)
+        at_hour: dict[str, FloatArray] = {}
+        for name, static in router.arc_quantities.items():
+            values = np.array(static)
+            values[self._arcs] = quantities[name]
+            values.flags.writeable = False
+            at_hour[name] = values
+        weight = np.array(router.weight)
+        weight[self._arcs] = self._hour_weight(hour)
+        weight.flags.writeable = False
+        view = copy.copy(router)
+        view.arc_quantities = at_hour
+        view.weight = weight
         if router.turns is not None:  # the turn-expanded graph, its arcs entered at the hour
             from .turns import turn_engine
 
-            at_hour = {}
-            for name, static in router.arc_quantities.items():
-                values = np.array(static)
-                values[self._arcs] = quantities[name]
-                at_hour[name] = values
-            turn_aware, _, _ = turn_engine(
+            view._engine, _, view.turn_quantities = turn_engine(
                 network,
                 router.turns,
                 vehicle=router.vehicle,
@@ -1639,34 +1660,71 @@ class TrafficRouting:
                 num_threads=router.num_threads,
                 speed_kph=self.profiles.speeds_at(hour, network.speed_kph),
             )
-            self._engines[hour] = turn_aware
-            while len(self._engines) > _ENGINE_CACHE_HOURS:
-                self._engines.popitem(last=False)
-            return turn_aware
-        reported = []
-        for name in router._report:
-            values = np.array(router.arc_quantities[name])
-            values[self._arcs] = quantities[name]
-            reported.append(values)
-        weight = np.array(router.weight)
-        weight[self._arcs] = self._hour_weight(hour)
-        search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
-        metric = _core.Metric(network._graph, search)
-        if router.algorithm == "cch":
-            assert network.hierarchy is not None
-            customized = network.hierarchy.customize(metric, num_threads=router.num_threads)
-            engine = _core.QueryEngine(customized, reported)
         else:
-            points = (
-                _core.SpherePoints(*unit_vectors(network.lat, network.lon))
-                if "astar" in router.algorithm
-                else None
-            )
-            engine = _core.QueryEngine(metric, ALGORITHM_ENUM[router.algorithm], reported, points)
-        self._engines[hour] = engine
+            reported = [at_hour[name] for name in router._report]
+            search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
+            metric = _core.Metric(network._graph, search)
+            if router.algorithm == "cch":
+                assert network.hierarchy is not None
+                customized = network.hierarchy.customize(metric, num_threads=router.num_threads)
+                view._engine = _core.QueryEngine(customized, reported)
+            else:
+                points = (
+                    _core.SpherePoints(*unit_vectors(network.lat, network.lon))
+                    if "astar" in router.algorithm
+                    else None
+                )
+                view._engine = _core.QueryEngine(
+                    metric, ALGORITHM_ENUM[router.algorithm], reported, points
+                )
+        self._engines[hour] = view
         while len(self._engines) > _ENGINE_CACHE_HOURS:
             self._engines.popitem(last=False)
-        return engine
+        return view
+
+    def partway_departures(
+        self,
+        sources: Endpoints,
+        targets: Endpoints,
+        departure: Any,
+        *,
+        with_paths: bool,
+        num_threads: int,
+        progress: bool,
+        time_dependent: bool,
+    ) -> PairResults:
+        """
+        Part-way routes with departures (one, or one per pair): ``Router.route_many``'s batch.
+
+        On the metric of each pair's departure hour (pairs grouped by hour,
+        :func:`ecoroute.snapping.partway_pairs` on :meth:`router_at`), or with
+        ``time_dependent`` the search of :meth:`partway_pairs`.
+        """
+        from .snapping import partway_pairs
+
+        count = len(sources)
+        seconds = departure_seconds_array(departure, count)
+        if time_dependent:
+            result = self.partway_pairs(sources, targets, seconds, num_threads=num_threads).result
+            if not with_paths:
+                result = replace(result, path_offsets=None, path_arcs=None)
+            return result
+        hours = (seconds // SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
+        groups = [np.flatnonzero(hours == h) for h in np.unique(hours).tolist()]
+        parts = [
+            partway_pairs(
+                self.router_at(float(seconds[group[0]])),
+                sources.take(group),
+                targets.take(group),
+                with_paths=with_paths,
+                num_threads=num_threads,
+                progress=progress,
+            )
+            for group in groups
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return _gather(parts, groups, count)
 
     def route_indices_by_hour(
         self,
@@ -1710,6 +1768,45 @@ class TrafficRouting:
             np.cumsum([p.size for p in paths], out=offsets[1:])
             arcs = np.concatenate(paths) if paths else np.empty(0, np.uint32)
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
+
+
+def _gather(
+    parts: list[PairResults], groups: list[npt.NDArray[np.intp]], count: int
+) -> PairResults:
+    """Results of groups of pairs (``groups[i]``: the pairs of ``parts[i]``) back in pair order."""
+    first = parts[0]
+
+    def put(values: list[Any], fill: Any) -> Any:
+        out = np.full(count, fill, dtype=np.asarray(values[0]).dtype)
+        for group, v in zip(groups, values, strict=True):
+            out[group] = v
+        return out
+
+    offsets = arcs = None
+    if first.path_offsets is not None:
+        paths: list[Any] = [None] * count
+        for group, part in zip(groups, parts, strict=True):
+            assert part.path_offsets is not None
+            assert part.path_arcs is not None
+            for j, i in enumerate(group.tolist()):
+                paths[i] = part.path_arcs[part.path_offsets[j] : part.path_offsets[j + 1]]
+        offsets = np.zeros(count + 1, dtype=np.uint64)
+        np.cumsum([p.size for p in paths], out=offsets[1:])
+        arcs = np.concatenate(paths).astype(np.uint32) if count else np.empty(0, np.uint32)
+    optional = {
+        name: put([getattr(p, name) for p in parts], np.nan if "fraction" in name else -1)
+        for name in ("source_arc", "source_fraction", "target_arc", "target_fraction")
+        if getattr(first, name) is not None
+    }
+    return PairResults(
+        cost=put([p.cost for p in parts], np.inf),
+        quantities={
+            name: put([p.quantities[name] for p in parts], np.inf) for name in first.quantities
+        },
+        path_offsets=offsets,
+        path_arcs=arcs,
+        **optional,
+    )
 
 
 def _concatenate_found(
