@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import math
 
 import numpy as np
@@ -349,3 +350,52 @@ def test_time_dependent_batches_equal_single_routes(
             assert frame[name][k] == pytest.approx(getattr(route, name), rel=1e-9)
         assert_array_equal(frame["nodes"][k], route.nodes)
         assert frame["source_lat"][k] == route.source_lat
+
+
+def test_batch_departure_rows_route_partway_on_their_hour(malta: ecoroute.RoadNetwork) -> None:
+    """
+    Tests batch rows from coordinates with a departure column against static part-way routers.
+
+    Each timed row equals the route_many of a static router on the same roads
+    at its hour's speeds (part-way, snapped points reported); a row without a
+    departure drives free flow, part-way too.
+    """
+    import pandas as pd
+
+    from ecoroute import batch
+
+    network = T.detach(malta)
+    profiles = changing_profiles(network, 9).replace(congestion=False)
+    carrying = network.with_speeds(profiles)
+    points = trip_points(network, seed=13)[:8]
+    departures = [8 * 3600.0 + 60, 17 * 3600.0 + 600, None, 8 * 3600.0 + 3000]
+    trips = pd.DataFrame(
+        {
+            "trip_id": [f"t{i}" for i in range(4)],
+            "origin_lat": points[0::2, 0],
+            "origin_lon": points[0::2, 1],
+            "destination_lat": points[1::2, 0],
+            "destination_lon": points[1::2, 1],
+            "departure": departures,
+        }
+    )
+    result = batch.process_chunk(carrying, trips, objective="co2", geometry="geojson")
+    assert (result["status"] == "ok").all()
+    for i, departure in enumerate(departures):
+        net = (
+            network
+            if departure is None
+            else hour_network(network, profiles, int(departure // 3600))
+        )
+        static = ecoroute.Router(net, "car_petrol", "co2")
+        fastest = ecoroute.Router(net, "car_petrol", "time")
+        a, b = points[2 * i : 2 * i + 1], points[2 * i + 1 : 2 * i + 2]
+        want = static.route_many(a, b)
+        assert result["co2_g"][i] == pytest.approx(want["co2_g"][0], rel=1e-9)
+        assert result["time_s"][i] == pytest.approx(want["time_s"][0], rel=1e-9)
+        assert result["fastest_time_s"][i] == pytest.approx(fastest.route_many(a, b)["time_s"][0])
+        assert result["origin_snap_lat"][i] == pytest.approx(want["source_lat"][0], abs=1e-12)
+        assert result["destination_snap_m"][i] == pytest.approx(want["target_snap_m"][0])
+        line = np.array(json.loads(result["geometry"][i])["coordinates"])
+        assert line[0] == pytest.approx([want["source_lon"][0], want["source_lat"][0]], abs=1e-9)
+        assert line[-1] == pytest.approx([want["target_lon"][0], want["target_lat"][0]], abs=1e-9)

@@ -284,8 +284,12 @@ class Router:
             With ``speeds=``: when the route starts (a ``datetime``, an ISO
             string, or seconds since Monday 00:00); the route is then
             time-dependent (exact earliest arrival for ``objective="time"``;
-            see docs/traffic.md for other objectives). With a departure (or a
-            time budget) coordinates still snap to the road's nearer node.
+            see docs/traffic.md for other objectives). From coordinates it
+            starts and ends part-way along the snapped roads as without a
+            departure: the rest of the first arc is driven from the departure
+            at the speed then in force, the last arc's first part from when
+            the search reaches it. With a time budget coordinates still snap
+            to the road's nearer node.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -539,8 +543,8 @@ class Router:
             Equal-length sequences of node ids (an integer array), or of
             ``(lat, lon)`` pairs (a float array of shape ``(k, 2)`` or a list of
             tuples), snapped as :meth:`route` snaps them (part-way along the
-            nearest usable road; at its nearer node with a departure or a
-            time budget).
+            nearest usable road, with a departure too; at its nearer node
+            with a time budget).
         return_paths
             Add a ``nodes`` column holding each route's node ids (an array per
             row; costs memory on big batches).
@@ -551,11 +555,13 @@ class Router:
             100,000 pairs.
         departure
             With ``speeds=``: one departure for all pairs or one per pair;
-            each pair is routed on the metric of its departure hour.
+            each pair is routed on the metric of its departure hour (from
+            coordinates: part-way, as without a departure).
         time_dependent
             With ``departure``: route every pair exactly as :meth:`route`
-            does (the time-dependent search) instead of on the hour's metric;
-            slower (no hierarchy), see docs/traffic.md.
+            does (the time-dependent search, part-way from coordinates)
+            instead of on the hour's metric; slower (no hierarchy, up to four
+            searches per pair of snapped points), see docs/traffic.md.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -796,7 +802,8 @@ class Router:
             Overrides the router's ``num_threads`` for this call.
         departure
             With ``speeds=``: one departure for the whole matrix; every arc
-            is driven at the speed of the departure hour (see docs/traffic.md).
+            is driven at the speed of the departure hour (see docs/traffic.md);
+            coordinates route part-way as without a departure.
         max_snap_m
             Overrides the router's snapping limit for this call.
 

@@ -1724,7 +1724,7 @@ class TrafficRouting:
         ]
         if len(parts) == 1:
             return parts[0]
-        return _gather(parts, groups, count)
+        return gather_pairs(parts, groups, count)
 
     def route_indices_by_hour(
         self,
@@ -1770,7 +1770,7 @@ class TrafficRouting:
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
 
 
-def _gather(
+def gather_pairs(
     parts: list[PairResults], groups: list[npt.NDArray[np.intp]], count: int
 ) -> PairResults:
     """Results of groups of pairs (``groups[i]``: the pairs of ``parts[i]``) back in pair order."""
