@@ -2127,12 +2127,17 @@ class TimedPaths:
         the scale of the departures given, so it may pass the end of the week).
     arrival_s
         When each leg arrives (``inf`` where the target cannot be reached).
+    shares
+        The fraction of each arc of ``arcs`` driven: 1 but for a first arc
+        left, or a last arc entered, part-way (legs between snapped points);
+        arcs of which nothing is driven are left out of the paths.
     """
 
     offsets: npt.NDArray[np.uint64]
     arcs: npt.NDArray[np.uint32]
     entry_s: FloatArray
     arrival_s: FloatArray
+    shares: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -2163,24 +2168,45 @@ class TimedPartway:
 
 def timed_paths(
     router: Router,
-    sources: npt.NDArray[np.uint32],
-    targets: npt.NDArray[np.uint32],
+    sources: npt.NDArray[np.uint32] | Endpoints,
+    targets: npt.NDArray[np.uint32] | Endpoints,
     departures_s: FloatArray,
     *,
     num_threads: int | None = None,
 ) -> TimedPaths:
     """
-    Route legs (dense node indices) each leaving at its departure, as ``router.route`` does.
+    Route legs each leaving at its departure, as ``router.route`` does.
 
     The same time-dependent search as :meth:`ecoroute.Router.route` with
     ``departure=`` (exact earliest arrival for ``objective="time"``, the
     documented heuristic otherwise), over the router's threads, returning
     when every arc is entered: what a fleet plan's leg replay needs to
-    evaluate each arc at the hours it is driven in.
+    evaluate each arc at the hours it is driven in. ``sources`` and
+    ``targets`` are dense node indices, or resolved points
+    (:class:`~ecoroute.snapping.Endpoints`): legs between snapped points
+    start and end part-way along their roads (:meth:`TrafficRouting.partway_pairs`).
     """
+    from .snapping import Endpoints
+
     departures = np.ascontiguousarray(departures_s, dtype=np.float64)
     traffic = router._traffic_for(departures[0] if departures.size else 0.0)
     threads = router.num_threads if num_threads is None else num_threads
+    if isinstance(sources, Endpoints) and isinstance(targets, Endpoints):
+        if bool(sources.partway.any() or targets.partway.any()):
+            timed = traffic.partway_pairs(sources, targets, departures, num_threads=threads)
+            found = timed.result
+            assert found.path_offsets is not None
+            assert found.path_arcs is not None
+            keep = timed.shares > 0.0  # two points at one place: an arc nothing of is driven
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            return TimedPaths(
+                offsets=kept[found.path_offsets.astype(np.int64)].astype(np.uint64),
+                arcs=found.path_arcs[keep],
+                entry_s=timed.entry_s[keep],
+                arrival_s=timed.arrival_s,
+                shares=timed.shares[keep],
+            )
+        sources, targets = sources.node.astype(np.uint32), targets.node.astype(np.uint32)
     arrival, _, offsets, arcs, entry, _ = traffic._dijkstra().route_pairs(
         np.ascontiguousarray(sources, dtype=np.uint32),
         np.ascontiguousarray(targets, dtype=np.uint32),
@@ -2205,6 +2231,7 @@ def timed_arc_quantities(
     static: dict[str, FloatArray],
     *,
     payload_kg: float | None,
+    shares: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """
     Return a vehicle's quantities on each arc of a path driven from the given entry times.
@@ -2216,6 +2243,9 @@ def timed_arc_quantities(
     (:func:`congested_arc_quantities`), as the router's time-dependent
     routes are reported. ``time_s`` comes from the entry times (the next
     arc's entry, ``arrival_s`` for the last), ``distance_m`` is unchanged.
+    ``shares`` (1 by default): the fraction of each arc driven, for legs that
+    start or end part-way along an arc (``static`` already counts only those
+    fractions); a profiled arc's share is driven hour by hour likewise.
     """
     index = np.asarray(arcs, dtype=np.intp)
     out = {name: np.array(values, dtype=np.float64) for name, values in static.items()}
@@ -2233,12 +2263,18 @@ def timed_arc_quantities(
     position: list[int] = []
     rows: list[int] = []
     hours: list[int] = []
-    shares: list[float] = []
+    pieces: list[float] = []
     length = network.length_m[index[where]]
-    for p, r, t, metres in zip(
-        where.tolist(), row[where].tolist(), entry[where].tolist(), length.tolist(), strict=True
+    driven = np.ones(index.size) if shares is None else np.asarray(shares, dtype=np.float64)
+    for p, r, t, metres, share in zip(
+        where.tolist(),
+        row[where].tolist(),
+        entry[where].tolist(),
+        length.tolist(),
+        driven[where].tolist(),
+        strict=True,
     ):
-        remaining = 1.0
+        remaining = share
         while True:
             slot = math.floor(t / SECONDS_PER_HOUR)
             hour = slot % HOURS_PER_WEEK
@@ -2248,20 +2284,20 @@ def timed_arc_quantities(
                 position.append(p)
                 rows.append(r)
                 hours.append(hour)
-                shares.append(remaining)
+                pieces.append(remaining)
                 break
             part = (end - t) / whole
             position.append(p)
             rows.append(r)
             hours.append(hour)
-            shares.append(part)
+            pieces.append(part)
             remaining -= part
             t = end
     pos_a, row_a, hour_a, share_a = (
         np.array(position),
         np.array(rows),
         np.array(hours),
-        np.array(shares),
+        np.array(pieces),
     )
     names = [n for n in out if n not in ("time_s", "distance_m")]
     for name in names:
