@@ -373,8 +373,8 @@ def evaluate_routes(
         carbon_price_per_t=carbon_price_per_t,
         max_snap_m=max_snap_m,
     )
-    if clock is not None:
-        inputs = timing.with_departure(inputs.at_nodes(network), clock)
+    if clock is not None:  # legs part-way along the roads, as plan_fleet's
+        inputs = timing.with_departure(inputs, clock)
     type_index = {t.name: k for k, t in enumerate(inputs.types)}
     planned: list[PlannedRoute] = []
     seen: set[str] = set()
