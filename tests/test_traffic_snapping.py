@@ -399,3 +399,33 @@ def test_batch_departure_rows_route_partway_on_their_hour(malta: ecoroute.RoadNe
         line = np.array(json.loads(result["geometry"][i])["coordinates"])
         assert line[0] == pytest.approx([want["source_lon"][0], want["source_lat"][0]], abs=1e-9)
         assert line[-1] == pytest.approx([want["target_lon"][0], want["target_lat"][0]], abs=1e-9)
+
+
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_steady_traffic_electric_van_on_hills_equals_the_static_partway_route(
+    turn_aware: bool,
+) -> None:
+    """
+    Tests an EV whose arc weights go negative downhill (the search runs on potential-shifted
+    weights): with steady traffic a departure from coordinates gives the static part-way route.
+    """
+    from .fleet_helpers import grid_town
+
+    network = grid_town(41, side=6)
+    turns = T.TurnRestrictions.from_arc_pairs(network, u_turns="everywhere") if turn_aware else None
+    router = ecoroute.Router(
+        network, "van_bev", "co2", payload_kg=0.0, speeds=steady_profiles(network), turns=turns
+    )
+    assert router.node_potential is not None
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        arcs, f = rng.integers(0, network.arc_count, 2), rng.uniform(0.05, 0.95, 2)
+        tail, head = network.tail[arcs], network.head[arcs]
+        lat = network.lat[tail] + f * (network.lat[head] - network.lat[tail])
+        lon = network.lon[tail] + f * (network.lon[head] - network.lon[tail])
+        a, b = (float(lat[0]), float(lon[0])), (float(lat[1]), float(lon[1]))
+        static = router.route(a, b)
+        timed = router.route(a, b, departure=7200.0)
+        assert_array_equal(timed.arcs, static.arcs)
+        for name in ("cost", "co2_g", "energy_kwh", "time_s"):
+            assert_allclose(getattr(timed, name), getattr(static, name), rtol=1e-6, atol=1e-9)
