@@ -238,6 +238,44 @@ def test_with_a_departure_legs_run_part_way_as_without(turn_aware: bool) -> None
         assert visit.snap_m == pytest.approx(snap[visit.stop], rel=1e-9)
 
 
+def test_replayed_part_way_legs_equal_independent_departures_in_changing_traffic() -> None:
+    """
+    Tests that each replayed leg between part-way locations is what ``Router.route`` from
+    the same coordinates gives at the leg's start (path and time), in changing traffic.
+    """
+    from ecoroute import traffic
+
+    network = grid_town(6, side=6)
+    rng = np.random.default_rng(6)
+    lat, lon = _grid_points(network, rng, 6)
+    depot = Depot("D", lat=float(lat[0]), lon=float(lon[0]))
+    stops = [Stop(f"S{i}", lat=float(lat[i]), lon=float(lon[i])) for i in range(1, 6)]
+    timed = network.with_speeds(traffic.synthetic_profiles(network, fraction=0.6, seed=2))
+    plan = plan_fleet(
+        timed,
+        depot,
+        stops,
+        [VehicleType("van_diesel", count=2, matrix_payload_kg=0.0)],
+        departure="2024-03-05T07:40",  # a Tuesday, into the morning peak
+        max_iterations=100,
+        baselines=(),
+    )
+    router = ecoroute.Router(timed, "van_diesel", "co2", payload_kg=0.0)
+    where = {"D": (float(lat[0]), float(lon[0]))}
+    where.update({f"S{i}": (float(lat[i]), float(lon[i])) for i in range(1, 6)})
+    checked = 0
+    for route in plan.routes:
+        for leg in route.legs:
+            expected = router.route(
+                where[leg.origin], where[leg.destination], departure=86400.0 + leg.depart_s
+            )
+            np.testing.assert_array_equal(leg.arcs, expected.arcs)
+            assert leg.time_s == pytest.approx(expected.time_s, rel=1e-9)
+            assert leg.distance_m == pytest.approx(expected.distance_m, rel=1e-9)
+            checked += 1
+    assert checked >= 6
+
+
 def test_potential_at_part_way_points_keeps_a_downhill_leg_non_negative() -> None:
     """
     Tests the interpolated potential where the nearer node's would fail: two stops on the
