@@ -607,7 +607,9 @@ class Router:
                     dst,
                     departure,
                     with_paths=return_paths,
-                    num_threads=self.num_threads if num_threads is None else num_threads,
+                    num_threads=self.num_threads
+                    if num_threads is None
+                    else _check_threads(num_threads),
                     progress=show,
                     time_dependent=time_dependent,
                 )

@@ -293,9 +293,10 @@ class Profiles:
         src = points.take(np.asarray(origins, dtype=np.intp))
         dst = points.take(np.asarray(destinations, dtype=np.intp))
         start = self.start_hour_s(type_index)
-        if bool(src.partway.any() or dst.partway.any()) and start is None:
+        partway = bool(src.partway.any() or dst.partway.any())
+        if partway and start is None:
             result = partway_pairs(router, src, dst, with_paths=True, num_threads=self.num_threads)
-        elif bool(src.partway.any() or dst.partway.any()):  # on the start hour's metric
+        elif partway:  # on the start hour's metric
             result = router._traffic_for(start).partway_departures(
                 src,
                 dst,
@@ -306,9 +307,7 @@ class Profiles:
                 time_dependent=False,
             )
         else:
-            result = router.route_indices(
-                src.node, dst.node, with_paths=True, departure=self.start_hour_s(type_index)
-            )
+            result = router.route_indices(src.node, dst.node, with_paths=True, departure=start)
         assert result.path_offsets is not None
         assert result.path_arcs is not None
         offsets, arcs = result.path_offsets, result.path_arcs
