@@ -3,6 +3,7 @@ Part-way snapping against node snapping, in the same run (issue 11, part 3).
 
     python benchmarks/bench_snapping.py                  # Malta, 5 repeats
     python benchmarks/bench_snapping.py --extract rhein-neckar --repeats 3
+    python benchmarks/bench_snapping.py --departure      # the same calls with departure=
 
 Random coordinates beside the roads of an extract; a prepared network (CCH),
 one thread. Per call: part-way routing from the coordinates (what every query
@@ -12,6 +13,13 @@ node, then one node-to-node search), both timed from coordinates, snapping
 included. Calls: one route with its path (``--routes`` of them per timing),
 ``route_many`` of 10,000 pairs, a 100 x 100 matrix. Medians of ``--repeats``,
 the two measured alternately. Writes benchmarks/results/snapping.json.
+
+``--departure``: the same calls with ``departure=`` (Monday 08:00, the
+synthetic weekday profile on every major road, :func:`ecoroute.traffic.
+synthetic_profiles`): single routes by the time-dependent search (up to four
+searches per pair part-way, one node to node), ``route_many`` and the matrix
+on the hour's metric, and ``route_many(..., time_dependent=True)`` on
+``--timed-pairs`` pairs. Writes benchmarks/results/snapping_departure.json.
 """
 
 from __future__ import annotations
@@ -52,14 +60,93 @@ def node_ids(router: ecoroute.Router, points: np.ndarray) -> np.ndarray:
     return router.network.node_id[ends.node]
 
 
+def departures(network: ecoroute.RoadNetwork, args: Any) -> None:
+    """Part-way against node-snapped queries with ``departure=``, alternately, same points."""
+    from ecoroute import traffic
+
+    major = {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link"}
+    profiles = traffic.synthetic_profiles(network, highways=major, seed=0)
+    monday_08 = 8 * 3600.0
+    sources = points_beside_roads(network, args.pairs, 1)
+    targets = points_beside_roads(network, args.pairs, 2)
+    grid = points_beside_roads(network, 100, 3)
+    singles = list(
+        zip(map(tuple, sources[: args.routes]), map(tuple, targets[: args.routes]), strict=True)
+    )
+    few_s, few_t = sources[: args.timed_pairs], targets[: args.timed_pairs]
+    rows = []
+    for objective in ("time", "co2"):
+        router = ecoroute.Router(network, "car_petrol", objective, num_threads=1, speeds=profiles)
+        router.route(singles[0][0], singles[0][1], departure=monday_08)  # build the kernel
+        router.matrix(grid[:2], grid[:2], departure=monday_08)  # customize the hour
+
+        def route_partway(r: ecoroute.Router = router) -> None:
+            for a, b in singles:
+                r.route(a, b, departure=monday_08)
+
+        def route_node(r: ecoroute.Router = router) -> None:
+            for a, b in singles:
+                s, t = node_ids(r, np.array([a, b]))
+                r.route(int(s), int(t), departure=monday_08)
+
+        r = router
+        calls: dict[str, dict[str, Any]] = {
+            f"route x{args.routes}": {"part-way": route_partway, "node": route_node},
+            f"route_many {args.pairs:,} (hour)": {
+                "part-way": lambda r=r: r.route_many(sources, targets, departure=monday_08),
+                "node": lambda r=r: r.route_many(
+                    node_ids(r, sources), node_ids(r, targets), departure=monday_08
+                ),
+            },
+            "matrix 100x100 (hour)": {
+                "part-way": lambda r=r: r.matrix(grid, grid, departure=monday_08),
+                "node": lambda r=r: r.matrix(
+                    node_ids(r, grid), node_ids(r, grid), departure=monday_08
+                ),
+            },
+            f"route_many {args.timed_pairs:,} (time-dependent)": {
+                "part-way": lambda r=r: r.route_many(
+                    few_s, few_t, departure=monday_08, time_dependent=True
+                ),
+                "node": lambda r=r: r.route_many(
+                    node_ids(r, few_s), node_ids(r, few_t), departure=monday_08, time_dependent=True
+                ),
+            },
+        }
+        for name, fns in calls.items():
+            medians = alternate(fns, args.repeats)
+            rows.append(
+                {
+                    "objective": objective,
+                    "call": name,
+                    "part-way s": f"{medians['part-way']:.4f}",
+                    "node s": f"{medians['node']:.4f}",
+                    "ratio": f"{medians['part-way'] / medians['node']:.2f}",
+                }
+            )
+    print(
+        f"{args.extract}: {network!r}, CCH, 1 thread, departure Monday 08:00 ({profiles.label}), "
+        f"medians of {args.repeats}"
+    )
+    print_table(rows, ["objective", "call", "part-way s", "node s", "ratio"])
+    write_results(
+        "snapping_departure", {"extract": args.extract, "repeats": args.repeats, "rows": rows}
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--extract", default="malta", choices=sorted(EXTRACTS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pairs", type=int, default=10_000)
     parser.add_argument("--routes", type=int, default=100)
+    parser.add_argument("--departure", action="store_true", help="the calls with departure=")
+    parser.add_argument("--timed-pairs", type=int, default=1_000)
     args = parser.parse_args()
     network = ecoroute.load_osm(SHARED_DATA / EXTRACTS[args.extract]).prepared()
+    if args.departure:
+        departures(network, args)
+        return
     router = ecoroute.Router(network, "car_petrol", "co2", num_threads=1)
     sources = points_beside_roads(network, args.pairs, 1)
     targets = points_beside_roads(network, args.pairs, 2)

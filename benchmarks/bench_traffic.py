@@ -21,6 +21,12 @@ Turn-aware Malta (``--turns``: ``load_osm``'s default, restrictions and
 intersection costs): the same single queries, static and time-dependent,
 both on the turn-expanded graph.
 
+Departures from coordinates (both graphs): one time-dependent query from
+points beside random roads, part-way along the snapped roads (what
+``Router.route(point, point, departure=...)`` does: up to four searches)
+against the same snaps moved to their roads' nearer nodes (one search),
+snapping included, measured alternately on the same ``--pairs // 4`` points.
+
 New York (DIMACS, ``--ny``): a 100 x 100 matrix at a departure hour (after
 that hour's customization) against the static matrix, both on the
 hierarchy; profiles on 20 % of arcs and their memory against the network's.
@@ -40,7 +46,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, median_time, print_table, write_results
+from _common import SHARED_DATA, alternate, median_time, print_table, write_results
 from bench_queries import load_graph
 
 import ecoroute
@@ -91,6 +97,48 @@ def single_queries(
                     "time_dependent_ms": round(td * 1e3, 3),
                     "ratio": round(td / st, 2),
                     "first_call_setup_s": round(setup, 2),
+                }
+            )
+    return rows
+
+
+def partway_singles(
+    network: ecoroute.RoadNetwork,
+    profiles: traffic.SpeedProfiles,
+    count: int,
+    repeats: int,
+) -> list[dict[str, Any]]:
+    """Per objective and family: a part-way departure against a node-snapped one, same points."""
+    from bench_snapping import node_ids, points_beside_roads
+
+    sources = points_beside_roads(network, count, 1)
+    targets = points_beside_roads(network, count, 2)
+    trips = list(zip(map(tuple, sources), map(tuple, targets), strict=True))
+    rows = []
+    for objective in ("time", "co2"):
+        for family in ("dijkstra", "astar"):
+            router = ecoroute.Router(
+                network, "van_diesel", objective, algorithm=family, speeds=profiles
+            )
+            router.route(*trips[0], departure=MONDAY_08)  # builds the kernel and the snapper
+
+            def partway(r: ecoroute.Router = router) -> None:
+                for a, b in trips:
+                    r.route(a, b, departure=MONDAY_08)
+
+            def node(r: ecoroute.Router = router) -> None:
+                for a, b in trips:
+                    s, t = node_ids(r, np.array([a, b]))
+                    r.route(int(s), int(t), departure=MONDAY_08)
+
+            medians = alternate({"part-way": partway, "node": node}, repeats)
+            rows.append(
+                {
+                    "objective": objective,
+                    "family": family,
+                    "part_way_ms": round(medians["part-way"] / count * 1e3, 3),
+                    "node_snapped_ms": round(medians["node"] / count * 1e3, 3),
+                    "ratio": round(medians["part-way"] / medians["node"], 2),
                 }
             )
     return rows
@@ -264,6 +312,10 @@ def main() -> None:
     print("\nOne query, Monday 08:00 (median over pairs)\n")
     print_table(single, list(single[0]))
 
+    partway = partway_singles(malta, major, max(4, args.pairs // 4), args.repeats)
+    print("\nFrom coordinates: part-way against node-snapped departures (ms per query)\n")
+    print_table(partway, list(partway[0]))
+
     error = hour_metric_error(malta, major, pairs)
     print("\nHour-of-departure metric against the exact time-dependent route\n")
     print_table(error, list(error[0]))
@@ -282,6 +334,7 @@ def main() -> None:
             "profiles": major.label,
             "arcs_with_profile": len(major),
             "single": single,
+            "partway_departures": partway,
             "hour_metric_error": error,
             "eco_savings": savings,
         },
@@ -293,7 +346,12 @@ def main() -> None:
         single_turns = single_queries(turned, turned_profiles, turned_pairs, args.repeats)
         print("\nTurn-aware Malta: one query, Monday 08:00 (median over pairs)\n")
         print_table(single_turns, list(single_turns[0]))
-        results["malta_turns"] = {"single": single_turns}
+        partway_turns = partway_singles(
+            turned, turned_profiles, max(4, args.pairs // 4), args.repeats
+        )
+        print("\nTurn-aware Malta from coordinates: part-way against node-snapped (ms)\n")
+        print_table(partway_turns, list(partway_turns[0]))
+        results["malta_turns"] = {"single": single_turns, "partway_departures": partway_turns}
     if args.ny:
         ny = new_york(args.repeats)
         single_ny = ny.pop("single")

@@ -192,41 +192,88 @@ def test_an_electric_fleet_part_way_on_a_hilly_grid(seed: int) -> None:
         assert route.soc_min_kwh == pytest.approx(lowest, abs=1e-9)
 
 
-def test_with_a_departure_legs_run_between_the_nearer_nodes() -> None:
+@pytest.mark.parametrize("turn_aware", [False, True])
+def test_with_a_departure_legs_run_part_way_as_without(turn_aware: bool) -> None:
     """
-    Tests the documented fallback: a plan with ``departure=`` routes legs between each
-    location's nearer node, and reports the distance to that node as ``snap_m``.
+    Tests a plan with ``departure=`` in traffic that never changes against the plan without.
+
+    The speeds every hour are the static ones, so the departure-time plan
+    (matrices of its start hour, legs replayed by the time-dependent search
+    from their real starts) must be the static part-way plan: the same legs,
+    starting and ending part-way along the snapped roads, with the same
+    quantities and the snapped points' distances as ``snap_m``.
     """
-    from ecoroute import traffic
+    from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
 
     network = grid_town(5, side=6)
+    turns = forbid_some_turns(network, np.random.default_rng(5))[0] if turn_aware else None
     rng = np.random.default_rng(5)
     lat, lon = _grid_points(network, rng, 5)
     depot = Depot("D", lat=float(lat[0]), lon=float(lon[0]))
     stops = [Stop(f"S{i}", lat=float(lat[i]), lon=float(lon[i])) for i in range(1, 5)]
-    timed = network.with_speeds(traffic.synthetic_profiles(network, fraction=0.5, seed=1))
+    speed = np.repeat(network.speed_kph[:, None], HOURS_PER_WEEK, axis=1).astype(np.float32)
+    steady = SpeedProfiles(
+        arcs=np.arange(network.arc_count), speed_kph=speed, arc_count=network.arc_count,
+        congestion=False,
+    )  # fmt: skip
+    options = {"max_iterations": 100, "baselines": (), "turns": turns}
+    fleet = [VehicleType("van_diesel", count=2)]
+    static = plan_fleet(network, depot, stops, fleet, **options)
+    timed = plan_fleet(
+        network.with_speeds(steady), depot, stops, fleet, departure="2024-03-05T00:00", **options
+    )
+    assert len(timed.routes) == len(static.routes)
+    partway = 0
+    for got, want in zip(timed.routes, static.routes, strict=True):
+        assert len(got.legs) == len(want.legs)
+        for a, b in zip(got.legs, want.legs, strict=True):
+            assert (a.origin, a.destination) == (b.origin, b.destination)
+            np.testing.assert_array_equal(a.arcs, b.arcs)
+            for name in ("co2_g", "time_s", "distance_m"):
+                assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-6, abs=1e-9)
+            partway += a.arcs.size > 0 and a.distance_m < network.length_m[a.arcs].sum() - 1e-6
+    assert partway > 0  # legs really start or end part-way along their arcs
+    snap = {v.stop: v.snap_m for v in static.visits}
+    for visit in timed.visits:
+        assert visit.snap_m == pytest.approx(snap[visit.stop], rel=1e-9)
+
+
+def test_replayed_part_way_legs_equal_independent_departures_in_changing_traffic() -> None:
+    """
+    Tests that each replayed leg between part-way locations is what ``Router.route`` from
+    the same coordinates gives at the leg's start (path and time), in changing traffic.
+    """
+    from ecoroute import traffic
+
+    network = grid_town(6, side=6)
+    rng = np.random.default_rng(6)
+    lat, lon = _grid_points(network, rng, 6)
+    depot = Depot("D", lat=float(lat[0]), lon=float(lon[0]))
+    stops = [Stop(f"S{i}", lat=float(lat[i]), lon=float(lon[i])) for i in range(1, 6)]
+    timed = network.with_speeds(traffic.synthetic_profiles(network, fraction=0.6, seed=2))
     plan = plan_fleet(
         timed,
         depot,
         stops,
-        [VehicleType("van_diesel", count=2)],
-        departure="2024-03-05T07:30",
+        [VehicleType("van_diesel", count=2, matrix_payload_kg=0.0)],
+        departure="2024-03-05T07:40",  # a Tuesday, into the morning peak
         max_iterations=100,
         baselines=(),
     )
-    nearest = {}
-    for name, y, x in zip(["D", "S1", "S2", "S3", "S4"], lat, lon, strict=True):
-        node, metres = network.nearest_nodes([y], [x])
-        nearest[name] = (int(node[0]), float(metres[0]))
+    router = ecoroute.Router(timed, "van_diesel", "co2", payload_kg=0.0)
+    where = {"D": (float(lat[0]), float(lon[0]))}
+    where.update({f"S{i}": (float(lat[i]), float(lon[i])) for i in range(1, 6)})
+    checked = 0
     for route in plan.routes:
         for leg in route.legs:
-            if not leg.arcs.size:  # two locations at one node
-                assert nearest[leg.origin][0] == nearest[leg.destination][0]
-                continue
-            assert int(network.tail[leg.arcs[0]]) == nearest[leg.origin][0]
-            assert int(network.head[leg.arcs[-1]]) == nearest[leg.destination][0]
-    for visit in plan.visits:
-        assert visit.snap_m == pytest.approx(nearest[visit.stop][1], rel=1e-6)
+            expected = router.route(
+                where[leg.origin], where[leg.destination], departure=86400.0 + leg.depart_s
+            )
+            np.testing.assert_array_equal(leg.arcs, expected.arcs)
+            assert leg.time_s == pytest.approx(expected.time_s, rel=1e-9)
+            assert leg.distance_m == pytest.approx(expected.distance_m, rel=1e-9)
+            checked += 1
+    assert checked >= 6
 
 
 def test_potential_at_part_way_points_keeps_a_downhill_leg_non_negative() -> None:

@@ -509,8 +509,9 @@ def process_chunk(
     network's largest strongly connected part, and the route starts (ends)
     there, part-way along the road, as :meth:`Router.route_many` does
     (``<end>_snap_m`` and ``<end>_snap_lat``/``_lon`` say where; ``<end>_node``
-    is the road's nearer end). Rows with a departure or a time budget still
-    start and end at that nearer node. A trip end farther than ``max_snap_m``
+    is the road's nearer end); rows with a departure too, on the metric of
+    their departure hour. Rows with a time budget still start and end at that
+    nearer node. A trip end farther than ``max_snap_m``
     from every such road is a ``bad_input`` row.
 
     With ``max_extra_time`` (or a per-row ``max_extra_time`` column, which
@@ -690,23 +691,24 @@ def process_chunk(
         s, t = index["origin"][rows], index["destination"][rows]
         timed = np.isfinite(departure[rows])
         src, dst = ends["origin"].take(rows), ends["destination"].take(rows)
-        # Part-way along the snapped roads, as Router.route_many; rows with a departure or
-        # a time budget start and end at the roads' nearer nodes (docs/turns.md).
-        partway = (src.partway | dst.partway) & ~timed & (eco.budget is None)
+        # Part-way along the snapped roads, as Router.route_many (rows with a departure on
+        # their hour's metric too); rows with a time budget start and end at the roads'
+        # nearer nodes (docs/turns.md).
+        partway = (src.partway | dst.partway) & (eco.budget is None)
         if partway.any():
             used["origin"] = used["origin"].replace(rows[partway], src.take(partway))
             used["destination"] = used["destination"].replace(rows[partway], dst.take(partway))
         at = ~partway
-        if timed.any():  # departures: the metric of each departure hour
+        if timed[at].any():  # departures: the metric of each departure hour
             result = _route_with_departures(eco, s[at], t[at], departure[rows][at])
             best = _route_with_departures(fastest, s[at], t[at], departure[rows][at])
         else:
             result = eco.route_indices(s[at], t[at], progress=False)
             best = fastest.route_indices(s[at], t[at], progress=False)
         if partway.any():
-            free = (src.take(partway), dst.take(partway))
-            result = _merge_pairs(result, partway, partway_pairs(eco, *free))
-            best = _merge_pairs(best, partway, partway_pairs(fastest, *free))
+            ways = (src.take(partway), dst.take(partway), departure[rows][partway])
+            result = _merge_pairs(result, partway, _partway_with_departures(eco, *ways))
+            best = _merge_pairs(best, partway, _partway_with_departures(fastest, *ways))
         out["cost"][rows] = result.cost
         for q in quantity_columns:
             if q in result.quantities:
@@ -727,7 +729,13 @@ def process_chunk(
                 part = np.arange(begin, min(rows.size, begin + GEOMETRY_BATCH_ROUTES))
                 along = part[partway[part]]
                 if along.size:  # part-way routes: lines from and to the snapped points
-                    paths = partway_pairs(eco, src.take(along), dst.take(along), with_paths=True)
+                    paths = _partway_with_departures(
+                        eco,
+                        src.take(along),
+                        dst.take(along),
+                        departure[rows][along],
+                        with_paths=True,
+                    )
                     lines = partway_lines(network, s[along], paths)
                     geometry_column[rows[along]] = _encode_lines(lines, geometry)
                 part = part[~partway[part]]
@@ -1025,6 +1033,36 @@ def _route_with_departures(
         merged[~timed], merged[timed] = values, hourly.quantities[name]
         quantities[name] = merged
     return PairResults(cost=cost, quantities=quantities)
+
+
+def _partway_with_departures(
+    router: Router,
+    src: Endpoints,
+    dst: Endpoints,
+    seconds: npt.NDArray[np.float64],
+    *,
+    with_paths: bool = False,
+) -> PairResults:
+    """Part-way pairs where some leave at a time (NaN: none): those on their hour's metric."""
+    from .traffic import gather_pairs
+
+    timed = np.isfinite(seconds)
+    if not timed.any():
+        return partway_pairs(router, src, dst, with_paths=with_paths)
+    hourly = router._traffic_for(seconds[timed]).partway_departures(
+        src.take(timed),
+        dst.take(timed),
+        seconds[timed],
+        with_paths=with_paths,
+        num_threads=router.num_threads,
+        progress=False,
+        time_dependent=False,
+    )
+    if timed.all():
+        return hourly
+    free = partway_pairs(router, src.take(~timed), dst.take(~timed), with_paths=with_paths)
+    groups = [np.flatnonzero(~timed), np.flatnonzero(timed)]
+    return gather_pairs([free, hourly], groups, timed.size)
 
 
 def _check_output(out: Path, overwrite: bool) -> Path:

@@ -35,6 +35,7 @@ from .snapping import (
     partway_pairs,
     partway_route,
     resolve_points,
+    route_from_pair,
 )
 from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
 from .vehicles import Vehicle, resolve_vehicle
@@ -283,8 +284,12 @@ class Router:
             With ``speeds=``: when the route starts (a ``datetime``, an ISO
             string, or seconds since Monday 00:00); the route is then
             time-dependent (exact earliest arrival for ``objective="time"``;
-            see docs/traffic.md for other objectives). With a departure (or a
-            time budget) coordinates still snap to the road's nearer node.
+            see docs/traffic.md for other objectives). From coordinates it
+            starts and ends part-way along the snapped roads as without a
+            departure: the rest of the first arc is driven from the departure
+            at the speed then in force, the last arc's first part from when
+            the search reaches it. With a time budget coordinates still snap
+            to the road's nearer node.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -308,9 +313,18 @@ class Router:
         else:
             src = self._resolve_one(source, "source", max_snap_m)
             dst = self._resolve_one(target, "target", max_snap_m)
-            if departure is None and self.budget is None and (src.partway[0] or dst.partway[0]):
+            if self.budget is None and (src.partway[0] or dst.partway[0]):
                 what = f"source {source!r} and target {target!r}"
-                return partway_route(self, src, dst, what=what)
+                if departure is None:
+                    return partway_route(self, src, dst, what=what)
+                from .traffic import departure_seconds
+
+                traffic = self._traffic_for(departure)
+                start = np.array([departure_seconds(departure)])
+                timed = traffic.partway_pairs(src, dst, start, num_threads=1)
+                return route_from_pair(
+                    self, timed.result, src, dst, what=what, departure_s=float(start[0])
+                )
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
             s, s_snap = int(src.node[0]), float(src.distance_m[0])
             t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
@@ -529,8 +543,8 @@ class Router:
             Equal-length sequences of node ids (an integer array), or of
             ``(lat, lon)`` pairs (a float array of shape ``(k, 2)`` or a list of
             tuples), snapped as :meth:`route` snaps them (part-way along the
-            nearest usable road; at its nearer node with a departure or a
-            time budget).
+            nearest usable road, with a departure too; at its nearer node
+            with a time budget).
         return_paths
             Add a ``nodes`` column holding each route's node ids (an array per
             row; costs memory on big batches).
@@ -541,11 +555,13 @@ class Router:
             100,000 pairs.
         departure
             With ``speeds=``: one departure for all pairs or one per pair;
-            each pair is routed on the metric of its departure hour.
+            each pair is routed on the metric of its departure hour (from
+            coordinates: part-way, as without a departure).
         time_dependent
             With ``departure``: route every pair exactly as :meth:`route`
-            does (the time-dependent search) instead of on the hour's metric;
-            slower (no hierarchy), see docs/traffic.md.
+            does (the time-dependent search, part-way from coordinates)
+            instead of on the hour's metric; slower (no hierarchy, up to four
+            searches per pair of snapped points), see docs/traffic.md.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -571,20 +587,32 @@ class Router:
         """
         src = self._resolve(sources, "sources", max_snap_m)
         dst = self._resolve(targets, "targets", max_snap_m)
+        if time_dependent and departure is None:
+            msg = "time_dependent=True needs a departure (and a router built with speeds=)."
+            raise ValueError(msg)
         if self._partway(src, dst, departure):
             if len(src) != len(dst):
                 msg = (
                     f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
                 )
                 raise ValueError(msg)
-            result = partway_pairs(
-                self,
-                src,
-                dst,
-                with_paths=return_paths,
-                num_threads=num_threads,
-                progress=4 * len(src) > 400_000 if progress is None else progress,
-            )
+            show = 4 * len(src) > 400_000 if progress is None else progress
+            if departure is None:
+                result = partway_pairs(
+                    self, src, dst, with_paths=return_paths, num_threads=num_threads, progress=show
+                )
+            else:  # traffic (issue 12): part-way on the hour's metric, or time-dependent
+                result = self._traffic_for(departure).partway_departures(
+                    src,
+                    dst,
+                    departure,
+                    with_paths=return_paths,
+                    num_threads=self.num_threads
+                    if num_threads is None
+                    else _check_threads(num_threads),
+                    progress=show,
+                    time_dependent=time_dependent,
+                )
         else:
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
             result = self.route_indices(
@@ -776,7 +804,8 @@ class Router:
             Overrides the router's ``num_threads`` for this call.
         departure
             With ``speeds=``: one departure for the whole matrix; every arc
-            is driven at the speed of the departure hour (see docs/traffic.md).
+            is driven at the speed of the departure hour (see docs/traffic.md);
+            coordinates route part-way as without a departure.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -794,15 +823,16 @@ class Router:
         if not partway:
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
         s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
-        engine = self._engine
+        at_hour: Router = self
         if departure is not None:  # traffic (issue 12): the metric of the departure hour
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
-            engine = self._traffic_for(departure).engine_at(departure)
+            at_hour = self._traffic_for(departure).router_at(departure)
+        engine = at_hour._engine
         bounds: dict[str, FloatArray] = {}
         if partway:
-            cost, quantities = partway_matrix(self, src, dst, num_threads=threads)
+            cost, quantities = partway_matrix(at_hour, src, dst, num_threads=threads)
         elif self.budget is not None:
             cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
@@ -908,9 +938,11 @@ class Router:
         )
 
     def _partway(self, src: Endpoints, dst: Endpoints, departure: Any) -> bool:
-        """Whether a query routes part-way: some point snapped, no departure, no time budget."""
+        """Whether a query routes part-way: some point snapped and no time budget."""
         some = bool(src.partway.any() or dst.partway.any())
-        return some and departure is None and self.budget is None
+        if some and departure is not None:
+            self._traffic_for(departure)  # a departure needs speeds, part-way or not
+        return some and self.budget is None
 
     def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""

@@ -466,9 +466,9 @@ class Endpoints:
         """
         The same points at nodes: each snapped point moves to the nearer end of its road.
 
-        What queries that do not route part-way yet use (a ``departure`` or a
-        time budget, :meth:`Router.pareto`): the snap distance becomes the
-        distance to that node.
+        What queries that do not route part-way yet use (a time budget,
+        :meth:`Router.pareto`): the snap distance becomes the distance to
+        that node.
         """
         return Endpoints(
             node=self.node,
@@ -980,8 +980,28 @@ def partway_route(
     NoRouteError
         If no route joins them.
     """
-    network = router.network
     result = partway_pairs(router, source, target, with_paths=True, num_threads=1)
+    return route_from_pair(router, result, source, target, what=what)
+
+
+def route_from_pair(
+    router: Router,
+    result: PairResults,
+    source: Endpoints,
+    target: Endpoints,
+    *,
+    what: str = "the two points",
+    departure_s: float | None = None,
+) -> Route:
+    """
+    The first pair of a part-way result with paths (static or time-dependent) as a Route.
+
+    Raises
+    ------
+    NoRouteError
+        If no route joins them (an infinite cost).
+    """
+    network = router.network
     value = float(result.cost[0])
     if not math.isfinite(value):
         msg = (
@@ -1015,6 +1035,7 @@ def partway_route(
         target_arc=t_arc,
         _start_fraction=float(result.source_fraction[0]) if s_arc >= 0 else 0.0,
         _end_fraction=float(result.target_fraction[0]) if t_arc >= 0 else 1.0,
+        departure_s=departure_s,
     )
 
 
@@ -1135,6 +1156,7 @@ __all__ = [
     "partway_pairs",
     "partway_route",
     "resolve_points",
+    "route_from_pair",
     "route_partway",
     "trim_path",
 ]

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -25,6 +25,7 @@ from .speeds import KPH_PER_MPH
 if TYPE_CHECKING:
     from .network import RoadNetwork
     from .routing import Router
+    from .snapping import Endpoints
     from .vehicles import Vehicle
 
 FloatArray = npt.NDArray[np.float64]
@@ -1234,10 +1235,14 @@ class TrafficRouting:
         totals["time_s"] = arrival - start
         return totals
 
-    def _pieces(self, row: int, entry: float) -> list[tuple[int, float]]:
-        """Hours and fractions of profiled arc ``row`` driven from ``entry`` (as the C++ does)."""
+    def _pieces(self, row: int, entry: float, share: float = 1.0) -> list[tuple[int, float]]:
+        """
+        Hours and fractions of profiled arc ``row`` driven from ``entry`` (as the C++ does).
+
+        ``share``: the fraction of the arc driven (a part-way first or last arc).
+        """
         slot = self._slot_time[row].astype(np.float64)
-        t, remaining, out = entry, 1.0, []
+        t, remaining, out = entry, share, []
         while True:
             index = math.floor(t / SECONDS_PER_HOUR)
             hour = index % HOURS_PER_WEEK
@@ -1293,66 +1298,356 @@ class TrafficRouting:
         offsets: npt.NDArray[np.uint64],
         arcs: npt.NDArray[np.uint32],
         entry: FloatArray,
+        shares: FloatArray | None = None,
     ) -> dict[str, FloatArray]:
-        """Every reported quantity summed along each path, each arc driven from its entry time."""
+        """
+        Every reported quantity summed along each path, each arc driven from its entry time.
+
+        ``shares`` (one per arc of ``arcs``, 1 by default): the fraction of each
+        arc driven, for routes that start or end part-way along an arc; a
+        fraction of an arc counts that fraction of it (the static part-way rule,
+        :mod:`ecoroute.snapping`), hour by hour on profiled arcs.
+        """
         router = self.router
         count = offsets.size - 1
         bounds = np.asarray(offsets).astype(np.int64)
         sizes = bounds[1:] - bounds[:-1]
         pair = np.repeat(np.arange(count), sizes)
         index = arcs.astype(np.intp)
+        share = np.ones(index.size) if shares is None else np.asarray(shares, dtype=np.float64)
         known = self.profiles.arcs
         row = np.minimum(np.searchsorted(known, arcs), max(known.size - 1, 0))
         profiled = known[row] == arcs if known.size else np.zeros(arcs.size, dtype=bool)
         out: dict[str, FloatArray] = {}
         for name in router._report:
-            values = router.arc_quantities[name][index]
+            values = share * router.arc_quantities[name][index]
             if name != "distance_m":
                 values = np.where(profiled, 0.0, values)
             out[name] = np.bincount(pair, weights=values, minlength=count).astype(np.float64)
         rows, when, owner = row[profiled], entry[profiled], pair[profiled]
+        part = share[profiled]
         slot = np.floor(when / SECONDS_PER_HOUR)
         hour = slot.astype(np.int64) % HOURS_PER_WEEK
         whole = self._slot_time[rows, hour].astype(np.float64)
-        inside = (when + whole <= (slot + 1) * SECONDS_PER_HOUR) | (whole <= 0)
+        inside = (when + part * whole <= (slot + 1) * SECONDS_PER_HOUR) | (whole <= 0)
         names = [n for n in router._report if n not in ("time_s", "distance_m")]
         for h in np.unique(hour[inside]).tolist():
             take = inside & (hour == h)
             quantities = self.hour_quantities(h)
             for name in names:
                 out[name] += np.bincount(
-                    owner[take], weights=quantities[name][rows[take]], minlength=count
+                    owner[take], weights=part[take] * quantities[name][rows[take]], minlength=count
                 )
-        for r, t, p in zip(
-            rows[~inside].tolist(), when[~inside].tolist(), owner[~inside].tolist(), strict=True
+        for r, t, p, f in zip(
+            rows[~inside].tolist(),
+            when[~inside].tolist(),
+            owner[~inside].tolist(),
+            part[~inside].tolist(),
+            strict=True,
         ):
-            for h, share in self._pieces(r, t):
+            for h, piece in self._pieces(r, t, f):
                 quantities = self.hour_quantities(h)
                 for name in names:
-                    out[name][p] += share * float(quantities[name][r])
+                    out[name][p] += piece * float(quantities[name][r])
         return out
+
+    # -- part-way routes: start and end where the snapped points are (issue 11 x 12)
+
+    def drive(
+        self, arcs: npt.ArrayLike, entry: npt.ArrayLike, share: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray]:
+        """
+        Drive ``share`` of each arc from ``entry`` at the speed in force: arrival and weight.
+
+        A profiled arc is driven hour by hour as the C++ search drives a whole
+        one (the rest of it at the next hour's speed when an hour ends on it),
+        its weight shared by the fraction driven in each hour; any other arc
+        takes ``share`` of its static time and weight. The weight is the
+        router's objective (not shifted by a potential).
+        """
+        router = self.router
+        index = np.asarray(arcs, dtype=np.intp).ravel()
+        when = np.asarray(entry, dtype=np.float64).ravel()
+        part = np.asarray(share, dtype=np.float64).ravel()
+        arrival = when + part * np.asarray(router.network.travel_time_s)[index]
+        weight = part * np.asarray(router.weight)[index]
+        known = self.profiles.arcs
+        if not known.size or not index.size:
+            return arrival, weight
+        row = np.minimum(np.searchsorted(known, index), known.size - 1)
+        profiled = np.flatnonzero(known[row] == index)
+        if not profiled.size:
+            return arrival, weight
+        rows = row[profiled]
+        t, remaining = when[profiled].copy(), part[profiled].copy()
+        done_at = np.empty(profiled.size)
+        weight[profiled] = 0.0
+        active = np.arange(profiled.size)
+        while active.size:
+            slot = np.floor(t[active] / SECONDS_PER_HOUR)
+            hour = slot.astype(np.int64) % HOURS_PER_WEEK
+            end = (slot + 1.0) * SECONDS_PER_HOUR
+            whole = self._slot_time[rows[active], hour].astype(np.float64)
+            finish = t[active] + remaining[active] * whole
+            fits = (finish <= end) | (whole <= 0.0)
+            driven = np.where(fits, remaining[active], (end - t[active]) / np.where(fits, 1, whole))
+            for h in [] if self.by_time else np.unique(hour).tolist():
+                take = active[hour == h]
+                weight[profiled[take]] += driven[hour == h] * self._hour_weight(h)[rows[take]]
+            done_at[active[fits]] = finish[fits]
+            go = active[~fits]
+            remaining[go] -= driven[~fits]
+            t[go] = end[~fits]
+            active = go
+        arrival[profiled] = done_at
+        if self.by_time:
+            weight[profiled] = router.objective_weights["time_s"] * (done_at - when[profiled])
+        return arrival, weight
+
+    def partway_pairs(
+        self,
+        sources: Endpoints,
+        targets: Endpoints,
+        departures: FloatArray,
+        *,
+        num_threads: int,
+    ) -> TimedPartway:
+        """
+        Time-dependent routes ``sources[i] -> targets[i]`` that start and end part-way along arcs.
+
+        What :func:`ecoroute.snapping.partway_pairs` does for static routes, on
+        the time-dependent search: a point part-way along arc ``a`` drives the
+        rest of ``a`` from its departure (:meth:`drive`), and the search starts
+        at ``a``'s head (on a turn-aware router: at arc node ``a``) at that
+        time; on a two-way road also back along the reverse arc. A target
+        part-way along ``b`` is reached from ``b``'s tail (turn-aware: by the
+        search into arc node ``b``, whose whole drive is replaced by its first
+        fraction) at the time the search gets there. Every combination (at
+        most four per pair) is one search; the cheapest, or the direct drive
+        when the target lies ahead on the same arc, wins. For
+        ``objective="time"`` that is the exact earliest arrival on the network
+        with the two arcs split at the points (arcs are FIFO).
+        """
+        from .snapping import _candidates
+
+        router = self.router
+        graph = router.turns
+        search = self._dijkstra()
+        src = _candidates(router, sources, "source")
+        dst = _candidates(router, targets, "target")
+        k = len(sources)
+        departures = np.asarray(departures, dtype=np.float64)
+        # The first arcs: what is left of each source candidate's arc, from the departure.
+        s_share = 1.0 - src.fraction
+        t0 = np.repeat(departures[:, None], 2, axis=1)
+        w0 = np.zeros((k, 2))
+        s_part = src.arc >= 0
+        if s_part.any():
+            t0[s_part], w0[s_part] = self.drive(src.arc[s_part], t0[s_part], s_share[s_part])
+        pair = np.repeat(np.arange(k), 4)
+        js = np.tile([0, 0, 1, 1], k)
+        jt = np.tile([0, 1, 0, 1], k)
+        s_eng, t_eng = src.engine[pair, js], dst.engine[pair, jt]
+        s_arc, t_arc = src.arc[pair, js], dst.arc[pair, jt]
+        f, g = src.fraction[pair, js], dst.fraction[pair, jt]
+        valid = (s_eng >= 0) & (t_eng >= 0)
+        loop = valid & (s_eng == t_eng) if graph is not None else np.zeros(valid.size, bool)
+        # The way round back onto the same arc is searched apart where the target is
+        # behind the source on it (ahead of it, the direct drive below wins).
+        looped = np.flatnonzero(loop & ~((s_arc >= 0) & (f <= g)))
+        run = np.flatnonzero(valid & ~loop)
+        found = search.search_pairs(
+            s_eng[run], t_eng[run], t0[pair[run], js[run]], num_threads=num_threads
+        )
+        if looped.size:
+            assert isinstance(search, _ExpandedSearch)
+            found = _concatenate_found(
+                found,
+                search.loop_pairs(
+                    s_eng[looped], t0[pair[looped], js[looped]], num_threads=num_threads
+                ),
+            )
+            run = np.concatenate([run, looped])
+        arrival, cost, offsets, arcs, entry, extra = found
+        offsets = np.asarray(offsets, dtype=np.int64)
+        arcs = np.asarray(arcs, dtype=np.uint32)
+        entry = np.asarray(entry, dtype=np.float64)
+        found = (arrival, cost, offsets, arcs, entry, extra)
+        arrival = np.asarray(arrival, dtype=np.float64).copy()
+        value = np.asarray(cost, dtype=np.float64) + w0[pair[run], js[run]]
+        if router.node_potential is not None and not self.by_time:
+            phi = router.node_potential
+            value += -phi[src.phi[pair[run], js[run]]] + phi[dst.phi[pair[run], jt[run]]]
+        # The last arcs: their first fraction, from when the search reaches them.
+        reached = np.isfinite(arrival)
+        last_entry = arrival.copy()
+        ends = np.flatnonzero(reached & (t_arc[run] >= 0))
+        if graph is not None and ends.size:  # the search drove all of b: take it off again
+            last_entry[ends] = entry[offsets[ends + 1] - 1]
+            _, whole_w = self.drive(t_arc[run[ends]], last_entry[ends], np.ones(ends.size))
+            value[ends] -= whole_w
+        if ends.size:
+            arrival[ends], w_end = self.drive(t_arc[run[ends]], last_entry[ends], g[run[ends]])
+            value[ends] += w_end
+        if self.by_time:
+            value = router.objective_weights["time_s"] * (arrival - departures[pair[run]])
+        value[~reached] = np.inf
+        total = np.full(pair.size, np.inf)
+        final = np.full(pair.size, np.inf)
+        total[run], final[run] = value, arrival
+        # The target ahead of the source on the same arc: drive straight there.
+        direct = valid & (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
+        at = np.flatnonzero(direct)
+        if at.size:
+            d_arrival, d_value = self.drive(s_arc[at], departures[pair[at]], g[at] - f[at])
+            keep = ~(total[at] < d_value)
+            direct[at[~keep]] = False
+            total[at[keep]], final[at[keep]] = d_value[keep], d_arrival[keep]
+        best = np.argmin(total.reshape(k, 4), axis=1)
+        chosen = np.arange(k) * 4 + best
+        return self._partway_result(
+            src, dst, departures, chosen, total, final, direct, run, found, last_entry
+        )
+
+    def _partway_result(
+        self,
+        src: Any,
+        dst: Any,
+        departures: FloatArray,
+        chosen: npt.NDArray[np.intp],
+        total: FloatArray,
+        final: FloatArray,
+        direct: npt.NDArray[np.bool_],
+        run: npt.NDArray[np.intp],
+        found: tuple[Any, ...],
+        last_entry: FloatArray,
+    ) -> TimedPartway:
+        """The chosen combination of each pair as a path, with entry times, shares and quantities."""
+        router = self.router
+        turn_aware = router.turns is not None
+        _, _, offsets, arcs, entry, extra = found
+        k = chosen.size
+        position = np.full(total.size, -1, dtype=np.int64)
+        position[run] = np.arange(run.size)
+        js = np.array([0, 0, 1, 1])[chosen % 4]
+        jt = np.array([0, 1, 0, 1])[chosen % 4]
+        rows = np.arange(k)
+        source_arc, f = src.arc[rows, js].copy(), src.fraction[rows, js]
+        target_arc, g = dst.arc[rows, jt].copy(), dst.fraction[rows, jt]
+        paths: list[npt.NDArray[np.uint32]] = []
+        entries: list[FloatArray] = []
+        shares: list[FloatArray] = []
+        empty = np.empty(0)
+        for i, c in enumerate(chosen.tolist()):
+            dep = float(departures[i])
+            if not math.isfinite(total[c]):
+                paths.append(np.empty(0, np.uint32))
+                entries.append(empty)
+                shares.append(empty)
+                continue
+            if direct[c]:
+                paths.append(np.array([source_arc[i]], np.uint32))
+                entries.append(np.array([dep]))
+                shares.append(np.array([g[i] - f[i]]))
+                continue
+            j = int(position[c])
+            path = arcs[offsets[j] : offsets[j + 1]]
+            when = entry[offsets[j] : offsets[j + 1]]
+            share = np.ones(path.size)
+            if source_arc[i] >= 0 and f[i] >= 1.0:  # at the very end of its arc: from its head
+                source_arc[i] = -1
+            if source_arc[i] >= 0:
+                path = np.concatenate([[source_arc[i]], path])
+                when = np.concatenate([[dep], when])
+                share = np.concatenate([[1.0 - f[i]], share])
+            if target_arc[i] >= 0:
+                if g[i] <= 0.0:  # at the very start of its arc: nothing of it is driven
+                    target_arc[i] = -1
+                    if turn_aware:
+                        path, when, share = path[:-1], when[:-1], share[:-1]
+                elif turn_aware:  # the search drove all of it: only its first fraction counts
+                    share[-1] = g[i]
+                else:
+                    path = np.concatenate([path, [target_arc[i]]])
+                    when = np.concatenate([when, [last_entry[j]]])
+                    share = np.concatenate([share, [g[i]]])
+            paths.append(path.astype(np.uint32))
+            entries.append(when)
+            shares.append(share)
+        lengths = np.array([p.size for p in paths], dtype=np.int64)
+        path_offsets = np.zeros(k + 1, dtype=np.uint64)
+        np.cumsum(lengths, out=path_offsets[1:])
+        path_arcs = np.concatenate(paths).astype(np.uint32) if k else np.empty(0, np.uint32)
+        entry_s = np.concatenate(entries) if k else empty
+        share_all = np.concatenate(shares) if k else empty
+        quantities = self._paths_quantities(path_offsets, path_arcs, entry_s, share_all)
+        searched = position[chosen]
+        use = np.flatnonzero((searched >= 0) & ~direct[chosen])
+        for name, values in extra.items():  # what turns and junctions add (turn-aware routers)
+            if name not in ("time_s", "distance_m"):
+                quantities[name][use] += np.asarray(values)[searched[use]]
+        cost = total[chosen]
+        arrival_s = final[chosen]
+        quantities["time_s"] = arrival_s - departures
+        reachable = np.isfinite(cost)
+        for values in quantities.values():
+            values[~reachable] = np.inf
+        source_arc = np.where(reachable, source_arc, -1)
+        target_arc = np.where(reachable, target_arc, -1)
+        result = PairResults(
+            cost=cost,
+            quantities=quantities,
+            path_offsets=path_offsets,
+            path_arcs=path_arcs,
+            source_arc=source_arc,
+            source_fraction=np.where(source_arc >= 0, f, np.nan),
+            target_arc=target_arc,
+            target_fraction=np.where(target_arc >= 0, g, np.nan),
+        )
+        return TimedPartway(result=result, entry_s=entry_s, shares=share_all, arrival_s=arrival_s)
 
     # -- matrices and batches: one metric per departure hour
 
     def engine_at(self, departure: Any) -> Any:
         """The router's query engine with every arc at the speed of ``departure``'s hour."""
+        return self.router_at(departure)._engine
+
+    def router_at(self, departure: Any) -> Router:
+        """
+        The router as it is at ``departure``'s hour: every arc driven at that hour's speed.
+
+        A shallow copy of the router whose engine, per-arc weight and
+        quantities (and, turn-aware, per-expanded-arc quantities) are the
+        hour's, so that every query of the router, part-way routes and
+        matrices included (:mod:`ecoroute.snapping`), runs on the hour's metric
+        without a second copy of its code. The last few hours are kept.
+        """
+        import copy
+
         hour = hour_of_week(departure_seconds(departure))
         if hour in self._engines:
             self._engines.move_to_end(hour)
-            return self._engines[hour]
+            return cast("Router", self._engines[hour])
 
         router = self.router
         network = router.network
         quantities = self.hour_quantities(hour)
+        at_hour: dict[str, FloatArray] = {}
+        for name, static in router.arc_quantities.items():
+            values = np.array(static)
+            values[self._arcs] = quantities[name]
+            values.flags.writeable = False
+            at_hour[name] = values
+        weight = np.array(router.weight)
+        weight[self._arcs] = self._hour_weight(hour)
+        weight.flags.writeable = False
+        view = copy.copy(router)
+        view.arc_quantities = at_hour
+        view.weight = weight
         if router.turns is not None:  # the turn-expanded graph, its arcs entered at the hour
             from .turns import turn_engine
 
-            at_hour = {}
-            for name, static in router.arc_quantities.items():
-                values = np.array(static)
-                values[self._arcs] = quantities[name]
-                at_hour[name] = values
-            turn_aware, _, _ = turn_engine(
+            view._engine, _, view.turn_quantities = turn_engine(
                 network,
                 router.turns,
                 vehicle=router.vehicle,
@@ -1365,34 +1660,71 @@ class TrafficRouting:
                 num_threads=router.num_threads,
                 speed_kph=self.profiles.speeds_at(hour, network.speed_kph),
             )
-            self._engines[hour] = turn_aware
-            while len(self._engines) > _ENGINE_CACHE_HOURS:
-                self._engines.popitem(last=False)
-            return turn_aware
-        reported = []
-        for name in router._report:
-            values = np.array(router.arc_quantities[name])
-            values[self._arcs] = quantities[name]
-            reported.append(values)
-        weight = np.array(router.weight)
-        weight[self._arcs] = self._hour_weight(hour)
-        search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
-        metric = _core.Metric(network._graph, search)
-        if router.algorithm == "cch":
-            assert network.hierarchy is not None
-            customized = network.hierarchy.customize(metric, num_threads=router.num_threads)
-            engine = _core.QueryEngine(customized, reported)
         else:
-            points = (
-                _core.SpherePoints(*unit_vectors(network.lat, network.lon))
-                if "astar" in router.algorithm
-                else None
-            )
-            engine = _core.QueryEngine(metric, ALGORITHM_ENUM[router.algorithm], reported, points)
-        self._engines[hour] = engine
+            reported = [at_hour[name] for name in router._report]
+            search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
+            metric = _core.Metric(network._graph, search)
+            if router.algorithm == "cch":
+                assert network.hierarchy is not None
+                customized = network.hierarchy.customize(metric, num_threads=router.num_threads)
+                view._engine = _core.QueryEngine(customized, reported)
+            else:
+                points = (
+                    _core.SpherePoints(*unit_vectors(network.lat, network.lon))
+                    if "astar" in router.algorithm
+                    else None
+                )
+                view._engine = _core.QueryEngine(
+                    metric, ALGORITHM_ENUM[router.algorithm], reported, points
+                )
+        self._engines[hour] = view
         while len(self._engines) > _ENGINE_CACHE_HOURS:
             self._engines.popitem(last=False)
-        return engine
+        return view
+
+    def partway_departures(
+        self,
+        sources: Endpoints,
+        targets: Endpoints,
+        departure: Any,
+        *,
+        with_paths: bool,
+        num_threads: int,
+        progress: bool,
+        time_dependent: bool,
+    ) -> PairResults:
+        """
+        Part-way routes with departures (one, or one per pair): ``Router.route_many``'s batch.
+
+        On the metric of each pair's departure hour (pairs grouped by hour,
+        :func:`ecoroute.snapping.partway_pairs` on :meth:`router_at`), or with
+        ``time_dependent`` the search of :meth:`partway_pairs`.
+        """
+        from .snapping import partway_pairs
+
+        count = len(sources)
+        seconds = departure_seconds_array(departure, count)
+        if time_dependent:
+            result = self.partway_pairs(sources, targets, seconds, num_threads=num_threads).result
+            if not with_paths:
+                result = replace(result, path_offsets=None, path_arcs=None)
+            return result
+        hours = (seconds // SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
+        groups = [np.flatnonzero(hours == h) for h in np.unique(hours).tolist()]
+        parts = [
+            partway_pairs(
+                self.router_at(float(seconds[group[0]])),
+                sources.take(group),
+                targets.take(group),
+                with_paths=with_paths,
+                num_threads=num_threads,
+                progress=progress,
+            )
+            for group in groups
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return gather_pairs(parts, groups, count)
 
     def route_indices_by_hour(
         self,
@@ -1438,6 +1770,64 @@ class TrafficRouting:
         return PairResults(cost=cost, quantities=sums, path_offsets=offsets, path_arcs=arcs)
 
 
+def gather_pairs(
+    parts: list[PairResults], groups: list[npt.NDArray[np.intp]], count: int
+) -> PairResults:
+    """Results of groups of pairs (``groups[i]``: the pairs of ``parts[i]``) back in pair order."""
+    first = parts[0]
+
+    def put(values: list[Any], fill: Any) -> Any:
+        out = np.full(count, fill, dtype=np.asarray(values[0]).dtype)
+        for group, v in zip(groups, values, strict=True):
+            out[group] = v
+        return out
+
+    offsets = arcs = None
+    if first.path_offsets is not None:
+        paths: list[Any] = [None] * count
+        for group, part in zip(groups, parts, strict=True):
+            assert part.path_offsets is not None
+            assert part.path_arcs is not None
+            for j, i in enumerate(group.tolist()):
+                paths[i] = part.path_arcs[part.path_offsets[j] : part.path_offsets[j + 1]]
+        offsets = np.zeros(count + 1, dtype=np.uint64)
+        np.cumsum([p.size for p in paths], out=offsets[1:])
+        arcs = np.concatenate(paths).astype(np.uint32) if count else np.empty(0, np.uint32)
+    optional = {
+        name: put([getattr(p, name) for p in parts], np.nan if "fraction" in name else -1)
+        for name in ("source_arc", "source_fraction", "target_arc", "target_fraction")
+        if getattr(first, name) is not None
+    }
+    return PairResults(
+        cost=put([p.cost for p in parts], np.inf),
+        quantities={
+            name: put([p.quantities[name] for p in parts], np.inf) for name in first.quantities
+        },
+        path_offsets=offsets,
+        path_arcs=arcs,
+        **optional,
+    )
+
+
+def _concatenate_found(
+    first: tuple[Any, ...], second: tuple[Any, ...]
+) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+    """Two results of ``search_pairs`` (arrival, cost, CSR paths, entries, extras) as one."""
+    offsets_1 = np.asarray(first[2], dtype=np.uint64)
+    offsets_2 = np.asarray(second[2], dtype=np.uint64)
+    return (
+        np.concatenate([np.asarray(first[0]), np.asarray(second[0])]),
+        np.concatenate([np.asarray(first[1]), np.asarray(second[1])]),
+        np.concatenate([offsets_1, offsets_2[1:] + offsets_1[-1]]),
+        np.concatenate([np.asarray(first[3]), np.asarray(second[3])]).astype(np.uint32),
+        np.concatenate([np.asarray(first[4]), np.asarray(second[4])]),
+        {
+            name: np.concatenate([np.asarray(values), np.asarray(second[5][name])])
+            for name, values in first[5].items()
+        },
+    )
+
+
 class _NodeSearch:
     """The time-dependent search on the network itself (nothing added at junctions)."""
 
@@ -1455,6 +1845,12 @@ class _NodeSearch:
     ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
         found = self.td.route_pairs(sources, targets, departures, num_threads=num_threads)
         return (*found, {})
+
+    def search_pairs(
+        self, starts: Any, ends: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """:meth:`route_pairs` between search nodes (here: the network's own nodes)."""
+        return self.route_pairs(starts, ends, departures, num_threads=num_threads)
 
 
 class _ExpandedSearch:
@@ -1562,6 +1958,96 @@ class _ExpandedSearch:
         tail, head = ends or (graph.arc_tail, graph.graph.head.astype(np.int64))
         return np.maximum(weight + phi[tail] - phi[head], 0.0)
 
+    def _added(self, expanded: npt.NDArray[np.intp], when: FloatArray) -> dict[str, FloatArray]:
+        """What each expanded arc adds to the arc it enters (turns, controls), taken at ``when``."""
+        values = {name: extra[expanded] for name, extra in self.extra.items()}
+        timed = np.flatnonzero(self.row[expanded] >= 0)
+        if timed.size:
+            hours = np.floor(when[timed] / SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
+            for name, at_hour in self._turn_extra(expanded[timed], hours).items():
+                values[name][timed] = at_hour
+        return values
+
+    def loop_pairs(
+        self, nodes: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """
+        :meth:`search_pairs` from arc node ``a`` round and back into ``a`` (the search answers 0).
+
+        One search from ``a`` to every expanded node that may turn into ``a``,
+        then that turn and all of ``a`` (driven from when it is entered); the
+        least-cost way round wins (earliest for ``objective="time"``). Costs
+        are true costs (a way round starts and ends at ``head(a)``, so a
+        potential shift cancels). ``inf`` where no way leads back.
+        """
+        traffic = self.traffic
+        router = traffic.router
+        graph = self.graph
+        nodes = np.asarray(nodes, dtype=np.int64)
+        departures = np.asarray(departures, dtype=np.float64)
+        head_e = np.asarray(graph.graph.head, dtype=np.int64)
+        tail_e = np.asarray(graph.arc_tail, dtype=np.int64)
+        into = np.flatnonzero(np.isin(head_e, nodes) & (tail_e < graph.out_offset))
+        by_node: dict[int, list[int]] = {}
+        for e in into.tolist():
+            by_node.setdefault(int(head_e[e]), []).append(e)
+        item = [i for i, a in enumerate(nodes.tolist()) for _ in by_node.get(a, [])]
+        turn = np.array([e for a in nodes.tolist() for e in by_node.get(a, [])], dtype=np.intp)
+        owner = np.array(item, dtype=np.intp)
+        arrival, cost, offsets, arcs, entry, extra = self.search_pairs(
+            nodes[owner], tail_e[turn], departures[owner], num_threads=num_threads
+        )
+        arrival = np.asarray(arrival, dtype=np.float64)
+        value = np.asarray(cost, dtype=np.float64).copy()
+        if router.node_potential is not None and not traffic.by_time:
+            position = np.asarray(graph.node_position)
+            phi = router.node_potential
+            value += -phi[position[nodes[owner]]] + phi[position[tail_e[turn]]]
+        enter = arrival + self.turn_s[turn]  # when the arc itself is entered, after the turn
+        a_arcs = graph.node_arc[nodes[owner]]
+        ok = np.isfinite(arrival)
+        done, weight = np.full(turn.size, np.inf), np.full(turn.size, np.inf)
+        if ok.any():
+            done[ok], weight[ok] = traffic.drive(a_arcs[ok], enter[ok], np.ones(int(ok.sum())))
+        added = self._added(turn, np.where(ok, arrival, 0.0))
+        if traffic.by_time:
+            value = router.objective_weights["time_s"] * (done - departures[owner])
+        else:
+            for name, factor in router.objective_weights.items():
+                value += factor * added[name]
+            value += weight
+        value[~ok] = np.inf
+        k = nodes.size
+        best = np.full(k, -1, dtype=np.int64)
+        for j in np.flatnonzero(np.isfinite(value)).tolist():
+            i = int(owner[j])
+            if best[i] < 0 or value[j] < value[best[i]]:
+                best[i] = j
+        bounds = np.asarray(offsets, dtype=np.int64)
+        arcs = np.asarray(arcs, dtype=np.uint32)
+        entry = np.asarray(entry, dtype=np.float64)
+        out_arrival, out_cost = np.full(k, np.inf), np.full(k, np.inf)
+        out_extra = {name: np.zeros(k) for name in extra}
+        paths: list[npt.NDArray[np.uint32]] = []
+        entries: list[FloatArray] = []
+        for i in range(k):
+            j = int(best[i])
+            if j < 0:
+                paths.append(np.empty(0, np.uint32))
+                entries.append(np.empty(0))
+                continue
+            out_arrival[i], out_cost[i] = done[j], value[j]
+            for name, values in out_extra.items():
+                values[i] = float(np.asarray(extra[name])[j]) + float(added[name][j])
+            piece = slice(int(bounds[j]), int(bounds[j + 1]))
+            paths.append(np.append(arcs[piece], a_arcs[j]).astype(np.uint32))
+            entries.append(np.append(entry[piece], enter[j]))
+        out_offsets = np.zeros(k + 1, dtype=np.uint64)
+        np.cumsum([p.size for p in paths], out=out_offsets[1:])
+        out_arcs = np.concatenate(paths) if k else np.empty(0, np.uint32)
+        out_entry = np.concatenate(entries) if k else np.empty(0)
+        return out_arrival, out_cost, out_offsets, out_arcs, out_entry, out_extra
+
     def _network_paths(
         self, offsets: Any, arcs: Any, entry: Any
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], FloatArray, dict[str, FloatArray]]:
@@ -1571,12 +2057,7 @@ class _ExpandedSearch:
         bounds = np.asarray(offsets, dtype=np.int64)
         count = bounds.size - 1
         pair = np.repeat(np.arange(count), np.diff(bounds))
-        values = {name: extra[expanded] for name, extra in self.extra.items()}
-        timed = np.flatnonzero(self.row[expanded] >= 0)
-        if timed.size:
-            hours = np.floor(when[timed] / SECONDS_PER_HOUR).astype(np.int64) % HOURS_PER_WEEK
-            for name, at_hour in self._turn_extra(expanded[timed], hours).items():
-                values[name][timed] = at_hour
+        values = self._added(expanded, when)
         extra = {
             name: np.bincount(pair, weights=v, minlength=count).astype(np.float64)
             for name, v in values.items()
@@ -1603,9 +2084,25 @@ class _ExpandedSearch:
         self, sources: Any, targets: Any, departures: Any, *, num_threads: int = 0
     ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
         graph = self.graph
-        arrival, cost, offsets, arcs, entry = self.td.route_pairs(
+        return self.search_pairs(
             graph.start_nodes(sources),
             graph.end_nodes(targets),
+            departures,
+            num_threads=num_threads,
+        )
+
+    def search_pairs(
+        self, starts: Any, ends: Any, departures: Any, *, num_threads: int = 0
+    ) -> tuple[Any, Any, Any, Any, Any, dict[str, FloatArray]]:
+        """
+        :meth:`route_pairs` between expanded nodes (start, end or arc nodes), in network arcs.
+
+        From arc node ``a`` the search leaves ``head(a)`` by an allowed turn; into
+        arc node ``b`` it drives all of ``b`` (the last network arc of the path).
+        """
+        arrival, cost, offsets, arcs, entry = self.td.route_pairs(
+            np.ascontiguousarray(starts, dtype=np.uint32),
+            np.ascontiguousarray(ends, dtype=np.uint32),
             departures,
             num_threads=num_threads,
         )
@@ -1630,34 +2127,86 @@ class TimedPaths:
         the scale of the departures given, so it may pass the end of the week).
     arrival_s
         When each leg arrives (``inf`` where the target cannot be reached).
+    shares
+        The fraction of each arc of ``arcs`` driven: 1 but for a first arc
+        left, or a last arc entered, part-way (legs between snapped points);
+        arcs of which nothing is driven are left out of the paths.
     """
 
     offsets: npt.NDArray[np.uint64]
     arcs: npt.NDArray[np.uint32]
     entry_s: FloatArray
     arrival_s: FloatArray
+    shares: FloatArray | None = None
+
+
+@dataclass(frozen=True)
+class TimedPartway:
+    """
+    Time-dependent routes that start and end part-way along arcs (:meth:`TrafficRouting.partway_pairs`).
+
+    Attributes
+    ----------
+    result
+        Costs, quantities, paths (CSR) and where each route starts and ends
+        (``source_arc``, ``source_fraction``, ...), as
+        :func:`ecoroute.snapping.partway_pairs` gives them.
+    entry_s
+        When each arc of ``result.path_arcs`` is entered (seconds since Monday 00:00).
+    shares
+        The fraction of each arc of ``result.path_arcs`` driven (1 but for a
+        part-way first or last arc).
+    arrival_s
+        When each route reaches its target (``inf`` where it cannot).
+    """
+
+    result: PairResults
+    entry_s: FloatArray
+    shares: FloatArray
+    arrival_s: FloatArray
 
 
 def timed_paths(
     router: Router,
-    sources: npt.NDArray[np.uint32],
-    targets: npt.NDArray[np.uint32],
+    sources: npt.NDArray[np.uint32] | Endpoints,
+    targets: npt.NDArray[np.uint32] | Endpoints,
     departures_s: FloatArray,
     *,
     num_threads: int | None = None,
 ) -> TimedPaths:
     """
-    Route legs (dense node indices) each leaving at its departure, as ``router.route`` does.
+    Route legs each leaving at its departure, as ``router.route`` does.
 
     The same time-dependent search as :meth:`ecoroute.Router.route` with
     ``departure=`` (exact earliest arrival for ``objective="time"``, the
     documented heuristic otherwise), over the router's threads, returning
     when every arc is entered: what a fleet plan's leg replay needs to
-    evaluate each arc at the hours it is driven in.
+    evaluate each arc at the hours it is driven in. ``sources`` and
+    ``targets`` are dense node indices, or resolved points
+    (:class:`~ecoroute.snapping.Endpoints`): legs between snapped points
+    start and end part-way along their roads (:meth:`TrafficRouting.partway_pairs`).
     """
+    from .snapping import Endpoints
+
     departures = np.ascontiguousarray(departures_s, dtype=np.float64)
     traffic = router._traffic_for(departures[0] if departures.size else 0.0)
     threads = router.num_threads if num_threads is None else num_threads
+    if isinstance(sources, Endpoints) and isinstance(targets, Endpoints):
+        if bool(sources.partway.any() or targets.partway.any()):
+            timed = traffic.partway_pairs(sources, targets, departures, num_threads=threads)
+            found = timed.result
+            assert found.path_offsets is not None
+            assert found.path_arcs is not None
+            keep = timed.shares > 0.0  # two points at one place: an arc nothing of is driven
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            return TimedPaths(
+                offsets=kept[found.path_offsets.astype(np.int64)].astype(np.uint64),
+                arcs=found.path_arcs[keep],
+                entry_s=timed.entry_s[keep],
+                arrival_s=timed.arrival_s,
+                shares=timed.shares[keep],
+            )
+        sources, targets = sources.node.astype(np.uint32), targets.node.astype(np.uint32)
     arrival, _, offsets, arcs, entry, _ = traffic._dijkstra().route_pairs(
         np.ascontiguousarray(sources, dtype=np.uint32),
         np.ascontiguousarray(targets, dtype=np.uint32),
@@ -1682,6 +2231,7 @@ def timed_arc_quantities(
     static: dict[str, FloatArray],
     *,
     payload_kg: float | None,
+    shares: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """
     Return a vehicle's quantities on each arc of a path driven from the given entry times.
@@ -1693,6 +2243,9 @@ def timed_arc_quantities(
     (:func:`congested_arc_quantities`), as the router's time-dependent
     routes are reported. ``time_s`` comes from the entry times (the next
     arc's entry, ``arrival_s`` for the last), ``distance_m`` is unchanged.
+    ``shares`` (1 by default): the fraction of each arc driven, for legs that
+    start or end part-way along an arc (``static`` already counts only those
+    fractions); a profiled arc's share is driven hour by hour likewise.
     """
     index = np.asarray(arcs, dtype=np.intp)
     out = {name: np.array(values, dtype=np.float64) for name, values in static.items()}
@@ -1710,12 +2263,18 @@ def timed_arc_quantities(
     position: list[int] = []
     rows: list[int] = []
     hours: list[int] = []
-    shares: list[float] = []
+    pieces: list[float] = []
     length = network.length_m[index[where]]
-    for p, r, t, metres in zip(
-        where.tolist(), row[where].tolist(), entry[where].tolist(), length.tolist(), strict=True
+    driven = np.ones(index.size) if shares is None else np.asarray(shares, dtype=np.float64)
+    for p, r, t, metres, share in zip(
+        where.tolist(),
+        row[where].tolist(),
+        entry[where].tolist(),
+        length.tolist(),
+        driven[where].tolist(),
+        strict=True,
     ):
-        remaining = 1.0
+        remaining = share
         while True:
             slot = math.floor(t / SECONDS_PER_HOUR)
             hour = slot % HOURS_PER_WEEK
@@ -1725,20 +2284,20 @@ def timed_arc_quantities(
                 position.append(p)
                 rows.append(r)
                 hours.append(hour)
-                shares.append(remaining)
+                pieces.append(remaining)
                 break
             part = (end - t) / whole
             position.append(p)
             rows.append(r)
             hours.append(hour)
-            shares.append(part)
+            pieces.append(part)
             remaining -= part
             t = end
     pos_a, row_a, hour_a, share_a = (
         np.array(position),
         np.array(rows),
         np.array(hours),
-        np.array(shares),
+        np.array(pieces),
     )
     names = [n for n in out if n not in ("time_s", "distance_m")]
     for name in names:

@@ -94,8 +94,9 @@ def evaluate(
             offsets = np.zeros(len(legs) + 1, dtype=np.uint64)
             np.cumsum(sizes, out=offsets[1:])
             arcs = np.concatenate([leg.arcs for leg in legs]) if legs else np.empty(0, np.uint32)
-            # Replayed legs run between nodes (Endpoints.as_nodes): whole arcs.
-            expanded[r] = (offsets, arcs.astype(np.uint32), np.ones(arcs.size), 0)
+            # Replayed legs start and end part-way, as the planning matrices' legs.
+            shares = np.concatenate([leg.shares for leg in legs]) if legs else np.empty(0)
+            expanded[r] = (offsets, arcs.astype(np.uint32), shares, 0)
     for k, members in by_type.items():
         rtype = inputs.types[k]
         origins: list[int] = []
@@ -226,6 +227,7 @@ def _score_route(
                 leg.arrival_week_s,
                 values,
                 payload_kg=remaining[k],
+                shares=shares,
             )
         if turns is not None and arcs.size:
             speed = None

@@ -43,8 +43,8 @@ def od_matrices(
 
     ``nodes`` are dense node indices, or resolved locations
     (:class:`~ecoroute.snapping.Endpoints`: legs start and end part-way along
-    the snapped roads, except with ``departure`` or a router with a time
-    budget, which route from the roads' nearer nodes, as :meth:`Router.matrix`).
+    the snapped roads, with ``departure`` too, except on a router with a time
+    budget, which routes from the roads' nearer nodes, as :meth:`Router.matrix`).
 
     Entry ``[i, j]`` is the least-cost route from ``nodes[i]`` to ``nodes[j]``;
     every quantity (``time_s``, ``distance_m``, ``co2_g``, ...) is summed along
@@ -141,10 +141,6 @@ class Profiles:
         ends = inputs.location_ends
         if ends is None:
             ends = Endpoints.at_nodes(network, self.nodes)
-        if clock is not None:
-            # Time-dependent legs route between nodes (as Router.route(departure=)): each
-            # location at the nearer end of its road (docs/fleet.md).
-            ends = ends.as_nodes(network)
         self.ends = ends
         self._routers: dict[Any, Router] = {}
         self._profiles: dict[Any, Profile] = {}
@@ -296,12 +292,22 @@ class Profiles:
         points = self.points(router)
         src = points.take(np.asarray(origins, dtype=np.intp))
         dst = points.take(np.asarray(destinations, dtype=np.intp))
-        if self.clock is None and bool(src.partway.any() or dst.partway.any()):
+        start = self.start_hour_s(type_index)
+        partway = bool(src.partway.any() or dst.partway.any())
+        if partway and start is None:
             result = partway_pairs(router, src, dst, with_paths=True, num_threads=self.num_threads)
-        else:
-            result = router.route_indices(
-                src.node, dst.node, with_paths=True, departure=self.start_hour_s(type_index)
+        elif partway:  # on the start hour's metric
+            result = router._traffic_for(start).partway_departures(
+                src,
+                dst,
+                start,
+                with_paths=True,
+                num_threads=self.num_threads,
+                progress=False,
+                time_dependent=False,
             )
+        else:
+            result = router.route_indices(src.node, dst.node, with_paths=True, departure=start)
         assert result.path_offsets is not None
         assert result.path_arcs is not None
         offsets, arcs = result.path_offsets, result.path_arcs
@@ -396,16 +402,19 @@ class Profiles:
         destinations: npt.NDArray[np.intp],
         departures_s: FloatArray,
     ) -> TimedPaths:
-        """Route legs between locations each from its departure (week seconds), exactly."""
+        """
+        Route legs between locations each from its departure (week seconds), exactly.
+
+        Legs between snapped locations start and end part-way along their
+        roads, as the planning matrices' legs do (``shares`` of the result).
+        """
         from ..traffic import timed_paths
 
         router = self.metric(type_index, objective).router
-        return timed_paths(
-            router,
-            self.nodes[origins].astype(np.uint32),
-            self.nodes[destinations].astype(np.uint32),
-            departures_s,
-        )
+        points = self.points(router)
+        src = points.take(np.asarray(origins, dtype=np.intp))
+        dst = points.take(np.asarray(destinations, dtype=np.intp))
+        return timed_paths(router, src, dst, departures_s, num_threads=self.num_threads)
 
 
 def driven_shares(

@@ -269,9 +269,9 @@ class FleetInputs:
         """
         The same inputs with every location at its road's nearer node (no part-way legs).
 
-        What plans whose legs route between nodes use (a ``departure``, a
-        time budget): the snapped point becomes that node and the snap
-        distance the distance to it, as :meth:`Router.route` reports them.
+        What plans whose legs route between nodes use (a time budget): the
+        snapped point becomes that node and the snap distance the distance
+        to it, as :meth:`Router.route` reports them.
         """
         if self.location_ends is None:
             return self

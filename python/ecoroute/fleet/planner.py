@@ -219,9 +219,9 @@ def plan_fleet(
         carbon_price_per_t=carbon_price_per_t,
         max_snap_m=max_snap_m,
     )
-    if clock is not None or max_extra_time is not None:
-        # Time-dependent legs and time budgets route between nodes (as Router.route does):
-        # each location at its road's nearer node (docs/fleet.md).
+    if max_extra_time is not None:
+        # Time budgets route between nodes (as Router.route does): each location at its
+        # road's nearer node (docs/fleet.md). Departures route part-way like static plans.
         inputs = inputs.at_nodes(network)
     if clock is not None:
         inputs = timing.with_departure(inputs, clock)
@@ -373,8 +373,8 @@ def evaluate_routes(
         carbon_price_per_t=carbon_price_per_t,
         max_snap_m=max_snap_m,
     )
-    if clock is not None:
-        inputs = timing.with_departure(inputs.at_nodes(network), clock)
+    if clock is not None:  # legs part-way along the roads, as plan_fleet's
+        inputs = timing.with_departure(inputs, clock)
     type_index = {t.name: k for k, t in enumerate(inputs.types)}
     planned: list[PlannedRoute] = []
     seen: set[str] = set()

@@ -104,13 +104,19 @@ def with_departure(inputs: FleetInputs, clock: PlanClock) -> FleetInputs:
 
 @dataclass(frozen=True)
 class ReplayedLeg:
-    """One leg driven from its real start: its path, when each arc is entered, when it arrives."""
+    """
+    One leg driven from its real start: its path, when each arc is entered, when it arrives.
+
+    ``shares``: the fraction of each arc driven (1 but for a first arc left,
+    or a last arc entered, part-way: legs between snapped locations).
+    """
 
     arcs: npt.NDArray[np.uint32]
     entry_s: FloatArray
     depart_s: float
     arrive_s: float
     arrival_week_s: float
+    shares: FloatArray
 
 
 def replay(
@@ -171,6 +177,7 @@ def replay(
                         depart_s=now[r],
                         arrive_s=arrive,
                         arrival_week_s=arrival,
+                        shares=np.ones(hi - lo) if paths.shares is None else paths.shares[lo:hi],
                     )
                 )
                 destination = int(targets[j])
