@@ -178,3 +178,30 @@ def test_partway_routes_match_split_arc_oracle(turn_aware: bool) -> None:
         expected = partway_oracle(network, router.weight, result.source, result.target)
         assert result.route.cost == pytest.approx(expected, abs=1e-6)
         assert result.route.distance_m == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_point_at_a_node_routes_as_the_node() -> None:
+    """
+    Tests coordinates that snap onto a node (a stop given at a junction's
+    coordinates) on turn-aware Malta: the route is the route from and to the
+    node id (the oracle, itself checked against networkx's line graph in
+    tests/test_turns.py), reported as that node (no arc, snap 0 m). Before,
+    such a point sat at the end of one arc: it paid the turn (or stop sign)
+    out of that arc, and a target paid the turn into an arc it never drove,
+    so fleet matrices and their replays disagreed by a few seconds.
+    """
+    network = ecoroute.load_osm(shared_file("osm/malta.osm.pbf"))
+    router = ecoroute.Router(network, "van_diesel", "time")
+    usable = np.unique(network.tail[S.ArcSnapper(network).usable_arcs])
+    rng = np.random.default_rng(11)
+    for s, t in rng.choice(usable, size=(25, 2)):
+        by_id = router.route(int(network.node_id[s]), int(network.node_id[t]))
+        by_point = router.route(
+            (float(network.lat[s]), float(network.lon[s])),
+            (float(network.lat[t]), float(network.lon[t])),
+        )
+        assert by_point.cost == pytest.approx(by_id.cost, rel=1e-12, abs=1e-9)
+        assert list(by_point.arcs) == list(by_id.arcs)
+        assert by_point.source_arc == -1
+        assert by_point.target_arc == -1
+        assert by_point.source_snap_m == pytest.approx(0.0, abs=1e-6)

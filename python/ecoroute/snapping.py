@@ -394,7 +394,7 @@ class Endpoints:
         Dense node index: the node given, or for a snapped point the end of
         its arc nearer along the road (what node-to-node code falls back to).
     arc
-        The snapped arc, -1 for a point given as a node.
+        The snapped arc, -1 for a point given as a node (or snapped onto one).
     fraction
         Position along ``arc`` by length, 0 at its tail (0 for a node).
     reverse_arc
@@ -446,20 +446,33 @@ class Endpoints:
     def snapped(
         cls, network: RoadNetwork, snap: Snap, lat: npt.ArrayLike, lon: npt.ArrayLike
     ) -> Endpoints:
-        """Points ``lat``, ``lon`` snapped part-way along arcs by :meth:`ArcSnapper.snap`."""
+        """
+        Points ``lat``, ``lon`` snapped part-way along arcs by :meth:`ArcSnapper.snap`.
+
+        A point that snaps onto an end of its arc (within :data:`AT_NODE_M`
+        along it, e.g. a stop given at a junction's coordinates) is that node:
+        a route leaves or reaches it in any direction, as from the node id,
+        without the turn out of (or into) an arc it does not drive.
+        """
         arc = np.asarray(snap.arc, dtype=np.int64)
-        node = np.where(snap.fraction < 0.5, network.tail[arc], network.head[arc])
+        fraction = np.asarray(snap.fraction, dtype=np.float64)
+        node = np.where(fraction < 0.5, network.tail[arc], network.head[arc]).astype(np.int64)
+        along_m = fraction * np.asarray(network.length_m, dtype=np.float64)[arc]
+        at_node = (along_m <= AT_NODE_M) | (
+            np.asarray(network.length_m, dtype=np.float64)[arc] - along_m <= AT_NODE_M
+        )
         lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        node_distance = haversine_m(lat_a, lon_a, network.lat[node], network.lon[node])
         return cls(
-            node=node.astype(np.int64),
-            arc=arc,
-            fraction=np.asarray(snap.fraction, dtype=np.float64),
-            reverse_arc=np.asarray(snap.reverse_arc, dtype=np.int64),
-            lat=np.asarray(snap.lat, dtype=np.float64),
-            lon=np.asarray(snap.lon, dtype=np.float64),
-            distance_m=np.asarray(snap.distance_m, dtype=np.float64),
-            node_distance_m=haversine_m(lat_a, lon_a, network.lat[node], network.lon[node]),
+            node=node,
+            arc=np.where(at_node, -1, arc),
+            fraction=np.where(at_node, 0.0, fraction),
+            reverse_arc=np.where(at_node, -1, np.asarray(snap.reverse_arc, dtype=np.int64)),
+            lat=np.where(at_node, network.lat[node], np.asarray(snap.lat, dtype=np.float64)),
+            lon=np.where(at_node, network.lon[node], np.asarray(snap.lon, dtype=np.float64)),
+            distance_m=np.where(at_node, node_distance, np.asarray(snap.distance_m)),
+            node_distance_m=node_distance,
         )
 
     def as_nodes(self, network: RoadNetwork) -> Endpoints:
@@ -519,6 +532,9 @@ def resolve_points(
     snap = snapper.snap(lat, lon, max_snap_m=max_snap_m, name=name, labels=labels)
     return Endpoints.snapped(network, snap, lat, lon)
 
+
+#: A snapped point this close (metres along its arc) to an end of the arc is that node.
+AT_NODE_M = 0.01
 
 _ENDPOINT_FIELDS = (
     "node", "arc", "fraction", "reverse_arc", "lat", "lon", "distance_m", "node_distance_m"
