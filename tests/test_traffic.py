@@ -430,7 +430,11 @@ def test_arrival_never_decreases_with_departure() -> None:
 
 
 def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: int):  # type: ignore[no-untyped-def]
-    """The same network with every arc's static speed set to the profile's speed at ``hour``."""
+    """
+    The same network with every arc's static speed set to the profile's speed at ``hour``.
+
+    Grades, road classes and shapes are kept, so points snap alike on both.
+    """
     return ecoroute.RoadNetwork.from_arrays(
         network.tail,
         network.head,
@@ -439,6 +443,10 @@ def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: i
         network.lat,
         network.lon,
         node_id=network.node_id,
+        grade=network.grade,
+        highway=network.highway,
+        geometry_offsets=network.geometry_offsets,
+        geometry_lonlat=network.geometry_lonlat,
     )
 
 

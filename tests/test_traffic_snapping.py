@@ -27,6 +27,7 @@ from ecoroute.traffic import HOURS_PER_WEEK, SpeedProfiles
 
 from .conftest import shared_file
 from .test_snapping_calls import random_points, same_arc_points
+from .test_traffic import hour_network
 
 
 @pytest.fixture(scope="module")
@@ -245,23 +246,6 @@ def test_far_coordinates_with_a_departure_raise_the_same_snap_error(
             router.route(far, near, departure=departure, max_snap_m=snap_m / 2)
         messages.append(str(error.value))
     assert messages[0] == messages[1]
-
-
-def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: int):  # type: ignore[no-untyped-def]
-    """The same roads (shapes too, so points snap alike) at the profile's speeds of ``hour``."""
-    return ecoroute.RoadNetwork.from_arrays(
-        network.tail,
-        network.head,
-        network.length_m,
-        profiles.speeds_at(hour, network.speed_kph),
-        network.lat,
-        network.lon,
-        node_id=network.node_id,
-        grade=network.grade,
-        highway=network.highway,
-        geometry_offsets=network.geometry_offsets,
-        geometry_lonlat=network.geometry_lonlat,
-    )
 
 
 @pytest.mark.parametrize("turn_aware", [False, True])
