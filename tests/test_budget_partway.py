@@ -200,3 +200,33 @@ def test_budget_with_a_departure_from_coordinates_is_refused(
             call(points[:1], points[1:], departure=0.0)
     with pytest.raises(ValueError, match="cannot be combined"):
         router.route(tuple(points[0]), tuple(points[1]), departure=0.0)
+
+
+def test_batch_rows_with_a_budget_start_where_the_point_snapped(
+    malta: ecoroute.RoadNetwork,
+) -> None:
+    """Tests batch rows under a budget (figures and geometry) against Router.route from coordinates."""
+    import json
+
+    from ecoroute import batch
+
+    points = random_points(malta, 12, seed=9)
+    trips = pd.DataFrame(
+        {
+            "trip_id": [f"t{i}" for i in range(6)],
+            "origin_lat": points[:6, 0],
+            "origin_lon": points[:6, 1],
+            "destination_lat": points[6:, 0],
+            "destination_lon": points[6:, 1],
+        }
+    )
+    result = batch.process_chunk(malta, trips, max_extra_time=0.05, geometry="geojson")
+    router = ecoroute.Router(malta, "car_petrol", max_extra_time=0.05)
+    for i, row in enumerate(result.itertuples()):
+        assert row.status == "ok"
+        route = router.route(tuple(points[i]), tuple(points[6 + i]))
+        assert row.co2_g == pytest.approx(route.co2_g, rel=1e-12)
+        assert row.objective_gap == pytest.approx(route.objective_gap, rel=1e-9, abs=1e-9)
+        assert row.origin_snap_lon == pytest.approx(route.source_lon, abs=1e-12)
+        line = np.array(json.loads(row.geometry)["coordinates"])
+        np.testing.assert_allclose(line, route.coordinates, atol=1e-12)
