@@ -230,3 +230,40 @@ def test_batch_rows_with_a_budget_start_where_the_point_snapped(
         assert row.origin_snap_lon == pytest.approx(route.source_lon, abs=1e-12)
         line = np.array(json.loads(row.geometry)["coordinates"])
         np.testing.assert_allclose(line, route.coordinates, atol=1e-12)
+
+
+def test_fleet_plan_with_a_budget_drives_legs_part_way() -> None:
+    """
+    Tests plan_fleet(max_extra_time=...) from coordinates: every leg equals an independent
+    budgeted Router.route between the same coordinates (no load, matrix payload 0), and
+    the stops' snap distances are those of the part-way points.
+    """
+    from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
+
+    from .fleet_helpers import grid_town
+    from .test_fleet_snapping import _grid_points
+
+    network = grid_town(7, side=6)
+    rng = np.random.default_rng(7)
+    lat, lon = _grid_points(network, rng, 7)
+    points = {"D": (lat[0], lon[0])} | {f"S{i}": (lat[i], lon[i]) for i in range(1, 7)}
+    depot = Depot("D", lat=float(lat[0]), lon=float(lon[0]))
+    stops = [Stop(f"S{i}", lat=float(lat[i]), lon=float(lon[i])) for i in range(1, 7)]
+    fleet = [VehicleType("van_diesel", count=2, capacity_kg=500.0, matrix_payload_kg=0.0)]
+    plan = plan_fleet(
+        network, depot, stops, fleet, max_iterations=100, baselines=(), max_extra_time=0.1
+    )
+    assert not plan.unassigned
+    router = ecoroute.Router(network, "van_diesel", "co2", payload_kg=0.0, max_extra_time=0.1)
+    partway = 0
+    for route in plan.routes:
+        for leg in route.legs:
+            expected = router.route(points[leg.origin], points[leg.destination])
+            np.testing.assert_array_equal(leg.arcs, expected.arcs)
+            for name in ("co2_g", "time_s", "distance_m"):
+                assert getattr(leg, name) == pytest.approx(getattr(expected, name), rel=1e-9)
+            partway += leg.distance_m < network.length_m[leg.arcs].sum() - 1e-6
+    assert partway > 0  # legs really start or end part-way along their arcs
+    for visit in plan.visits:
+        expected = router.route(points["D"], points[visit.stop])
+        assert visit.snap_m == pytest.approx(expected.target_snap_m, rel=1e-9)
