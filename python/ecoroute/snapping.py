@@ -479,9 +479,9 @@ class Endpoints:
         """
         The same points at nodes: each snapped point moves to the nearer end of its road.
 
-        What queries that do not route part-way yet use (a time budget,
-        :meth:`Router.pareto`): the snap distance becomes the distance to
-        that node.
+        What queries that do not route part-way yet use
+        (:meth:`Router.costs_from`), and node-to-node comparisons: the snap
+        distance becomes the distance to that node.
         """
         return Endpoints(
             node=self.node,
