@@ -4,6 +4,7 @@ Part-way snapping against node snapping, in the same run (issue 11, part 3).
     python benchmarks/bench_snapping.py                  # Malta, 5 repeats
     python benchmarks/bench_snapping.py --extract rhein-neckar --repeats 3
     python benchmarks/bench_snapping.py --departure      # the same calls with departure=
+    python benchmarks/bench_snapping.py --budget         # the same calls with max_extra_time
 
 Random coordinates beside the roads of an extract; a prepared network (CCH),
 one thread. Per call: part-way routing from the coordinates (what every query
@@ -20,6 +21,12 @@ synthetic_profiles`): single routes by the time-dependent search (up to four
 searches per pair part-way, one node to node), ``route_many`` and the matrix
 on the hour's metric, and ``route_many(..., time_dependent=True)`` on
 ``--timed-pairs`` pairs. Writes benchmarks/results/snapping_departure.json.
+
+``--budget``: the same calls on a router with a time budget
+(``max_extra_time=0.05``, 9 prices of time: one engine each, every price's
+routes part-way, then the budget's choice) against node snapping on the
+same router; plus how far the two answers' CO2 and start points differ.
+Writes benchmarks/results/snapping_budget.json.
 """
 
 from __future__ import annotations
@@ -134,6 +141,83 @@ def departures(network: ecoroute.RoadNetwork, args: Any) -> None:
     )
 
 
+def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
+    """Part-way against node-snapped queries under a time budget, alternately, same points."""
+    router = ecoroute.Router(network, "car_petrol", "co2", num_threads=1, max_extra_time=0.05)
+    sources = points_beside_roads(network, args.pairs, 1)
+    targets = points_beside_roads(network, args.pairs, 2)
+    grid = points_beside_roads(network, 100, 3)
+    router.route_many(sources[:10], targets[:10])  # the snapper and the 9 engines, untimed
+    singles = list(
+        zip(map(tuple, sources[: args.routes]), map(tuple, targets[: args.routes]), strict=True)
+    )
+
+    def route_partway() -> None:
+        for a, b in singles:
+            router.route(a, b)
+
+    def route_node() -> None:
+        for a, b in singles:
+            s, t = node_ids(router, np.array([a, b]))
+            router.route(int(s), int(t))
+
+    calls: dict[str, dict[str, Any]] = {
+        f"route x{args.routes}": {"part-way": route_partway, "node": route_node},
+        f"route_many {args.pairs:,}": {
+            "part-way": lambda: router.route_many(sources, targets),
+            "node": lambda: router.route_many(node_ids(router, sources), node_ids(router, targets)),
+        },
+        "matrix 100x100": {
+            "part-way": lambda: router.matrix(grid, grid),
+            "node": lambda: router.matrix(node_ids(router, grid), node_ids(router, grid)),
+        },
+    }
+    rows = []
+    for name, fns in calls.items():
+        medians = alternate(fns, args.repeats)
+        rows.append(
+            {
+                "call": name,
+                "part-way s": f"{medians['part-way']:.4f}",
+                "node s": f"{medians['node']:.4f}",
+                "ratio": f"{medians['part-way'] / medians['node']:.2f}",
+            }
+        )
+    part = router.route_many(sources, targets)
+    node = router.route_many(node_ids(router, sources), node_ids(router, targets))
+    plain = ecoroute.Router(network, "car_petrol", "co2", num_threads=1).route_many(
+        sources, targets
+    )
+    both = part["reachable"].to_numpy() & node["reachable"].to_numpy()
+    both &= node["co2_g"].to_numpy() > 0
+    difference = part["co2_g"].to_numpy()[both] / node["co2_g"].to_numpy()[both] - 1
+    lat = np.radians(part["source_lat"].to_numpy())
+    moved = np.hypot(
+        part["source_lat"].to_numpy() - node["source_lat"].to_numpy(),
+        (part["source_lon"].to_numpy() - node["source_lon"].to_numpy()) * np.cos(lat),
+    ) * (6_371_008.8 * np.pi / 180)
+    reachable = part["reachable"].to_numpy()
+    summary = {
+        "mean_abs_co2_relative_difference": float(np.mean(np.abs(difference))),
+        "median_start_moved_m": float(np.median(moved)),
+        "same_start_as_unbudgeted": bool(
+            np.array_equal(part["source_lat"], plain["source_lat"])
+            and np.array_equal(part["source_lon"], plain["source_lon"])
+        ),
+        "mean_gap_g": float(part["co2_gap_g"].to_numpy()[reachable].mean()),
+    }
+    print(
+        f"{args.extract}: {network!r}, CCH, 1 thread, max_extra_time=0.05 "
+        f"({router.tradeoff_points} prices), medians of {args.repeats}"
+    )
+    print_table(rows, ["call", "part-way s", "node s", "ratio"])
+    print(summary)
+    write_results(
+        "snapping_budget",
+        {"extract": args.extract, "repeats": args.repeats, "rows": rows, **summary},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--extract", default="malta", choices=sorted(EXTRACTS))
@@ -142,10 +226,14 @@ def main() -> None:
     parser.add_argument("--routes", type=int, default=100)
     parser.add_argument("--departure", action="store_true", help="the calls with departure=")
     parser.add_argument("--timed-pairs", type=int, default=1_000)
+    parser.add_argument("--budget", action="store_true", help="the calls with max_extra_time")
     args = parser.parse_args()
     network = ecoroute.load_osm(SHARED_DATA / EXTRACTS[args.extract]).prepared()
     if args.departure:
         departures(network, args)
+        return
+    if args.budget:
+        budgets(network, args)
         return
     router = ecoroute.Router(network, "car_petrol", "co2", num_threads=1)
     sources = points_beside_roads(network, args.pairs, 1)

@@ -465,7 +465,7 @@ def test_missing_network_file_and_unreadable_parquet_fail_before_routing(tmp_pat
 def test_time_budgets_equal_bounded_single_routes(helsinki, saved, tmp_path):
     """
     Tests max_extra_time in batch jobs (job option, per-row column, and a bad
-    row) against Router(max_extra_time=...).route on the same nodes.
+    row) against Router(max_extra_time=...).route from the same points (part-way).
     """
     trips = _trips(helsinki, 60, seed=3)
     trips["vehicle"] = "van_diesel"
@@ -485,8 +485,11 @@ def test_time_budgets_equal_bounded_single_routes(helsinki, saved, tmp_path):
             continue
         expected = 0.2 if row.Index < 20 else 0.05
         assert row.max_extra_time == expected
-        route = routers[expected].route(int(row.origin_node), int(row.destination_node))
+        origin = (trips["origin_lat"].iloc[row.Index], trips["origin_lon"].iloc[row.Index])
+        route = routers[expected].route(origin, int(row.destination_node))
         assert row.co2_g == pytest.approx(route.co2_g, rel=1e-12)
+        assert row.origin_snap_lat == pytest.approx(route.source_lat, abs=1e-12)
+        assert row.origin_snap_m == pytest.approx(route.source_snap_m, abs=1e-9)
         assert row.time_s <= (1 + expected) * row.fastest_time_s * (1 + 1e-9)
         assert row.objective_gap == pytest.approx(route.objective_gap, rel=1e-9, abs=1e-9)
 

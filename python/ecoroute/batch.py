@@ -510,8 +510,8 @@ def process_chunk(
     there, part-way along the road, as :meth:`Router.route_many` does
     (``<end>_snap_m`` and ``<end>_snap_lat``/``_lon`` say where; ``<end>_node``
     is the road's nearer end); rows with a departure too, on the metric of
-    their departure hour. Rows with a time budget still start and end at that
-    nearer node. A trip end farther than ``max_snap_m``
+    their departure hour, rows with a time budget under it. A trip end
+    farther than ``max_snap_m``
     from every such road is a ``bad_input`` row.
 
     With ``max_extra_time`` (or a per-row ``max_extra_time`` column, which
@@ -692,9 +692,8 @@ def process_chunk(
         timed = np.isfinite(departure[rows])
         src, dst = ends["origin"].take(rows), ends["destination"].take(rows)
         # Part-way along the snapped roads, as Router.route_many (rows with a departure on
-        # their hour's metric too); rows with a time budget start and end at the roads'
-        # nearer nodes (docs/turns.md).
-        partway = (src.partway | dst.partway) & (eco.budget is None)
+        # their hour's metric, rows with a time budget under it; docs/turns.md).
+        partway = src.partway | dst.partway
         if partway.any():
             used["origin"] = used["origin"].replace(rows[partway], src.take(partway))
             used["destination"] = used["destination"].replace(rows[partway], dst.take(partway))
@@ -777,15 +776,21 @@ def process_chunk(
 def _merge_pairs(
     nodes: PairResults, partway: npt.NDArray[np.bool_], along: PairResults
 ) -> PairResults:
-    """Costs and quantities of a group: ``along`` where ``partway``, ``nodes`` elsewhere."""
+    """Costs, quantities and budget bounds of a group: ``along`` where ``partway``, ``nodes`` elsewhere."""
     cost = np.empty(partway.size)
     cost[~partway], cost[partway] = nodes.cost, along.cost
-    quantities = {}
-    for name, values in nodes.quantities.items():
-        merged = np.empty(partway.size)
-        merged[~partway], merged[partway] = values, along.quantities[name]
-        quantities[name] = merged
-    return PairResults(cost=cost, quantities=quantities)
+    merged_fields: list[dict[str, npt.NDArray[np.float64]]] = []
+    for node_part, along_part in (
+        (nodes.quantities, along.quantities),
+        (nodes.bounds, along.bounds),
+    ):
+        fields = {}
+        for name, values in node_part.items():
+            merged = np.empty(partway.size)
+            merged[~partway], merged[partway] = values, along_part[name]
+            fields[name] = merged
+        merged_fields.append(fields)
+    return PairResults(cost=cost, quantities=merged_fields[0], bounds=merged_fields[1])
 
 
 def _encode_lines(lines: list[Any], kind: Geometry) -> npt.NDArray[np.object_]:
@@ -1047,6 +1052,9 @@ def _partway_with_departures(
     from .traffic import gather_pairs
 
     timed = np.isfinite(seconds)
+    if router.budget is not None:  # rows with a budget have no departure (bad_input rows)
+        threads = router.num_threads
+        return router._bounded_partway_pairs(src, dst, with_paths=with_paths, threads=threads)
     if not timed.any():
         return partway_pairs(router, src, dst, with_paths=with_paths)
     hourly = router._traffic_for(seconds[timed]).partway_departures(

@@ -54,8 +54,7 @@ class Route:
         Where the route starts and ends: the snapped points on the road for
         coordinates (the route starts part-way along ``source_arc`` and ends
         part-way along ``target_arc``), the nodes' coordinates for node ids.
-        NaN where unknown (routes with a ``departure`` or a time budget snap
-        to the road's nearer node, see docs/turns.md).
+        NaN where unknown.
     source_arc, target_arc
         The arcs the route starts and ends part-way on (the first and last of
         ``arcs``, which count only their driven parts), -1 when the route

@@ -37,7 +37,15 @@ from .snapping import (
     resolve_points,
     route_from_pair,
 )
-from .tradeoff import Budget, Pareto, Tradeoff, gap_column, pareto_front, tradeoff_table
+from .tradeoff import (
+    Budget,
+    Choice,
+    Pareto,
+    Tradeoff,
+    gap_column,
+    pareto_front,
+    tradeoff_table,
+)
 from .vehicles import Vehicle, resolve_vehicle
 
 if TYPE_CHECKING:
@@ -288,8 +296,8 @@ class Router:
             starts and ends part-way along the snapped roads as without a
             departure: the rest of the first arc is driven from the departure
             at the speed then in force, the last arc's first part from when
-            the search reaches it. With a time budget coordinates still snap
-            to the road's nearer node.
+            the search reaches it. A time budget cannot be combined with a
+            departure yet.
         max_snap_m
             Overrides the router's snapping limit for this call.
 
@@ -313,8 +321,11 @@ class Router:
         else:
             src = self._resolve_one(source, "source", max_snap_m)
             dst = self._resolve_one(target, "target", max_snap_m)
-            if self.budget is None and (src.partway[0] or dst.partway[0]):
+            if self._partway(src, dst, departure):
                 what = f"source {source!r} and target {target!r}"
+                if departure is None and self.budget is not None:  # each price part-way
+                    result = self._bounded_partway_pairs(src, dst, with_paths=True, threads=1)
+                    return route_from_pair(self, result, src, dst, what=what)
                 if departure is None:
                     return partway_route(self, src, dst, what=what)
                 from .traffic import departure_seconds
@@ -440,6 +451,8 @@ class Router:
         infinity, the fastest route); those on the lower-left convex hull of
         the Pareto front, sorted by time. Routes between two hull points (not
         supported) are not found: see :class:`ecoroute.tradeoff.Tradeoff`.
+        From coordinates every route starts and ends part-way along the
+        snapped roads, as :meth:`route` does.
 
         Returns
         -------
@@ -456,8 +469,15 @@ class Router:
             objective other than time).
         """
         tradeoff = self._tradeoff_engines()
-        s, s_snap = self._resolve_node(source, "source")
-        t, t_snap = self._resolve_node(target, "target")
+        check_node_argument(source, "source")
+        check_node_argument(target, "target")
+        src, dst = self._resolve_one(source, "source"), self._resolve_one(target, "target")
+        if self._partway(src, dst, None):
+            return self._partway_pareto(
+                tradeoff, src, dst, f"source {source!r} and target {target!r}"
+            )
+        s, s_snap = int(src.node[0]), float(src.node_distance_m[0])
+        t, t_snap = int(dst.node[0]), float(dst.node_distance_m[0])
         one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
         sums = tradeoff.pairs(one_s, one_t, 1)[:, 0, :]
         objective, time_s = tradeoff.split(sums)
@@ -484,6 +504,26 @@ class Router:
         )
         return Pareto(routes=routes, quantity=tradeoff.quantity, prices=tradeoff.prices[chosen])
 
+    def _partway_pareto(
+        self, tradeoff: Tradeoff, src: Endpoints, dst: Endpoints, what: str
+    ) -> Pareto:
+        """:meth:`pareto` between points part-way along arcs: every price's route part-way."""
+        per_price = tradeoff.partway_pairs(src, dst, 1)
+        sums = tradeoff.stack(per_price)[:, 0, :]
+        objective, time_s = tradeoff.split(sums)
+        if not np.isfinite(time_s[-1]):
+            msg = f"No route joins {what} for {self.vehicle.name}."
+            raise NoRouteError(msg)
+        chosen = np.array(pareto_front(objective, time_s), dtype=np.intp)
+        rows = np.zeros(chosen.size, dtype=np.intp)
+        src_k, dst_k = src.take(rows), dst.take(rows)
+        result = tradeoff.partway_paths(src_k, dst_k, chosen, 1)
+        routes = tuple(
+            route_from_pair(self, result, src_k, dst_k, what=what, pair=i)
+            for i in range(chosen.size)
+        )
+        return Pareto(routes=routes, quantity=tradeoff.quantity, prices=tradeoff.prices[chosen])
+
     def tradeoff(
         self,
         sources: Any,
@@ -499,7 +539,8 @@ class Router:
         ----------
         sources, targets
             Equal-length sequences of node ids or ``(lat, lon)`` pairs, as for
-            :meth:`route_many`.
+            :meth:`route_many` (from coordinates every price's routes start
+            and end part-way along the snapped roads).
         budgets
             Relative extra time allowed over each trip's fastest route.
 
@@ -513,13 +554,17 @@ class Router:
             (objective units; 0 when every choice is certified optimal).
         """
         tradeoff = self._tradeoff_engines()
-        s = self._resolve(sources, "sources").node.astype(np.uint32)
-        t = self._resolve(targets, "targets").node.astype(np.uint32)
-        if s.size != t.size:
-            msg = f"sources and targets must have the same length: got {s.size} and {t.size}."
+        src, dst = self._resolve(sources, "sources"), self._resolve(targets, "targets")
+        if len(src) != len(dst):
+            msg = f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        sums = tradeoff.pairs(s, t, threads)
+        if self._partway(src, dst, None):
+            per_price = tradeoff.partway_pairs(src, dst, threads)
+            sums = tradeoff.stack(per_price)
+        else:
+            s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
+            sums = tradeoff.pairs(s, t, threads)
         return tradeoff_table(self, sums, tradeoff, budgets)
 
     def route_many(
@@ -543,8 +588,7 @@ class Router:
             Equal-length sequences of node ids (an integer array), or of
             ``(lat, lon)`` pairs (a float array of shape ``(k, 2)`` or a list of
             tuples), snapped as :meth:`route` snaps them (part-way along the
-            nearest usable road, with a departure too; at its nearer node
-            with a time budget).
+            nearest usable road, with a departure or a time budget too).
         return_paths
             Add a ``nodes`` column holding each route's node ids (an array per
             row; costs memory on big batches).
@@ -597,7 +641,17 @@ class Router:
                 )
                 raise ValueError(msg)
             show = 4 * len(src) > 400_000 if progress is None else progress
-            if departure is None:
+            if self.budget is not None:  # every price's routes part-way, then the budget
+                result = self._bounded_partway_pairs(
+                    src,
+                    dst,
+                    with_paths=return_paths,
+                    threads=self.num_threads
+                    if num_threads is None
+                    else _check_threads(num_threads),
+                    progress=show,
+                )
+            elif departure is None:
                 result = partway_pairs(
                     self, src, dst, with_paths=return_paths, num_threads=num_threads, progress=show
                 )
@@ -763,19 +817,74 @@ class Router:
             sums, offsets, arcs = tradeoff.paths(s, t, choice.chosen, threads)
         else:
             sums = np.take_along_axis(all_sums, choice.chosen[None, :, None], axis=0)[0]
-        column = self._report.index(tradeoff.quantity)
-        cost = sums[:, column].copy()
+        return self._bounded_result(
+            tradeoff, all_sums, choice, sums, path_offsets=offsets, path_arcs=arcs
+        )
+
+    def _bounded_partway_pairs(
+        self,
+        src: Endpoints,
+        dst: Endpoints,
+        *,
+        with_paths: bool,
+        threads: int,
+        progress: bool = False,
+    ) -> PairResults:
+        """
+        :meth:`_bounded_pairs` between points part-way along arcs.
+
+        Every price's routes part-way (:meth:`Tradeoff.partway_pairs`, the
+        same code as a static router's), the same budget rule, then the
+        chosen price's route again with its path where paths are wanted.
+        """
+        tradeoff = self._tradeoff_engines()
+        assert self.budget is not None
+        per_price = tradeoff.partway_pairs(src, dst, threads, progress=progress)
+        all_sums = tradeoff.stack(per_price)
+        objective, time_s = tradeoff.split(all_sums)
+        choice = tradeoff.choose(objective, time_s, self.budget)
+        if with_paths:
+            chosen = tradeoff.partway_paths(src, dst, choice.chosen, threads)
+            return self._bounded_result(
+                tradeoff,
+                all_sums,
+                choice,
+                np.stack([chosen.quantities[name] for name in self._report], axis=-1),
+                path_offsets=chosen.path_offsets,
+                path_arcs=chosen.path_arcs,
+                source_arc=chosen.source_arc,
+                source_fraction=chosen.source_fraction,
+                target_arc=chosen.target_arc,
+                target_fraction=chosen.target_fraction,
+            )
+        rows = np.arange(len(src))
+        ends = {
+            name: np.stack([getattr(r, name) for r in per_price])[choice.chosen, rows]
+            for name in ("source_arc", "source_fraction", "target_arc", "target_fraction")
+        }
+        sums = np.take_along_axis(all_sums, choice.chosen[None, :, None], axis=0)[0]
+        return self._bounded_result(tradeoff, all_sums, choice, sums, **ends)
+
+    def _bounded_result(
+        self,
+        tradeoff: Tradeoff,
+        all_sums: FloatArray,
+        choice: Choice,
+        sums: FloatArray,
+        **fields: Any,
+    ) -> PairResults:
+        """The chosen routes' sums (pairs x quantities) as PairResults, with the budget's bounds."""
+        cost = sums[:, self._report.index(tradeoff.quantity)].copy()
         co2 = self._report.index("co2_g")
         return PairResults(
             cost=cost,
             quantities={name: sums[:, j] for j, name in enumerate(self._report)},
-            path_offsets=offsets,
-            path_arcs=arcs,
             bounds={
                 "fastest_time_s": choice.fastest_time_s,
                 "fastest_co2_g": all_sums[-1][:, co2],
                 gap_column(tradeoff.quantity): choice.gap(cost),
             },
+            **fields,
         )
 
     def matrix(
@@ -831,10 +940,10 @@ class Router:
             at_hour = self._traffic_for(departure).router_at(departure)
         engine = at_hour._engine
         bounds: dict[str, FloatArray] = {}
-        if partway:
+        if self.budget is not None:
+            cost, quantities, bounds = self._bounded_matrix(s, t, threads, (src, dst))
+        elif partway:
             cost, quantities = partway_matrix(at_hour, src, dst, num_threads=threads)
-        elif self.budget is not None:
-            cost, quantities, bounds = self._bounded_matrix(s, t, threads)
         else:
             cost, quantities = self._plain_matrix(s, t, threads, engine)
         for values in (cost, *quantities.values(), *bounds.values()):
@@ -881,12 +990,24 @@ class Router:
         return cost, {name: sums[j] for j, name in enumerate(self._report)}
 
     def _bounded_matrix(
-        self, s: npt.NDArray[np.uint32], t: npt.NDArray[np.uint32], threads: int
+        self,
+        s: npt.NDArray[np.uint32],
+        t: npt.NDArray[np.uint32],
+        threads: int,
+        ends: tuple[Endpoints, Endpoints] | None = None,
     ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, FloatArray]]:
-        """Matrices under the time budget: per cell, the best supported route within it."""
+        """
+        Matrices under the time budget: per cell, the best supported route within it.
+
+        With ``ends`` holding a snapped point, every price's matrix is
+        computed part-way between them (:meth:`Tradeoff.partway_matrices`).
+        """
         tradeoff = self._tradeoff_engines()
         assert self.budget is not None
-        all_sums = np.moveaxis(tradeoff.matrices(s, t, threads), 1, -1)  # K, rows, cols, q
+        if ends is not None and (ends[0].partway.any() or ends[1].partway.any()):
+            all_sums = tradeoff.partway_matrices(ends[0], ends[1], threads)  # K, rows, cols, q
+        else:
+            all_sums = np.moveaxis(tradeoff.matrices(s, t, threads), 1, -1)
         objective, time_s = tradeoff.split(all_sums)
         choice = tradeoff.choose(objective, time_s, self.budget)
         sums = np.take_along_axis(all_sums, choice.chosen[None, ..., None], axis=0)[0]
@@ -938,11 +1059,14 @@ class Router:
         )
 
     def _partway(self, src: Endpoints, dst: Endpoints, departure: Any) -> bool:
-        """Whether a query routes part-way: some point snapped and no time budget."""
+        """Whether a query routes part-way: some point snapped (budget or departure alike)."""
         some = bool(src.partway.any() or dst.partway.any())
         if some and departure is not None:
             self._traffic_for(departure)  # a departure needs speeds, part-way or not
-        return some and self.budget is None
+            if self.budget is not None:
+                msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
+                raise ValueError(msg)
+        return some
 
     def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""

@@ -479,9 +479,9 @@ class Endpoints:
         """
         The same points at nodes: each snapped point moves to the nearer end of its road.
 
-        What queries that do not route part-way yet use (a time budget,
-        :meth:`Router.pareto`): the snap distance becomes the distance to
-        that node.
+        What queries that do not route part-way yet use
+        (:meth:`Router.costs_from`), and node-to-node comparisons: the snap
+        distance becomes the distance to that node.
         """
         return Endpoints(
             node=self.node,
@@ -1008,9 +1008,14 @@ def route_from_pair(
     *,
     what: str = "the two points",
     departure_s: float | None = None,
+    pair: int = 0,
 ) -> Route:
     """
-    The first pair of a part-way result with paths (static or time-dependent) as a Route.
+    Pair ``pair`` (the first by default) of a part-way result with paths as a Route.
+
+    The result may be static, time-dependent or under a time budget (its
+    ``bounds`` become the route's ``fastest_time_s``, ... ); ``source`` and
+    ``target`` are the pair's ends at the same rows.
 
     Raises
     ------
@@ -1018,7 +1023,8 @@ def route_from_pair(
         If no route joins them (an infinite cost).
     """
     network = router.network
-    value = float(result.cost[0])
+    i = pair
+    value = float(result.cost[i])
     if not math.isfinite(value):
         msg = (
             f"No route joins {what} for {router.vehicle.name}: the target cannot be reached "
@@ -1031,26 +1037,26 @@ def route_from_pair(
     assert result.target_arc is not None
     assert result.source_fraction is not None
     assert result.target_fraction is not None
-    path = result.path_arcs[int(result.path_offsets[0]) : int(result.path_offsets[1])]
-    row = [float(result.quantities[name][0]) for name in router._report]
-    start = int(network.tail[path[0]]) if path.size else int(source.node[0])
-    s_arc, t_arc = int(result.source_arc[0]), int(result.target_arc[0])
+    path = result.path_arcs[int(result.path_offsets[i]) : int(result.path_offsets[i + 1])]
+    row = [float(result.quantities[name][i]) for name in router._report]
+    start = int(network.tail[path[0]]) if path.size else int(source.node[i])
+    s_arc, t_arc = int(result.source_arc[i]), int(result.target_arc[i])
     return router._route_object(
         start,
         value,
         row,
         path,
-        float(source.distance_m[0]),
-        float(target.distance_m[0]),
-        {},
-        source_lat=float(source.lat[0]),
-        source_lon=float(source.lon[0]),
-        target_lat=float(target.lat[0]),
-        target_lon=float(target.lon[0]),
+        float(source.distance_m[i]),
+        float(target.distance_m[i]),
+        {name: float(values[i]) for name, values in result.bounds.items()},
+        source_lat=float(source.lat[i]),
+        source_lon=float(source.lon[i]),
+        target_lat=float(target.lat[i]),
+        target_lon=float(target.lon[i]),
         source_arc=s_arc,
         target_arc=t_arc,
-        _start_fraction=float(result.source_fraction[0]) if s_arc >= 0 else 0.0,
-        _end_fraction=float(result.target_fraction[0]) if t_arc >= 0 else 1.0,
+        _start_fraction=float(result.source_fraction[i]) if s_arc >= 0 else 0.0,
+        _end_fraction=float(result.target_fraction[i]) if t_arc >= 0 else 1.0,
         departure_s=departure_s,
     )
 

@@ -13,7 +13,9 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from . import _core
+    from .results import PairResults
     from .routing import Route, Router
+    from .snapping import Endpoints
     from .turns import TurnEngine
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,13 +79,18 @@ class Tradeoff:
         interior = ratio * np.logspace(low, high, num=max(0, router.tradeoff_points - 2))
         self.prices: FloatArray = np.concatenate(([0.0], interior, [np.inf]))
         self._engines: list[_core.QueryEngine | TurnEngine] = []
+        #: One view of the router per price: its engine, arc weight and node potential
+        #: are the price's, so that part-way queries (ecoroute.snapping) run on it.
+        self.views: list[Router] = []
         for price in self.prices:
             if price == 0.0 and router.objective_weights == {quantity: 1.0}:
                 self._engines.append(router._engine)  # the router's own objective
+                self.views.append(router)
                 continue
             weights = {"time_s": 1.0} if np.isinf(price) else {quantity: 1.0, "time_s": price}
-            engine, _, _ = router._make_engine(weights)
+            engine, potential, weight = router._make_engine(weights)
             self._engines.append(engine)
+            self.views.append(_price_view(router, weights, engine, potential, weight))
         self._report = list(router._report)
         self._objective_column = self._report.index(quantity)
         self._time_column = self._report.index("time_s")
@@ -130,6 +137,88 @@ class Tradeoff:
         offsets_all = np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64)
         arcs_all = np.concatenate(pieces) if count else np.empty(0, np.uint32)
         return sums, offsets_all, arcs_all.astype(np.uint32, copy=False)
+
+    def partway_pairs(
+        self, sources: Endpoints, targets: Endpoints, threads: int, *, progress: bool = False
+    ) -> list[PairResults]:
+        """
+        Every price's route per pair, starting and ending part-way (no paths).
+
+        :func:`ecoroute.snapping.partway_pairs` on each price's view of the
+        router; each result also says which arcs its routes start and end on.
+        """
+        from .snapping import partway_pairs
+
+        return [
+            partway_pairs(view, sources, targets, num_threads=threads, progress=progress)
+            for view in self.views
+        ]
+
+    def stack(self, results: Sequence[PairResults]) -> FloatArray:
+        """Quantity sums of one result per price: shape ``(K, pairs, quantities)``."""
+        return np.stack(
+            [np.stack([r.quantities[name] for name in self._report], axis=-1) for r in results]
+        ).reshape(len(results), results[0].cost.size, len(self._report))
+
+    def partway_matrices(self, sources: Endpoints, targets: Endpoints, threads: int) -> FloatArray:
+        """Quantity sums of every price's part-way routes: shape ``(K, rows, columns, quantities)``."""
+        from .snapping import partway_matrix
+
+        out = []
+        for view in self.views:
+            _, quantities = partway_matrix(view, sources, targets, num_threads=threads)
+            out.append(np.stack([quantities[name] for name in self._report], axis=-1))
+        return np.stack(out)
+
+    def partway_paths(
+        self, sources: Endpoints, targets: Endpoints, chosen: IntArray, threads: int
+    ) -> PairResults:
+        """
+        Price ``chosen[i]``'s part-way route for each pair, with its path.
+
+        The pairs of one price are routed again with paths
+        (:func:`ecoroute.snapping.partway_pairs`) and the answers put back in
+        pair order: sums, CSR paths and where each route starts and ends.
+        """
+        from .results import PairResults
+        from .snapping import partway_pairs
+
+        count = len(sources)
+        sums = np.empty((count, len(self._report)))
+        pieces: list[npt.NDArray[np.uint32]] = [np.empty(0, np.uint32)] * count
+        ends: dict[str, Any] = {
+            "source_arc": np.full(count, -1, dtype=np.int64),
+            "target_arc": np.full(count, -1, dtype=np.int64),
+            "source_fraction": np.full(count, np.nan),
+            "target_fraction": np.full(count, np.nan),
+        }
+        for k in np.unique(chosen):
+            rows = np.flatnonzero(chosen == k)
+            result = partway_pairs(
+                self.views[int(k)],
+                sources.take(rows),
+                targets.take(rows),
+                with_paths=True,
+                num_threads=threads,
+            )
+            assert result.path_offsets is not None
+            assert result.path_arcs is not None
+            sums[rows] = np.stack([result.quantities[name] for name in self._report], axis=-1)
+            for name, values in ends.items():
+                values[rows] = getattr(result, name)
+            offsets = result.path_offsets
+            for j, row in enumerate(rows.tolist()):
+                pieces[row] = result.path_arcs[offsets[j] : offsets[j + 1]]
+        lengths = np.fromiter((p.size for p in pieces), dtype=np.uint64, count=count)
+        return PairResults(
+            cost=sums[:, self._objective_column].copy(),
+            quantities={name: sums[:, j] for j, name in enumerate(self._report)},
+            path_offsets=np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64),
+            path_arcs=(np.concatenate(pieces) if count else np.empty(0, np.uint32)).astype(
+                np.uint32, copy=False
+            ),
+            **ends,
+        )
 
     def choose(self, objective: FloatArray, time_s: FloatArray, budget: Budget) -> Choice:
         """
@@ -292,6 +381,34 @@ def gap_column(quantity: str) -> str:
     """Name of the gap column of an objective quantity: ``co2_g`` -> ``co2_gap_g``."""
     base, _, unit = quantity.rpartition("_")
     return f"{base}_gap_{unit}"
+
+
+def _price_view(
+    router: Router,
+    weights: Mapping[str, float],
+    engine: _core.QueryEngine | TurnEngine,
+    potential: FloatArray | None,
+    weight: FloatArray,
+) -> Router:
+    """
+    A shallow copy of ``router`` that minimises ``weights``: its engine, weight and potential.
+
+    What part-way queries read of a router (:mod:`ecoroute.snapping`): the
+    engine, the per-arc weight that prices the part-driven first and last
+    arcs, the node potential that undoes the engine's reduced costs (an EV's
+    weights can be negative) and the objective weights (turn-aware loops).
+    Quantities, turns and everything else are the router's own. The same
+    pattern as :meth:`ecoroute.traffic.TrafficRouting.router_at`.
+    """
+    import copy
+
+    view = copy.copy(router)
+    view._engine = engine
+    view.node_potential = potential
+    view.weight = weight
+    view.objective_weights = dict(weights)
+    view.max_extra_time = view.max_extra_time_s = None  # a view answers for its price alone
+    return view
 
 
 def _objective_quantity(router: Router) -> str:

@@ -43,8 +43,8 @@ def od_matrices(
 
     ``nodes`` are dense node indices, or resolved locations
     (:class:`~ecoroute.snapping.Endpoints`: legs start and end part-way along
-    the snapped roads, with ``departure`` too, except on a router with a time
-    budget, which routes from the roads' nearer nodes, as :meth:`Router.matrix`).
+    the snapped roads, with ``departure`` or a time budget too, as
+    :meth:`Router.matrix`).
 
     Entry ``[i, j]`` is the least-cost route from ``nodes[i]`` to ``nodes[j]``;
     every quantity (``time_s``, ``distance_m``, ``co2_g``, ...) is summed along
@@ -253,14 +253,11 @@ class Profiles:
 
     def points(self, router: Router) -> Endpoints:
         """
-        The locations as ``router`` routes them: part-way along their roads where it can.
+        The locations as ``router`` routes them: part-way along their roads.
 
-        A router with a time budget (``max_extra_time``) routes between nodes
-        only, as :meth:`Router.matrix` does: each location at its road's
-        nearer end.
+        Every router does so, with a time budget (``max_extra_time``) too, as
+        :meth:`Router.matrix` does.
         """
-        if router.budget is not None:
-            return self.ends.as_nodes(self.network)
         return self.ends
 
     def paths(
@@ -294,7 +291,11 @@ class Profiles:
         dst = points.take(np.asarray(destinations, dtype=np.intp))
         start = self.start_hour_s(type_index)
         partway = bool(src.partway.any() or dst.partway.any())
-        if partway and start is None:
+        if partway and start is None and router.budget is not None:  # each price part-way
+            result = router._bounded_partway_pairs(
+                src, dst, with_paths=True, threads=router.num_threads
+            )
+        elif partway and start is None:
             result = partway_pairs(router, src, dst, with_paths=True, num_threads=self.num_threads)
         elif partway:  # on the start hour's metric
             result = router._traffic_for(start).partway_departures(

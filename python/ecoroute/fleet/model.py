@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -264,26 +263,6 @@ class FleetInputs:
     def location_node(self) -> npt.NDArray[np.intp]:
         """Network node of every location: depots first, then stops (the matrices' order)."""
         return np.concatenate([self.depot_node, self.stop_node])
-
-    def at_nodes(self, network: RoadNetwork) -> FleetInputs:
-        """
-        The same inputs with every location at its road's nearer node (no part-way legs).
-
-        What plans whose legs route between nodes use (a time budget): the
-        snapped point becomes that node and the snap distance the distance
-        to it, as :meth:`Router.route` reports them.
-        """
-        if self.location_ends is None:
-            return self
-        ends = self.location_ends.as_nodes(network)
-        depots = len(self.depots)
-        return dataclasses.replace(
-            self,
-            depot_snap_m=ends.distance_m[:depots],
-            stop_snap_m=ends.distance_m[depots:],
-            location_lonlat=np.column_stack([ends.lon, ends.lat]),
-            location_ends=ends,
-        )
 
 
 def resolve_inputs(

@@ -177,9 +177,8 @@ class Visit:
         Mass delivered.
     snap_m
         Distance from the stop's coordinates to the point of the road its
-        legs start and end at (part-way along the road; the road's nearer
-        node in a plan with ``departure=`` or ``max_extra_time``; 0 for a stop
-        given by node id).
+        legs start and end at (part-way along the road; 0 for a stop given
+        by node id).
     onboard_m
         Road distance the delivery travels on the vehicle (depot to stop).
     tkm

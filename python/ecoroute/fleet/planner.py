@@ -219,10 +219,6 @@ def plan_fleet(
         carbon_price_per_t=carbon_price_per_t,
         max_snap_m=max_snap_m,
     )
-    if max_extra_time is not None:
-        # Time budgets route between nodes (as Router.route does): each location at its
-        # road's nearer node (docs/fleet.md). Departures route part-way like static plans.
-        inputs = inputs.at_nodes(network)
     if clock is not None:
         inputs = timing.with_departure(inputs, clock)
     prepare_s = 0.0
