@@ -141,16 +141,11 @@ def departures(network: ecoroute.RoadNetwork, args: Any) -> None:
     )
 
 
-def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
-    """Part-way against node-snapped queries under a time budget, alternately, same points."""
-    router = ecoroute.Router(network, "car_petrol", "co2", num_threads=1, max_extra_time=0.05)
-    sources = points_beside_roads(network, args.pairs, 1)
-    targets = points_beside_roads(network, args.pairs, 2)
-    grid = points_beside_roads(network, 100, 3)
-    router.route_many(sources[:10], targets[:10])  # the snapper and the 9 engines, untimed
-    singles = list(
-        zip(map(tuple, sources[: args.routes]), map(tuple, targets[: args.routes]), strict=True)
-    )
+def partway_against_node(
+    router: ecoroute.Router, sources: Any, targets: Any, grid: Any, routes: int
+) -> dict[str, dict[str, Any]]:
+    """The timed calls, part-way from the points and node-snapped from the same points."""
+    singles = list(zip(map(tuple, sources[:routes]), map(tuple, targets[:routes]), strict=True))
 
     def route_partway() -> None:
         for a, b in singles:
@@ -161,9 +156,9 @@ def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
             s, t = node_ids(router, np.array([a, b]))
             router.route(int(s), int(t))
 
-    calls: dict[str, dict[str, Any]] = {
-        f"route x{args.routes}": {"part-way": route_partway, "node": route_node},
-        f"route_many {args.pairs:,}": {
+    return {
+        f"route x{routes}": {"part-way": route_partway, "node": route_node},
+        f"route_many {len(sources):,}": {
             "part-way": lambda: router.route_many(sources, targets),
             "node": lambda: router.route_many(node_ids(router, sources), node_ids(router, targets)),
         },
@@ -172,6 +167,16 @@ def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
             "node": lambda: router.matrix(node_ids(router, grid), node_ids(router, grid)),
         },
     }
+
+
+def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
+    """Part-way against node-snapped queries under a time budget, alternately, same points."""
+    router = ecoroute.Router(network, "car_petrol", "co2", num_threads=1, max_extra_time=0.05)
+    sources = points_beside_roads(network, args.pairs, 1)
+    targets = points_beside_roads(network, args.pairs, 2)
+    grid = points_beside_roads(network, 100, 3)
+    router.route_many(sources[:10], targets[:10])  # the snapper and the 9 engines, untimed
+    calls = partway_against_node(router, sources, targets, grid, args.routes)
     rows = []
     for name, fns in calls.items():
         medians = alternate(fns, args.repeats)
@@ -240,30 +245,7 @@ def main() -> None:
     targets = points_beside_roads(network, args.pairs, 2)
     router.route_many(sources[:10], targets[:10])  # build the snapper once, outside the timings
     grid = points_beside_roads(network, 100, 3)
-    singles = list(
-        zip(map(tuple, sources[: args.routes]), map(tuple, targets[: args.routes]), strict=True)
-    )
-
-    def route_partway() -> None:
-        for a, b in singles:
-            router.route(a, b)
-
-    def route_node() -> None:
-        for a, b in singles:
-            s, t = node_ids(router, np.array([a, b]))
-            router.route(int(s), int(t))
-
-    calls: dict[str, dict[str, Any]] = {
-        f"route x{args.routes}": {"part-way": route_partway, "node": route_node},
-        f"route_many {args.pairs:,}": {
-            "part-way": lambda: router.route_many(sources, targets),
-            "node": lambda: router.route_many(node_ids(router, sources), node_ids(router, targets)),
-        },
-        "matrix 100x100": {
-            "part-way": lambda: router.matrix(grid, grid),
-            "node": lambda: router.matrix(node_ids(router, grid), node_ids(router, grid)),
-        },
-    }
+    calls = partway_against_node(router, sources, targets, grid, args.routes)
     rows = []
     snap_s = alternate(
         {"snap": lambda: (node_ids(router, sources), node_ids(router, targets))}, args.repeats
