@@ -120,17 +120,7 @@ def departures(network: ecoroute.RoadNetwork, args: Any) -> None:
                 ),
             },
         }
-        for name, fns in calls.items():
-            medians = alternate(fns, args.repeats)
-            rows.append(
-                {
-                    "objective": objective,
-                    "call": name,
-                    "part-way s": f"{medians['part-way']:.4f}",
-                    "node s": f"{medians['node']:.4f}",
-                    "ratio": f"{medians['part-way'] / medians['node']:.2f}",
-                }
-            )
+        rows += [{"objective": objective} | row for row in timed_rows(calls, args.repeats)]
     print(
         f"{args.extract}: {network!r}, CCH, 1 thread, departure Monday 08:00 ({profiles.label}), "
         f"medians of {args.repeats}"
@@ -139,6 +129,22 @@ def departures(network: ecoroute.RoadNetwork, args: Any) -> None:
     write_results(
         "snapping_departure", {"extract": args.extract, "repeats": args.repeats, "rows": rows}
     )
+
+
+def timed_rows(calls: dict[str, dict[str, Any]], repeats: int) -> list[dict[str, str]]:
+    """One table row per call: medians of part-way and node-snapped timed alternately, their ratio."""
+    rows = []
+    for name, fns in calls.items():
+        medians = alternate(fns, repeats)
+        rows.append(
+            {
+                "call": name,
+                "part-way s": f"{medians['part-way']:.4f}",
+                "node s": f"{medians['node']:.4f}",
+                "ratio": f"{medians['part-way'] / medians['node']:.2f}",
+            }
+        )
+    return rows
 
 
 def partway_against_node(
@@ -177,17 +183,7 @@ def budgets(network: ecoroute.RoadNetwork, args: Any) -> None:
     grid = points_beside_roads(network, 100, 3)
     router.route_many(sources[:10], targets[:10])  # the snapper and the 9 engines, untimed
     calls = partway_against_node(router, sources, targets, grid, args.routes)
-    rows = []
-    for name, fns in calls.items():
-        medians = alternate(fns, args.repeats)
-        rows.append(
-            {
-                "call": name,
-                "part-way s": f"{medians['part-way']:.4f}",
-                "node s": f"{medians['node']:.4f}",
-                "ratio": f"{medians['part-way'] / medians['node']:.2f}",
-            }
-        )
+    rows = timed_rows(calls, args.repeats)
     part = router.route_many(sources, targets)
     node = router.route_many(node_ids(router, sources), node_ids(router, targets))
     plain = ecoroute.Router(network, "car_petrol", "co2", num_threads=1).route_many(
@@ -253,16 +249,7 @@ def main() -> None:
     rows.append(
         {"call": f"(snapping alone, {2 * args.pairs:,} points)", "node s": f"{snap_s['snap']:.4f}"}
     )
-    for name, fns in calls.items():
-        medians = alternate(fns, args.repeats)
-        rows.append(
-            {
-                "call": name,
-                "part-way s": f"{medians['part-way']:.4f}",
-                "node s": f"{medians['node']:.4f}",
-                "ratio": f"{medians['part-way'] / medians['node']:.2f}",
-            }
-        )
+    rows += timed_rows(calls, args.repeats)
     # How much the answers differ: part-way against node routes on the route_many pairs.
     part = router.route_many(sources, targets)
     node = router.route_many(node_ids(router, sources), node_ids(router, targets))
