@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +19,15 @@ from ..elevation import MAX_GRADE
 from .copert import CopertTable
 from .fuels import EU27_GRID_G_PER_KWH, FUELS, Fuel, fuel
 from .hbefa4 import Hbefa4Class
+from .legal import (
+    ACCESS_CLASSES,
+    ADR_TUNNEL_CODES,
+    HAZMAT_VALUES,
+    class_speed_limit_kph,
+    closed_tunnel_categories,
+    country_code,
+    legal_speed_limits_kph,
+)
 from .physics import (
     GRAVITY_M_S2,
     J_PER_KWH,
@@ -290,6 +301,12 @@ class RoadVehicle(Vehicle):
     so neither adds it. Pass ``traffic=True`` to the per-km methods for the
     arcs' rate.
 
+    Legal profile. What traffic law and the map's restrictions see (the
+    defaults are a passenger car): routing reads it to close roads
+    (``hgv=no``, ``maxweight``, ``maxheight``, ``hazmat=no`` ...) and to cap
+    speeds (:meth:`speed_caps_kph`, :mod:`ecoroute.emissions.legal`);
+    :meth:`legal_summary` says it on one line.
+
     Attributes
     ----------
     curb_mass_kg
@@ -321,6 +338,40 @@ class RoadVehicle(Vehicle):
         Emission standard, e.g. ``"Euro 6"`` or ``"Euro VI"`` (informative).
     sources
         Where the parameter values come from.
+    access_class
+        Which OSM access key the vehicle answers to: ``"motorcar"``,
+        ``"goods"`` (goods vehicle up to 3.5 t permissible mass), ``"hgv"``
+        (goods vehicle over 3.5 t) or ``"bus"``.
+    height_m
+        Overall height, compared with ``maxheight``.
+    width_m
+        Overall width (without mirrors), compared with ``maxwidth``.
+    length_m
+        Overall length, compared with ``maxlength``.
+    axle_count
+        Number of axles, at least 2.
+    max_axle_load_t
+        Load on the most heavily loaded axle, compared with ``maxaxleload``;
+        None: the gross mass spread evenly (:meth:`axle_load_t`).
+    hazmat
+        Dangerous goods carried: None (none), ``"yes"`` (tunnel code unknown:
+        closed on ``hazmat=no`` and in tunnels of categories B to E),
+        ``"water"`` (goods that pollute water: also closed on
+        ``hazmat:water=no``), or an ADR tunnel restriction code ``"B"`` to
+        ``"E"`` (closed on ``hazmat=no`` and in tunnels of that category or a
+        later letter; ADR 1.9.5.2.2, 8.6.4). See
+        :attr:`closed_tunnel_categories`.
+    top_speed_kph
+        Speed limiter (Directive 92/6/EEC as amended by 2002/85/EC: goods
+        vehicles over 3.5 t 90 km/h, buses 100 km/h); None: none.
+    country
+        Whose traffic law sets the class speed limits (a code of
+        :data:`ecoroute.emissions.legal.SPEED_LIMITS_KPH`); None: the
+        network's country if known, else the ``"EU"`` default table.
+    speed_limits_kph
+        Legal limits per highway class (km/h) that replace the country table's,
+        as sorted ``(class, km/h)`` pairs; a dict is accepted and converted
+        (the vehicle stays hashable).
     """
 
     curb_mass_kg: float
@@ -336,8 +387,19 @@ class RoadVehicle(Vehicle):
     traffic_dynamics: bool = True
     euro_class: str = ""
     sources: str = ""
+    access_class: str = "motorcar"
+    height_m: float = 1.5
+    width_m: float = 1.8
+    length_m: float = 4.5
+    axle_count: int = 2
+    max_axle_load_t: float | None = None
+    hazmat: str | None = None
+    top_speed_kph: float | None = None
+    country: str | None = None
+    speed_limits_kph: tuple[tuple[str, float], ...] | None = None
 
     def __post_init__(self) -> None:
+        self._check_legal_profile()
         _check(self, "curb_mass_kg", low=0.0, low_open=True)
         _check(self, "max_payload_kg", low=0.0)
         _check(self, "drag_area_m2", low=0.0)
@@ -353,6 +415,194 @@ class RoadVehicle(Vehicle):
                 f"{', '.join(self.available_models)}."
             )
             raise ValueError(msg)
+
+    def _check_legal_profile(self) -> None:
+        """Validate the legal profile and normalise hazmat, country and speed_limits_kph."""
+        if self.access_class not in ACCESS_CLASSES:
+            msg = (
+                f"{self.name}: access_class must be one of {', '.join(ACCESS_CLASSES)}, "
+                f"got {self.access_class!r}."
+            )
+            raise ValueError(msg)
+        for field in ("height_m", "width_m", "length_m"):
+            _check(self, field, low=0.0, low_open=True)
+        count = self.axle_count
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 2:
+            msg = f"{self.name}: axle_count must be a whole number >= 2, got {count!r}."
+            raise ValueError(msg)
+        object.__setattr__(self, "axle_count", int(count))
+        if self.max_axle_load_t is not None:
+            _check(self, "max_axle_load_t", low=0.0, low_open=True)
+        if self.top_speed_kph is not None:
+            _check(self, "top_speed_kph", low=0.0, low_open=True)
+        if self.hazmat is not None:
+            value = self.hazmat.strip() if isinstance(self.hazmat, str) else self.hazmat
+            if isinstance(value, str):
+                value = value.upper() if len(value) == 1 else value.lower()
+            if value not in HAZMAT_VALUES:
+                msg = (
+                    f"{self.name}: hazmat must be None (no dangerous goods), 'yes', 'water' "
+                    f"or an ADR tunnel code {', '.join(ADR_TUNNEL_CODES)}, got {self.hazmat!r}."
+                )
+                raise ValueError(msg)
+            object.__setattr__(self, "hazmat", value)
+        if self.country is not None:
+            try:
+                code = country_code(self.country)
+            except ValueError as error:
+                msg = f"{self.name}: {error}"
+                raise ValueError(msg) from None
+            object.__setattr__(self, "country", code)
+        if self.speed_limits_kph is not None:
+            object.__setattr__(self, "speed_limits_kph", self._speed_limit_pairs())
+
+    def _speed_limit_pairs(self) -> tuple[tuple[str, float], ...]:
+        """``speed_limits_kph`` (a dict or pairs) as sorted pairs, each limit checked."""
+        given: Any = self.speed_limits_kph
+        example = "{'motorway': 80, 'other': 60}"
+        try:
+            pairs = dict(given.items() if isinstance(given, Mapping) else given)
+        except (TypeError, ValueError):
+            pairs = None
+        if pairs is None or not all(isinstance(k, str) for k in pairs):
+            msg = (
+                f"{self.name}: speed_limits_kph must map highway classes to km/h, e.g. "
+                f"{example}, got {given!r}."
+            )
+            raise ValueError(msg)
+        out = []
+        for highway, limit in sorted(pairs.items()):
+            try:
+                kph = float(limit)
+            except (TypeError, ValueError):
+                kph = math.nan
+            if not kph > 0.0:  # NaN fails too; inf means "no limit"
+                msg = (
+                    f"{self.name}: speed_limits_kph[{highway!r}] must be a speed > 0 km/h "
+                    f"(inf: no limit), got {limit!r}."
+                )
+                raise ValueError(msg)
+            out.append((highway, kph))
+        return tuple(out)
+
+    @property
+    def permissible_mass_t(self) -> float:
+        """Permissible (maximum authorised) mass in tonnes: curb mass plus maximum payload."""
+        return (self.curb_mass_kg + self.max_payload_kg) / 1000.0
+
+    def gross_mass_t(self, payload_kg: float | None = None) -> float:
+        """
+        Return the actual mass in tonnes (curb mass plus payload), which ``maxweight`` signs limit.
+
+        ``payload_kg`` None is the default payload, as in :meth:`mass_kg`.
+        """
+        return self.mass_kg(payload_kg) / 1000.0
+
+    def axle_load_t(self, payload_kg: float | None = None) -> float:
+        """
+        Return the load in tonnes on the most loaded axle, which ``maxaxleload`` signs limit.
+
+        :attr:`max_axle_load_t` where set (the payload is then ignored), else
+        the gross mass spread evenly over :attr:`axle_count` axles.
+        """
+        if self.max_axle_load_t is not None:
+            return float(self.max_axle_load_t)
+        return self.gross_mass_t(payload_kg) / self.axle_count
+
+    @property
+    def closed_tunnel_categories(self) -> tuple[str, ...]:
+        """ADR tunnel categories closed to the load (``()`` without dangerous goods)."""
+        return closed_tunnel_categories(self.hazmat)
+
+    def legal_speed_limits_kph(self, country: str | None = None) -> dict[str, float]:
+        """
+        Return this vehicle's legal limit (km/h) per highway class, ``speed_limits_kph`` applied.
+
+        The country is :attr:`country`, else ``country``, else ``"EU"``; the
+        mass band is picked by :attr:`permissible_mass_t`. See
+        :func:`ecoroute.emissions.legal.legal_speed_limits_kph`.
+        """
+        code = self.country or country or "EU"
+        return legal_speed_limits_kph(
+            code,
+            self.access_class,
+            self.permissible_mass_t,
+            overrides=dict(self.speed_limits_kph or ()),
+        )
+
+    def speed_caps_kph(
+        self, highway: Sequence[str | None] | npt.ArrayLike, country: str | None = None
+    ) -> FloatArray:
+        """
+        Return the highest speed (km/h) this vehicle may drive on roads of each highway class.
+
+        The lower of the speed limiter (:attr:`top_speed_kph`) and the class's
+        legal limit for this vehicle (:meth:`legal_speed_limits_kph`); ``inf``
+        where nothing caps. The caps are rural limits applied per road class:
+        a road's own posted speed still bounds it (take ``min`` with the
+        road's speed), which is what keeps urban roads at their urban limit.
+
+        Parameters
+        ----------
+        highway
+            OSM highway class per element (None or an unknown class: the
+            table's ``"other"``). For a whole network, pass the few
+            ``network.highway_names`` and index the result with
+            ``network.highway_code`` (code -1: append the cap of ``None``).
+        country
+            Country of the roads, used when the vehicle's :attr:`country` is
+            None; None as well: the ``"EU"`` default table.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, one cap per element of ``highway``, in its shape.
+
+        Raises
+        ------
+        ValueError
+            If the country has no table (the message lists the known ones).
+        """
+        limits = self.legal_speed_limits_kph(country)
+        top = math.inf if self.top_speed_kph is None else float(self.top_speed_kph)
+        names = np.asarray(highway, dtype=object)
+        if names.size == 0:
+            return np.empty(names.shape, dtype=np.float64)
+        found: dict[object, float] = {}
+        flat = names.ravel()
+        caps = np.empty(flat.size, dtype=np.float64)
+        for i, name in enumerate(flat):
+            cap = found.get(name)
+            if cap is None:
+                key = name if isinstance(name, str) else None
+                cap = found[name] = min(top, class_speed_limit_kph(limits, key))
+            caps[i] = cap
+        return caps.reshape(names.shape)
+
+    def legal_summary(self) -> str:
+        """
+        Return the legal profile on one line, for error messages and vehicle listings.
+
+        Permissible mass, axle load, axles, height x width x length, limiter,
+        then dangerous goods and country where set, e.g. ``"hgv, 40.0 t (11.5
+        t per axle, 5 axles), 4.00 x 2.55 x 16.50 m, limiter 90 km/h"``.
+        """
+        mass = self.permissible_mass_t
+        axle = mass / self.axle_count if self.max_axle_load_t is None else self.max_axle_load_t
+        parts = [
+            self.access_class,
+            f"{mass:.1f} t ({axle:.1f} t per axle, {self.axle_count} axles)",
+            f"{self.height_m:.2f} x {self.width_m:.2f} x {self.length_m:.2f} m",
+            "no limiter" if self.top_speed_kph is None else f"limiter {self.top_speed_kph:g} km/h",
+        ]
+        if self.hazmat is not None:
+            parts.append(f"hazmat {self.hazmat}")
+        if self.country is not None:
+            parts.append(f"{self.country} law")
+        if self.speed_limits_kph:
+            limits = ", ".join(f"{k} {v:g}" for k, v in self.speed_limits_kph)
+            parts.append(f"speed limits {limits} km/h")
+        return ", ".join(parts)
 
     @property
     def available_models(self) -> tuple[str, ...]:
