@@ -33,6 +33,7 @@ from typing import Any
 from .._errors import UnknownVehicleError
 from .copert import URBAN_BUS_STD_DIESEL_EURO_VI_EC
 from .hbefa4 import HBEFA4_CLASSES
+from .legal import SPEED_LIMITER_KPH
 
 # Willans parameters of the rigid trucks added for issue 15, calibrated like the
 # others (docs/emissions.md, References).
@@ -60,12 +61,18 @@ def car_petrol() -> CombustionVehicle:
         zero_load_fuel_power_kw=12.0,
         hbefa4=HBEFA4_CLASSES["PC_petrol_Euro-6ab"],
         hbefa4_reference_mass_kg=1193.7 + 179.7,
+        access_class="motorcar",
+        length_m=4.284,
+        width_m=1.789,
+        height_m=1.456,
         sources=(
             "Body: SUMO PHEMlight5 PC_EU4_G.PHEMLight.veh (mass 1193.7 kg, loading 179.7 kg, "
             "Cw 0.3745, A 2.12 m², Fr0 0.0095104, Fr1 7.08e-5 s/m, aux 1.5 % of 84 kW). "
             "Willans P0 12 kW and eta_m 0.41 calibrated to HBEFA 4.2 PC_petrol_Euro-6ab "
             "on 0..+6 % and 30-130 km/h (docs/emissions.md, References); eta_dt 0.92. Max "
-            "payload 500 kg: a typical compact car (assumption)."
+            "payload 500 kg: a typical compact car (assumption). "
+            "Legal profile: VW Golf 8 body, 4.284 x 1.789 x 1.456 m (length x width without "
+            "mirrors x height; Volkswagen launch data, 2019), 2 axles, no speed limiter."
         ),
     )
 
@@ -89,11 +96,17 @@ def car_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=10.5,
         hbefa4=HBEFA4_CLASSES["PC_diesel_Euro-6ab"],
         hbefa4_reference_mass_kg=1240.0 + 180.0,
+        access_class="motorcar",
+        length_m=4.284,
+        width_m=1.789,
+        height_m=1.456,
         sources=(
             "Body as car_petrol, ~45 kg heavier for the diesel engine (assumption). "
             "Willans P0 10.5 kW and eta_m 0.37 calibrated to HBEFA 4.2 PC_diesel_Euro-6ab "
             "on 0..+6 % and 30-130 km/h. The low eta_m absorbs that the HBEFA diesel class "
-            "averages larger cars than the petrol class (docs/emissions.md, References)."
+            "averages larger cars than the petrol class (docs/emissions.md, References). "
+            "Legal profile: VW Golf 8 body, 4.284 x 1.789 x 1.456 m (length x width without "
+            "mirrors x height; Volkswagen launch data, 2019), 2 axles, no speed limiter."
         ),
     )
 
@@ -116,6 +129,10 @@ def car_bev() -> ElectricVehicle:
         charging_efficiency=0.85,
         hbefa4=HBEFA4_CLASSES["PC_BEV"],
         hbefa4_reference_mass_kg=1794.0 + 75.0,
+        access_class="motorcar",
+        length_m=4.261,
+        width_m=1.809,
+        height_m=1.568,
         sources=(
             "SUMO MMPEVEM VW_ID3.xml: mass 1794 kg, Cd 0.26, A 2.36 m², Crr 0.007, "
             "regeneration limit 42.8 kW. The drive is a line like the Willans engine's: "
@@ -124,7 +141,9 @@ def car_bev() -> ElectricVehicle:
             "losses (the file's 360 W auxiliaries and the motor and inverter at light load), "
             "calibrated to HBEFA 4.2 PC_BEV and the ID.3 model on the flat (docs/emissions.md). "
             "Wheel->battery 0.75 (effective, with blended friction braking). Charging 0.85 "
-            "(carculator 1.9.5 battery charge efficiency). Grid: EU-27 2023."
+            "(carculator 1.9.5 battery charge efficiency). Grid: EU-27 2023. "
+            "Legal profile: VW ID.3 body, 4.261 x 1.809 x 1.568 m (length x width without mirrors "
+            "x height; motor1.com, 2022), 2 axles, no speed limiter."
         ),
     )
 
@@ -147,12 +166,20 @@ def van_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=7.4,
         hbefa4=HBEFA4_CLASSES["LCV_diesel_N1-III_Euro-6ab"],
         hbefa4_reference_mass_kg=1925.0 + 787.5,
+        access_class="goods",
+        length_m=5.9,
+        width_m=2.0,
+        height_m=2.7,
         sources=(
             "carculator 1.9.5 'Van': Crr 0.00905, aux 1 kW; curb mass = 3.5 t - 1575 kg "
             "payload (carculator_truck 3.5 t). Drag area 1.8 m² (a high-roof N1-III van, "
             "Cd ~0.35 x A ~5 m²; carculator's 1.29 is a smaller van) and Willans P0 7.4 kW, "
             "eta_m 0.41 calibrated to HBEFA 4.2 LCV_diesel_N1-III and COPERT 5 N1-III "
-            "(docs/emissions.md, References)."
+            "(docs/emissions.md, References). "
+            "Legal profile: goods vehicle up to 3.5 t (N1; curb 1925 + payload 1575 kg = 3.5 t "
+            "permissible), about 5.9 x 2.0 x 2.7 m (a medium-wheelbase high-roof panel van of the "
+            "Sprinter/Crafter class; approximate, assumption), 2 axles, no speed limiter "
+            "(Directive 92/6/EEC covers N2/N3 only)."
         ),
     )
 
@@ -175,6 +202,10 @@ def van_bev() -> ElectricVehicle:
         charging_efficiency=0.85,
         hbefa4=HBEFA4_CLASSES["LCV_BEV_N1-III"],
         hbefa4_reference_mass_kg=3000.0,
+        access_class="goods",
+        length_m=5.9,
+        width_m=2.0,
+        height_m=2.7,
         sources=(
             "Body as van_diesel; 3000 kg at 50 % load (docs/emissions.md), i.e. 2500 kg "
             "curb and 1000 kg payload under a 3.5 t gross weight (the battery takes the "
@@ -185,7 +216,9 @@ def van_bev() -> ElectricVehicle:
             "3.6 kW, which puts the van 20 % above a measured Mercedes eSprinter (21.9 "
             "kWh/100 km, 475 km, TUV Sud); 2.6 kW is the most that keeps it within 15 % of "
             "that drive at 50-70 km/h (docs/emissions.md, References). Regeneration limit "
-            "60 kW (unverified assumption)."
+            "60 kW (unverified assumption). "
+            "Legal profile as van_diesel: goods vehicle up to 3.5 t (2500 + 1000 kg), about 5.9 x "
+            "2.0 x 2.7 m (assumption), 2 axles, no speed limiter."
         ),
     )
 
@@ -208,12 +241,24 @@ def truck_18t_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=17.5,
         hbefa4=HBEFA4_CLASSES["RT_gt14-20t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=8600.0 + 4700.0,
+        access_class="hgv",
+        length_m=12.0,
+        width_m=2.55,
+        height_m=4.0,
+        axle_count=2,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "carculator_truck 0.5.0, 18 t: A 7.5 m², Crr 0.0055 (ICCT), aux 4000 W (Weller "
             "2020), transmission 0.89, max payload 9400 kg. Drag area 4.5 m² (Cd 0.6, a box "
             "body; carculator's Cd 0.473 is a streamlined one) and Willans eta_m 0.50, P0 "
             "17.5 kW calibrated to COPERT 5 Rigid 14-20 t and HBEFA 4.2 RT 14-20 t, its "
-            "size classes (docs/emissions.md, References)."
+            "size classes (docs/emissions.md, References). "
+            "Legal profile: goods vehicle over 3.5 t (N3), 18 t permissible on 2 axles (the "
+            "two-axle limit), built to the EU maxima of Directive 96/53/EC as amended by (EU) "
+            "2015/719, Annex I: rigid length 12.0 m, width 2.55 m, height 4.0 m; heaviest axle "
+            "11.5 t (the driving-axle limit), speed limiter 90 km/h (Directive 92/6/EEC as "
+            "amended by 2002/85/EC)."
         ),
     )
 
@@ -236,11 +281,23 @@ def truck_40t_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=36.5,
         hbefa4=HBEFA4_CLASSES["TT_AT_gt34-40t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=14700.0 + 12650.0,
+        access_class="hgv",
+        length_m=16.5,
+        width_m=2.55,
+        height_m=4.0,
+        axle_count=5,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "carculator_truck 0.5.0, 40 t: A 10 m², Crr 0.0055, aux 5000 W, payload "
             "25300 kg. Drag area 5.7 m² (Cd 0.57; tractor-trailers are 5-6 m², carculator's "
             "4.73 the low end) and Willans eta_m 0.50, P0 36.5 kW calibrated to COPERT 5 "
-            "Articulated 34-40 t and HBEFA 4.2 TT_AT 34-40 t (docs/emissions.md, References)."
+            "Articulated 34-40 t and HBEFA 4.2 TT_AT 34-40 t (docs/emissions.md, References). "
+            "Legal profile: goods vehicle over 3.5 t (N3), 40 t permissible: a two-axle tractor "
+            "with a three-axle semi-trailer, 5 axles (Directive 96/53/EC as amended by (EU) "
+            "2015/719, Annex I: articulated vehicle 40 t, length 16.5 m, width 2.55 m, height 4.0 "
+            "m), heaviest axle 11.5 t (the driving-axle limit), speed limiter 90 km/h (Directive "
+            "92/6/EEC as amended by 2002/85/EC)."
         ),
     )
 
@@ -265,13 +322,25 @@ def bus_diesel() -> CombustionVehicle:
         copert=URBAN_BUS_STD_DIESEL_EURO_VI_EC,
         hbefa4=HBEFA4_CLASSES["UBus_Std_gt15-18t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=11500.0 + 3250.0,
+        access_class="bus",
+        length_m=12.0,
+        width_m=2.55,
+        height_m=3.2,
+        axle_count=2,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["bus"],
         sources=(
             "Default model: EMEP/EEA 2019 Ubus Std 15-18 t diesel Euro VI (DPF+SCR) energy "
             "consumption, full precision (ecoroute.emissions.copert). Physics parameters: "
             "carculator_bus 0.1.0 13 m city bus (Cd 0.65, A 8.07 m², aux 5000 W), Crr "
             "0.0055, eta_m 0.42, P0 20 kW (docs/emissions.md); curb mass 11.5 t "
             "(unverified) and max payload 6.5 t to the class's 18 t gross weight; the "
-            "default payload is COPERT's 50 % load, about 43 passengers of 75 kg."
+            "default payload is COPERT's 50 % load, about 43 passengers of 75 kg. "
+            "Legal profile: bus (M3), 18 t permissible on 2 axles (the Directive 96/53/EC "
+            "two-axle limit), 12.0 m long and 2.55 m wide (the Annex I maxima for a rigid bus), "
+            "about 3.2 m high with roof-mounted air conditioning (assumption), heaviest axle 11.5 "
+            "t (the driving-axle limit), speed limiter 100 km/h (Directive 92/6/EEC as amended by "
+            "2002/85/EC)."
         ),
     )
 
@@ -294,12 +363,22 @@ def truck_7_5t_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=P0_7_5T,
         hbefa4=HBEFA4_CLASSES["RT_le7.5t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=3900.0 + 1800.0,
+        access_class="hgv",
+        length_m=8.0,
+        width_m=2.55,
+        height_m=3.6,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "carculator_truck 0.5.0, 7.5t (2020): gross 7500 kg, max payload 3600 kg, frontal "
             "area 5.3 m², aux 3000 W (Weller 2020), Crr 0.0055 (ICCT), transmission 0.89. Cd "
             "0.75 (a small box body without aerodynamic kit; assumption) and Willans eta_m "
             "0.50, P0 7.5 kW calibrated to COPERT 5 Rigid <=7.5 t and HBEFA 4.2 RT_le7.5t "
-            "(docs/emissions.md, References)."
+            "(docs/emissions.md, References). "
+            "Legal profile: goods vehicle over 3.5 t (N2), 7.5 t permissible (3900 + 3600 kg), 2 "
+            "axles (axle load: the mass spread evenly, no axle split at hand), a box body of "
+            "about 8.0 m x 2.55 m x 3.6 m (typical, assumption; inside the limits of Directive "
+            "96/53/EC Annex I), speed limiter 90 km/h (Directive 92/6/EEC as amended by "
+            "2002/85/EC)."
         ),
     )
 
@@ -322,11 +401,23 @@ def truck_26t_diesel() -> CombustionVehicle:
         zero_load_fuel_power_kw=P0_26T,
         hbefa4=HBEFA4_CLASSES["RT_gt20-26t_Euro-VI_A-C"],
         hbefa4_reference_mass_kg=10600.0 + 7700.0,
+        access_class="hgv",
+        length_m=12.0,
+        width_m=2.55,
+        height_m=4.0,
+        axle_count=3,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "carculator_truck 0.5.0, 26t (2020): gross 26000 kg, max payload 15400 kg, frontal "
             "area 7.5 m², aux 4200 W (Weller 2020), Crr 0.0055 (ICCT), transmission 0.89. Cd 0.6 "
             "(box body). Willans eta_m 0.50 and P0 40 kW calibrated to COPERT 5 Rigid 20-26 t "
-            "and HBEFA 4.2 RT_gt20-26t (docs/emissions.md, References)."
+            "and HBEFA 4.2 RT_gt20-26t (docs/emissions.md, References). "
+            "Legal profile: goods vehicle over 3.5 t (N3), 26 t permissible on 3 axles (Directive "
+            "96/53/EC Annex I: 25 t, 26 t with twin tyres and air suspension on the driving "
+            "axle), rigid length 12.0 m, width 2.55 m, height 4.0 m (the Annex I maxima), "
+            "heaviest axle 11.5 t (the driving-axle limit), speed limiter 90 km/h (Directive "
+            "92/6/EEC as amended by 2002/85/EC)."
         ),
     )
 
@@ -351,6 +442,13 @@ def truck_18t_bev() -> ElectricVehicle:
         charging_efficiency=0.85,
         hbefa4=HBEFA4_CLASSES["RigidTruck_BEV_gt12t"],
         hbefa4_reference_mass_kg=18000.0 - (18000.0 - curb) / 2,
+        access_class="hgv",
+        length_m=12.0,
+        width_m=2.55,
+        height_m=4.0,
+        axle_count=2,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "Mercedes-Benz eActros 300: three battery packs of 112 kWh installed (336 kWh; "
             "freightcarbonzero.com, 2023), about 97 kWh net each and up to 400 km with four "
@@ -359,7 +457,9 @@ def truck_18t_bev() -> ElectricVehicle:
             "0.6, Crr 0.0055, aux 4 kW); plus the battery, 336 kWh at carculator_truck's LFP "
             "cell 0.16 kWh/kg and 80 % cell mass share = 2625 kg (the e-axle is taken to "
             "weigh what engine and gearbox did; assumption); gross 18 t. Drive efficiencies "
-            "0.85 / 0.75 and charging 0.85 (carculator_truck, Cox et al. 2020)."
+            "0.85 / 0.75 and charging 0.85 (carculator_truck, Cox et al. 2020). "
+            "Legal profile as truck_18t_diesel: N3, 18 t on 2 axles, 12.0 x 2.55 x 4.0 m (the "
+            "Directive 96/53/EC maxima), heaviest axle 11.5 t, speed limiter 90 km/h."
         ),
     )
 
@@ -382,13 +482,23 @@ def truck_40t_bev() -> ElectricVehicle:
         charging_efficiency=0.85,
         hbefa4=HBEFA4_CLASSES["TT_AT_BEV"],
         hbefa4_reference_mass_kg=29000.0,
+        access_class="hgv",
+        length_m=16.5,
+        width_m=2.55,
+        height_m=4.0,
+        axle_count=5,
+        max_axle_load_t=11.5,
+        top_speed_kph=SPEED_LIMITER_KPH["hgv"],
         sources=(
             "Mercedes-Benz eActros 600: more than 600 kWh net battery, about 500 km range "
             "(e-medienportal.net, autonews.autoua.net, 2023), i.e. about 1.2 kWh/km; 400 kW "
             "continuous power (taken as the regeneration limit); payload about 22 t with a "
             "standard semi-trailer at 40 t, so tractor + trailer about 18 t. Body as "
             "truck_40t_diesel (CdA 5.7 m², Crr 0.0055, aux 5 kW). Drive efficiencies 0.85 / "
-            "0.75 and charging 0.85 (carculator_truck, Cox et al. 2020)."
+            "0.75 and charging 0.85 (carculator_truck, Cox et al. 2020). "
+            "Legal profile as truck_40t_diesel: N3 articulated, 40 t on 5 axles, 16.5 x 2.55 x "
+            "4.0 m, heaviest axle 11.5 t, speed limiter 90 km/h (the extra mass Directive "
+            "96/53/EC allows zero-emission vehicles is not used)."
         ),
     )
 
