@@ -568,16 +568,17 @@ class RoadVehicle(Vehicle):
         names = np.asarray(highway, dtype=object)
         if names.size == 0:
             return np.empty(names.shape, dtype=np.float64)
-        found: dict[object, float] = {}
-        flat = names.ravel()
-        caps = np.empty(flat.size, dtype=np.float64)
-        for i, name in enumerate(flat):
-            cap = found.get(name)
-            if cap is None:
-                key = name if isinstance(name, str) else None
-                cap = found[name] = min(top, class_speed_limit_kph(limits, key))
-            caps[i] = cap
-        return caps.reshape(names.shape)
+        # One lookup per distinct class (a hash per element, no sort of strings).
+        codes: dict[object, int] = {}
+        flat = names.ravel().tolist()
+        index = np.fromiter((codes.setdefault(n, len(codes)) for n in flat), np.intp, len(flat))
+        caps = np.array(
+            [
+                min(top, class_speed_limit_kph(limits, n if isinstance(n, str) else None))
+                for n in codes
+            ]
+        )
+        return caps[index].reshape(names.shape)
 
     def legal_summary(self) -> str:
         """
