@@ -10,12 +10,12 @@ import time
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _topology
+from . import _topology, access, osm_rules
 from ._errors import OsmFileError
 from ._geo import haversine_m
 from ._osm_files import check_osm_file
@@ -68,23 +68,6 @@ ONEWAY_VALUES = frozenset({"yes", "true", "1", "-1", "reverse", "T", "F"})
 REVERSED_VALUES = frozenset({"-1", "reverse", "T"})
 #: Highway classes that are one-way unless tagged ``oneway=no`` (OSM wiki, Key:oneway).
 IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
-
-
-#: The way tags the loader reads.
-_TAGS = (
-    "highway",
-    "area",
-    "service",
-    "oneway",
-    "junction",
-    "access",
-    "vehicle",
-    "motor_vehicle",
-    "motorcar",
-    "maxspeed",
-    "maxspeed:forward",
-    "maxspeed:backward",
-)
 
 
 def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bool:
@@ -157,6 +140,77 @@ class _Ways:
         self.direction: list[int] = []  # 1, -1 or 0 (two-way)
         self.speed_forward: list[float] = []
         self.speed_backward: list[float] = []
+        #: Ways whose legal record differs from the default (open, no limit): index -> record.
+        self.legal: dict[int, _WayLegal] = {}
+        #: Nodes that close or limit the roads through them: OSM id -> record.
+        self.node_legal: dict[int, _NodeLegal] = {}
+        #: Country prefixes of zone speed values ("DE" of "DE:urban") and their counts.
+        self.countries: dict[str, int] = {}
+        #: Legal tag values the rules could not read, and conditional rules not applied.
+        self.unreadable: dict[tuple[str, str], int] = {}
+        self.conditional = 0
+
+
+class _WayLegal:
+    """What a way says to each mode, per direction (forward, backward), and its limits."""
+
+    __slots__ = ("access", "hazmat", "limits", "maxspeed_hgv", "tunnel")
+
+    def __init__(self, tags: Mapping[str, str]) -> None:
+        self.access = [
+            [_directed_access(tags, mode, d) for d in (1, -1)] for mode in osm_rules.MODES
+        ]
+        # One limit per way: the stricter direction (maxweight:forward is rare).
+        general = osm_rules.way_limits(tags)
+        hgv = osm_rules.way_limits(tags, "hgv")
+        self.limits = [min(general[name], hgv[name]) for name in access.LIMITS]
+        self.hazmat = [osm_rules.hazmat_flags(tags, d) for d in (1, -1)]
+        self.tunnel = [osm_rules.tunnel_category(tags, d) for d in (1, -1)]
+        if any(key.startswith("maxspeed:hgv") for key in tags):
+            self.maxspeed_hgv = [osm_rules.maxspeed_kph(tags, "hgv", d) for d in (1, -1)]
+        else:
+            self.maxspeed_hgv = [math.nan, math.nan]
+
+    def is_default(self) -> bool:
+        return (
+            not any(any(row) for row in self.access)
+            and all(math.isinf(x) and x > 0 for x in self.limits)
+            and not any(self.hazmat)
+            and not any(self.tunnel)
+            and all(math.isnan(x) for x in self.maxspeed_hgv)
+        )
+
+
+class _NodeLegal:
+    """What a node (a barrier, an access tag, a height restrictor) says to each mode."""
+
+    __slots__ = ("access", "limits")
+
+    def __init__(self, tags: Mapping[str, str]) -> None:
+        self.access = [osm_rules.node_access_code(tags, mode) for mode in osm_rules.MODES]
+        limits = osm_rules.node_limits(tags)
+        self.limits = [limits[name] for name in access.LIMITS]
+
+    def is_default(self) -> bool:
+        return not any(self.access) and all(math.isinf(x) and x > 0 for x in self.limits)
+
+
+def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
+    """The mode's access in one direction, its own one-way rules included (``oneway:hgv``)."""
+    code = osm_rules.access_code(tags, mode, direction)
+    one = osm_rules.oneway_for(tags, mode)
+    if one == osm_rules.REVERSIBLE or (one != 0 and one != direction):
+        return osm_rules.CLOSED
+    return code
+
+
+#: Keys whose presence on a way sends it through the rules table (others are open, unlimited).
+_LEGAL_WAY_KEYS = frozenset(osm_rules.WAY_KEYS - {"highway", "junction", "maxspeed", "oneway"})
+#: Keys that make a node worth reading (a barrier, access or a limit on it).
+_LEGAL_NODE_KEYS = frozenset(osm_rules.NODE_KEYS - {"highway"})
+#: Tags whose zone values ("DE:urban") name the country whose traffic law applies.
+_ZONE_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type", "zone:maxspeed")
+_COUNTRY = re.compile(r"^([A-Z]{2})(?:-[A-Z0-9]+)?:")
 
 
 def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
@@ -173,6 +227,7 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
 
     ways = _Ways()
     ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
+    legal_way_keys = _LEGAL_WAY_KEYS
     nan = math.nan
     absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) above the ceiling
     if not path.name.lower().endswith(".pbf"):
@@ -181,17 +236,26 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
         processor = (
             osmium.FileProcessor(str(path))
             .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.NODE))
+            .with_filter(osmium.filter.KeyFilter("highway").enable_for(osmium.osm.WAY))
+            .with_filter(
+                osmium.filter.KeyFilter(*sorted(_LEGAL_NODE_KEYS)).enable_for(osmium.osm.NODE)
+            )
         )
         for way in processor:
             way_tags = way.tags
+            if way.is_node():  # a barrier, access tag or limit on a node (read before ways)
+                node_tags = {t.k: t.v for t in way_tags}
+                record = _NodeLegal(node_tags)
+                if not record.is_default():
+                    ways.node_legal[way.id] = record
+                continue
             highway = way_tags.get("highway")
             if highway in EXCLUDED_HIGHWAY and not (
                 network_type == "drive_service" and highway == "service"
             ):
                 continue  # most non-drivable ways stop here, before reading other tags
-            tags = {key: value for key in _TAGS if (value := way_tags.get(key)) is not None}
+            tags = {t.k: t.v for t in way_tags}  # one pass over the tags, not a get per key
             if not drivable(tags, network_type):
                 continue
             count = 0
@@ -214,6 +278,14 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
                     absurd.append((way.id, value))
                     break
             maxspeed, forward, backward = (parse_maxspeed(value) for value in speeds)
+            _note_country(ways, tags)
+            if not legal_way_keys.isdisjoint(tags):
+                record = _WayLegal(tags)
+                for pair in osm_rules.unreadable_values(tags):
+                    ways.unreadable[pair] = ways.unreadable.get(pair, 0) + 1
+                ways.conditional += len(osm_rules.conditional_keys(tags))
+                if not record.is_default():
+                    ways.legal[len(ways.way_id)] = record
             ways.way_length.append(count)
             ways.way_id.append(way.id)
             ways.highway.append(tags["highway"])
@@ -227,6 +299,20 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
         msg = f"{path}: {_bad_coordinate(path) or 'a node'} ({error}); fix or delete the node."
         raise OsmFileError(msg) from error
     _fill_negative(path, ways)
+    if ways.unreadable:
+        (key, value), _ = max(ways.unreadable.items(), key=lambda item: item[1])
+        total = sum(ways.unreadable.values())
+        warnings.warn(
+            f"{path.name}: {total:,} access or limit values could not be read (e.g. "
+            f"{key}={value!r}); they restrict nothing (ecoroute.osm_rules).",
+            stacklevel=3,
+        )
+    if ways.conditional:
+        log.info(
+            "%s: %d conditional restrictions (key:conditional) not applied",
+            path.name,
+            ways.conditional,
+        )
     if absurd:
         way_id, value = absurd[0]
         warnings.warn(
@@ -236,6 +322,14 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
             stacklevel=3,
         )
     return ways
+
+
+def _note_country(ways: _Ways, tags: Mapping[str, str]) -> None:
+    for key in _ZONE_KEYS:
+        value = tags.get(key)
+        if value is not None and (match := _COUNTRY.match(value)):
+            ways.countries[match[1]] = ways.countries.get(match[1], 0) + 1
+            return
 
 
 #: An XML ``<node>`` start tag's id, wherever the attribute stands.
@@ -450,6 +544,7 @@ def load_osm(
     )
     arc_length = seg_length[arc_seg]
     arc_way = seg_way[arc_seg]
+    legal = _arc_legal(ways, arc_way, arc_along, ref[a][arc_seg], ref[b][arc_seg])
 
     highway_names, highway_code = np.unique(
         np.asarray(ways.highway, dtype=object).astype(str), return_inverse=True
@@ -472,6 +567,7 @@ def load_osm(
         arc_length, arc_time, arc_way, arc_highway = (
             x[keep_arc] for x in (arc_length, arc_time, arc_way, arc_highway)
         )
+        legal = {name: values[keep_arc] for name, values in legal.items()}
         node_id, node_lat, node_lon = node_id[keep_node], node_lat[keep_node], node_lon[keep_node]
         n = node_id.size
 
@@ -503,6 +599,9 @@ def load_osm(
         longest = _argmax_per_group(arc_length[chain], merged.chain_offsets)
         out_highway = arc_highway[chain[longest]]
         out_way = arc_way[chain[longest]]
+        # A merged arc is as restricted as its most restricted piece: a chain is driven
+        # end to end (its inner nodes have no other roads), so one closed piece closes it.
+        legal = _merge_legal(legal, chain, merged.chain_offsets)
         # Shape points: the heads of every piece but the last.
         interior = np.ones(chain.size, dtype=bool)
         interior[merged.chain_offsets[1:] - 1] = False
@@ -537,6 +636,8 @@ def load_osm(
         np.asarray(ways.way_id, dtype=np.int64)[arc_way],
         geometry_offsets,
         geometry_lonlat,
+        legal,
+        _majority(ways.countries),
     )
     if dem is not None:
         network = network.with_elevation(_as_list(dem))
@@ -607,6 +708,8 @@ def _build(
     way_id: npt.NDArray[np.int64],
     geometry_offsets: npt.NDArray[np.int64],
     geometry_lonlat: npt.NDArray[np.float64],
+    legal: Mapping[str, npt.NDArray[Any]] | None = None,
+    country: str | None = None,
 ) -> RoadNetwork:
     """Renumber nodes along a space-filling curve (memory locality for searches) and build."""
     order = spatial_order(lat, lon)
@@ -616,7 +719,7 @@ def _build(
     # Zero-length arcs (two OSM nodes at one spot) have no speed of their own.
     speed[time_s <= 0] = np.nan
     speed, _ = impute_speeds(speed, np.asarray(highway_names, dtype=object)[highway_code])
-    return RoadNetwork.from_arrays(
+    network = RoadNetwork.from_arrays(
         rank[tail],
         rank[head],
         length_m,
@@ -630,6 +733,88 @@ def _build(
         geometry_offsets=geometry_offsets,
         geometry_lonlat=geometry_lonlat,
     )
+    if legal is None:
+        return network
+    csr = np.argsort(rank[tail], kind="stable")  # the arc order from_arrays chose
+    arrays = {access.LEGAL_PREFIX + name: values[csr] for name, values in legal.items()}
+    arrays[access.LEGAL_PREFIX + "country"] = access.country_attachment(country)
+    return network.with_attachments(**arrays)
+
+
+def _arc_legal(
+    ways: _Ways,
+    arc_way: npt.NDArray[np.int64],
+    along: npt.NDArray[np.bool_],
+    first_ref: npt.NDArray[np.int64],
+    second_ref: npt.NDArray[np.int64],
+) -> dict[str, npt.NDArray[Any]]:
+    """
+    Per arc (one direction of one segment), what its way and its end nodes say to each mode.
+
+    ``first_ref``/``second_ref`` are the OSM ids of the segment's nodes in the
+    way's order. Node records (barriers, access tags, height restrictors) act
+    on both arcs through the node: a vehicle that may not pass a node may not
+    drive the roads on either side of it through that node.
+    """
+    w, modes, limits = len(ways.way_id), len(osm_rules.MODES), len(access.LIMITS)
+    way_access = np.zeros((w, modes, 2), dtype=np.uint8)
+    way_limits = np.full((w, limits), np.inf)
+    way_hazmat = np.zeros((w, 2), dtype=np.uint8)
+    way_tunnel = np.zeros((w, 2), dtype=np.uint8)
+    way_hgv_speed = np.full((w, 2), np.nan)
+    for i, record in ways.legal.items():
+        way_access[i] = record.access
+        way_limits[i] = record.limits
+        way_hazmat[i] = record.hazmat
+        way_tunnel[i] = record.tunnel
+        way_hgv_speed[i] = record.maxspeed_hgv
+    column = np.where(along, 0, 1)
+    out: dict[str, npt.NDArray[Any]] = {}
+    arc_access = way_access[arc_way, :, column]  # (arcs, modes)
+    arc_limits = way_limits[arc_way]
+    if ways.node_legal:
+        ids = np.fromiter(ways.node_legal, dtype=np.int64, count=len(ways.node_legal))
+        order = np.argsort(ids)
+        ids = ids[order]
+        records = [ways.node_legal[int(x)] for x in ids]
+        node_access = np.asarray([r.access for r in records], dtype=np.uint8)
+        node_limits = np.asarray([r.limits for r in records], dtype=np.float64)
+        for ends in (first_ref, second_ref):
+            at = np.minimum(np.searchsorted(ids, ends), ids.size - 1)
+            hit = ids[at] == ends
+            arc_access[hit] = np.maximum(arc_access[hit], node_access[at[hit]])
+            arc_limits[hit] = np.fmin(arc_limits[hit], node_limits[at[hit]])
+    for k, mode in enumerate(osm_rules.MODES):
+        out[f"access.{mode}"] = np.ascontiguousarray(arc_access[:, k])
+    for k, name in enumerate(access.LIMITS):
+        out[name] = np.ascontiguousarray(arc_limits[:, k])
+    out["hazmat"] = way_hazmat[arc_way, column]
+    out["tunnel_category"] = way_tunnel[arc_way, column]
+    out["maxspeed_hgv_kph"] = way_hgv_speed[arc_way, column]
+    return out
+
+
+def _merge_legal(
+    legal: Mapping[str, npt.NDArray[Any]],
+    chain: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+) -> dict[str, npt.NDArray[Any]]:
+    """Combine the pieces of each merged arc: the strictest access, limit and speed wins."""
+    starts = offsets[:-1]
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in legal.items():
+        pieces = values[chain]
+        if name == "hazmat":
+            out[name] = np.bitwise_or.reduceat(pieces, starts)
+        elif name.startswith("access.") or name == "tunnel_category":
+            out[name] = np.maximum.reduceat(pieces, starts)
+        else:  # limits and maxspeed:hgv: the smallest (NaN: unknown, ignored)
+            out[name] = np.fmin.reduceat(pieces, starts)
+    return out
+
+
+def _majority(counts: Mapping[str, int]) -> str | None:
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def spatial_order(

@@ -1,0 +1,351 @@
+"""
+Which arcs a vehicle may drive, and how fast: the network's legal attributes read against a vehicle.
+
+The OSM loader keeps, per arc, what the map says about access and limits
+(:data:`LEGAL_PREFIX` attachments, see :func:`legal_attachments`): an access
+code per mode (open, destination-only, closed; barriers on nodes included),
+the weight, axle-load, height, width and length limits, hazmat flags, ADR
+tunnel categories and ``maxspeed:hgv``. :func:`vehicle_rules` compares them with a
+vehicle's legal profile (its access class, mass at the payload, axle load,
+dimensions and dangerous goods) and gives pure arrays: which arcs are closed to
+it and why, which may be used only at the start or end of a route, and the
+highest speed it may drive on each arc. Everything is vectorised over arcs;
+nothing is computed per query.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .emissions.vehicle import Vehicle
+    from .network import RoadNetwork
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Prefix of the per-arc legal attachments a network carries (saved with it).
+LEGAL_PREFIX = "legal."
+
+#: The modes whose access the loader keeps, in this order (``legal.access.<mode>``).
+MODES = ("motorcar", "goods", "hgv", "bus")
+
+#: Access codes per arc and mode.
+OPEN, DESTINATION, CLOSED = 0, 1, 2
+
+#: Per-arc limits kept by the loader: attachment name -> what the vehicle compares.
+LIMITS = ("maxweight_t", "maxaxleload_t", "maxheight_m", "maxwidth_m", "maxlength_m")
+
+#: Hazmat flag bits (``legal.hazmat``).
+HAZMAT_NO, HAZMAT_WATER_NO = 1, 2
+
+#: Why an arc is closed to a vehicle (``VehicleRules.reason``); 0: open.
+REASONS = (
+    "",
+    "access",
+    "maxweight",
+    "maxaxleload",
+    "maxheight",
+    "maxwidth",
+    "maxlength",
+    "hazmat",
+    "tunnel",
+)
+_REASON_CODE = {name: code for code, name in enumerate(REASONS)}
+
+#: ADR tunnel categories (``legal.tunnel_category``: 0 none or A, 1 B ... 4 E).
+TUNNEL_LETTERS = ("", "B", "C", "D", "E")
+
+
+@dataclass(frozen=True, eq=False)
+class VehicleRules:
+    """
+    A vehicle's view of a network's rules: per arc, closed or not and why, and its speed cap.
+
+    Attributes
+    ----------
+    closed
+        Arcs the vehicle may not drive (bool per arc).
+    destination
+        Arcs it may drive only at the start or end of a route: destination,
+        delivery, customers, residents (no through traffic).
+    reason
+        Per arc, an index into :data:`REASONS` naming the first rule that
+        closed it (0 where open).
+    speed_cap_kph
+        Per arc, the highest speed the vehicle may drive there (its limiter,
+        the legal limit of its class on that road class, ``maxspeed:hgv``);
+        ``inf`` where nothing caps it; None when nothing caps it anywhere.
+    """
+
+    closed: BoolArray
+    destination: BoolArray
+    reason: npt.NDArray[np.uint8]
+    speed_cap_kph: FloatArray | None
+
+    @property
+    def restricts(self) -> bool:
+        """Whether any arc is closed or destination-only for this vehicle."""
+        return bool(self.closed.any() or self.destination.any())
+
+    def describe(self, network: RoadNetwork, arcs: npt.ArrayLike, *, limit: int = 3) -> str:
+        """
+        Name the closures on ``arcs``, most frequent rule first, e.g. "hgv=no access (way 264)".
+
+        Used by refusals: which rules closed the roads around an endpoint.
+        """
+        index = np.asarray(arcs, dtype=np.intp).ravel()
+        index = index[self.closed[index]]
+        if index.size == 0:
+            return ""
+        codes, counts = np.unique(self.reason[index], return_counts=True)
+        parts = []
+        for code in codes[np.argsort(-counts, kind="stable")][:limit]:
+            first = int(index[self.reason[index] == code][0])
+            way = int(network.osm_way_id[first])
+            where = f" (e.g. way {way})" if way >= 0 else f" (e.g. arc {first})"
+            parts.append(f"{_reason_text(network, first, int(code))}{where}")
+        return "; ".join(parts)
+
+
+def _reason_text(network: RoadNetwork, arc: int, code: int) -> str:
+    name = REASONS[code]
+    legal = network.attachments
+    if name in ("maxweight", "maxaxleload"):
+        return f"{name} {float(legal[LEGAL_PREFIX + name + '_t'][arc]):g} t"
+    if name in ("maxheight", "maxwidth", "maxlength"):
+        return f"{name} {float(legal[LEGAL_PREFIX + name + '_m'][arc]):g} m"
+    if name == "tunnel":
+        letter = TUNNEL_LETTERS[int(legal[LEGAL_PREFIX + "tunnel_category"][arc])]
+        return f"ADR tunnel category {letter}"
+    if name == "hazmat":
+        return "hazmat=no"
+    return "access tags or a barrier closed to this vehicle class"
+
+
+def has_legal_attributes(network: RoadNetwork) -> bool:
+    """Whether the network carries the loader's per-arc legal attributes."""
+    return f"{LEGAL_PREFIX}access.motorcar" in network.attachments
+
+
+def network_country(network: RoadNetwork) -> str | None:
+    """The country code the loader found on the network's speed tags (e.g. ``"DE"``), or None."""
+    code = network.attachments.get(f"{LEGAL_PREFIX}country")
+    if code is None or code.size == 0:
+        return None
+    return bytes(np.asarray(code, dtype=np.uint8)).decode("ascii", errors="replace") or None
+
+
+def country_attachment(country: str | None) -> npt.NDArray[np.uint8]:
+    """Encode a country code for :data:`LEGAL_PREFIX` ``country`` (empty when unknown)."""
+    return np.frombuffer((country or "").encode("ascii"), dtype=np.uint8).copy()
+
+
+def _attr(vehicle: Any, name: str, default: Any) -> Any:
+    value = getattr(vehicle, name, default)
+    return default if value is None else value
+
+
+def _mass_t(vehicle: Any, payload_kg: float | None) -> float:
+    if hasattr(vehicle, "gross_mass_t"):
+        return float(vehicle.gross_mass_t(payload_kg))
+    if hasattr(vehicle, "mass_kg"):
+        return float(vehicle.mass_kg(payload_kg)) / 1000.0
+    return 0.0
+
+
+def _axle_t(vehicle: Any, payload_kg: float | None) -> float:
+    if hasattr(vehicle, "axle_load_t"):
+        return float(vehicle.axle_load_t(payload_kg))
+    return _mass_t(vehicle, payload_kg) / 2.0
+
+
+def access_mode(vehicle: Any) -> str:
+    """The access class whose tags the vehicle reads (``motorcar`` unless it says otherwise)."""
+    mode = str(_attr(vehicle, "access_class", "motorcar"))
+    return mode if mode in MODES else "motorcar"
+
+
+def speed_caps(network: RoadNetwork, vehicle: Any) -> FloatArray | None:
+    """
+    Per arc, the highest speed ``vehicle`` may drive (km/h; ``inf``: no cap), or None for none.
+
+    The minimum of the vehicle's limiter and its class's legal limit on the
+    arc's road class (``vehicle.speed_caps_kph``, for the vehicle's country or
+    else the network's), and, for heavy goods vehicles, ``maxspeed:hgv``.
+    """
+    key = ("caps", _vehicle_key(vehicle))
+    cached = _cache_get(network, key)
+    if cached is not None:
+        return cached[0]  # type: ignore[no-any-return]
+    caps: FloatArray | None = None
+    method = getattr(vehicle, "speed_caps_kph", None)
+    if method is not None:
+        names = np.asarray([*network.highway_names, ""], dtype=object)
+        code = np.asarray(network.highway_code, dtype=np.intp)
+        per_class = np.asarray(method(names, network_country(network)), dtype=np.float64)
+        caps = per_class[code]  # code -1 (unknown) reads the trailing "" class
+    if access_mode(vehicle) == "hgv":
+        hgv = network.attachments.get(f"{LEGAL_PREFIX}maxspeed_hgv_kph")
+        if hgv is not None:
+            hgv = np.where(np.isfinite(hgv) & (hgv > 0), hgv, np.inf).astype(np.float64)
+            caps = hgv if caps is None else np.minimum(caps, hgv)
+    if caps is not None and not np.isfinite(caps).any():
+        caps = None
+    if caps is not None:
+        caps.flags.writeable = False
+    _cache_put(network, key, (caps,))
+    return caps
+
+
+def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | None) -> VehicleRules:
+    """
+    Compare the network's legal attributes with ``vehicle`` at ``payload_kg`` (cached per network).
+
+    A network without legal attributes (built from arrays, osmnx or an old
+    save) closes nothing; speed caps from the vehicle's class still apply.
+    """
+    key = ("rules", _vehicle_key(vehicle), None if payload_kg is None else float(payload_kg))
+    cached = _cache_get(network, key)
+    if cached is not None:
+        return cached[0]  # type: ignore[no-any-return]
+    m = network.arc_count
+    closed = np.zeros(m, dtype=bool)
+    destination = np.zeros(m, dtype=bool)
+    reason = np.zeros(m, dtype=np.uint8)
+    legal = network.attachments
+    if has_legal_attributes(network):
+        code = np.asarray(legal[f"{LEGAL_PREFIX}access.{access_mode(vehicle)}"])
+        _close(closed, reason, code == CLOSED, "access")
+        destination = code == DESTINATION
+        mass = _mass_t(vehicle, payload_kg)
+        checks = (
+            ("maxweight", "maxweight_t", mass),
+            ("maxaxleload", "maxaxleload_t", _axle_t(vehicle, payload_kg)),
+            ("maxheight", "maxheight_m", float(_attr(vehicle, "height_m", 0.0))),
+            ("maxwidth", "maxwidth_m", float(_attr(vehicle, "width_m", 0.0))),
+            ("maxlength", "maxlength_m", float(_attr(vehicle, "length_m", 0.0))),
+        )
+        for name, field, value in checks:
+            limit = legal.get(LEGAL_PREFIX + field)
+            if limit is not None and value > 0:
+                # NaN (unreadable) compares False: such a limit closes nothing.
+                _close(closed, reason, np.asarray(limit) < value, name)
+        hazmat = _attr(vehicle, "hazmat", None)
+        if hazmat:
+            flags = np.asarray(legal.get(f"{LEGAL_PREFIX}hazmat", np.zeros(m, np.uint8)))
+            bits = HAZMAT_NO | (HAZMAT_WATER_NO if hazmat == "water" else 0)
+            _close(closed, reason, (flags & bits) != 0, "hazmat")
+            tunnel = legal.get(f"{LEGAL_PREFIX}tunnel_category")
+            if tunnel is not None:
+                # A load with tunnel code X may not enter tunnels of category X or above
+                # (ADR 1.9.5.2.2); a code we do not know closes every categorised tunnel.
+                letter = str(hazmat).upper()
+                lowest = TUNNEL_LETTERS.index(letter) if letter in TUNNEL_LETTERS[1:] else 1
+                _close(closed, reason, np.asarray(tunnel) >= lowest, "tunnel")
+        destination = destination & ~closed
+    rules = VehicleRules(
+        closed=closed,
+        destination=destination,
+        reason=reason,
+        speed_cap_kph=speed_caps(network, vehicle),
+    )
+    for array in (closed, destination, reason):
+        array.flags.writeable = False
+    _cache_put(network, key, (rules,))
+    return rules
+
+
+def _close(closed: BoolArray, reason: npt.NDArray[np.uint8], mask: Any, name: str) -> None:
+    new = np.asarray(mask, dtype=bool) & ~closed
+    reason[new] = _REASON_CODE[name]
+    closed |= new
+
+
+def capped_inputs(
+    network: RoadNetwork, vehicle: Any, arcs: npt.ArrayLike | None, speed: FloatArray, time: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Speed and travel time of arcs as ``vehicle`` drives them: no faster than its caps.
+
+    ``speed``/``time`` are the network's values for ``arcs`` (all arcs when
+    None). Where the cap binds, the time becomes the length at the cap (a
+    merged arc's time is its pieces' sum, so the larger of the two is kept).
+    """
+    caps = speed_caps(network, vehicle)
+    if caps is None:
+        return speed, time
+    cap = caps if arcs is None else caps[np.asarray(arcs, dtype=np.intp).ravel()]
+    binding = speed > cap
+    if not binding.any():
+        return speed, time
+    length = network.length_m if arcs is None else network.length_m[np.asarray(arcs, np.intp).ravel()]
+    new_speed = np.where(binding, cap, speed)
+    capped_time = np.divide(length * 3.6, cap, out=np.zeros_like(time), where=binding)
+    new_time = np.where(binding, np.maximum(time, capped_time), time)
+    return new_speed, new_time
+
+
+# ---------------------------------------------------------------------- cache
+
+_CACHE: weakref.WeakKeyDictionary[RoadNetwork, OrderedDict[Any, tuple[Any, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_ENTRIES = 32
+
+
+def _vehicle_key(vehicle: Any) -> Any:
+    try:
+        hash(vehicle)
+    except TypeError:
+        return id(vehicle)
+    return vehicle
+
+
+def _cache_get(network: RoadNetwork, key: Any) -> tuple[Any, ...] | None:
+    cache = _CACHE.get(network)
+    if cache is None or key not in cache:
+        return None
+    cache.move_to_end(key)
+    return cache[key]
+
+
+def _cache_put(network: RoadNetwork, key: Any, value: tuple[Any, ...]) -> None:
+    cache = _CACHE.setdefault(network, OrderedDict())
+    cache[key] = value
+    while len(cache) > _CACHE_ENTRIES:
+        cache.popitem(last=False)
+
+
+def penalty_unit(weights: FloatArray, potential_span: float = 0.0) -> float:
+    """
+    A power of two above any simple path's cost on ``weights``: the price of a destination-only entry.
+
+    Costs decode exactly as ``k * unit + c`` with ``0 <= c < unit``.
+    """
+    finite = weights[np.isfinite(weights)]
+    total = float(np.abs(finite).sum()) + 2.0 * abs(potential_span) + 1.0
+    return float(2.0 ** math.ceil(math.log2(total)))
+
+
+__all__ = [
+    "CLOSED",
+    "DESTINATION",
+    "LEGAL_PREFIX",
+    "MODES",
+    "OPEN",
+    "REASONS",
+    "VehicleRules",
+    "capped_inputs",
+    "has_legal_attributes",
+    "network_country",
+    "speed_caps",
+    "vehicle_rules",
+]
