@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import access as access
 from . import datasets as datasets
 from . import elevation as elevation
 from . import emissions as emissions

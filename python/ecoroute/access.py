@@ -190,7 +190,10 @@ def speed_caps(network: RoadNetwork, vehicle: Any) -> FloatArray | None:
     if method is not None:
         names = np.asarray([*network.highway_names, ""], dtype=object)
         code = np.asarray(network.highway_code, dtype=np.intp)
-        per_class = np.asarray(method(names, network_country(network)), dtype=np.float64)
+        try:
+            per_class = np.asarray(method(names, network_country(network)), dtype=np.float64)
+        except ValueError:  # a country the law table does not know: its EU default
+            per_class = np.asarray(method(names, None), dtype=np.float64)
         caps = per_class[code]  # code -1 (unknown) reads the trailing "" class
     if access_mode(vehicle) == "hgv":
         hgv = network.attachments.get(f"{LEGAL_PREFIX}maxspeed_hgv_kph")
@@ -222,9 +225,14 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
     reason = np.zeros(m, dtype=np.uint8)
     legal = network.attachments
     if has_legal_attributes(network):
-        code = np.asarray(legal[f"{LEGAL_PREFIX}access.{access_mode(vehicle)}"])
-        _close(closed, reason, code == CLOSED, "access")
-        destination = code == DESTINATION
+        mode = access_mode(vehicle)
+        if mode != "motorcar":
+            # Cars keep the loader's own reading (ecoroute.osm.drivable decided which ways
+            # a car may drive, and destination roads stay open to them) until the rules
+            # table also takes over for cars (issue 24); every other class reads it here.
+            code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
+            _close(closed, reason, code == CLOSED, "access")
+            destination = code == DESTINATION
         mass = _mass_t(vehicle, payload_kg)
         checks = (
             ("maxweight", "maxweight_t", mass),
@@ -270,7 +278,11 @@ def _close(closed: BoolArray, reason: npt.NDArray[np.uint8], mask: Any, name: st
 
 
 def capped_inputs(
-    network: RoadNetwork, vehicle: Any, arcs: npt.ArrayLike | None, speed: FloatArray, time: FloatArray
+    network: RoadNetwork,
+    vehicle: Any,
+    arcs: npt.ArrayLike | None,
+    speed: FloatArray,
+    time: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """
     Speed and travel time of arcs as ``vehicle`` drives them: no faster than its caps.
@@ -286,7 +298,9 @@ def capped_inputs(
     binding = speed > cap
     if not binding.any():
         return speed, time
-    length = network.length_m if arcs is None else network.length_m[np.asarray(arcs, np.intp).ravel()]
+    length = (
+        network.length_m if arcs is None else network.length_m[np.asarray(arcs, np.intp).ravel()]
+    )
     new_speed = np.where(binding, cap, speed)
     capped_time = np.divide(length * 3.6, cap, out=np.zeros_like(time), where=binding)
     new_time = np.where(binding, np.maximum(time, capped_time), time)

@@ -254,6 +254,11 @@ class Vehicle(ABC):
             plus ``time_s`` and ``distance_m``.
         """
         speed, grade, length, time = _arc_inputs(network, arcs)
+        # The vehicle drives no faster than it may: its limiter, its class's legal
+        # limit on the road class, maxspeed:hgv (ecoroute.access.speed_caps).
+        from ..access import capped_inputs
+
+        speed, time = capped_inputs(network, self, arcs, speed, time)
         out = self._arc_amounts(network, arcs, speed, _network_grade(grade), length, payload_kg)
         out["time_s"] = time
         out["distance_m"] = length
