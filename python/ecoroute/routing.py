@@ -16,6 +16,7 @@ from . import _core
 from ._errors import NoRouteError
 from ._geo import unit_vectors
 from ._validate import as_index_array, check_node_argument, check_threads
+from .access import vehicle_rules
 from .objectives import (
     ALGORITHM_ENUM,
     ALGORITHMS,
@@ -36,6 +37,7 @@ from .snapping import (
     partway_route,
     resolve_points,
     route_from_pair,
+    snapper_for,
 )
 from .tradeoff import (
     Budget,
@@ -163,6 +165,9 @@ class Router:
         self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
             network, self.vehicle, payload_kg
         )
+        #: What the map's rules say to this vehicle (closed and destination-only arcs,
+        #: why, its speed caps): see ecoroute.access and docs/trucks.md.
+        self.rules = vehicle_rules(network, self.vehicle, payload_kg)
         self.objective = objective
         self.objective_weights = objective_weights_of(objective, self.arc_quantities)
         self._payload_kg = payload_kg
@@ -224,7 +229,8 @@ class Router:
         network = self.network
         weight = np.zeros(network.arc_count)
         for quantity, factor in weights.items():
-            weight += factor * self.arc_quantities[quantity]
+            if factor:  # 0 * inf (a closed arc) is NaN
+                weight += factor * self.arc_quantities[quantity]
         weight.flags.writeable = False
         # A potential is needed only where the objective's own weights go negative
         # (an EV's energy or CO2); time, distance and fuel never do.
@@ -274,7 +280,59 @@ class Router:
 
     # ------------------------------------------------------------------ queries
 
+    @property
+    def snapper(self) -> Any:
+        """The snapper over the roads this vehicle may drive (its largest strongly connected part)."""
+        closed = self.rules.closed | self.rules.destination if self.rules.restricts else None
+        return snapper_for(self.network, closed)
+
+    def refusal_reason(self, source: Any) -> str:
+        """
+        Say which rules close the roads at the edge of what this vehicle can reach from ``source``.
+
+        ``source`` is a node id or a ``(lat, lon)`` point. The closed arcs
+        leaving the part of the network the vehicle reaches are counted by
+        the rule that closed them (:meth:`ecoroute.access.VehicleRules.describe`);
+        an empty string when no rule closes any of them.
+        """
+        if not self.rules.restricts:
+            return ""
+        if _is_node_id(source):
+            s = self.network.node_index_of(int(source))
+        else:
+            s = int(self._resolve_one(source, "source").as_nodes(self.network).node[0])
+        reached = np.isfinite(np.asarray(self._engine.costs_from(s)))
+        tail = self.network.tail.astype(np.intp)
+        shut = self.rules.closed | self.rules.destination
+        frontier = np.flatnonzero(shut & reached[tail])
+        text = self.rules.describe(self.network, frontier)
+        if not text:
+            return ""
+        return (
+            f"{self.vehicle.name} ({_legal_summary(self.vehicle)}) may not drive the roads "
+            f"that lead on: {text}"
+        )
+
     def route(
+        self, source: Any, target: Any, *, departure: Any = None, max_snap_m: float | None = None
+    ) -> Route:
+        """
+        Return the least-cost route from ``source`` to ``target``.
+
+        See :meth:`_route` for the parameters. A :class:`NoRouteError` for a
+        vehicle that the map's rules restrict says which rules closed the way
+        (:meth:`refusal_reason`).
+        """
+        try:
+            return self._route(source, target, departure=departure, max_snap_m=max_snap_m)
+        except NoRouteError as error:
+            reason = self.refusal_reason(source)
+            if reason:
+                msg = f"{error} {reason}."
+                raise NoRouteError(msg) from error
+            raise
+
+    def _route(
         self, source: Any, target: Any, *, departure: Any = None, max_snap_m: float | None = None
     ) -> Route:
         """
@@ -1093,7 +1151,14 @@ class Router:
         if array.ndim == 1:  # node ids
             return Endpoints.at_nodes(self.network, self.network.node_index(array))
         limit = self.max_snap_m if max_snap_m is None else check_max_snap_m(max_snap_m)
-        return resolve_points(self.network, array[:, 0], array[:, 1], max_snap_m=limit, name=name)
+        return resolve_points(
+            self.network,
+            array[:, 0],
+            array[:, 1],
+            max_snap_m=limit,
+            name=name,
+            snapper=self.snapper,
+        )
 
     def _split_paths(
         self, sources: npt.NDArray[np.integer[Any]], result: PairResults
@@ -1111,6 +1176,11 @@ class Router:
             start = tail[path[0]] if path.size else source  # a part-way start: the arc's tail
             out.append(node_id[np.concatenate(([start], head[path])).astype(np.int64)])
         return out
+
+
+def _legal_summary(vehicle: Vehicle) -> str:
+    summary = getattr(vehicle, "legal_summary", None)
+    return summary() if summary is not None else vehicle.name
 
 
 def _is_node_id(point: Any) -> bool:
@@ -1208,6 +1278,16 @@ def _arc_quantities(
         cache.move_to_end(key)
         return dict(cache[key])
     quantities = vehicle.arc_quantities(network, payload_kg)
+    rules = vehicle_rules(network, vehicle, payload_kg)
+    if rules.restricts:
+        # Arcs the vehicle may not drive cost +inf in every quantity, so every engine
+        # built from them (node or turn graph, CCH or not, any price of time) avoids
+        # them. Destination-only arcs are closed to through traffic the same way.
+        shut = rules.closed | rules.destination
+        for name in quantities:
+            values = np.array(quantities[name], dtype=np.float64)
+            values[shut] = np.inf
+            quantities[name] = values
     for values in quantities.values():
         values.flags.writeable = False
     size = sum(values.nbytes for values in quantities.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import weakref
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class ArcSnapper:
         *,
         usable: Usable = "strong",
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        closed: npt.ArrayLike | None = None,
     ) -> None:
         from scipy.spatial import cKDTree
 
@@ -109,11 +111,18 @@ class ArcSnapper:
         self.max_snap_m = check_max_snap_m(max_snap_m)
         tail = network.tail.astype(np.int64)
         head = network.head.astype(np.int64)
+        # Arcs the vehicle may not drive (ecoroute.access) are never snapped to.
+        allowed = np.ones(network.arc_count, dtype=bool)
+        if closed is not None:
+            allowed &= ~np.asarray(closed, dtype=bool)
         if usable == "strong":
-            keep = largest_component(network.node_count, tail, head, strong=True)
-            arcs = np.flatnonzero(keep[tail] & keep[head])
+            open_arcs = np.flatnonzero(allowed)
+            keep = largest_component(
+                network.node_count, tail[open_arcs], head[open_arcs], strong=True
+            )
+            arcs = np.flatnonzero(allowed & keep[tail] & keep[head])
         else:
-            arcs = np.arange(network.arc_count)
+            arcs = np.flatnonzero(allowed)
         # Every segment of every usable arc: (arc, lon/lat of both ends, length before it).
         offsets = network.geometry_offsets
         shape = network.geometry_lonlat
@@ -327,13 +336,28 @@ def _reverse_arcs(network: RoadNetwork) -> IntArray:
 _SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, ArcSnapper] = weakref.WeakKeyDictionary()
 
 
-def snapper_for(network: RoadNetwork) -> ArcSnapper:
+_VEHICLE_SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, dict[bytes, ArcSnapper]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def snapper_for(network: RoadNetwork, closed: npt.ArrayLike | None = None) -> ArcSnapper:
     """
     The network's :class:`ArcSnapper` over its largest strongly connected part, built once.
 
     Networks are immutable, so one snapper serves every Router, batch job
-    and fleet plan on the same network object.
+    and fleet plan on the same network object. ``closed`` (a mask of the
+    arcs a vehicle may not drive, :func:`ecoroute.access.vehicle_rules`) gives
+    that vehicle's own snapper: the largest strongly connected part of the
+    arcs it may drive, kept once per distinct mask.
     """
+    if closed is not None and np.asarray(closed).any():
+        mask = np.asarray(closed, dtype=bool)
+        key = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+        per_mask = _VEHICLE_SNAPPERS.setdefault(network, {})
+        if key not in per_mask:
+            per_mask[key] = ArcSnapper(network, closed=mask)
+        return per_mask[key]
     snapper = _SNAPPERS.get(network)
     if snapper is None:
         snapper = _SNAPPERS[network] = ArcSnapper(network)
@@ -715,7 +739,8 @@ def _loops(
     a, p = head_e[into], tail_e[into]
     weight_e = np.zeros(into.size)
     for name, factor in router.objective_weights.items():
-        weight_e += factor * np.asarray(router.turn_quantities[name])[into]
+        if factor:  # 0 * inf (a closed arc) is NaN
+            weight_e += factor * np.asarray(router.turn_quantities[name])[into]
     q_e = np.stack([np.asarray(router.turn_quantities[q])[into] for q in router._report], axis=-1)
     c, q, _, _ = raw.route_pairs(
         a.astype(np.uint32), p.astype(np.uint32), with_paths=False, num_threads=threads

@@ -1138,7 +1138,8 @@ class TrafficRouting:
         quantities = self.hour_quantities(hour, keep=keep)
         weight = np.zeros(self._arcs.size)
         for quantity, factor in self.router.objective_weights.items():
-            weight += factor * quantities[quantity]
+            if factor:  # 0 * inf (a closed arc) is NaN
+                weight += factor * quantities[quantity]
         return weight
 
     def _reduced(self, weight: FloatArray) -> FloatArray:
@@ -1901,7 +1902,8 @@ class _ExpandedSearch:
         else:
             weight = np.zeros(graph.arc_count)
             for name, factor in router.objective_weights.items():
-                weight += factor * expanded[name]
+                if factor:  # 0 * inf (a closed arc) is NaN
+                    weight += factor * expanded[name]
             static_weight = self._reduced(weight)
             slot_weight = np.empty((profiled.size, HOURS_PER_WEEK))
             ends = (graph.arc_tail[profiled], graph.graph.head.astype(np.int64)[profiled])

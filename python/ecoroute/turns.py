@@ -1174,7 +1174,8 @@ def turn_engine(
         values.flags.writeable = False
     weight = np.zeros(graph.arc_count)
     for name, factor in objective_weights.items():
-        weight += factor * quantities[name]
+        if factor:  # 0 * inf (a closed arc) is NaN
+            weight += factor * quantities[name]
     if node_potential is not None:
         phi = np.asarray(node_potential)[graph.node_position]
         e_tail = graph.arc_tail
