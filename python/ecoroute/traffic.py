@@ -1153,6 +1153,17 @@ class TrafficRouting:
 
     def _dijkstra(self) -> _NodeSearch | _ExpandedSearch:
         """The time-dependent search, on the turn-expanded graph when the router obeys turns."""
+        if self._td is None and self.router.rules.restricts:
+            # The time-dependent core takes finite times only, so it cannot close an arc:
+            # refuse rather than route a truck through roads it may not use.
+            msg = (
+                f"{self.router.vehicle.name}: time-dependent routes (a single route with "
+                "departure=, or time_dependent=True) do not obey the map's access rules and "
+                "limits yet, and this vehicle has closed roads on this network; route without "
+                "departure=, or matrices/route_many with departure= (they route on the hour's "
+                "metric, which obeys them). See docs/trucks.md."
+            )
+            raise ValueError(msg)
         if self._td is None and self.router.turns is not None:
             self._td = _ExpandedSearch(self)
         if self._td is None:
@@ -1641,6 +1652,15 @@ class TrafficRouting:
             at_hour[name] = values
         weight = np.array(router.weight)
         weight[self._arcs] = self._hour_weight(hour)
+        rules = router.rules
+        if rules.restricts:  # arcs closed to the vehicle stay closed at every hour
+            shut = rules.closed | rules.destination
+            weight[shut] = np.inf
+            for name, values in at_hour.items():
+                values = np.array(values)
+                values[shut] = np.inf
+                values.flags.writeable = False
+                at_hour[name] = values
         weight.flags.writeable = False
         view = copy.copy(router)
         view.arc_quantities = at_hour
