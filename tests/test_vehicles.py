@@ -298,12 +298,15 @@ def test_router_weights_are_rate_times_length(name):
     )
     router = ecoroute.Router(network, v, "co2")
     km = network.length_m / 1000
-    expected = v.co2_g_per_km(network.speed_kph, network.grade, traffic=True) * km
+    # Arcs without a road class: a vehicle with a speed limiter drives no faster than it.
+    limiter = getattr(v, "top_speed_kph", None)
+    speed = network.speed_kph if limiter is None else np.minimum(network.speed_kph, limiter)
+    expected = v.co2_g_per_km(speed, network.grade, traffic=True) * km
     assert_allclose(router.arc_quantities["co2_g"], expected, rtol=1e-12)
     assert_allclose(router.weight, expected, rtol=1e-12)
     other = "energy_kwh" if name in ELECTRIC else "fuel_l"
     per_km = v.energy_kwh_per_km if name in ELECTRIC else v.fuel_l_per_km
-    rate = per_km(network.speed_kph, network.grade, traffic=True)
+    rate = per_km(speed, network.grade, traffic=True)
     assert_allclose(router.arc_quantities[other], rate * km)
     assert "co2e_wtw_g" in router.arc_quantities
 

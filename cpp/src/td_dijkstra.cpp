@@ -19,10 +19,10 @@ template <class T>
 void check_values(std::vector<T> const &values, char const *name)
 {
     for (std::size_t i = 0; i != values.size(); ++i)
-        if (!(values[i] >= 0) || std::isinf(values[i]))
+        if (!(values[i] >= 0))  // +inf is a closed arc; NaN and negatives are errors
             throw std::invalid_argument(std::string(name) + "["
                                         + std::to_string(i)
-                                        + "] must be finite and >= 0.");
+                                        + "] must be >= 0 (+inf: closed).");
 }
 }  // namespace
 
@@ -103,6 +103,8 @@ TimeDependentArcs::Traversal TimeDependentArcs::traverse(ArcId a,
         if (slot < 0)
             slot += slot_count_;
         double const whole = slot_time[slot];
+        if (std::isinf(whole))  // closed in this slot: never left
+            return {inf_weight, inf_weight};
         double const slot_end = (index + 1.0) * slot_length_;
         double const done = t + remaining * whole;
         if (done <= slot_end || whole <= 0.0)

@@ -194,7 +194,11 @@ def speed_caps(network: RoadNetwork, vehicle: Any) -> FloatArray | None:
             per_class = np.asarray(method(names, network_country(network)), dtype=np.float64)
         except ValueError:  # a country the law table does not know: its EU default
             per_class = np.asarray(method(names, None), dtype=np.float64)
-        caps = per_class[code]  # code -1 (unknown) reads the trailing "" class
+        # An arc of unknown class (code -1: networks from arrays, DIMACS) has no class
+        # limit to read, only the limiter.
+        limiter = getattr(vehicle, "top_speed_kph", None)
+        per_class[-1] = np.inf if limiter is None else float(limiter)
+        caps = per_class[code]
     if access_mode(vehicle) == "hgv":
         hgv = network.attachments.get(f"{LEGAL_PREFIX}maxspeed_hgv_kph")
         if hgv is not None:
@@ -291,7 +295,13 @@ def capped_inputs(
     None). Where the cap binds, the time becomes the length at the cap (a
     merged arc's time is its pieces' sum, so the larger of the two is kept).
     """
-    caps = speed_caps(network, vehicle)
+    parent = getattr(network, "parent_network", None)  # a subset view (ecoroute.traffic)
+    if parent is not None:
+        caps = speed_caps(parent, vehicle)
+        if caps is not None:
+            caps = caps[np.asarray(network.parent_arcs, dtype=np.intp)]
+    else:
+        caps = speed_caps(network, vehicle)
     if caps is None:
         return speed, time
     cap = caps if arcs is None else caps[np.asarray(arcs, dtype=np.intp).ravel()]

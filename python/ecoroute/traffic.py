@@ -984,6 +984,9 @@ class _ArcSubset:
     """The per-arc inputs of a vehicle model for a subset of arcs, at given speeds."""
 
     def __init__(self, network: RoadNetwork, arcs: npt.NDArray[np.intp]) -> None:
+        #: The network and arcs this is a subset of (a vehicle's speed caps are read there).
+        self.parent_network = network
+        self.parent_arcs = arcs
         self.grade = network.grade[arcs]
         self.length_m = network.length_m[arcs]
         self.tail = network.tail[arcs]
@@ -1142,6 +1145,11 @@ class TrafficRouting:
                 weight += factor * quantities[quantity]
         return weight
 
+    def _shut(self) -> npt.NDArray[np.bool_] | None:
+        """The network arcs the router's vehicle may not drive (None: every arc is open)."""
+        rules = self.router.rules
+        return rules.closed | rules.destination if rules.restricts else None
+
     def _reduced(self, weight: FloatArray) -> FloatArray:
 
         view = cast("RoadNetwork", self._subset)
@@ -1153,23 +1161,18 @@ class TrafficRouting:
 
     def _dijkstra(self) -> _NodeSearch | _ExpandedSearch:
         """The time-dependent search, on the turn-expanded graph when the router obeys turns."""
-        if self._td is None and self.router.rules.restricts:
-            # The time-dependent core takes finite times only, so it cannot close an arc:
-            # refuse rather than route a truck through roads it may not use.
-            msg = (
-                f"{self.router.vehicle.name}: time-dependent routes (a single route with "
-                "departure=, or time_dependent=True) do not obey the map's access rules and "
-                "limits yet, and this vehicle has closed roads on this network; route without "
-                "departure=, or matrices/route_many with departure= (they route on the hour's "
-                "metric, which obeys them). See docs/trucks.md."
-            )
-            raise ValueError(msg)
         if self._td is None and self.router.turns is not None:
             self._td = _ExpandedSearch(self)
         if self._td is None:
             router = self.router
             network = router.network
-            static_time = np.ascontiguousarray(network.travel_time_s, dtype=np.float64)
+            static_time = np.array(network.travel_time_s, dtype=np.float64)
+            slot_time = self._slot_time
+            shut = self._shut()
+            if shut is not None:  # arcs closed to the vehicle: +inf at every hour
+                static_time[shut] = np.inf
+                slot_time = np.array(slot_time)
+                slot_time[shut[self._arcs]] = np.inf
             if self.by_time:
                 static_weight = np.empty(0)
                 slot_weight = np.empty(0)
@@ -1180,13 +1183,15 @@ class TrafficRouting:
                 slot_weight = np.empty((self._arcs.size, HOURS_PER_WEEK))
                 for hour in range(HOURS_PER_WEEK):
                     slot_weight[:, hour] = self._reduced(self._hour_weight(hour, keep=False))
+                if shut is not None:
+                    slot_weight[shut[self._arcs]] = np.inf
             self._td = _NodeSearch(
                 _core.TimeDependentDijkstra(
                     network._graph,
                     static_time,
                     np.ascontiguousarray(static_weight, dtype=np.float64),
                     self.profiles.arcs,
-                    self._slot_time.ravel(),
+                    np.ascontiguousarray(slot_time, dtype=np.float32).ravel(),
                     np.ascontiguousarray(slot_weight, dtype=np.float64).ravel(),
                     slot_length=SECONDS_PER_HOUR,
                     slot_count=HOURS_PER_WEEK,
@@ -1874,6 +1879,12 @@ class _NodeSearch:
         return self.route_pairs(starts, ends, departures, num_threads=num_threads)
 
 
+def _turn_share(expanded: FloatArray, entered: FloatArray) -> FloatArray:
+    """What a turn adds to the arc it enters (0 into an arc closed to the vehicle: inf - inf)."""
+    finite = np.isfinite(entered)
+    return np.where(finite, expanded - np.where(finite, entered, 0.0), 0.0)
+
+
 class _ExpandedSearch:
     """
     The time-dependent search on a turn-aware router's expanded graph, answered in network arcs.
@@ -1906,7 +1917,7 @@ class _ExpandedSearch:
         self.turn_s = np.where(driven, graph.time_s, 0.0)
         #: What each expanded arc adds to the entered arc's own quantities, at free flow.
         self.extra = {
-            name: expanded[name] - np.where(driven, np.asarray(values)[index], 0.0)
+            name: _turn_share(expanded[name], np.where(driven, np.asarray(values)[index], 0.0))
             for name, values in router.arc_quantities.items()
         }
         row_of_arc = np.full(network.arc_count, -1, dtype=np.int64)
@@ -1916,6 +1927,10 @@ class _ExpandedSearch:
         profiled = np.flatnonzero(self.row >= 0)
         rows = self.row[profiled]
         slot_time = traffic._slot_time[rows] + graph.time_s[profiled, None].astype(np.float32)
+        shut = traffic._shut()
+        closed_rows = None if shut is None else shut[traffic._arcs[rows]]
+        if closed_rows is not None:  # entering an arc closed to the vehicle: +inf
+            slot_time[closed_rows] = np.inf
         if traffic.by_time:
             static_weight = np.empty(0)
             slot_weight = np.empty(0)
@@ -1933,6 +1948,8 @@ class _ExpandedSearch:
                 for name, factor in router.objective_weights.items():
                     at_hour = at_hour + factor * extra[name]
                 slot_weight[:, hour] = self._reduced(at_hour, ends)
+            if closed_rows is not None:
+                slot_weight[closed_rows] = np.inf
         self.td = _core.TimeDependentDijkstra(
             graph.graph,
             np.ascontiguousarray(expanded["time_s"], dtype=np.float64),
