@@ -1,0 +1,1 @@
+"""Oracles written apart from ecoroute, for its tests and benchmarks to judge it by."""
