@@ -57,6 +57,7 @@ REASONS = (
     "maxlength",
     "hazmat",
     "tunnel",
+    "destination",
 )
 _REASON_CODE = {name: code for code, name in enumerate(REASONS)}
 
@@ -89,6 +90,7 @@ class VehicleRules:
     destination: BoolArray
     reason: npt.NDArray[np.uint8]
     speed_cap_kph: FloatArray | None
+    mode: str = "motorcar"
 
     @property
     def restricts(self) -> bool:
@@ -102,7 +104,7 @@ class VehicleRules:
         Used by refusals: which rules closed the roads around an endpoint.
         """
         index = np.asarray(arcs, dtype=np.intp).ravel()
-        index = index[self.closed[index]]
+        index = index[self.reason[index] != 0]
         if index.size == 0:
             return ""
         codes, counts = np.unique(self.reason[index], return_counts=True)
@@ -111,11 +113,11 @@ class VehicleRules:
             first = int(index[self.reason[index] == code][0])
             way = int(network.osm_way_id[first])
             where = f" (e.g. way {way})" if way >= 0 else f" (e.g. arc {first})"
-            parts.append(f"{_reason_text(network, first, int(code))}{where}")
+            parts.append(f"{_reason_text(network, first, int(code), self.mode)}{where}")
         return "; ".join(parts)
 
 
-def _reason_text(network: RoadNetwork, arc: int, code: int) -> str:
+def _reason_text(network: RoadNetwork, arc: int, code: int, mode: str) -> str:
     name = REASONS[code]
     legal = network.attachments
     if name in ("maxweight", "maxaxleload"):
@@ -127,7 +129,23 @@ def _reason_text(network: RoadNetwork, arc: int, code: int) -> str:
         return f"ADR tunnel category {letter}"
     if name == "hazmat":
         return "hazmat=no"
-    return "access tags or a barrier closed to this vehicle class"
+    tag = _access_tag(network, arc, mode)
+    if name == "destination":
+        return f"{tag or 'a destination-only road'} (no through traffic)"
+    return tag or "access tags or a barrier closed to this vehicle class"
+
+
+def _access_tag(network: RoadNetwork, arc: int, mode: str) -> str:
+    """The tag that closed ``arc`` to ``mode`` (e.g. ``"hgv=no"``), if the network kept it."""
+    legal = network.attachments
+    table = legal.get(f"{LEGAL_PREFIX}access_tags")
+    if table is None:
+        return ""
+    names = bytes(np.asarray(table, dtype=np.uint8)).decode("utf-8").split("\n")
+    index = legal.get(f"{LEGAL_PREFIX}access_tag.{mode}")
+    if index is not None and 0 < int(index[arc]) < len(names):
+        return names[int(index[arc])]
+    return ""
 
 
 def has_legal_attributes(network: RoadNetwork) -> bool:
@@ -154,6 +172,15 @@ def _attr(vehicle: Any, name: str, default: Any) -> Any:
 
 
 def _mass_t(vehicle: Any, payload_kg: float | None) -> float:
+    """
+    The mass the weight limits judge: at ``payload_kg``, or fully laden when it is None.
+
+    A plan made without a payload must be legal whatever the truck carries
+    that day, so an unknown load is the permissible mass (a 40 t truck is 40 t
+    at a ``maxweight=30`` bridge), not the emission model's average load.
+    """
+    if payload_kg is None and hasattr(vehicle, "permissible_mass_t"):
+        return float(vehicle.permissible_mass_t)
     if hasattr(vehicle, "gross_mass_t"):
         return float(vehicle.gross_mass_t(payload_kg))
     if hasattr(vehicle, "mass_kg"):
@@ -162,7 +189,10 @@ def _mass_t(vehicle: Any, payload_kg: float | None) -> float:
 
 
 def _axle_t(vehicle: Any, payload_kg: float | None) -> float:
+    """The most loaded axle's load, fully laden when ``payload_kg`` is None (see :func:`_mass_t`)."""
     if hasattr(vehicle, "axle_load_t"):
+        if payload_kg is None and hasattr(vehicle, "max_payload_kg"):
+            return float(vehicle.axle_load_t(float(vehicle.max_payload_kg)))
         return float(vehicle.axle_load_t(payload_kg))
     return _mass_t(vehicle, payload_kg) / 2.0
 
@@ -263,11 +293,13 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
                 lowest = TUNNEL_LETTERS.index(letter) if letter in TUNNEL_LETTERS[1:] else 1
                 _close(closed, reason, np.asarray(tunnel) >= lowest, "tunnel")
         destination = destination & ~closed
+        reason[destination] = _REASON_CODE["destination"]
     rules = VehicleRules(
         closed=closed,
         destination=destination,
         reason=reason,
         speed_cap_kph=speed_caps(network, vehicle),
+        mode=access_mode(vehicle),
     )
     for array in (closed, destination, reason):
         array.flags.writeable = False

@@ -154,16 +154,22 @@ class _Ways:
 class _WayLegal:
     """What a way says to each mode, per direction (forward, backward), and its limits."""
 
-    __slots__ = ("access", "hazmat", "limits", "maxspeed_hgv", "tunnel")
+    __slots__ = ("access", "hazmat", "limits", "maxspeed_hgv", "tags", "tunnel")
 
     def __init__(self, tags: Mapping[str, str]) -> None:
         self.access = [
             [_directed_access(tags, mode, d) for d in (1, -1)] for mode in osm_rules.MODES
         ]
-        # One limit per way: the stricter direction (maxweight:forward is rare).
-        general = osm_rules.way_limits(tags)
+        #: The tag that decided each restricted (mode, direction), e.g. "hgv=no".
+        self.tags = [
+            [_directed_tag(tags, mode, d, code) for d, code in zip((1, -1), row, strict=True)]
+            for mode, row in zip(osm_rules.MODES, self.access, strict=True)
+        ]
+        # One limit per way, the stricter direction (maxweight:forward is rare), as a
+        # heavy goods vehicle reads it: maxweight:hgv replaces maxweight (osm_rules).
+        # Cars and vans, lighter than any truck, meet the trucks' limit as well.
         hgv = osm_rules.way_limits(tags, "hgv")
-        self.limits = [min(general[name], hgv[name]) for name in access.LIMITS]
+        self.limits = [hgv[name] for name in access.LIMITS]
         self.hazmat = [osm_rules.hazmat_flags(tags, d) for d in (1, -1)]
         self.tunnel = [osm_rules.tunnel_category(tags, d) for d in (1, -1)]
         if any(key.startswith("maxspeed:hgv") for key in tags):
@@ -184,15 +190,31 @@ class _WayLegal:
 class _NodeLegal:
     """What a node (a barrier, an access tag, a height restrictor) says to each mode."""
 
-    __slots__ = ("access", "limits")
+    __slots__ = ("access", "limits", "tags")
 
     def __init__(self, tags: Mapping[str, str]) -> None:
         self.access = [osm_rules.node_access_code(tags, mode) for mode in osm_rules.MODES]
+        self.tags = [
+            osm_rules.node_tag(tags, mode) if code else ""
+            for mode, code in zip(osm_rules.MODES, self.access, strict=True)
+        ]
         limits = osm_rules.node_limits(tags)
         self.limits = [limits[name] for name in access.LIMITS]
 
     def is_default(self) -> bool:
         return not any(self.access) and all(math.isinf(x) and x > 0 for x in self.limits)
+
+
+def _directed_tag(tags: Mapping[str, str], mode: str, direction: int, code: int) -> str:
+    if code == osm_rules.OPEN:
+        return ""
+    tag = osm_rules.access_tag(tags, mode, direction)
+    if osm_rules.access_code(tags, mode, direction) == code:
+        return tag
+    for key in (f"oneway:{mode}", "oneway:motor_vehicle", "oneway:vehicle", "oneway"):
+        if key in tags:
+            return f"{key}={tags[key]}"
+    return tag
 
 
 def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
@@ -567,7 +589,10 @@ def load_osm(
         arc_length, arc_time, arc_way, arc_highway = (
             x[keep_arc] for x in (arc_length, arc_time, arc_way, arc_highway)
         )
-        legal = {name: values[keep_arc] for name, values in legal.items()}
+        legal = {
+            name: values if name == "access_tags" else values[keep_arc]
+            for name, values in legal.items()
+        }
         node_id, node_lat, node_lon = node_id[keep_node], node_lat[keep_node], node_lon[keep_node]
         n = node_id.size
 
@@ -736,7 +761,10 @@ def _build(
     if legal is None:
         return network
     csr = np.argsort(rank[tail], kind="stable")  # the arc order from_arrays chose
-    arrays = {access.LEGAL_PREFIX + name: values[csr] for name, values in legal.items()}
+    arrays = {
+        access.LEGAL_PREFIX + name: values if name == "access_tags" else values[csr]
+        for name, values in legal.items()
+    }
     arrays[access.LEGAL_PREFIX + "country"] = access.country_attachment(country)
     return network.with_attachments(**arrays)
 
@@ -762,8 +790,11 @@ def _arc_legal(
     way_hazmat = np.zeros((w, 2), dtype=np.uint8)
     way_tunnel = np.zeros((w, 2), dtype=np.uint8)
     way_hgv_speed = np.full((w, 2), np.nan)
+    table: dict[str, int] = {"": 0}  # the tags that decided, numbered
+    way_tag = np.zeros((w, modes, 2), dtype=np.int32)
     for i, record in ways.legal.items():
         way_access[i] = record.access
+        way_tag[i] = [[table.setdefault(t, len(table)) for t in row] for row in record.tags]
         way_limits[i] = record.limits
         way_hazmat[i] = record.hazmat
         way_tunnel[i] = record.tunnel
@@ -772,6 +803,7 @@ def _arc_legal(
     out: dict[str, npt.NDArray[Any]] = {}
     arc_access = way_access[arc_way, :, column]  # (arcs, modes)
     arc_limits = way_limits[arc_way]
+    arc_tag = way_tag[arc_way, :, column]
     if ways.node_legal:
         ids = np.fromiter(ways.node_legal, dtype=np.int64, count=len(ways.node_legal))
         order = np.argsort(ids)
@@ -779,18 +811,27 @@ def _arc_legal(
         records = [ways.node_legal[int(x)] for x in ids]
         node_access = np.asarray([r.access for r in records], dtype=np.uint8)
         node_limits = np.asarray([r.limits for r in records], dtype=np.float64)
+        node_tag = np.asarray(
+            [[table.setdefault(t, len(table)) for t in r.tags] for r in records], dtype=np.int32
+        )
         for ends in (first_ref, second_ref):
             at = np.minimum(np.searchsorted(ids, ends), ids.size - 1)
             hit = ids[at] == ends
+            stricter = np.zeros(arc_access.shape, dtype=bool)
+            stricter[hit] = node_access[at[hit]] > arc_access[hit]
+            arc_tag[stricter] = np.broadcast_to(node_tag[at][:, :], arc_tag.shape)[stricter]
             arc_access[hit] = np.maximum(arc_access[hit], node_access[at[hit]])
             arc_limits[hit] = np.fmin(arc_limits[hit], node_limits[at[hit]])
     for k, mode in enumerate(osm_rules.MODES):
         out[f"access.{mode}"] = np.ascontiguousarray(arc_access[:, k])
+        out[f"access_tag.{mode}"] = np.ascontiguousarray(arc_tag[:, k])
     for k, name in enumerate(access.LIMITS):
         out[name] = np.ascontiguousarray(arc_limits[:, k])
     out["hazmat"] = way_hazmat[arc_way, column]
     out["tunnel_category"] = way_tunnel[arc_way, column]
     out["maxspeed_hgv_kph"] = way_hgv_speed[arc_way, column]
+    names = sorted(table, key=table.__getitem__)
+    out["access_tags"] = np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8).copy()
     return out
 
 
@@ -803,8 +844,14 @@ def _merge_legal(
     starts = offsets[:-1]
     out: dict[str, npt.NDArray[Any]] = {}
     for name, values in legal.items():
+        if name == "access_tags":  # the table of tag names, not per arc
+            out[name] = values
+            continue
         pieces = values[chain]
-        if name == "hazmat":
+        if name.startswith("access_tag."):  # the tag of the piece whose access is strictest
+            code = legal["access." + name.split(".", 1)[1]][chain].astype(np.float64)
+            out[name] = pieces[_argmax_per_group(code, offsets)]
+        elif name == "hazmat":
             out[name] = np.bitwise_or.reduceat(pieces, starts)
         elif name.startswith("access.") or name == "tunnel_category":
             out[name] = np.maximum.reduceat(pieces, starts)

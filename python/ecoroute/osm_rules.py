@@ -510,6 +510,37 @@ def access_code(tags: Mapping[str, str], mode: str, direction: int) -> int:
     return OPEN if code is None else code
 
 
+def access_tag(tags: Mapping[str, str], mode: str, direction: int) -> str:
+    """
+    Name the tag that decides :func:`access_code` (``"motor_vehicle=no"``), or ``""`` if none does.
+
+    For refusals: which tag closed the way to the vehicle.
+
+    Examples
+    --------
+    >>> access_tag({"motor_vehicle": "no", "motorcar": "yes"}, "hgv", 1)
+    'motor_vehicle=no'
+    """
+    _check_mode(mode)
+    _check_direction(direction)
+    for key in _ACCESS_CANDIDATES[mode, direction]:
+        value = tags.get(key)
+        if value is not None and _value_code(value, mode) is not None:
+            return f"{key}={value}"
+    return ""
+
+
+def node_tag(tags: Mapping[str, str], mode: str) -> str:
+    """Name the tag that decides :func:`node_access_code` (its access tag, else its barrier)."""
+    _check_mode(mode)
+    for key in HIERARCHY[mode]:
+        value = tags.get(key)
+        if value is not None and _value_code(value, mode) is not None:
+            return f"{key}={value}"
+    barrier = tags.get("barrier")
+    return f"barrier={barrier}" if barrier is not None else ""
+
+
 # ============================================================================================
 # One-way
 # ============================================================================================
