@@ -261,10 +261,6 @@ def test_destination_only_way_is_not_driven_through(tmp_path, load, value):
     assert "hgv" in str(error.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="destination-only roads are closed at the route's ends too (docs/trucks.md, Not done)",
-)
 @pytest.mark.parametrize("value", ["destination", "delivery"])
 def test_destination_only_way_is_driven_at_the_start_and_the_end(tmp_path, load, value):
     network = load(detour_map(tmp_path / "map.osm", {"hgv": value}))

@@ -255,22 +255,25 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
     if not path.name.lower().endswith(".pbf"):
         _check_unique_xml(path)
     try:
+        highways = osmium.filter.KeyFilter("highway")
+        highways.enable_for(osmium.osm.WAY)
+        node_rules = osmium.filter.KeyFilter(*sorted(_LEGAL_NODE_KEYS))
+        node_rules.enable_for(osmium.osm.NODE)
         processor = (
             osmium.FileProcessor(str(path))
             .with_locations()
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.NODE))
-            .with_filter(osmium.filter.KeyFilter("highway").enable_for(osmium.osm.WAY))
-            .with_filter(
-                osmium.filter.KeyFilter(*sorted(_LEGAL_NODE_KEYS)).enable_for(osmium.osm.NODE)
-            )
+            .with_filter(highways)
+            .with_filter(node_rules)
         )
-        for way in processor:
+        for entity in processor:
+            way: Any = entity  # the entity filter passes ways and nodes only
             way_tags = way.tags
             if way.is_node():  # a barrier, access tag or limit on a node (read before ways)
                 node_tags = {t.k: t.v for t in way_tags}
-                record = _NodeLegal(node_tags)
-                if not record.is_default():
-                    ways.node_legal[way.id] = record
+                on_node = _NodeLegal(node_tags)
+                if not on_node.is_default():
+                    ways.node_legal[way.id] = on_node
                 continue
             highway = way_tags.get("highway")
             if highway in EXCLUDED_HIGHWAY and not (
@@ -281,8 +284,7 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
             if not drivable(tags, network_type):
                 continue
             count = 0
-            # The entity filter passes ways only.
-            for node in way.nodes:  # type: ignore[union-attr]
+            for node in way.nodes:
                 ref(node.ref)
                 location = node.location
                 if location.valid():
@@ -615,6 +617,8 @@ def load_osm(
             keep |= profile_turning_points(
                 node_lat, node_lon, node_offsets, chain_nodes, _as_list(dem)
             )
+        if legal is not None:
+            keep |= _destination_borders(n, tail, head, legal)
         merged = _topology.simplify(n, tail, head, keep)
         chain = merged.chain_arcs
         chain_of = np.repeat(np.arange(merged.tail.size), np.diff(merged.chain_offsets))
@@ -833,6 +837,31 @@ def _arc_legal(
     names = sorted(table, key=table.__getitem__)
     out["access_tags"] = np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8).copy()
     return out
+
+
+def _destination_borders(
+    n: int, tail: npt.NDArray[np.int64], head: npt.NDArray[np.int64], legal: Mapping[str, Any]
+) -> npt.NDArray[np.bool_]:
+    """
+    Nodes where a destination-only stretch meets other roads, for some mode.
+
+    Simplification keeps them: a route may drive a destination-only stretch
+    at its start or end, so merging it with the open road before it would
+    make the whole chain destination-only (and a pass along it legal).
+    """
+    border = np.zeros(n, dtype=bool)
+    for mode in osm_rules.MODES:
+        code = legal.get(f"access.{mode}")
+        if code is None:
+            continue
+        dest = (np.asarray(code) == osm_rules.DESTINATION).astype(np.int64)
+        if not dest.any():
+            continue
+        ends = np.concatenate([tail, head])
+        touching = np.bincount(ends, weights=np.concatenate([dest, dest]), minlength=n)
+        incident = np.bincount(ends, minlength=n)
+        border |= (touching > 0) & (touching < incident)
+    return border
 
 
 def _merge_legal(

@@ -179,6 +179,10 @@ class Router:
             from .turns import attached_graph  # turns the network carries (load_osm, load)
 
             turns = attached_graph(network)
+        if turns is None and self.rules.restricts and self.rules.destination.any():
+            from .turns import plain_turn_graph  # prices destination-only ends (docs/trucks.md)
+
+            turns = plain_turn_graph(network)
         if turns is not None:
             from .turns import TurnGraph
 
@@ -231,6 +235,11 @@ class Router:
         for quantity, factor in weights.items():
             if factor:  # 0 * inf (a closed arc) is NaN
                 weight += factor * self.arc_quantities[quantity]
+        destination = self._destination_arcs()
+        if destination is not None and self.turns is None:
+            # The node graph cannot tell a route's ends from its middle: there,
+            # destination-only arcs are closed (the turn graph prices their ends).
+            weight[destination] = np.inf
         weight.flags.writeable = False
         # A potential is needed only where the objective's own weights go negative
         # (an EV's energy or CO2); time, distance and fuel never do.
@@ -255,6 +264,7 @@ class Router:
                 node_potential=potential,
                 algorithm=self.algorithm,
                 num_threads=self.num_threads,
+                destination=destination,
             )
             return engine, potential, weight
         search_weight = reduced_weight(network, weight, potential, self.vehicle.name)
@@ -272,6 +282,13 @@ class Router:
         plain = _core.QueryEngine(metric, ALGORITHM_ENUM[self.algorithm], reported, points)
         return plain, potential, weight
 
+    def _destination_arcs(self) -> npt.NDArray[np.bool_] | None:
+        """The arcs this vehicle may drive only at a route's start or end (None: none)."""
+        rules = self.rules
+        if not rules.restricts or not rules.destination.any():
+            return None
+        return rules.destination
+
     def __repr__(self) -> str:
         return (
             f"Router({self.network!r}, vehicle={self.vehicle.name!r}, "
@@ -283,7 +300,11 @@ class Router:
     @property
     def snapper(self) -> Any:
         """The snapper over the roads this vehicle may drive (its largest strongly connected part)."""
-        closed = self.rules.closed | self.rules.destination if self.rules.restricts else None
+        if not self.rules.restricts:
+            return snapper_for(self.network, None)
+        closed = self.rules.closed
+        if self.turns is None:  # destination-only arcs are closed on the node graph
+            closed = closed | self.rules.destination
         return snapper_for(self.network, closed)
 
     def refusal_reason(self, source: Any) -> str:
@@ -1282,11 +1303,11 @@ def _arc_quantities(
     if rules.restricts:
         # Arcs the vehicle may not drive cost +inf in every quantity, so every engine
         # built from them (node or turn graph, CCH or not, any price of time) avoids
-        # them. Destination-only arcs are closed to through traffic the same way.
-        shut = rules.closed | rules.destination
+        # them. Destination-only arcs keep their cost: _make_engine lets them be
+        # driven at a route's ends only (ecoroute.destination).
         for name in quantities:
             values = np.array(quantities[name], dtype=np.float64)
-            values[shut] = np.inf
+            values[rules.closed] = np.inf
             quantities[name] = values
     for values in quantities.values():
         values.flags.writeable = False

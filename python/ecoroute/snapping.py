@@ -629,8 +629,11 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
     arc[:, 1] = np.where(part, ends.reverse_arc, -1)
     fraction[:, 0] = np.where(part, ends.fraction, 0.0)
     fraction[:, 1] = np.where(part, 1.0 - ends.fraction, 0.0)
-    partial = arc >= 0
-    a = np.where(partial, arc, 0)
+    a = np.where(arc >= 0, arc, 0)
+    # A point part-way along an arc the vehicle may not drive (weight inf: a stop snapped
+    # before the vehicle was known) cannot be left or reached along it.
+    partial = (arc >= 0) & np.isfinite(weight[a])
+    arc = np.where(partial | ~part[:, None], arc, -1)
     engine = np.full((k, 2), -1, dtype=np.int64)
     if side == "source":
         share = 1.0 - fraction  # what is left of the arc to drive
@@ -639,8 +642,9 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
         share = fraction if graph is None else fraction - 1.0  # the part after it comes off
         at = a if graph is not None else network.tail[a].astype(np.int64)
     engine[partial] = at[partial]
-    offset = np.where(partial, share * weight[a], 0.0)
-    offset_q = np.where(partial[..., None], share[..., None] * _arc_rows(router, a), 0.0)
+    with np.errstate(invalid="ignore"):  # 0 * inf on the arcs left out above (not read)
+        offset = np.where(partial, share * weight[a], 0.0)
+        offset_q = np.where(partial[..., None], share[..., None] * _arc_rows(router, a), 0.0)
     exact = ~part
     if exact.any():
         nodes = ends.node[exact]

@@ -1139,6 +1139,7 @@ def turn_engine(
     algorithm: str,
     num_threads: int,
     speed_kph: FloatArray | None = None,
+    destination: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[TurnEngine, str, dict[str, FloatArray]]:
     """
     Build the Router's engine on the turn-expanded graph (``Router(..., turns=...)``).
@@ -1147,7 +1148,9 @@ def turn_engine(
     network is prepared, else bidirectional A*; ``"cch"`` prepares the
     expanded graph's hierarchy if needed. ``speed_kph`` (per network arc)
     is the speed each arc is driven at when it differs from the network's
-    (traffic at an hour): turns pull away to it.
+    (traffic at an hour): turns pull away to it. ``destination`` (per
+    network arc) marks destination-only arcs, driven only at a route's
+    start and end (:mod:`ecoroute.destination`).
 
     Returns
     -------
@@ -1194,15 +1197,53 @@ def turn_engine(
             f"{vehicle.name} gives a turn a negative weight and there is no potential to shift it."
         )
         raise ValueError(msg)
+    ends_only = destination is not None and bool(np.any(destination))
+    if ends_only:
+        from .destination import transition_prices
+
+        assert destination is not None
+        price, exit_price, entry_price = transition_prices(graph, destination, weight)
+        weight = weight + price
     metric = _core.Metric(graph.graph, weight)
     reported = [quantities[q] for q in report]
+    engine: Any
     if algorithm == "cch":
         cch = graph.prepare(num_threads=num_threads)
         engine = _core.QueryEngine(_core.CchMetric(cch, metric, num_threads=num_threads), reported)
     else:
         points = _core.SpherePoints(*graph.unit_vectors()) if "astar" in algorithm else None
         engine = _core.QueryEngine(metric, ALGORITHM_ENUM[algorithm], reported, points)
+    if ends_only:
+        from .destination import EndsOnly
+
+        assert destination is not None
+        factors = np.array([float(objective_weights.get(q, 0.0)) for q in report])
+        engine = EndsOnly(
+            engine, graph, destination, exit_price, entry_price, factors, node_potential
+        )
     return TurnEngine(engine, graph), algorithm, quantities
+
+
+_PLAIN_GRAPHS: weakref.WeakKeyDictionary[Any, TurnGraph] = weakref.WeakKeyDictionary()
+
+
+def plain_turn_graph(network: RoadNetwork) -> TurnGraph:
+    """
+    The turn graph of a network without turn data: every turn allowed, U-turns everywhere.
+
+    It has the node graph's routes, with one expanded arc per turn, which is
+    what pricing destination-only stretches needs (:mod:`ecoroute.destination`).
+    No intersection costs. Built once per network and shared by every
+    vehicle's router (each customizes its own metric on it).
+    """
+    graph = _PLAIN_GRAPHS.get(network)
+    if graph is None:
+        none = TurnRestrictions(
+            arc_count=network.arc_count, node_count=network.node_count, u_turns="everywhere"
+        )
+        graph = none.expanded(network)
+        _PLAIN_GRAPHS[network] = graph
+    return graph
 
 
 # ---------------------------------------------------------------------- reading OSM

@@ -1,0 +1,215 @@
+"""
+Destination-only roads are driven at a route's ends only (issue 23, ecoroute.destination).
+
+Oracle: :func:`tests.oracles.truck_rules.legal_digraph`, a three-phase graph
+in networkx (start stretch, open middle, end stretch) built from the oracle's
+own reading of the OSM tags, on a random grid of streets some of which are
+``hgv=destination``. The router is checked cell by cell, in matrices and in
+single routes, and its routes' polylines are read against the OSM file.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pytest
+
+import ecoroute
+from ecoroute._errors import NoRouteError
+
+from .oracles import truck_rules as R
+from .test_truck_oracle import (
+    DETOUR_M,
+    LEAD_M,
+    A,
+    B,
+    S,
+    T,
+    detour_map,
+    length_m,
+)
+
+TRUCK = "truck_40t_diesel"
+SIDE = 7  # nodes per side of the grid
+STEP_DEG = 0.004  # about 445 m north-south, 290 m east-west at 49 N
+
+
+def grid_map(path: Path, seed: int) -> Path:
+    """
+    A SIDE x SIDE grid of residential streets in Karlsruhe, one way per street segment.
+
+    About a quarter of the segments are ``hgv=destination``, a few are one-way.
+    """
+    rng = np.random.default_rng(seed)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i in range(SIDE):
+        for j in range(SIDE):
+            node = 1 + i * SIDE + j
+            lat, lon = 49.0 + i * STEP_DEG, 8.4 + j * STEP_DEG
+            lines.append(f'<node id="{node}" lat="{lat:.7f}" lon="{lon:.7f}" version="1"/>')
+    way = 1000
+    for i in range(SIDE):
+        for j in range(SIDE):
+            here = 1 + i * SIDE + j
+            for there in ([here + 1] if j + 1 < SIDE else []) + (
+                [here + SIDE] if i + 1 < SIDE else []
+            ):
+                tags = {"highway": "residential"}
+                if rng.random() < 0.25:
+                    tags["hgv"] = "destination"
+                if rng.random() < 0.1:
+                    tags["oneway"] = "yes"
+                refs = [here, there] if rng.random() < 0.5 else [there, here]
+                body = "".join(f'<nd ref="{r}"/>' for r in refs)
+                body += "".join(
+                    f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()
+                )
+                lines.append(f'<way id="{way}" version="1">{body}</way>')
+                way += 1
+    lines.append("</osm>")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _load(path: Path, **options):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return ecoroute.load_osm(path, largest_component=False, **options)
+
+
+def _kinds(network, verdicts):  # type: ignore[no-untyped-def]
+    """Per node: 1 if every arc at it is destination-only, 0 if none is, -1 if both meet there."""
+    dest = np.array([v.status == R.DESTINATION for v in verdicts])
+    ends = np.concatenate([network.tail, network.head])
+    flags = np.concatenate([dest, dest]).astype(np.int64)
+    touching = np.bincount(ends, weights=flags, minlength=network.node_count)
+    incident = np.bincount(ends, minlength=network.node_count)
+    return np.where(touching == 0, 0, np.where(touching == incident, 1, -1))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("objective", ["time", "co2"])
+def test_matrix_equals_the_three_phase_oracle(tmp_path, seed, objective):
+    """
+    Every cell from and to nodes on one side of a destination border equals networkx's.
+
+    Nodes where open and destination-only streets meet are left out as
+    endpoints: there the router prefers the open way out (docs/trucks.md),
+    the oracle the cheapest; and so are pairs of two nodes inside
+    destination-only streets, where a pure in-zone drive wins over going out
+    and back in (same note).
+    """
+    path = grid_map(tmp_path / "grid.osm", seed)
+    network = _load(path, simplify=False, turn_restrictions=False)
+    rules = R.TruckRules.read(path)
+    verdicts, barrier = R.arc_verdicts(network, rules)
+    truck = ecoroute.vehicle(TRUCK)
+    speeds = R.arc_truck_speeds(network, rules)
+    quantity = {"co2": "co2_g", "time": "time_s"}[objective]
+    weight = truck.arc_quantities(network.replace(speed_kph=speeds))[quantity]
+    legal = R.legal_digraph(network, weight, verdicts, barrier)
+    kind = _kinds(network, verdicts)
+    router = ecoroute.Router(network, TRUCK, objective)
+    ids = network.node_id.tolist()
+    matrix = router.matrix(ids, ids)
+    cost = np.asarray(matrix.cost if hasattr(matrix, "cost") else matrix)
+    checked = finite = 0
+    for i, s in enumerate(ids):
+        for j, t in enumerate(ids):
+            if i == j:
+                continue
+            expected = R.legal_cost(legal, s, t)
+            got = float(cost[i, j])
+            # Never cheaper than the legal optimum, whatever the endpoints.
+            assert got >= expected * (1 - 1e-9), (s, t, got, expected)
+            if kind[i] < 0 or kind[j] < 0 or (kind[i] == 1 and kind[j] == 1):
+                continue
+            checked += 1
+            finite += math.isfinite(expected)
+            assert (math.isinf(got) and math.isinf(expected)) or got == pytest.approx(
+                expected, rel=1e-9
+            ), (s, t, got, expected)
+    assert checked > 150
+    assert finite > 0.5 * checked
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_routes_read_against_the_osm_file_use_destination_streets_only_at_the_ends(tmp_path, seed):
+    """Default load (merged chains, turn data): random point-to-point routes, checked way by way."""
+    path = grid_map(tmp_path / "grid.osm", seed)
+    network = _load(path)
+    rules = R.TruckRules.read(path)
+    router = ecoroute.Router(network, TRUCK, "co2")
+    rng = np.random.default_rng(seed)
+    lo = np.array([49.0, 8.4])
+    hi = lo + (SIDE - 1) * STEP_DEG
+    routed = 0
+    for _ in range(60):
+        source, target = (tuple(rng.uniform(lo, hi)) for _ in range(2))
+        try:
+            found = router.route(source, target, max_snap_m=2000)
+        except NoRouteError:
+            continue
+        routed += 1
+        violations = [
+            v for v in rules.check_route(found.coordinates) if v.kind in {"closed", "destination"}
+        ]
+        assert violations == [], (source, target, violations)
+    assert routed > 30
+
+
+def test_one_matrix_cell_equals_its_route(tmp_path):
+    path = grid_map(tmp_path / "grid.osm", 4)
+    network = _load(path).prepared()
+    router = ecoroute.Router(network, TRUCK, "co2")
+    ids = network.node_id.tolist()
+    cost = np.asarray(router.matrix(ids, ids).cost)
+    for i, s in enumerate(ids[:8]):
+        for j, t in enumerate(ids):
+            if i == j:
+                continue
+            try:
+                value = router.route(s, t).cost
+            except NoRouteError:
+                value = math.inf
+            assert (math.isinf(value) and math.isinf(cost[i, j])) or value == pytest.approx(
+                cost[i, j], rel=1e-9
+            ), (s, t)
+
+
+# ------------------------------------------------------------------- the detour map, by hand
+
+
+@pytest.mark.parametrize("simplify", [True, False])
+def test_a_route_from_the_border_keeps_to_open_roads(tmp_path, simplify):
+    """From A (where the destination-only way 100 begins) the route takes the open detour."""
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "destination"}), simplify=simplify)
+    found = ecoroute.Router(network, TRUCK, "co2").route(A, T)
+    assert found.distance_m == pytest.approx(DETOUR_M - LEAD_M, rel=1e-6)
+
+
+def test_a_route_from_inside_leaves_by_the_nearest_exit(tmp_path):
+    """From M, inside the destination-only way, out at B (the start stretch), then to T."""
+    network = _load(
+        detour_map(tmp_path / "map.osm", {"hgv": "destination"}),
+        simplify=False,
+        turn_restrictions=False,
+    )
+    found = ecoroute.Router(network, TRUCK, "co2").route(11, T)
+    assert found.distance_m == pytest.approx(length_m(11, B) + LEAD_M, rel=1e-6)
+
+
+def test_through_traffic_between_two_nodes_is_refused_naming_the_tag(tmp_path):
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "delivery"}, detour=False))
+    router = ecoroute.Router(network, TRUCK, "co2")
+    with pytest.raises(NoRouteError, match="hgv=delivery"):
+        router.route(S, T)
+    assert math.isinf(float(np.asarray(router.matrix([S], [T]).cost)[0, 0]))
+    assert router.route(S, (49.0075, 8.4)).distance_m == pytest.approx(
+        LEAD_M + length_m(A, 11, (49.0075, 8.4)), rel=1e-6
+    )
+
