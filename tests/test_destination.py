@@ -213,3 +213,122 @@ def test_through_traffic_between_two_nodes_is_refused_naming_the_tag(tmp_path):
         LEAD_M + length_m(A, 11, (49.0075, 8.4)), rel=1e-6
     )
 
+
+# ------------------------------------------------------------------------------ batch rows
+
+
+def test_batch_rows_snap_onto_the_roads_their_own_vehicle_may_drive(tmp_path):
+    """A point 22 m beside an ``hgv=no`` way: the car starts on it, the truck 556 m away, at A-C."""
+    import pandas as pd
+
+    from ecoroute.batch import process_chunk
+
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "no"}))
+    beside = (49.005, 8.4003)
+    trips = pd.DataFrame(
+        {
+            "trip_id": ["car", "truck"],
+            "vehicle": ["car_petrol", TRUCK],
+            "origin_lat": [beside[0]] * 2,
+            "origin_lon": [beside[1]] * 2,
+            "destination_node": [T, T],
+        }
+    )
+    out = process_chunk(network, trips, max_snap_m=1000).set_index("trip_id")
+    assert (out["status"] == "ok").all(), out["message"].tolist()
+    to_way = length_m(beside, (49.005, 8.4))  # 21.9 m, due west onto the short way
+    assert out.loc["car", "origin_snap_m"] == pytest.approx(to_way, rel=1e-3)
+    to_ac = length_m(beside, (49.0, 8.4003))  # 556 m, due south onto A-C
+    assert out.loc["truck", "origin_snap_m"] == pytest.approx(to_ac, rel=1e-3)
+    tight = process_chunk(network, trips, max_snap_m=300).set_index("trip_id")
+    assert tight.loc["car", "status"] == "ok"
+    assert tight.loc["truck", "status"] == "bad_input"
+    assert TRUCK in tight.loc["truck", "message"]
+
+
+# -------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_route_takes_the_trucks_dimensions(tmp_path, capsys):
+    """``--height-m 3.0`` lets the truck under a 3.5 m ``maxheight`` on the short way (A to T)."""
+    from ecoroute.cli import main
+
+    path = detour_map(tmp_path / "map.osm", {"maxheight": "3.5"})
+    base = ["route", "--network", str(path), "--from", "49.0,8.4", "--to", "49.015,8.4"]
+    assert main([*base, "--vehicle", TRUCK]) == 0
+    tall = capsys.readouterr().out
+    assert main([*base, "--vehicle", TRUCK, "--height-m", "3.0"]) == 0
+    low = capsys.readouterr().out
+    detour_km = (DETOUR_M - LEAD_M) / 1000
+    short_km = (length_m(A, 11, B) + LEAD_M) / 1000
+    assert f"{detour_km:.2f} km" in tall, tall
+    assert f"{short_km:.2f} km" in low, low
+
+
+# ------------------------------------------------------------------------------ osmnx
+
+
+def test_the_rules_survive_a_trip_through_osmnx(tmp_path):
+    """to_osmnx writes the legal attributes on the edges; from_osmnx reads them back."""
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "no", "maxheight": "3.5"}))
+    G = network.to_osmnx()
+    short = [d for _, _, d in G.edges(data=True) if d.get("osmid") == 100]
+    assert short
+    assert all(d["access_hgv"] == "no" for d in short)
+    assert all(d["access_tag_hgv"] == "hgv=no" for d in short)
+    assert all(d["maxheight_m"] == pytest.approx(3.5) for d in short)
+    assert all("access_motorcar" not in d for d in short)  # the car may drive it
+    back = ecoroute.RoadNetwork.from_osmnx(G)
+    truck = ecoroute.Router(back, TRUCK, "co2")
+    assert truck.route(S, T).distance_m == pytest.approx(DETOUR_M, rel=1e-6)
+    car = ecoroute.Router(back, "car_petrol", "co2")
+    assert car.route(S, T).distance_m == pytest.approx(
+        LEAD_M + length_m(A, 11, B) + LEAD_M, rel=1e-6
+    )
+    with pytest.raises(NoRouteError, match="hgv=no"):
+        ecoroute.Router(
+            ecoroute.RoadNetwork.from_osmnx(
+                _load(detour_map(tmp_path / "no.osm", {"hgv": "no"}, detour=False)).to_osmnx()
+            ),
+            TRUCK,
+            "co2",
+        ).route(S, T)
+
+
+def test_an_osmnx_graph_with_a_wrong_access_word_is_refused(tmp_path):
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "no"}))
+    G = network.to_osmnx()
+    u, v, k = next(iter(G.edges(keys=True)))
+    G.edges[u, v, k]["access_hgv"] = "maybe"
+    with pytest.raises(ValueError, match="access_hgv='maybe'"):
+        ecoroute.RoadNetwork.from_osmnx(G)
+
+
+# ------------------------------------------------------------------------------ fleet plans
+
+
+def test_a_fleet_gives_a_stop_on_a_road_closed_to_trucks_to_the_van(tmp_path):
+    """
+    A stop on the ``hgv=no`` short way goes to the van; the heavy stop at T to the truck.
+
+    With the truck alone, the closed stop is unassigned as unreachable.
+    """
+    from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
+
+    network = _load(detour_map(tmp_path / "map.osm", {"hgv": "no"}))
+    depot = Depot("D", lat=48.995, lon=8.4)  # node S
+    stops = [
+        Stop("closed", lat=49.005, lon=8.4, demand_kg=100.0),  # node M, on the hgv=no way
+        Stop("heavy", lat=49.015, lon=8.4, demand_kg=5000.0),  # node T
+    ]
+    fleet = [
+        VehicleType(TRUCK, count=1),
+        VehicleType("van_diesel", count=1, capacity_kg=500.0),
+    ]
+    plan = plan_fleet(network, depot, stops, fleet, max_iterations=200, baselines=())
+    assert not plan.unassigned
+    served = {visit.stop: visit.vehicle_type for visit in plan.visits}
+    assert served == {"closed": "van_diesel", "heavy": TRUCK}, served
+    alone = plan_fleet(network, depot, stops, fleet[:1], max_iterations=200, baselines=())
+    assert [(u.stop, u.reason) for u in alone.unassigned] == [("closed", "unreachable")]
+    assert {visit.stop for visit in alone.visits} == {"heavy"}

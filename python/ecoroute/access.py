@@ -148,6 +148,128 @@ def _access_tag(network: RoadNetwork, arc: int, mode: str) -> str:
     return ""
 
 
+#: Per-arc legal attachments exported to osmnx edges as plain numbers, with their units.
+_EDGE_LIMITS = (
+    "maxweight_t",
+    "maxaxleload_t",
+    "maxheight_m",
+    "maxwidth_m",
+    "maxlength_m",
+    "maxspeed_hgv_kph",
+)
+_ACCESS_WORDS = {DESTINATION: "destination", CLOSED: "no"}
+_ACCESS_CODES = {word: code for code, word in _ACCESS_WORDS.items()}
+
+
+def edge_attributes(network: RoadNetwork) -> list[dict[str, Any]]:
+    """
+    Per arc, the legal attributes as osmnx edge attributes (only those that restrict).
+
+    ``access_<mode>`` (``"destination"`` or ``"no"``) and ``access_tag_<mode>``
+    (the tag that decided, e.g. ``"hgv=no"``); ``maxweight_t``,
+    ``maxaxleload_t``, ``maxheight_m``, ``maxwidth_m``, ``maxlength_m``,
+    ``maxspeed_hgv_kph`` where the map gives one; ``hazmat`` (bit flags: 1
+    ``hazmat=no``, 2 ``hazmat:water=no``) and ``tunnel`` (ADR category
+    letter). :func:`from_edge_attributes` reads them back.
+    """
+    m = network.arc_count
+    rows: list[dict[str, Any]] = [{} for _ in range(m)]
+    if not has_legal_attributes(network):
+        return rows
+    legal = network.attachments
+    table = legal.get(f"{LEGAL_PREFIX}access_tags")
+    names = (
+        bytes(np.asarray(table, dtype=np.uint8)).decode("utf-8").split("\n")
+        if table is not None
+        else [""]
+    )
+    for mode in MODES:
+        code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
+        tag = legal.get(f"{LEGAL_PREFIX}access_tag.{mode}")
+        for a in np.flatnonzero(code != OPEN).tolist():
+            rows[a][f"access_{mode}"] = _ACCESS_WORDS[int(code[a])]
+            if tag is not None and 0 < int(tag[a]) < len(names):
+                rows[a][f"access_tag_{mode}"] = names[int(tag[a])]
+    for name in _EDGE_LIMITS:
+        values = legal.get(LEGAL_PREFIX + name)
+        if values is None:
+            continue
+        values = np.asarray(values, dtype=np.float64)
+        shown = np.isfinite(values)
+        for a in np.flatnonzero(shown).tolist():
+            rows[a][name] = float(values[a])
+    hazmat = legal.get(f"{LEGAL_PREFIX}hazmat")
+    if hazmat is not None:
+        for a in np.flatnonzero(np.asarray(hazmat)).tolist():
+            rows[a]["hazmat"] = int(hazmat[a])
+    tunnel = legal.get(f"{LEGAL_PREFIX}tunnel_category")
+    if tunnel is not None:
+        for a in np.flatnonzero(np.asarray(tunnel)).tolist():
+            rows[a]["tunnel"] = TUNNEL_LETTERS[int(tunnel[a])]
+    return rows
+
+
+def from_edge_attributes(
+    edges: list[dict[str, Any]], country: str | None
+) -> dict[str, npt.NDArray[Any]] | None:
+    """
+    The legal attachments of arcs given as osmnx edge attributes (:func:`edge_attributes`).
+
+    None when no edge carries any (a graph from osmnx itself): such a
+    network restricts nothing, as before. Unknown words and unreadable
+    numbers raise ``ValueError`` naming the edge.
+    """
+    keys = {f"access_{mode}" for mode in MODES} | set(_EDGE_LIMITS) | {"hazmat", "tunnel"}
+    if not any(keys & data.keys() for data in edges):
+        return None
+    m = len(edges)
+    out: dict[str, npt.NDArray[Any]] = {}
+    table: dict[str, int] = {"": 0}
+    for mode in MODES:
+        code = np.zeros(m, dtype=np.uint8)
+        tag = np.zeros(m, dtype=np.int32)
+        for a, data in enumerate(edges):
+            word = data.get(f"access_{mode}")
+            if word is None:
+                continue
+            if word not in _ACCESS_CODES:
+                msg = f"edge {a}: access_{mode}={word!r} is not 'destination' or 'no'"
+                raise ValueError(msg)
+            code[a] = _ACCESS_CODES[word]
+            tag[a] = table.setdefault(str(data.get(f"access_tag_{mode}", "")), len(table))
+        out[f"{LEGAL_PREFIX}access.{mode}"] = code
+        out[f"{LEGAL_PREFIX}access_tag.{mode}"] = tag
+    for name in _EDGE_LIMITS:
+        default = np.nan if name == "maxspeed_hgv_kph" else np.inf
+        values = np.full(m, default)
+        for a, data in enumerate(edges):
+            if name in data:
+                value = float(data[name])
+                if not value > 0:
+                    msg = f"edge {a}: {name}={data[name]!r} is not a positive number"
+                    raise ValueError(msg)
+                values[a] = value
+        out[LEGAL_PREFIX + name] = values
+    out[f"{LEGAL_PREFIX}hazmat"] = np.array(
+        [int(data.get("hazmat", 0)) for data in edges], dtype=np.uint8
+    )
+    letters = {letter: i for i, letter in enumerate(TUNNEL_LETTERS)}
+    tunnel = np.zeros(m, dtype=np.uint8)
+    for a, data in enumerate(edges):
+        if "tunnel" in data:
+            if data["tunnel"] not in letters:
+                msg = f"edge {a}: tunnel={data['tunnel']!r} is not an ADR category B..E"
+                raise ValueError(msg)
+            tunnel[a] = letters[data["tunnel"]]
+    out[f"{LEGAL_PREFIX}tunnel_category"] = tunnel
+    names = sorted(table, key=table.__getitem__)
+    out[f"{LEGAL_PREFIX}access_tags"] = np.frombuffer(
+        "\n".join(names).encode("utf-8"), dtype=np.uint8
+    ).copy()
+    out[f"{LEGAL_PREFIX}country"] = country_attachment(country)
+    return out
+
+
 def has_legal_attributes(network: RoadNetwork) -> bool:
     """Whether the network carries the loader's per-arc legal attributes."""
     return f"{LEGAL_PREFIX}access.motorcar" in network.attachments
@@ -214,7 +336,7 @@ def speed_caps(network: RoadNetwork, vehicle: Any) -> FloatArray | None:
     key = ("caps", _vehicle_key(vehicle))
     cached = _cache_get(network, key)
     if cached is not None:
-        return cached[0]  # type: ignore[no-any-return]
+        return cached[0]
     caps: FloatArray | None = None
     method = getattr(vehicle, "speed_caps_kph", None)
     if method is not None:
@@ -252,7 +374,7 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
     key = ("rules", _vehicle_key(vehicle), None if payload_kg is None else float(payload_kg))
     cached = _cache_get(network, key)
     if cached is not None:
-        return cached[0]  # type: ignore[no-any-return]
+        return cached[0]
     m = network.arc_count
     closed = np.zeros(m, dtype=bool)
     destination = np.zeros(m, dtype=bool)
@@ -331,7 +453,7 @@ def capped_inputs(
     if parent is not None:
         caps = speed_caps(parent, vehicle)
         if caps is not None:
-            caps = caps[np.asarray(network.parent_arcs, dtype=np.intp)]
+            caps = caps[np.asarray(getattr(network, "parent_arcs"), dtype=np.intp)]
     else:
         caps = speed_caps(network, vehicle)
     if caps is None:

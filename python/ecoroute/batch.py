@@ -260,6 +260,56 @@ def _iter_chunks(trips: _Trips, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise BatchError(msg) from error
 
 
+def _snap_per_vehicle(
+    network: RoadNetwork,
+    routers: _Routers,
+    points: Mapping[
+        str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    ],
+    names: npt.NDArray[np.object_],
+    payload_bin: npt.NDArray[np.float64],
+    status: npt.NDArray[np.object_],
+    index: dict[str, npt.NDArray[np.int64]],
+    ends: dict[str, Endpoints],
+    bad: Any,
+    max_snap_m: float,
+) -> None:
+    """
+    Snap each row's coordinates again onto the roads its own vehicle may drive (issue 23).
+
+    The first snap (before vehicles are known) is onto every road; a truck's
+    point beside a road closed to it moves to the nearest road the truck may
+    use, and a row with none within ``max_snap_m`` is a bad row that says so.
+    """
+    for end, (rows_all, lat_all, lon_all) in points.items():
+        ok = status[rows_all] == "ok"
+        keys = pd.DataFrame(
+            {"vehicle": names[rows_all].astype(str), "payload": payload_bin[rows_all]}
+        )[ok]
+        groups = keys.groupby(["vehicle", "payload"], dropna=False).groups
+        for (name, bin_kg), group in groups.items():
+            at = np.asarray(group)  # positions within rows_all
+            router, _ = routers.get(str(name), None if pd.isna(bin_kg) else float(bin_kg), None)
+            if not router.rules.restricts:
+                continue
+            rows = rows_all[at]
+            lat, lon = lat_all[at], lon_all[at]
+            snap = router.snapper.snap(lat, lon, max_snap_m=math.inf)
+            on_road = Endpoints.snapped(network, snap, lat, lon)
+            index[end][rows] = on_road.node
+            ends[end] = ends[end].replace(rows, on_road)
+            far = np.zeros(status.size, dtype=bool)
+            text = np.full(status.size, None, dtype=object)
+            for i, d in zip(rows.tolist(), snap.distance_m.tolist(), strict=True):
+                if d > max_snap_m:
+                    far[i] = True
+                    text[i] = (
+                        f"{end} is {d:,.0f} m from the nearest road {name} may drive "
+                        f"(limit {max_snap_m:,.0f} m): the roads nearer are closed to it"
+                    )
+            bad(far, text)
+
+
 def _check_columns(columns: Iterable[object], where: str) -> None:
     present = {str(c) for c in columns}
     missing = []
@@ -506,7 +556,9 @@ def process_chunk(
     Route one table of trips; every row gets a result row, bad rows included.
 
     Coordinates snap to the nearest point of the nearest road of the
-    network's largest strongly connected part, and the route starts (ends)
+    network's largest strongly connected part that the row's vehicle may
+    drive (a truck's point beside an ``hgv=no`` road snaps to the nearest
+    road open to it), and the route starts (ends)
     there, part-way along the road, as :meth:`Router.route_many` does
     (``<end>_snap_m`` and ``<end>_snap_lat``/``_lon`` say where; ``<end>_node``
     is the road's nearer end); rows with a departure too, on the metric of
@@ -551,6 +603,9 @@ def process_chunk(
 
     index = {}
     ends: dict[str, Endpoints] = {}
+    points: dict[
+        str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    ] = {}
     for end in ("origin", "destination"):
         idx = np.zeros(n, dtype=np.int64)
         snapped: tuple[npt.NDArray[np.intp], Endpoints] | None = None
@@ -587,6 +642,7 @@ def process_chunk(
                     on_road = Endpoints.snapped(network, snap_to, lat[valid], lon[valid])
                     idx[valid] = on_road.node
                     snapped = (np.flatnonzero(valid), on_road)
+                    points[end] = (np.flatnonzero(valid), lat[valid], lon[valid])
                     far = np.zeros(n, dtype=bool)
                     far[np.flatnonzero(valid)[snap_to.distance_m > max_snap_m]] = True
                     text = np.full(n, None, dtype=object)
@@ -674,6 +730,10 @@ def process_chunk(
             bad(over, text)
         binned = np.round(payload[rows] / PAYLOAD_STEP_KG) * PAYLOAD_STEP_KG
         payload_bin[rows] = binned if limit is None else np.minimum(binned, limit)
+
+    _snap_per_vehicle(
+        network, routers, points, names, payload_bin, status, index, ends, bad, max_snap_m
+    )
 
     geometry_column = np.full(n, None, dtype=object)
     quantity_columns = ("co2_g", "co2e_wtw_g", "fuel_l", "energy_kwh", "time_s", "distance_m")

@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     route.add_argument("--from", dest="source", required=True, type=_lat_lon, metavar="LAT,LON")
     route.add_argument("--to", dest="target", required=True, type=_lat_lon, metavar="LAT,LON")
     route.add_argument("--vehicle", default="car_petrol", help=f"one of: {', '.join(vehicles())}")
+    _legal_flags(route)
     route.add_argument("--objective", default="co2", choices=sorted(OBJECTIVE_QUANTITY))
     route.add_argument(
         "--max-extra-time",
@@ -307,9 +308,57 @@ def _fraction(text: str) -> float:
     return value
 
 
+#: CLI flag -> vehicle field, for the legal profile a route obeys (docs/trucks.md).
+_LEGAL_FLAGS = {
+    "height_m": ("--height-m", "vehicle height in metres, against maxheight"),
+    "width_m": ("--width-m", "vehicle width in metres, against maxwidth"),
+    "length_m": ("--length-m", "vehicle length in metres, against maxlength"),
+    "max_axle_load_t": ("--axle-load-t", "load on the most loaded axle in tonnes"),
+    "top_speed_kph": ("--top-speed-kph", "speed limiter in km/h"),
+}
+
+
+def _legal_flags(parser: argparse.ArgumentParser) -> None:
+    for field, (flag, text) in _LEGAL_FLAGS.items():
+        parser.add_argument(flag, dest=field, type=float, default=None, metavar="X", help=text)
+    parser.add_argument(
+        "--hazmat",
+        default=None,
+        metavar="CLASS",
+        help="dangerous goods: yes, water, or an ADR tunnel code B..E (closes hazmat=no roads "
+        "and tunnels of that category)",
+    )
+    parser.add_argument(
+        "--payload-kg",
+        type=float,
+        default=None,
+        metavar="KG",
+        help="load carried (default: the vehicle's average load for emissions; fully laden "
+        "against weight limits)",
+    )
+
+
+def _vehicle_from_args(args: argparse.Namespace) -> Any:
+    """The ``--vehicle`` with the legal-profile flags given on the command line."""
+    from .emissions.catalogue import vehicle
+
+    overrides = {
+        field: getattr(args, field)
+        for field in (*_LEGAL_FLAGS, "hazmat")
+        if getattr(args, field, None) is not None
+    }
+    return vehicle(args.vehicle, **overrides) if overrides else args.vehicle
+
+
 def _route(args: argparse.Namespace) -> int:
     network = _open_network(args.network, args.turns)
-    router = Router(network, args.vehicle, args.objective, max_extra_time=args.max_extra_time)
+    router = Router(
+        network,
+        _vehicle_from_args(args),
+        args.objective,
+        max_extra_time=args.max_extra_time,
+        payload_kg=args.payload_kg,
+    )
     try:
         route = router.route(args.source, args.target)
     except NoRouteError as error:

@@ -377,14 +377,28 @@ class RoadNetwork:
         Build a network from an osmnx graph (or any networkx graph with osmnx attributes).
 
         See :func:`ecoroute.osmnx_io.network_arrays` for the attributes used;
-        every edge becomes an arc, parallel edges included.
+        every edge becomes an arc, parallel edges included. The legal
+        attributes :meth:`to_osmnx` writes (``access_hgv``, ``maxheight_m``...)
+        are read back, so trucks keep their closures through networkx.
 
         Raises
         ------
         NetworkError
             If the graph is empty, projected, or has nodes without coordinates.
         """
-        return cls.from_arrays(**osmnx_io.network_arrays(G))
+        arrays = osmnx_io.network_arrays(G)
+        network = cls.from_arrays(**arrays)
+        legal = osmnx_io.legal_arrays(G)  # what to_osmnx wrote of the rules, if anything
+        if legal is None:
+            return network
+        order = np.argsort(arrays["tail"], kind="stable")  # the arc order from_arrays chose
+        per_network = ("legal.access_tags", "legal.country")  # tables, not one value per arc
+        return network.with_attachments(
+            **{
+                name: values if name in per_network else values[order]
+                for name, values in legal.items()
+            }
+        )
 
     def to_osmnx(self) -> nx.MultiDiGraph:
         """Return the network as an osmnx-style graph (see :func:`ecoroute.osmnx_io.to_osmnx`)."""

@@ -137,8 +137,10 @@ def to_osmnx(network: RoadNetwork) -> nx.MultiDiGraph:
     Return ``network`` as an osmnx-style ``networkx.MultiDiGraph``.
 
     Nodes carry ``x``, ``y`` (and ``elevation``); edges carry ``osmid``,
-    ``length``, ``speed_kph``, ``travel_time``, ``grade``, ``highway`` and,
-    for arcs with shape points, a shapely ``geometry``. Parallel arcs get
+    ``length``, ``speed_kph``, ``travel_time``, ``grade``, ``highway``,
+    for arcs with shape points a shapely ``geometry``, and what restricts
+    vehicles on them (``access_hgv``, ``maxheight_m``...: see
+    :func:`ecoroute.access.edge_attributes`). Parallel arcs get
     keys 0, 1, ...; the graph's ``crs`` is ``epsg:4326``.
     """
     import networkx as nx
@@ -155,6 +157,12 @@ def to_osmnx(network: RoadNetwork) -> nx.MultiDiGraph:
         )
         for i in range(network.node_count)
     )
+    from .access import edge_attributes, network_country
+
+    country = network_country(network)
+    if country:
+        graph.graph["country"] = country
+    legal = edge_attributes(network)
     tail, head = network.tail.tolist(), network.head.tolist()
     highway = network.highway.tolist()
     seen: dict[tuple[int, int], int] = {}
@@ -174,8 +182,31 @@ def to_osmnx(network: RoadNetwork) -> nx.MultiDiGraph:
             data["highway"] = highway[a]
         if network.geometry_offsets[a + 1] > network.geometry_offsets[a]:
             data["geometry"] = shapely.LineString(network.path_coordinates([a], tail[a]))
+        data.update(legal[a])
         graph.add_edge(u, v, key=key, **data)
     return graph
+
+
+def legal_arrays(G: nx.MultiDiGraph) -> dict[str, Any] | None:
+    """
+    The legal attachments carried by the edges of ``G``, in :func:`network_arrays`' arc order.
+
+    What :func:`to_osmnx` writes (``access_hgv``, ``maxheight_m``, ...; see
+    :func:`ecoroute.access.edge_attributes`), so that a network sent through
+    networkx keeps what trucks may not drive; None for a graph without them.
+    """
+    from .access import from_edge_attributes
+
+    edges: Iterable[tuple[Any, Any, dict[str, Any]]] = (
+        ((u, v, d) for u, v, _, d in G.edges(keys=True, data=True))
+        if G.is_multigraph()
+        else G.edges(data=True)
+    )
+    rows = []
+    for _, _, data in edges:
+        rows.extend([data] if G.is_directed() else [data, data])
+    country = G.graph.get("country")
+    return from_edge_attributes(rows, str(country) if country else None)
 
 
 def _first(value: Any) -> Any:

@@ -253,7 +253,10 @@ def build(
     reachable: list[npt.NDArray[np.bool_]] = []
     shift = np.zeros(len(inputs.types))
     for j, p in enumerate(distinct):
-        reach = p.reachable[grid]
+        reach = np.array(p.reachable[grid])
+        # Staying put is always possible (and a stop on a road closed to this type is not
+        # served by it: its legs in and out are unreachable, so the diagonal alone is 0).
+        np.fill_diagonal(reach, True)
         leg = np.array(p.leg_cost[grid], dtype=np.float64)
         if j in battery_of_profile:
             limit = batteries[battery_of_profile[j]]
