@@ -453,7 +453,8 @@ def capped_inputs(
     if parent is not None:
         caps = speed_caps(parent, vehicle)
         if caps is not None:
-            caps = caps[np.asarray(getattr(network, "parent_arcs"), dtype=np.intp)]
+            view: Any = network  # a traffic subset, which knows its parent's arcs
+            caps = caps[np.asarray(view.parent_arcs, dtype=np.intp)]
     else:
         caps = speed_caps(network, vehicle)
     if caps is None:

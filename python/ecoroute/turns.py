@@ -1202,8 +1202,8 @@ def turn_engine(
         from .destination import transition_prices
 
         assert destination is not None
-        price, exit_price, entry_price = transition_prices(graph, destination, weight)
-        weight = weight + price
+        prices = transition_prices(graph, destination, weight)
+        weight = weight + prices.price
     metric = _core.Metric(graph.graph, weight)
     reported = [quantities[q] for q in report]
     engine: Any
@@ -1216,11 +1216,8 @@ def turn_engine(
     if ends_only:
         from .destination import EndsOnly
 
-        assert destination is not None
         factors = np.array([float(objective_weights.get(q, 0.0)) for q in report])
-        engine = EndsOnly(
-            engine, graph, destination, exit_price, entry_price, factors, node_potential
-        )
+        engine = EndsOnly(engine, prices, graph, factors, node_potential)
     return TurnEngine(engine, graph), algorithm, quantities
 
 
