@@ -78,11 +78,35 @@ def _snapped(lat, lon):
     return 10 if fraction < 0.5 else 11
 
 
-def _expected(row, default="car_petrol"):
+def _id_key(value):
+    """A trip id as the text it is written as (7 and 7.0 are "7"), None when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    if isinstance(value, float) and value == math.floor(value):
+        return str(int(value))
+    return str(value)
+
+
+def _repeats(ids):
+    """Per row, whether an earlier row had the same trip id (missing ids never repeat)."""
+    seen, out = set(), []
+    for value in ids:
+        key = _id_key(value)
+        out.append(key is not None and key in seen)
+        seen.add(key)
+    return out
+
+
+def _expected(row, default="car_petrol", repeat=False):
     """(status, origin id, destination id, payload bin) by the rules in batch.process_chunk."""
+    if repeat:  # a trip id given twice
+        return ("bad_input",)
     ends = []
     for end in ("origin", "destination"):
         node = _number(row[f"{end}_node"])
+        lat, lon = _number(row[f"{end}_lat"]), _number(row[f"{end}_lon"])
+        if node is not None and (lat is not None or lon is not None):
+            return ("bad_input",)  # a node and coordinates: which one was meant?
         if node is None:
             lat, lon = _number(row[f"{end}_lat"]), _number(row[f"{end}_lon"])
             if lat is None or lon is None or not abs(lon) <= 180:
@@ -115,8 +139,11 @@ def _expected(row, default="car_petrol"):
 def test_every_trip_gets_the_status_the_rules_give(trips):
     result = batch.process_chunk(NETWORK, trips)
     assert len(result) == len(trips)
-    for row, out in zip(trips.to_dict("records"), result.itertuples(), strict=True):
-        expected = _expected(row)
+    repeats = _repeats(trips["trip_id"].tolist())
+    for row, out, repeat in zip(
+        trips.to_dict("records"), result.itertuples(), repeats, strict=True
+    ):
+        expected = _expected(row, repeat=repeat)
         assert out.status == expected[0], (row, out.message)
         assert (out.message == "") == (out.status == "ok")
         if out.status != "ok":
@@ -141,5 +168,10 @@ def test_a_csv_job_over_small_chunks_always_finishes(trips, chunk_rows, geometry
         result = pd.read_parquet(out)
         assert summary.trips == len(trips) == len(result)
         read_back = pd.read_csv(path, dtype=object)
-        expected = [_expected(row)[0] for row in read_back.to_dict("records")]
+        # Ids are the text in the file ("NA" is an id, not a missing value).
+        ids = pd.read_csv(path, dtype=str, keep_default_na=False)["trip_id"].tolist()
+        expected = [
+            _expected(row, repeat=repeat)[0]
+            for row, repeat in zip(read_back.to_dict("records"), _repeats(ids), strict=True)
+        ]
         assert result["status"].tolist() == expected

@@ -18,7 +18,9 @@ from ._errors import FleetPlanWarning as FleetPlanWarning
 from ._errors import NetworkError as NetworkError
 from ._errors import NetworkFileError as NetworkFileError
 from ._errors import NoRouteError as NoRouteError
+from ._errors import OutputError as OutputError
 from ._errors import SnapError as SnapError
+from ._errors import TooBigError as TooBigError
 from ._errors import UnknownNodeError as UnknownNodeError
 from ._errors import UnknownVehicleError as UnknownVehicleError
 from ._version import __version__ as __version__
@@ -55,11 +57,13 @@ __all__ = [
     "NoRouteError",
     "ODMatrix",
     "OsmFileError",
+    "OutputError",
     "RoadNetwork",
     "Route",
     "Router",
     "SnapError",
     "SpeedProfiles",
+    "TooBigError",
     "UnknownNodeError",
     "UnknownVehicleError",
     "Vehicle",

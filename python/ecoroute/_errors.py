@@ -77,3 +77,11 @@ class SpeedDataError(EcoRouteError, ValueError):
 
 class SpeedDataWarning(UserWarning):
     """Speed data that the network cannot use (segments it does not have), with counts."""
+
+
+class OutputError(EcoRouteError, ValueError):
+    """An output path that would destroy an input, a device or an earlier result."""
+
+
+class TooBigError(EcoRouteError, MemoryError):
+    """A request whose results would not fit in the memory this machine has."""

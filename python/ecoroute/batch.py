@@ -10,7 +10,7 @@ import math
 import os
 import shutil
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -141,6 +141,9 @@ def _open_trips(trips: str | Path | pd.DataFrame | _Trips) -> _Trips:
     if path.is_dir():
         msg = f"{path} is a folder; give the trips .parquet or .csv file."
         raise BatchError(msg)
+    if not path.is_file():  # a pipe or device: reading it could wait for ever, and resuming
+        msg = f"{path} is not a regular file (a pipe or device); save the trips to a file first."
+        raise BatchError(msg)
     name = path.name.lower()
     if name.endswith(PARQUET_SUFFIXES):
         import pyarrow as pa
@@ -247,10 +250,19 @@ def _iter_chunks(trips: _Trips, chunk_rows: int) -> Iterator[pd.DataFrame]:
         if size:
             yield pd.concat(pending, ignore_index=True)
         return
-    # CSV has no types: trip ids are read as the text they are ("007" stays "007").
+    # CSV has no types: trip ids are read as the text they are ("007" stays "007"), and
+    # "NA", "null" or "None" in an id or vehicle column is that text, not a missing value.
+    as_text = {"trip_id", "vehicle"}
+    missing = {name: list(_NA_TEXT) for name in trips.columns if name not in as_text}
+    missing.update({name: [""] for name in trips.columns if name in as_text})
     try:
         yield from pd.read_csv(
-            path, chunksize=chunk_rows, encoding=trips.encoding, dtype={"trip_id": str}
+            path,
+            chunksize=chunk_rows,
+            encoding=trips.encoding,
+            dtype={"trip_id": str},
+            keep_default_na=False,
+            na_values=missing,
         )
     except UnicodeDecodeError as error:
         msg = f"{path} is not UTF-8 text ({error}); save it as a UTF-8 CSV and run the job again."
@@ -525,6 +537,13 @@ def _node_ids(
     return ids, given, problem
 
 
+#: What pandas reads as a missing value by default; kept for every CSV column but the ids.
+_NA_TEXT = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+
+
 def _trip_id_text(column: pd.Series) -> npt.NDArray[np.object_]:
     """Trip ids as text (``7`` and ``7.0`` become ``"7"``), None where missing."""
     missing = column.isna().to_numpy(dtype=bool)
@@ -601,6 +620,12 @@ def process_chunk(
         status[fresh] = "bad_input"
         message[fresh] = text if isinstance(text, str) else text[fresh]
 
+    ids_text = out["trip_id"]
+    bad(
+        pd.Series(ids_text).duplicated(keep="first").to_numpy() & ~pd.isna(ids_text),
+        "trip_id repeats an earlier row: ids must be unique to join results back",
+    )
+
     index = {}
     ends: dict[str, Endpoints] = {}
     points: dict[
@@ -621,6 +646,12 @@ def process_chunk(
                 found[usable] = ok
             bad(usable & ~found, f"{end}_node is not in the network")
             use_coords = ~given
+            if {f"{end}_lat", f"{end}_lon"} <= set(trips.columns):
+                both = given & (
+                    trips[f"{end}_lat"].notna().to_numpy(dtype=bool)
+                    | trips[f"{end}_lon"].notna().to_numpy(dtype=bool)
+                )
+                bad(both, f"give {end}_node or {end}_lat/{end}_lon, not both")
         else:
             use_coords = np.ones(n, dtype=bool)
         if use_coords.any():
@@ -952,7 +983,9 @@ def run(
     progress
         Show a progress bar (default: when more than one chunk).
     overwrite
-        Replace an existing output file.
+        Replace an existing output file, and start afresh: checkpoints of an
+        earlier run of the job are deleted, not resumed. Without it an
+        existing result is refused, and checkpoints are resumed.
     max_extra_time
         Eco-routes within this fraction of extra time over the fastest route
         (0.05 = 5 %); a ``max_extra_time`` column in the trips wins where
@@ -1004,60 +1037,70 @@ def run(
         raise BatchError(msg)
     chunk_rows = int(chunk_rows)
     check_job(vehicle, objective, threads, max_extra_time)
-    parts = _check_output(out, overwrite)
-    if not isinstance(network, RoadNetwork) and not Path(network).is_file():
-        msg = f"{network}: no such network file (a saved network or an OSM file)."
-        raise BatchError(msg)
-    table = _open_trips(trips)
-
-    job: dict[str, Any] = {
-        "trips": _fingerprint(table.source),
-        "network": _fingerprint(network),
-        "vehicle": vehicle,
-        "objective": objective if isinstance(objective, str) else dict(objective),
-        "geometry": geometry,
-        "chunk_rows": chunk_rows,
-        "format": 1,
-    }
-    if max_extra_time is not None:  # jobs without a budget resume checkpoints of older versions
-        job["max_extra_time"] = max_extra_time
-    if turns is not None:
-        if dask is not None:
-            msg = "turn restrictions are not sent to Dask workers yet: run this job without dask."
+    sources = [x for x in (trips, network) if isinstance(x, str | os.PathLike)]
+    parts = _check_output(out, overwrite, sources)
+    lock = _take_lock(out)
+    try:
+        _remove_stale_temporaries(out, parts)
+        if overwrite and parts.exists():  # --overwrite starts afresh, checkpoints included
+            shutil.rmtree(parts)
+        if not isinstance(network, RoadNetwork) and not Path(network).is_file():
+            msg = f"{network}: no such network file (a saved network or an OSM file)."
             raise BatchError(msg)
-        job["turns"] = _turns_fingerprint(turns)
-    _open_parts(parts, job)
-    total = table.rows
+        table = _open_trips(trips)
 
-    from tqdm.auto import tqdm
+        job: dict[str, Any] = {
+            "trips": _fingerprint(table.source),
+            "network": _fingerprint(network),
+            "vehicle": vehicle,
+            "objective": objective if isinstance(objective, str) else dict(objective),
+            "geometry": geometry,
+            "chunk_rows": chunk_rows,
+            "format": 1,
+        }
+        if max_extra_time is not None:  # jobs without a budget resume checkpoints of older versions
+            job["max_extra_time"] = max_extra_time
+        if turns is not None:
+            if dask is not None:
+                msg = (
+                    "turn restrictions are not sent to Dask workers yet: run this job without dask."
+                )
+                raise BatchError(msg)
+            job["turns"] = _turns_fingerprint(turns)
+        _open_parts(parts, job)
+        total = table.rows
 
-    show = progress if progress is not None else (total is None or total > chunk_rows)
-    resumed = 0
-    chunks = 0
-    with tqdm(total=total, disable=not show, unit="trip", desc="batch") as bar:
-        if dask is not None:
-            chunks, resumed = _run_dask(dask, network, table, parts, job, threads, bar)
-        else:
-            net = network if isinstance(network, RoadNetwork) else _load_network(network)
-            routers = _Routers(net, objective, threads, turns=turns)
-            schema = result_schema(geometry)
-            for number, chunk in enumerate(_iter_chunks(table, chunk_rows)):
-                chunks += 1
-                part = parts / f"part-{number:06d}.parquet"
-                if part.exists():
-                    resumed += 1
-                else:
-                    result = process_chunk(net, chunk, vehicle=vehicle, objective=objective,
-                                           geometry=geometry, routers=routers,
-                                           max_extra_time=max_extra_time)  # fmt: skip
-                    _write_atomic(result, part, schema)
-                bar.update(len(chunk))
+        from tqdm.auto import tqdm
 
-    counts = _assemble(parts, chunks, out, result_schema(geometry))
-    shutil.rmtree(parts)
-    summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
-                           no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
-                           chunks=chunks, resumed_chunks=resumed)  # fmt: skip
+        show = progress if progress is not None else (total is None or total > chunk_rows)
+        resumed = 0
+        chunks = 0
+        with tqdm(total=total, disable=not show, unit="trip", desc="batch") as bar:
+            if dask is not None:
+                chunks, resumed = _run_dask(dask, network, table, parts, job, threads, bar)
+            else:
+                net = network if isinstance(network, RoadNetwork) else _load_network(network)
+                routers = _Routers(net, objective, threads, turns=turns)
+                schema = result_schema(geometry)
+                for number, chunk in enumerate(_iter_chunks(table, chunk_rows)):
+                    chunks += 1
+                    part = parts / f"part-{number:06d}.parquet"
+                    if part.exists():
+                        resumed += 1
+                    else:
+                        result = process_chunk(net, chunk, vehicle=vehicle, objective=objective,
+                                               geometry=geometry, routers=routers,
+                                               max_extra_time=max_extra_time)  # fmt: skip
+                        _write_atomic(result, part, schema)
+                    bar.update(len(chunk))
+
+        counts = _assemble(parts, chunks, out, result_schema(geometry))
+        shutil.rmtree(parts)
+        summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
+                               no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
+                               chunks=chunks, resumed_chunks=resumed)  # fmt: skip
+    finally:
+        lock.unlink(missing_ok=True)
     log.info("batch: %s", summary)
     return summary
 
@@ -1133,8 +1176,10 @@ def _partway_with_departures(
     return gather_pairs([free, hourly], groups, timed.size)
 
 
-def _check_output(out: Path, overwrite: bool) -> Path:
+def _check_output(out: Path, overwrite: bool, inputs: Sequence[Any] = ()) -> Path:
     """Refuse an output path that cannot be written before any work; return the checkpoint folder."""
+    from ._outputs import OutputError, output_file
+
     if out.is_dir():
         msg = f"{out} is a folder; give the result file's name, such as {out / 'results.parquet'}."
         raise BatchError(msg)
@@ -1148,7 +1193,80 @@ def _check_output(out: Path, overwrite: bool) -> Path:
     if out.exists() and not parts.exists() and not overwrite:
         msg = f"{out} already exists; pass overwrite=True (--overwrite) to replace it."
         raise FileExistsError(msg)
+    try:  # never over an input (trips or network), a device or into a missing folder
+        output_file(out, inputs=inputs, what="the result file")
+    except OutputError as error:
+        raise BatchError(str(error)) from error
     return parts
+
+
+#: Seconds after which a lock whose process cannot be asked (another host) counts as stale.
+_LOCK_STALE_S = 24 * 3600
+
+
+def _take_lock(out: Path) -> Path:
+    """
+    Take ``<out>.lock`` for this job (pid and host inside), or say who holds it.
+
+    A second job on the same output refuses at once instead of deleting the
+    first one's checkpoints. A lock left by a dead process on this host (or
+    older than a day from another host) is taken over.
+    """
+    import socket
+    import time
+
+    lock = out.with_name(out.name + ".lock")
+    mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text())
+                age = time.time() - lock.stat().st_mtime
+            except (OSError, ValueError):
+                holder, age = {}, math.inf
+            if _alive(holder) and age < _LOCK_STALE_S:
+                msg = (
+                    f"{out} is being written by another job (process {holder.get('pid')} on "
+                    f"{holder.get('host')}, lock {lock}); wait for it to finish, or remove the "
+                    "lock if that job is gone."
+                )
+                raise BatchError(msg) from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(mine)
+        return lock
+    msg = f"could not take the lock {lock}; remove it if no job is writing {out}."
+    raise BatchError(msg)
+
+
+def _alive(holder: Mapping[str, Any]) -> bool:
+    """Whether the process that wrote a lock may still run (unknown hosts: assume so)."""
+    import socket
+
+    pid = holder.get("pid")
+    if not isinstance(pid, int):
+        return False
+    if holder.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale_temporaries(out: Path, parts: Path) -> None:
+    """Remove what a killed job left half-written (it holds the lock, so none is live)."""
+    for tmp in out.parent.glob(f".{out.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    if parts.is_dir():
+        for tmp in parts.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def _load_network(path: str | Path) -> RoadNetwork:
@@ -1253,10 +1371,11 @@ def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[st
     writer: Any = (
         pacsv.CSVWriter(str(tmp), file_schema) if csv else pq.ParquetWriter(str(tmp), file_schema)
     )
+    seen: set[str] = set()
     try:
         for number in range(chunks):
             part = parts / f"part-{number:06d}.parquet"
-            table = _conform(pq.read_table(part), schema, part)
+            table = _flag_repeated_ids(_conform(pq.read_table(part), schema, part), seen)
             for value, count in zip(*np.unique(table.column("status").to_numpy(zero_copy_only=False),
                                                return_counts=True), strict=True):  # fmt: skip
                 counts[str(value)] = counts.get(str(value), 0) + int(count)
@@ -1269,6 +1388,32 @@ def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[st
     finally:
         tmp.unlink(missing_ok=True)
     return counts
+
+
+def _flag_repeated_ids(table: pa.Table, seen: set[str]) -> pa.Table:
+    """Mark rows whose trip_id an earlier row of the job had (``seen``, updated) as bad input."""
+    import pyarrow as pa
+
+    ids = table.column("trip_id").to_pylist()
+    repeat = np.zeros(len(ids), dtype=bool)
+    for k, value in enumerate(ids):
+        if value is None:
+            continue
+        if value in seen:
+            repeat[k] = True
+        else:
+            seen.add(value)
+    status = np.asarray(table.column("status").to_pylist(), dtype=object)
+    fresh = repeat & (status == "ok")
+    if not fresh.any():
+        return table
+    message = np.asarray(table.column("message").to_pylist(), dtype=object)
+    status[fresh] = "bad_input"
+    message[fresh] = "trip_id repeats an earlier row: ids must be unique to join results back"
+    for name, values in (("status", status), ("message", message)):
+        at = table.schema.get_field_index(name)
+        table = table.set_column(at, name, pa.array(values.tolist(), table.schema.field(at).type))
+    return table
 
 
 # ---------------------------------------------------------------------- Dask

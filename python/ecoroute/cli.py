@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ecoroute {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (EcoRouteError, ValueError, KeyError, OSError, ImportError) as error:
+    except (EcoRouteError, ValueError, KeyError, OSError, ImportError, MemoryError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ecoroute {args.command}: error: {message}", file=sys.stderr)
         return 2
@@ -248,6 +248,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from ._outputs import output_file
+
+    # Before the (long) load: the output may not be the OSM file, a DEM tile or a device.
+    output_file(args.output, inputs=[args.file, *(args.dem or [])], what="-o/--output")
     started = time.perf_counter()
     component: Any = {"weak": True, "strong": "strong", "all": False}[args.component]
     steps = ["load " + args.file.name] + (["elevation"] if args.dem else [])
@@ -384,6 +388,9 @@ def _route(args: argparse.Namespace) -> int:
         f"{route.target_lon:.6f}), {route.target_snap_m:.0f} m from the given end"
     )
     if args.geojson:
+        from ._outputs import output_file
+
+        output_file(args.geojson, inputs=[args.network], what="--geojson")
         args.geojson.write_text(route.to_geojson_str())
         print(f"wrote {args.geojson}")
     return 0

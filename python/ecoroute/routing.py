@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import NoRouteError
+from ._errors import NoRouteError, TooBigError, UnknownNodeError
 from ._geo import unit_vectors
 from ._validate import as_index_array, check_node_argument, check_threads
 from .access import vehicle_rules
@@ -1007,6 +1007,7 @@ class Router:
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         src = self._resolve(sources, "sources", max_snap_m)
         dst = self._resolve(targets, "targets", max_snap_m)
+        _check_matrix_memory(len(src), len(dst), len(self._report) + 1 + 2 * bool(self.budget))
         partway = self._partway(src, dst, departure)
         if not partway:
             src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
@@ -1217,6 +1218,10 @@ def _as_indices(values: npt.ArrayLike, node_count: int, name: str) -> npt.NDArra
 def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
     """Return node ids as a 1-D int array, or coordinates as a float array of shape (k, 2)."""
     array = np.asarray(points)
+    if array.dtype == object and array.ndim == 1:
+        too_big = [x for x in array.tolist() if isinstance(x, int) and not -(2**63) <= x < 2**63]
+        if too_big:
+            raise UnknownNodeError(too_big[0], f"({name}: node ids are 64-bit integers)")
     if array.dtype == object:
         try:
             array = np.asarray(points, dtype=np.float64)
@@ -1232,12 +1237,58 @@ def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
     if array.ndim == 2 and array.dtype.kind not in "iuf":
         msg = f"{name} coordinates must be numbers, not {array.dtype}."
         raise TypeError(msg)
+    if (
+        array.ndim == 2
+        and array.dtype.kind in "iu"
+        and array.size
+        and (np.abs(array[:, 0]).max() > 90 or np.abs(array[:, 1]).max() > 180)
+    ):
+        msg = (
+            f"{name} is a {array.shape} array of whole numbers beyond any latitude or "
+            "longitude: node ids go in a flat list ([id, id, ...]), coordinates as "
+            "(lat, lon) pairs."
+        )
+        raise ValueError(msg)
     if array.ndim not in (1, 2):
         msg = f"{name} must be node ids or (lat, lon) pairs; got shape {array.shape}."
         raise ValueError(msg)
     if array.ndim == 2:
         return array.astype(np.float64)
     return array
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this machine can still give (Linux ``MemAvailable``), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_matrix_memory(rows: int, columns: int, matrices: int) -> None:
+    """
+    Refuse up front a matrix whose results alone would not fit in memory.
+
+    ``matrices`` float64 matrices of ``rows x columns`` (the cost and each
+    reported quantity) are what the result holds; the search needs about as
+    much again while it runs. Better a clear message at once than an
+    allocation failure after minutes of work.
+    """
+    needed = 2 * rows * columns * matrices * 8
+    available = available_memory_bytes()
+    if available is not None and needed > available:
+        gib = 1024**3
+        msg = (
+            f"a {rows:,} x {columns:,} matrix needs about {needed / gib:.1f} GiB "
+            f"({matrices} float64 matrices, and the search's own), but {available / gib:.1f} GiB "
+            "is available: ask for it in blocks of sources (router.matrix(sources[i:i + k], "
+            "targets)) or use route_many for the pairs you need."
+        )
+        raise TooBigError(msg)
 
 
 def _check_budget(

@@ -216,7 +216,10 @@ def write(
     An interrupted save leaves any earlier file at ``path`` intact, and a
     process that has the earlier file loaded keeps reading the earlier file.
     """
-    path = Path(path)
+    from ._outputs import output_file
+
+    # Never rename over a device, a folder or a pipe (as root, /dev/null would become a file).
+    path = output_file(path, what="the saved network")
     data: dict[str, npt.NDArray[Any]] = {}
     entries: dict[str, dict[str, Any]] = {}
     offset = 0

@@ -46,14 +46,25 @@ def add_parser(commands: Any) -> None:
     fleet.add_argument(
         "--no-baselines", action="store_true", help="skip the distance and time baselines"
     )
+    fleet.add_argument(
+        "--overwrite", action="store_true", help="replace the files of an earlier plan in --out"
+    )
 
 
 def run(args: argparse.Namespace, open_network: Any) -> int:
     """Run ``ecoroute fleet``; ``open_network(path)`` loads the network. Returns the exit code."""
+    from .._outputs import output_folder
     from .files import read_fleet, read_stops, write_outputs
     from .planner import plan_fleet
 
     started = time.perf_counter()
+    # Before any work: --out may not hold an earlier plan (without --overwrite) or an input.
+    output_folder(
+        args.out,
+        inputs=(args.network, args.stops, args.fleet),
+        overwrite=args.overwrite,
+        what="--out",
+    )
     config = read_fleet(args.fleet)
     stops = read_stops(args.stops)
     options: dict[str, Any] = dict(config.options)

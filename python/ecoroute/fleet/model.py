@@ -25,6 +25,10 @@ FloatArray = npt.NDArray[np.float64]
 _CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?\s*$")
 
 
+#: Most vehicles of one type a fleet may list (the solver allocates per vehicle).
+MAX_COUNT = 100_000
+
+
 @dataclass(frozen=True)
 class Depot:
     """
@@ -487,6 +491,12 @@ def _resolve_type(
         raise FleetInputError(msg)
     if spec.count < 1:
         msg = f"{where}: count must be >= 1, got {spec.count}; leave the type out instead."
+        raise FleetInputError(msg)
+    if spec.count > MAX_COUNT:
+        msg = (
+            f"{where}: count must be at most {MAX_COUNT:,} vehicles of a type, got "
+            f"{spec.count:,} (a plan uses at most one vehicle per stop)."
+        )
         raise FleetInputError(msg)
 
     max_payload = float(vehicle.max_payload_kg) if isinstance(vehicle, RoadVehicle) else math.inf

@@ -50,6 +50,36 @@ class _Outcome:
     solver: dict[str, Any]
 
 
+#: Bounds of the solver's stop rule: a run at these limits already takes days.
+MAX_ITERATIONS = 100_000_000
+MAX_TIME_LIMIT_S = 7 * 86_400.0
+
+
+def _check_stop_rule(max_iterations: Any, time_limit_s: Any, seed: Any) -> None:
+    """Refuse a stop rule that would never stop, or that the solver cannot take."""
+    if max_iterations is not None and (
+        isinstance(max_iterations, bool)
+        or not isinstance(max_iterations, int | np.integer)
+        or not 1 <= max_iterations <= MAX_ITERATIONS
+    ):
+        msg = f"max_iterations must be a whole number from 1 to {MAX_ITERATIONS:,}, got {max_iterations!r}."
+        raise FleetInputError(msg)
+    if time_limit_s is not None:
+        try:
+            limit = float(time_limit_s)
+        except (TypeError, ValueError):
+            limit = math.nan
+        if not 0 < limit <= MAX_TIME_LIMIT_S:  # NaN fails too
+            msg = (
+                f"time_limit_s must be a number of seconds above 0 and at most "
+                f"{MAX_TIME_LIMIT_S:,.0f} (a week), got {time_limit_s!r}."
+            )
+            raise FleetInputError(msg)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        msg = f"seed must be a whole number from 0 to {2**32 - 1:,}, got {seed!r}."
+        raise FleetInputError(msg)
+
+
 def plan_fleet(
     network: RoadNetwork,
     depots: Sequence[Depot] | Depot,
@@ -193,6 +223,7 @@ def plan_fleet(
     if unknown:
         msg = f"Unknown baseline {unknown[0]!r}; choose from {', '.join(OBJECTIVES)}."
         raise FleetInputError(msg)
+    _check_stop_rule(max_iterations, time_limit_s, seed)
     if max_iterations is None and time_limit_s is None:
         max_iterations = DEFAULT_MAX_ITERATIONS
     stop_rule = {"max_iterations": max_iterations, "time_limit_s": time_limit_s, "seed": seed}
