@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -111,6 +112,13 @@ class BatchSummary:
     bad_input: int
     chunks: int
     resumed_chunks: int
+    #: The most frequent reasons rows failed: (count, an example message), most frequent first.
+    reasons: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def failed(self) -> int:
+        """Rows that got no route (bad input or unreachable)."""
+        return self.no_route + self.bad_input
 
 
 # ---------------------------------------------------------------------- reading trips
@@ -1094,11 +1102,11 @@ def run(
                         _write_atomic(result, part, schema)
                     bar.update(len(chunk))
 
-        counts = _assemble(parts, chunks, out, result_schema(geometry))
+        counts, reasons = _assemble(parts, chunks, out, result_schema(geometry))
         shutil.rmtree(parts)
         summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
                                no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
-                               chunks=chunks, resumed_chunks=resumed)  # fmt: skip
+                               chunks=chunks, resumed_chunks=resumed, reasons=reasons)  # fmt: skip
     finally:
         lock.unlink(missing_ok=True)
     log.info("batch: %s", summary)
@@ -1353,13 +1361,20 @@ def _conform(table: pa.Table, schema: pa.Schema, part: Path) -> pa.Table:
         raise BatchError(msg) from error
 
 
-def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[str, int]:
-    """Concatenate the parts in order into ``out`` (atomically), streaming one part at a time."""
+def _assemble(
+    parts: Path, chunks: int, out: Path, schema: pa.Schema
+) -> tuple[dict[str, int], tuple[tuple[int, str], ...]]:
+    """
+    Concatenate the parts in order into ``out`` (atomically), streaming one part at a time.
+
+    Returns the rows per status and the most frequent failure reasons.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     counts: dict[str, int] = {}
+    reasons: dict[str, list[Any]] = {}  # message with its numbers blanked -> [count, example]
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     csv = out.name.lower().endswith(".csv")
     geometry = schema.get_field_index("geometry")
@@ -1379,6 +1394,7 @@ def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[st
             for value, count in zip(*np.unique(table.column("status").to_numpy(zero_copy_only=False),
                                                return_counts=True), strict=True):  # fmt: skip
                 counts[str(value)] = counts.get(str(value), 0) + int(count)
+            _count_reasons(table, reasons)
             if hex_geometry:
                 text = [None if g is None else g.hex() for g in table.column(geometry).to_pylist()]
                 table = table.set_column(geometry, "geometry", pa.array(text, pa.string()))
@@ -1387,7 +1403,26 @@ def _assemble(parts: Path, chunks: int, out: Path, schema: pa.Schema) -> dict[st
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
-    return counts
+    ranked = sorted(reasons.values(), key=lambda r: -int(r[0]))[:_REASONS_SHOWN]
+    return counts, tuple((int(n), str(text)) for n, text in ranked)
+
+
+#: Failure reasons a job summary lists.
+_REASONS_SHOWN = 5
+_NUMBER = re.compile(r"-?\d[\d,.]*")
+
+
+def _count_reasons(table: pa.Table, reasons: dict[str, list[Any]]) -> None:
+    """Count the messages of the part's failed rows, by their text with numbers blanked."""
+    status = table.column("status").to_numpy(zero_copy_only=False)
+    failed = np.flatnonzero(status != "ok")
+    if failed.size == 0:
+        return
+    messages = table.column("message").to_numpy(zero_copy_only=False)[failed]
+    for text in messages.tolist():
+        key = _NUMBER.sub("#", str(text))
+        entry = reasons.setdefault(key, [0, text])
+        entry[0] += 1
 
 
 def _flag_repeated_ids(table: pa.Table, seen: set[str]) -> pa.Table:

@@ -12,12 +12,17 @@ from typing import Any
 from . import datasets
 from ._errors import EcoRouteError, NoRouteError
 from ._osm_files import SUFFIXES
+from ._version import __version__
 from .fleet import command as fleet_command
 from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY
 from .osm import load_osm
 from .routing import Router
 from .vehicles import vehicles
+
+#: Exit code of ``ecoroute batch`` when not a single row got a route (the results are
+#: still written, one row per trip): 0 ok, 1 no route (route), 2 bad arguments, 3 this.
+EXIT_ALL_ROWS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +32,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Least-CO2 routes on OpenStreetMap road networks.",
         epilog=datasets.OSM_ATTRIBUTION,
     )
+    parser.add_argument("--version", action="version", version=f"ecoroute {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser(
+        "vehicles",
+        help="List the catalogue's vehicles: class, mass, dimensions, emission model.",
+        description="Every vehicle of the catalogue with its access class, masses, "
+        "dimensions, limiter, fuel or battery and emission model (docs/vehicles.md).",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per vehicle")
 
     demo = commands.add_parser(
         "demo",
@@ -168,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "vehicles":
+            return _vehicles(args)
         if args.command == "build":
             return _build(args)
         if args.command == "batch":
@@ -182,6 +198,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ecoroute {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+
+def _vehicles(args: argparse.Namespace) -> int:
+    """Print the catalogue: a table, or JSON lines with ``--json``."""
+    import json
+
+    from .emissions.catalogue import vehicle
+
+    rows = []
+    for name in vehicles():
+        model = vehicle(name)
+        fuel = getattr(model, "fuel", None)
+        rows.append(
+            {
+                "name": name,
+                "kind": type(model).__name__.removesuffix("Vehicle").lower(),
+                "access_class": getattr(model, "access_class", ""),
+                "curb_mass_kg": getattr(model, "curb_mass_kg", None),
+                "max_payload_kg": getattr(model, "max_payload_kg", None),
+                "energy": getattr(fuel, "name", None) or "electricity",
+                "model": getattr(model, "model", ""),
+                "legal_profile": model.legal_summary() if hasattr(model, "legal_summary") else "",
+            }
+        )
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'vehicle':<{width}}  {'energy':<11}  {'payload':>9}  legal profile")
+    for r in rows:
+        payload = "" if r["max_payload_kg"] is None else f"{r['max_payload_kg']:,.0f} kg"
+        print(f"{r['name']:<{width}}  {r['energy']:<11}  {payload:>9}  {r['legal_profile']}")
+    return 0
 
 
 def _lat_lon(text: str) -> tuple[float, float]:
@@ -296,6 +346,13 @@ def _build(args: argparse.Namespace) -> int:
         f"Saved {args.output}: {network.node_count:,} nodes, {network.arc_count:,} arcs{elevation}"
         f"{restrictions} in {time.perf_counter() - started:.1f} s."
     )
+    if network.elevation_m is None:
+        print(
+            "note: no --dem given, so every grade is 0 (a flat map): eco-routes then see only "
+            "speeds, distances and stops, not hills, which are the main lever off the motorway. "
+            "Add --dem with SRTM tiles (docs/tasks/elevation.md).",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -432,6 +489,16 @@ def _batch(args: argparse.Namespace) -> int:
         f"Wrote {summary.output}: {summary.trips:,} trips ({summary.ok:,} ok, {summary.no_route:,} no route, "
         f"{summary.bad_input:,} bad input) in {time.perf_counter() - started:.1f} s{resumed}."
     )
+    if summary.failed:
+        print(
+            f"ecoroute batch: {summary.failed:,} of {summary.trips:,} rows failed; "
+            "the most frequent reasons (see the message column):",
+            file=sys.stderr,
+        )
+        for count, example in summary.reasons:
+            print(f"  {count:>9,}  {example}", file=sys.stderr)
+    if summary.trips and not summary.ok:
+        return EXIT_ALL_ROWS_FAILED
     return 0
 
 

@@ -98,6 +98,19 @@ class Route:
     _start_fraction: float = field(default=0.0, repr=False)
     _end_fraction: float = field(default=1.0, repr=False)
 
+    def __repr__(self) -> str:
+        parts = [
+            f"vehicle={self.vehicle!r}" if self.vehicle else None,
+            f"objective={self.objective!r}" if self.objective else None,
+            f"{self.distance_m / 1000:.2f} km",
+            f"{self.time_s / 60:.1f} min",
+            f"{self.co2_g:,.0f} g CO2",
+            None if self.fuel_l is None else f"{self.fuel_l:.2f} l",
+            None if self.energy_kwh is None else f"{self.energy_kwh:.2f} kWh",
+            f"{self.arcs.size} arcs",
+        ]
+        return f"Route({', '.join(p for p in parts if p)})"
+
     @functools.cached_property
     def nodes(self) -> npt.NDArray[np.int64]:
         """Node ids (OSM ids for OSM data) from source to target (computed on first use)."""
@@ -304,6 +317,18 @@ class ODMatrix:
     source_lon: FloatArray | None = None
     target_lat: FloatArray | None = None
     target_lon: FloatArray | None = None
+
+    def __repr__(self) -> str:
+        rows, columns = self.shape
+        reachable = int(np.isfinite(self.cost).sum())
+        parts = [
+            f"{rows:,} x {columns:,}",
+            f"vehicle={self.vehicle!r}" if self.vehicle else None,
+            f"objective={self.objective!r}" if self.objective else None,
+            f"{reachable:,} of {rows * columns:,} reachable",
+            f"quantities: {', '.join(self.quantities)}",
+        ]
+        return f"ODMatrix({', '.join(p for p in parts if p)})"
 
     @property
     def shape(self) -> tuple[int, int]:
