@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 
+import pandas as pd
 import pytest
 
 import ecoroute
@@ -73,3 +75,70 @@ def test_build_without_a_dem_says_the_map_is_flat(tmp_path, capsys):
     osm = detour_map(tmp_path / "map.osm", {})
     assert main(["build", str(osm), "-o", str(tmp_path / "n.ecoroute"), "--no-prepare"]) == 0
     assert "no --dem given, so every grade is 0" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ batch results join back
+
+
+def _square(tmp_path):
+    network = tmp_path / "net.ecoroute"
+    ecoroute.load_osm(detour_map(tmp_path / "map.osm", {}), largest_component=False).save(network)
+    return network
+
+
+def _trips(ids):
+    return pd.DataFrame(
+        {
+            "trip_id": ids,
+            "origin_node": [S] * len(ids),
+            "destination_node": [T] * len(ids),
+            "customer": [f"C{i}" for i in range(len(ids))],
+            "order_no": [1000 + i for i in range(len(ids))],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[7, 8, 9], ["a-1", "b-2", "007"], [str(uuid.UUID(int=i)) for i in range(3)]],
+    ids=["int", "str", "uuid"],
+)
+@pytest.mark.parametrize("kind", ["frame", "parquet", "csv"])
+def test_results_keep_the_trip_id_type_and_the_callers_columns(tmp_path, ids, kind):
+    from ecoroute import batch
+
+    trips = _trips(ids)
+    source: object = trips
+    if kind == "parquet":
+        source = tmp_path / "trips.parquet"
+        trips.to_parquet(source, index=False)
+    elif kind == "csv":
+        source = tmp_path / "trips.csv"
+        trips.to_csv(source, index=False)
+        trips = pd.read_csv(source)  # what the caller gets back from the file ("007" -> 7)
+    out = tmp_path / "out.parquet"
+    batch.run(_square(tmp_path), source, out, progress=False)
+    result = pd.read_parquet(out)
+    assert result["trip_id"].dtype == trips["trip_id"].dtype or (
+        result["trip_id"].dtype == "Int64" and trips["trip_id"].dtype == "int64"
+    )
+    merged = trips.merge(result, on="trip_id", suffixes=("", "_result"))
+    assert len(merged) == 3
+    assert (merged["status"] == "ok").all()
+    assert merged["customer"].tolist() == merged["customer_result"].tolist()
+    assert result["order_no"].tolist() == [1000, 1001, 1002]
+    assert batch.run(_square(tmp_path), source, tmp_path / "none.parquet", keep=[],
+                     progress=False).ok == 3  # fmt: skip
+    assert "customer" not in pd.read_parquet(tmp_path / "none.parquet").columns
+
+
+def test_keep_names_columns_that_exist(tmp_path):
+    from ecoroute import batch
+
+    with pytest.raises(batch.BatchError, match="not columns of the trips"):
+        batch.run(_square(tmp_path), _trips([1]), tmp_path / "out.parquet", keep=["depot"])
+    trips = _trips([1]).assign(co2_g=5.0)  # a column named like a result column
+    with pytest.raises(batch.BatchError, match="are result columns"):
+        batch.run(_square(tmp_path), trips, tmp_path / "out.parquet", keep=["co2_g"])
+    batch.run(_square(tmp_path), trips, tmp_path / "out.parquet", progress=False)
+    assert pd.read_parquet(tmp_path / "out.parquet")["co2_g"].iloc[0] != 5.0  # the result's

@@ -82,11 +82,12 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 
 def result_schema(geometry: Geometry | None = None) -> pa.Schema:
     """
-    Return the Arrow schema of every result file and checkpoint of a job with these options.
+    Return the base Arrow schema of the result files and checkpoints of a job with these options.
 
-    The schema depends on the options only, never on the data: ``trip_id`` is
-    always a string (the id's text: ``7`` becomes ``"7"``, a missing id null),
-    node ids are int64 (-1 for rows that were not routed), every quantity is
+    The schema depends on the options only, never on the data of a chunk: here
+    ``trip_id`` is a string (what :func:`process_chunk` returns: the id's text);
+    :func:`run` gives it the trips' own type and appends the carried columns,
+    both fixed for the whole job before its first chunk. Node ids are int64 (-1 for rows that were not routed), every quantity is
     float64 (NaN where not routed or not reported), and ``geometry`` is binary
     (WKB) or string (GeoJSON) even in a chunk where every route is missing.
     So every chunk has the same schema and assembling them cannot fail.
@@ -133,6 +134,160 @@ class _Trips:
     rows: int | None = None
     encoding: str | None = None
     columns: tuple[str, ...] = ()
+
+
+#: Trip-table columns a job reads; every other column is the caller's, carried to the results.
+INPUT_COLUMNS = (
+    "trip_id", "origin_node", "origin_lat", "origin_lon", "destination_node", "destination_lat",
+    "destination_lon", "vehicle", "payload_kg", "departure", "max_extra_time",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """What a job carries from its trips to its results: the id's type and the caller's columns."""
+
+    id_type: str = "string"  # an Arrow type name: "int64", "double" or "string"
+    columns: tuple[tuple[str, str], ...] = ()  # (name, Arrow type name)
+
+    def schema(self, geometry: Geometry | None) -> pa.Schema:
+        """The job's result schema: :func:`result_schema` with these types and columns."""
+        import pyarrow as pa
+
+        base = result_schema(geometry)
+        at = base.get_field_index("trip_id")
+        schema = base.set(at, pa.field("trip_id", _arrow(self.id_type)))
+        for name, kind in self.columns:
+            schema = schema.append(pa.field(name, _arrow(kind)))
+        return schema
+
+    def apply(self, result: pd.DataFrame, trips: pd.DataFrame) -> pd.DataFrame:
+        """Give ``result`` (rows as ``trips``) the trips' own ids and carried columns."""
+        result = result.copy()
+        result["trip_id"] = _as_kind(trips["trip_id"], self.id_type).to_numpy()
+        for name, kind in self.columns:
+            result[name] = _as_kind(trips[name], kind).to_numpy()
+        return result
+
+
+def _arrow(kind: str) -> pa.DataType:
+    """The Arrow type of a carried kind."""
+    import pyarrow as pa
+
+    return {"int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_()}.get(kind, pa.string())
+
+
+def _as_kind(column: pd.Series, kind: str) -> pd.Series:
+    """A column as one of the carried kinds (missing cells stay missing)."""
+    if kind == "int64":
+        return pd.to_numeric(column, errors="raise").astype("Int64")
+    if kind == "double":
+        return pd.to_numeric(column, errors="raise").astype("float64")
+    if kind == "bool":
+        return column.astype("boolean")
+    present = column.notna()
+    return pd.Series([str(v) if p else None for v, p in zip(column, present, strict=True)],
+                     index=column.index, dtype=object)  # fmt: skip
+
+
+_INTEGER_TEXT = re.compile(r"\s*[-+]?\d+\s*")
+
+
+def _kind_of(values: pd.Series, *, text: bool) -> str:
+    """
+    The narrowest carried kind that holds every value: int64, double, bool or string.
+
+    ``text`` (a CSV, read as text): the kind pandas would read the column as.
+    Otherwise the column's own dtype decides (ids ``"007"`` stay text).
+    """
+    present = values[values.notna()]
+    if text:
+        cells = present.astype(str)
+        if cells.empty:
+            return "string"
+        if cells.map(lambda v: bool(_INTEGER_TEXT.fullmatch(v))).all():
+            return "int64" if len(present) == len(values) else "double"  # NaN makes floats
+        if pd.to_numeric(cells, errors="coerce").notna().all():
+            return "double"
+        return "string"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return "int64"
+    if pd.api.types.is_float_dtype(values.dtype):
+        return "double"
+    return "string"
+
+
+def _wider(a: str, b: str) -> str:
+    """The kind that holds both (chunks of one CSV column may differ)."""
+    if a == b:
+        return a
+    return "double" if {a, b} == {"int64", "double"} else "string"
+
+
+def _carried(trips: _Trips, keep: Sequence[str] | None) -> _Carried:
+    """
+    Find what a job carries: the type of the caller's ``trip_id`` and the columns to keep.
+
+    ``keep`` None keeps every column the job does not read (:data:`INPUT_COLUMNS`);
+    a column named like a result column is not carried (the result's wins).
+    CSV has no types: its columns are read once, column by column, and typed as
+    pandas would read the whole file (so ``trips.merge(results, on="trip_id")``
+    works), with ``NA``-like ids kept as text.
+    """
+    result_names = set(RESULT_COLUMNS) | {"geometry"}
+    if keep is None:
+        wanted = [c for c in trips.columns if c not in INPUT_COLUMNS and c not in result_names]
+    else:
+        unknown = [c for c in keep if c not in trips.columns]
+        clash = [c for c in keep if c in result_names and c != "trip_id"]
+        if unknown or clash:
+            what = "are not columns of the trips" if unknown else "are result columns"
+            msg = f"keep={list(keep)}: {unknown or clash} {what}."
+            raise BatchError(msg)
+        wanted = [c for c in keep if c != "trip_id"]
+    kinds: dict[str, str] = {}
+    for chunk in _typed_columns(trips, ["trip_id", *wanted]):
+        for name in chunk.columns:
+            kind = _kind_of(chunk[name], text=trips.kind == "csv")
+            kinds[name] = kind if name not in kinds else _wider(kinds[name], kind)
+    columns = tuple((c, kinds.get(c, "string")) for c in wanted)
+    return _Carried(kinds.get("trip_id", "string"), columns)
+
+
+def _typed_columns(trips: _Trips, names: list[str]) -> Iterator[pd.DataFrame]:
+    """The trips' ``names`` columns, chunk by chunk (one read of those columns only)."""
+    if isinstance(trips.source, pd.DataFrame):
+        yield trips.source[names]
+        return
+    path = Path(trips.source)
+    if trips.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        file = pq.ParquetFile(path)
+        for piece in file.iter_batches(batch_size=DEFAULT_CHUNK_ROWS, columns=names):
+            yield piece.to_pandas()
+        return
+    as_text = {"trip_id", "vehicle"}
+    missing = {name: list(_NA_TEXT) for name in names if name not in as_text}
+    missing.update({name: [""] for name in names if name in as_text})
+    try:
+        yield from pd.read_csv(
+            path,
+            usecols=names,
+            chunksize=DEFAULT_CHUNK_ROWS,
+            encoding=trips.encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=missing,
+        )
+    except UnicodeDecodeError as error:
+        msg = f"{path} is not UTF-8 text ({error}); save it as a UTF-8 CSV and run the job again."
+        raise BatchError(msg) from error
+    except (pd.errors.ParserError, OSError, EOFError, ValueError) as error:
+        msg = f"{path} cannot be read as CSV ({error}); fix the file and run the job again."
+        raise BatchError(msg) from error
 
 
 def _open_trips(trips: str | Path | pd.DataFrame | _Trips) -> _Trips:
@@ -950,6 +1105,7 @@ def run(
     progress: bool | None = None,
     overwrite: bool = False,
     max_extra_time: float | None = None,
+    keep: Sequence[str] | None = None,
     turns: TurnRestrictions | TurnGraph | None = None,
 ) -> BatchSummary:
     """
@@ -990,6 +1146,12 @@ def run(
         ``Client``, or ``"local"`` for a local cluster; None runs here.
     progress
         Show a progress bar (default: when more than one chunk).
+    keep
+        The trips' columns to carry into the results, beside ``trip_id``
+        (which keeps the trips' own type: int ids stay ints). None (the
+        default) carries every column the job does not read (order numbers,
+        customers, depots...), so ``trips.merge(results, on="trip_id")``
+        needs no second join; ``[]`` carries none.
     overwrite
         Replace an existing output file, and start afresh: checkpoints of an
         earlier run of the job are deleted, not resumed. Without it an
@@ -1056,6 +1218,8 @@ def run(
             msg = f"{network}: no such network file (a saved network or an OSM file)."
             raise BatchError(msg)
         table = _open_trips(trips)
+        carried = _carried(table, keep)
+        schema = carried.schema(geometry)
 
         job: dict[str, Any] = {
             "trips": _fingerprint(table.source),
@@ -1068,6 +1232,8 @@ def run(
         }
         if max_extra_time is not None:  # jobs without a budget resume checkpoints of older versions
             job["max_extra_time"] = max_extra_time
+        if carried.columns:  # likewise: jobs that carry nothing resume older checkpoints
+            job["carried"] = [list(column) for column in carried.columns]
         if turns is not None:
             if dask is not None:
                 msg = (
@@ -1085,11 +1251,12 @@ def run(
         chunks = 0
         with tqdm(total=total, disable=not show, unit="trip", desc="batch") as bar:
             if dask is not None:
-                chunks, resumed = _run_dask(dask, network, table, parts, job, threads, bar)
+                chunks, resumed = _run_dask(
+                    dask, network, table, parts, job, threads, bar, carried, schema
+                )
             else:
                 net = network if isinstance(network, RoadNetwork) else _load_network(network)
                 routers = _Routers(net, objective, threads, turns=turns)
-                schema = result_schema(geometry)
                 for number, chunk in enumerate(_iter_chunks(table, chunk_rows)):
                     chunks += 1
                     part = parts / f"part-{number:06d}.parquet"
@@ -1099,10 +1266,10 @@ def run(
                         result = process_chunk(net, chunk, vehicle=vehicle, objective=objective,
                                                geometry=geometry, routers=routers,
                                                max_extra_time=max_extra_time)  # fmt: skip
-                        _write_atomic(result, part, schema)
+                        _write_atomic(carried.apply(result, chunk), part, schema)
                     bar.update(len(chunk))
 
-        counts, reasons = _assemble(parts, chunks, out, result_schema(geometry))
+        counts, reasons = _assemble(parts, chunks, out, schema)
         shutil.rmtree(parts)
         summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
                                no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
@@ -1479,6 +1646,8 @@ def _run_dask(
     job: dict[str, Any],
     threads: int,
     bar: Any,
+    carried: _Carried,
+    schema: pa.Schema,
 ) -> tuple[int, int]:
     """Send the chunks that have no checkpoint to Dask workers; write each result as it arrives."""
     try:
@@ -1504,18 +1673,18 @@ def _run_dask(
         client = Client(address)
         owned = [client]
     chunks = resumed = 0
-    schema = result_schema(job["geometry"])
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         in_flight = as_completed()
-        numbers: dict[Any, tuple[int, int]] = {}
+        numbers: dict[Any, tuple[int, pd.DataFrame]] = {}
 
         def drain(limit: int) -> None:
             while in_flight.count() > limit:
                 future = next(in_flight)
-                number, rows = numbers.pop(future)
-                _write_atomic(future.result(), parts / f"part-{number:06d}.parquet", schema)
-                bar.update(rows)
+                number, chunk = numbers.pop(future)
+                result = carried.apply(future.result(), chunk)
+                _write_atomic(result, parts / f"part-{number:06d}.parquet", schema)
+                bar.update(len(chunk))
 
         for number, chunk in enumerate(_iter_chunks(trips, job["chunk_rows"])):
             chunks += 1
@@ -1526,7 +1695,7 @@ def _run_dask(
             future = client.submit(
                 _process_on_worker, network_path, chunk, job, threads, pure=False
             )
-            numbers[future] = (number, len(chunk))
+            numbers[future] = (number, chunk)
             in_flight.add(future)
             drain(2 * workers)  # bounded: at most two chunks per worker in flight
         drain(0)

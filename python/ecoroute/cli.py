@@ -167,6 +167,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     batch.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     batch.add_argument(
+        "--keep",
+        nargs="*",
+        default=None,
+        metavar="COLUMN",
+        help="trips columns to carry into the results (default: every column the job does "
+        "not read; --keep alone: none)",
+    )
+    batch.add_argument(
         "--max-extra-time",
         type=_fraction,
         default=None,
@@ -479,6 +487,7 @@ def _batch(args: argparse.Namespace) -> int:
         dask=args.dask,
         overwrite=args.overwrite,
         max_extra_time=args.max_extra_time,
+        keep=args.keep,
     )
     resumed = (
         f", {summary.resumed_chunks} of {summary.chunks} chunks from checkpoints"
