@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, elevation, osmnx_io, storage
+from . import _checks, _core, elevation, osmnx_io, storage
 from ._errors import NetworkError, NetworkFileError, UnknownNodeError
 from ._geo import NearestNodeIndex
 from ._validate import as_float_array, as_index_array, as_int64_array
@@ -426,7 +426,9 @@ class RoadNetwork:
         NetworkFileError
             (a ``ValueError``) if the file is not an ecoroute network, comes
             from another format version, is truncated or corrupted, or its
-            header is inconsistent (the message names the field).
+            header is inconsistent (the message names the field), or an
+            array holds an index or code out of range, even under a valid
+            checksum (the message names the array, the value and where).
         """
         saved = storage.read_network(path, verify=verify)
         arrays: dict[str, Any] = saved.arrays
@@ -437,6 +439,7 @@ class RoadNetwork:
         except (ValueError, IndexError, TypeError) as error:
             msg = f"{path} holds an invalid network: {error}"
             raise NetworkFileError(msg) from error
+        _checks.check_attachments(path, network)
         if saved.hierarchy is not None:
             try:
                 network = network.prepared(arrays=saved.hierarchy)

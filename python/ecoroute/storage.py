@@ -18,7 +18,10 @@ shortened file kills the process with SIGBUS); replace files with ``mv`` or
 :func:`save`.
 
 Every header field is checked before it is used, so a damaged or hand-edited
-header gives a :class:`~ecoroute.NetworkFileError` naming the field.
+header gives a :class:`~ecoroute.NetworkFileError` naming the field. Checksums
+only prove that the arrays are the ones saved, so :meth:`ecoroute.RoadNetwork.load`
+also range-checks them (the network's constructor and :mod:`ecoroute._checks`):
+an index or code out of range gives one too, naming the array and the value.
 """
 
 from __future__ import annotations
