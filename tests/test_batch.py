@@ -320,9 +320,8 @@ def test_resumed_job_with_checkpoints_of_the_old_format_stays_consistent(tmp_pat
     old.to_parquet(parts / "part-000000.parquet", index=False)
     summary = batch.run(network, trips, out, geometry=True, chunk_rows=2)
     assert summary.resumed_chunks == 1
-    import pyarrow.parquet as pq
-
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     schema = batch.result_schema("wkb").set(0, pa.field("trip_id", pa.int64()))
     assert pq.read_table(out).schema == schema

@@ -234,7 +234,7 @@ def _vehicles(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row))
         return 0
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(str(r["name"])) for r in rows)
     print(f"{'vehicle':<{width}}  {'energy':<11}  {'payload':>9}  legal profile")
     for r in rows:
         payload = "" if r["max_payload_kg"] is None else f"{r['max_payload_kg']:,.0f} kg"
