@@ -28,7 +28,7 @@ def test_build_then_route(tmp_path, capsys):
             "60.1700,24.9400",
             "--to",
             "60.1710,24.9421",
-            "--geojson",
+            "--out",
             str(out_json),
         ]
     )

@@ -142,3 +142,16 @@ def test_keep_names_columns_that_exist(tmp_path):
         batch.run(_square(tmp_path), trips, tmp_path / "out.parquet", keep=["co2_g"])
     batch.run(_square(tmp_path), trips, tmp_path / "out.parquet", progress=False)
     assert pd.read_parquet(tmp_path / "out.parquet")["co2_g"].iloc[0] != 5.0  # the result's
+
+
+def test_old_spellings_still_work_with_a_note(tmp_path, capsys):
+    osm = detour_map(tmp_path / "map.osm", {})
+    assert main(["build", str(osm), "--output", str(tmp_path / "n.ecoroute"), "--no-prepare"]) == 0
+    assert "--output is deprecated" in capsys.readouterr().err
+    assert (tmp_path / "n.ecoroute").is_file()
+    base = ["route", "--network", str(tmp_path / "n.ecoroute"), "--from", "48.995,8.4"]
+    assert main([*base, "--to", "49.015,8.4", "--geojson", str(tmp_path / "r.geojson")]) == 0
+    assert "--geojson is deprecated and will be removed; use --out" in capsys.readouterr().err
+    assert json.loads((tmp_path / "r.geojson").read_text())["type"] == "Feature"
+    with pytest.raises(SystemExit):
+        main(["build", str(osm)])  # -o/--out is still required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -226,7 +227,7 @@ def _wider(a: str, b: str) -> str:
     return "double" if {a, b} == {"int64", "double"} else "string"
 
 
-def _carried(trips: _Trips, keep: Sequence[str] | None) -> _Carried:
+def _carried(trips: _Trips, keep: Sequence[str] | None) -> tuple[_Carried, int]:
     """
     Find what a job carries: the type of the caller's ``trip_id`` and the columns to keep.
 
@@ -234,7 +235,8 @@ def _carried(trips: _Trips, keep: Sequence[str] | None) -> _Carried:
     a column named like a result column is not carried (the result's wins).
     CSV has no types: its columns are read once, column by column, and typed as
     pandas would read the whole file (so ``trips.merge(results, on="trip_id")``
-    works), with ``NA``-like ids kept as text.
+    works), with ``NA``-like ids kept as text. Also returns the number of
+    rows (which a CSV does not say until it is read: the progress bar's total).
     """
     result_names = set(RESULT_COLUMNS) | {"geometry"}
     if keep is None:
@@ -248,12 +250,14 @@ def _carried(trips: _Trips, keep: Sequence[str] | None) -> _Carried:
             raise BatchError(msg)
         wanted = [c for c in keep if c != "trip_id"]
     kinds: dict[str, str] = {}
+    rows = 0
     for chunk in _typed_columns(trips, ["trip_id", *wanted]):
+        rows += len(chunk)
         for name in chunk.columns:
             kind = _kind_of(chunk[name], text=trips.kind == "csv")
             kinds[name] = kind if name not in kinds else _wider(kinds[name], kind)
     columns = tuple((c, kinds.get(c, "string")) for c in wanted)
-    return _Carried(kinds.get("trip_id", "string"), columns)
+    return _Carried(kinds.get("trip_id", "string"), columns), rows
 
 
 def _typed_columns(trips: _Trips, names: list[str]) -> Iterator[pd.DataFrame]:
@@ -1218,7 +1222,9 @@ def run(
             msg = f"{network}: no such network file (a saved network or an OSM file)."
             raise BatchError(msg)
         table = _open_trips(trips)
-        carried = _carried(table, keep)
+        carried, rows = _carried(table, keep)
+        if table.rows is None:  # a CSV: now its length is known, for the progress bar
+            table = dataclasses.replace(table, rows=rows)
         schema = carried.schema(geometry)
 
         job: dict[str, Any] = {

@@ -20,6 +20,39 @@ from .osm import load_osm
 from .routing import Router
 from .vehicles import vehicles
 
+#: The vehicle of a command that names none (and says so).
+DEFAULT_VEHICLE = "car_petrol"
+
+
+class _DeprecatedOption(argparse.Action):
+    """An old spelling of an option: still accepted, with a note naming the new one."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        self.new = kwargs.pop("new")
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(
+            f"ecoroute: {option_string} is deprecated and will be removed; use {self.new}.",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
+
+def _deprecated(
+    parser: argparse.ArgumentParser, old: str, new: str, *, dest: str, type: Any
+) -> None:
+    parser.add_argument(
+        old, dest=dest, type=type, action=_DeprecatedOption, new=new, help=argparse.SUPPRESS
+    )
+
+
 #: Exit code of ``ecoroute batch`` when not a single row got a route (the results are
 #: still written, one row per trip): 0 ok, 1 no route (route), 2 bad arguments, 3 this.
 EXIT_ALL_ROWS_FAILED = 3
@@ -77,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TILE",
         help="DEM tiles: SRTM .hgt (zipped or not) or GeoTIFF",
     )
-    build.add_argument("-o", "--output", type=Path, required=True, help="where to save the network")
+    build.add_argument(
+        "-o", "--out", dest="output", type=Path, default=None, help="where to save the network"
+    )
+    _deprecated(build, "--output", "--out", dest="output", type=Path)
     build.add_argument("--network-type", choices=["drive", "drive_service"], default="drive")
     build.add_argument(
         "--no-simplify", action="store_true", help="keep every OSM node as a graph node"
@@ -123,8 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="least-CO2 route within this much more time than the fastest: 5%% or 0.05",
     )
     route.add_argument(
-        "--geojson", type=Path, default=None, help="write the route as a GeoJSON Feature"
+        "--out",
+        dest="geojson",
+        type=Path,
+        default=None,
+        metavar="FILE.geojson",
+        help="write the route as a GeoJSON Feature",
     )
+    _deprecated(route, "--geojson", "--out", dest="geojson", type=Path)
     _turns_flag(route)
 
     batch = commands.add_parser(
@@ -137,11 +179,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--network", type=Path, required=True, help="saved network (ecoroute build) or OSM file"
     )
     batch.add_argument(
-        "--trips", type=Path, required=True, help="trips .parquet or .csv (see README for columns)"
+        "--trips",
+        type=Path,
+        required=True,
+        help="trips .parquet or .csv (columns: docs/tasks/batch.md)",
     )
     batch.add_argument("--out", type=Path, required=True, help="results .parquet or .csv")
     batch.add_argument(
-        "--vehicle", default="car_petrol", help="vehicle for rows without a 'vehicle' column"
+        "--vehicle",
+        default=None,
+        help="vehicle for rows without a 'vehicle' column (default: car_petrol, and the "
+        "summary says so)",
     )
     batch.add_argument("--objective", default="co2", choices=sorted(OBJECTIVE_QUANTITY))
     batch.add_argument(
@@ -187,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     fleet_command.add_parser(commands)
 
     args = parser.parse_args(argv)
+    if args.command == "build" and args.output is None:
+        parser.error("ecoroute build: the following argument is required: -o/--out")
     try:
         if args.command == "demo":
             return _demo(args)
@@ -479,7 +529,7 @@ def _batch(args: argparse.Namespace) -> int:
         network,
         args.trips,
         args.out,
-        vehicle=args.vehicle,
+        vehicle=args.vehicle or DEFAULT_VEHICLE,
         objective=args.objective,
         geometry=args.geometry,
         threads=args.threads,
@@ -498,6 +548,12 @@ def _batch(args: argparse.Namespace) -> int:
         f"Wrote {summary.output}: {summary.trips:,} trips ({summary.ok:,} ok, {summary.no_route:,} no route, "
         f"{summary.bad_input:,} bad input) in {time.perf_counter() - started:.1f} s{resumed}."
     )
+    if args.vehicle is None:
+        print(
+            f"note: rows without a vehicle were routed as {DEFAULT_VEHICLE} (the default); "
+            "give --vehicle or a vehicle column to choose.",
+            file=sys.stderr,
+        )
     if summary.failed:
         print(
             f"ecoroute batch: {summary.failed:,} of {summary.trips:,} rows failed; "

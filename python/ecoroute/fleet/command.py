@@ -22,7 +22,7 @@ def add_parser(commands: Any) -> None:
         description="Plan routes for a heterogeneous fleet (stops CSV, fleet TOML) that minimise "
         "CO2 (or time, distance, cost), compare them with distance- and time-optimal plans for "
         "the same fleet, and write plan.json, vehicles/legs/stops/unassigned CSVs, plan.geojson "
-        "and map.png. See the README for the file formats.",
+        "and map.png. File formats: docs/tasks/fleet-plans.md.",
     )
     fleet.add_argument(
         "--network", type=Path, required=True, help="saved network (ecoroute build) or OSM file"
