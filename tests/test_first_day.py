@@ -155,3 +155,15 @@ def test_old_spellings_still_work_with_a_note(tmp_path, capsys):
     assert json.loads((tmp_path / "r.geojson").read_text())["type"] == "Feature"
     with pytest.raises(SystemExit):
         main(["build", str(osm)])  # -o/--out is still required
+
+
+def test_a_network_without_its_rules_opens_every_road(tmp_path):
+    network = ecoroute.load_osm(
+        detour_map(tmp_path / "map.osm", {"hgv": "no"}), largest_component=False
+    )
+    truck = ecoroute.Router(network, "truck_40t_diesel", "co2")
+    assert truck.rules.closed.any()
+    bare = network.without_attachments("legal.")
+    assert not any(name.startswith("legal.") for name in bare.attachments)
+    assert not ecoroute.Router(bare, "truck_40t_diesel", "co2").rules.closed.any()
+    assert network.attachments.keys() >= {"legal.access.hgv"}  # the original keeps them

@@ -433,8 +433,10 @@ def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: i
     """
     The same network with every arc's static speed set to the profile's speed at ``hour``.
 
-    Grades, road classes and shapes are kept, so points snap alike on both.
+    Grades, road classes, shapes and the map's rules (``legal.*``: barriers close the road
+    on both) are kept, so points snap alike on both.
     """
+    rules = {k: v for k, v in network.attachments.items() if k.startswith("legal.")}
     return ecoroute.RoadNetwork.from_arrays(
         network.tail,
         network.head,
@@ -447,7 +449,7 @@ def hour_network(network: ecoroute.RoadNetwork, profiles: SpeedProfiles, hour: i
         highway=network.highway,
         geometry_offsets=network.geometry_offsets,
         geometry_lonlat=network.geometry_lonlat,
-    )
+    ).with_attachments(**rules)
 
 
 def short_profiles(network: ecoroute.RoadNetwork, seed: int) -> SpeedProfiles:

@@ -34,6 +34,7 @@ BoolArray = npt.NDArray[np.bool_]
 #: Prefix of the per-arc legal attachments a network carries (saved with it).
 LEGAL_PREFIX = "legal."
 
+
 #: The modes whose access the loader keeps, in this order (``legal.access.<mode>``).
 MODES = ("motorcar", "goods", "hgv", "bus")
 
@@ -384,8 +385,10 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
         mode = access_mode(vehicle)
         if mode != "motorcar":
             # Cars keep the loader's own reading (ecoroute.osm.drivable decided which ways
-            # a car may drive, and destination roads stay open to them) until the rules
-            # table also takes over for cars (issue 24); every other class reads it here.
+            # a car may drive; barriers and destination roads stay open to them) until the
+            # rules table takes over for cars too (issue 24: its own reading of barriers
+            # and private roads must first agree with an independent oracle, and
+            # time-dependent routes must price destination-only ends as static ones do).
             code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
             _close(closed, reason, code == CLOSED, "access")
             destination = code == DESTINATION

@@ -634,6 +634,17 @@ class RoadNetwork:
         merged = {**self.attachments, **_frozen_attachments(arrays, copy=True)}
         return self._evolve(attachments=MappingProxyType(merged))
 
+    def without_attachments(self, *prefixes: str) -> RoadNetwork:
+        """
+        Return a new network without the attachments whose names start with ``prefixes``.
+
+        ``network.without_attachments("legal.")`` is the same roads with no rules
+        of the map (every vehicle may drive every arc at any size), e.g. to
+        compare with a router that knows no rules; ``"turns."`` drops turn data.
+        """
+        kept = {k: v for k, v in self.attachments.items() if not k.startswith(prefixes)}
+        return self._evolve(attachments=MappingProxyType(kept))
+
     def _evolve(self, **fields: Any) -> RoadNetwork:
         """A new network sharing this one's arrays, with ``fields`` replaced."""
         new = object.__new__(type(self))
