@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import re
@@ -18,9 +17,22 @@ import numpy.typing as npt
 from . import _topology, access, osm_rules
 from ._errors import OsmFileError
 from ._geo import haversine_m
-from ._osm_files import check_osm_file
+from ._osm_files import (  # noqa: F401 (the caps, documented as ecoroute.osm.*)
+    MAX_COMPRESSION_RATIO,
+    MAX_OSM_BYTES,
+    MAX_XML_TAG_BYTES,
+    check_osm_file,
+    prescan_osm_file,
+)
 from .network import RoadNetwork
-from .speeds import MAX_SPEED_KPH, above_ceiling, impute_speeds, parse_maxspeed
+from .speeds import (
+    MAX_SPEED_KPH,
+    MIN_SPEED_KPH,
+    above_ceiling,
+    below_floor,
+    impute_speeds,
+    parse_maxspeed,
+)
 
 log = logging.getLogger("ecoroute")
 
@@ -235,15 +247,16 @@ _ZONE_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type", "zone:maxspeed")
 _COUNTRY = re.compile(r"^([A-Z]{2})(?:-[A-Z0-9]+)?:")
 
 
-def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
+def _read_ways(path: Path, network_type: NetworkType, max_bytes: int | None) -> _Ways:
     """
     Read the drivable ways of a file with their node locations, in one pass.
 
-    Nodes stay in libosmium. XML files (hand-edited, JOSM) are first scanned
-    for a node id given twice (see :func:`_check_unique_xml`); PBF files are
-    trusted to hold each id once, as every PBF writer guarantees. References
-    to negative ids (JOSM's new objects), which libosmium's location index
-    skips, get their locations in a second pass over the nodes.
+    Nodes stay in libosmium. The file is first checked for what libosmium
+    would read wrongly or at an unbounded cost (``_osm_files.prescan_osm_file``:
+    its decompressed size, overlong XML tags, unreadable coordinates, node ids
+    given twice in XML). References to negative ids (JOSM's new objects),
+    which libosmium's location index skips, get their locations in a second
+    pass over the nodes.
     """
     import osmium
 
@@ -251,9 +264,9 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
     ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
     legal_way_keys = _LEGAL_WAY_KEYS
     nan = math.nan
-    absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) above the ceiling
-    if not path.name.lower().endswith(".pbf"):
-        _check_unique_xml(path)
+    absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) outside the floor and ceiling
+    below = above = False
+    prescan_osm_file(path, max_bytes)
     try:
         highways = osmium.filter.KeyFilter("highway")
         highways.enable_for(osmium.osm.WAY)
@@ -298,8 +311,12 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
                 tags.get(key) for key in ("maxspeed", "maxspeed:forward", "maxspeed:backward")
             ]
             for value in speeds:
-                if value is not None and above_ceiling(value):
+                if value is None:
+                    continue
+                high, low = above_ceiling(value), below_floor(value)
+                if high or low:
                     absurd.append((way.id, value))
+                    above, below = above or high, below or low
                     break
             maxspeed, forward, backward = (parse_maxspeed(value) for value in speeds)
             _note_country(ways, tags)
@@ -319,8 +336,8 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
     except RuntimeError as error:  # libosmium: truncated, corrupt or not OSM
         msg = f"{path} could not be read as OSM data ({error}); is it truncated or not an OSM file?"
         raise OsmFileError(msg) from error
-    except osmium.InvalidLocationError as error:  # a coordinate that is not a number
-        msg = f"{path}: {_bad_coordinate(path) or 'a node'} ({error}); fix or delete the node."
+    except osmium.InvalidLocationError as error:  # the pre-scan names the node in most cases
+        msg = f"{path}: a node has a coordinate libosmium cannot read ({error}); fix or delete it."
         raise OsmFileError(msg) from error
     _fill_negative(path, ways)
     if ways.unreadable:
@@ -339,10 +356,14 @@ def _read_ways(path: Path, network_type: NetworkType) -> _Ways:
         )
     if absurd:
         way_id, value = absurd[0]
+        broken = [(f"above {MAX_SPEED_KPH:g} km/h", "MAX_SPEED_KPH")] if above else []
+        if below:
+            broken.append((f"below {MIN_SPEED_KPH:g} km/h", "MIN_SPEED_KPH"))
         warnings.warn(
-            f"{path.name}: {len(absurd):,} ways have a maxspeed above {MAX_SPEED_KPH:g} km/h "
-            f"(e.g. way {way_id}: {value!r}); ignored, and their speeds imputed from the highway "
-            "class (ecoroute.speeds.MAX_SPEED_KPH).",
+            f"{path.name}: {len(absurd):,} ways have a maxspeed "
+            f"{' or '.join(bound for bound, _ in broken)} (e.g. way {way_id}: {value!r}); "
+            "ignored, and their speeds imputed from the highway class "
+            f"(ecoroute.speeds.{', '.join(name for _, name in broken)}).",
             stacklevel=3,
         )
     return ways
@@ -354,52 +375,6 @@ def _note_country(ways: _Ways, tags: Mapping[str, str]) -> None:
         if value is not None and (match := _COUNTRY.match(value)):
             ways.countries[match[1]] = ways.countries.get(match[1], 0) + 1
             return
-
-
-#: An XML ``<node>`` start tag's id, wherever the attribute stands.
-_XML_NODE_ID = re.compile(rb"<node\b[^>]*?\sid=[\"'](-?\d+)[\"']")
-
-
-def _open_xml(path: Path) -> io.BufferedIOBase:
-    import bz2
-    import gzip
-
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if name.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return path.open("rb")
-
-
-def _check_unique_xml(path: Path) -> None:
-    """
-    Refuse an XML file that gives a node id twice: which location a way would get is unspecified.
-
-    A regular-expression scan of the raw text in 16 MB blocks (about 0.4 s for
-    55 MB, a seventh of reading the file with libosmium), so memory stays flat.
-    """
-    ids: list[bytes] = []
-    try:
-        with _open_xml(path) as f:
-            rest = b""
-            while block := f.read(1 << 24):
-                data = rest + block
-                cut = data.rfind(b">") + 1  # scan whole tags only
-                ids.extend(_XML_NODE_ID.findall(data, 0, cut))
-                rest = data[cut:]
-    except (OSError, EOFError):
-        return  # unreadable: libosmium reports it next, with its own message
-    ordered = np.sort(np.asarray(ids, dtype=np.int64))
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if repeated.size:
-        distinct = np.unique(repeated)
-        more = f" (and {distinct.size - 1:,} other ids)" if distinct.size > 1 else ""
-        msg = (
-            f"{path}: node {int(distinct[0])} appears more than once{more}; OSM node ids must be "
-            "unique. Keep one <node> per id (its ways would otherwise get an arbitrary one)."
-        )
-        raise OsmFileError(msg)
 
 
 def _fill_negative(path: Path, ways: _Ways) -> None:
@@ -422,26 +397,6 @@ def _fill_negative(path: Path, ways: _Ways) -> None:
             ways.lat[i], ways.lon[i] = where
 
 
-def _bad_coordinate(path: Path) -> str | None:
-    """Describe the first XML node whose lat or lon is not a number, e.g. "node 5 has lat='abc'"."""
-    import xml.etree.ElementTree as ET
-
-    try:
-        with _open_xml(path) as f:
-            for _, element in ET.iterparse(f):
-                if element.tag == "node":
-                    for key in ("lat", "lon"):
-                        value = element.get(key)
-                        try:
-                            float(value)  # type: ignore[arg-type]
-                        except (TypeError, ValueError):
-                            return f"node {element.get('id')} has {key}={value!r}"
-                element.clear()
-    except (OSError, EOFError, ET.ParseError):
-        return None
-    return None
-
-
 def load_osm(
     path: str | Path,
     *,
@@ -450,6 +405,7 @@ def load_osm(
     largest_component: bool | Literal["weak", "strong"] = True,
     dem: Iterable[str | Path] | str | Path | None = None,
     turn_restrictions: bool = True,
+    max_decompressed_bytes: int | None = None,
 ) -> RoadNetwork:
     """
     Load the drivable road network of an OpenStreetMap file.
@@ -496,6 +452,16 @@ def load_osm(
         :class:`ecoroute.Router` on it then obeys them (a turn-expanded
         graph; see docs/turns.md), and ``save`` keeps them. ``False`` gives
         the plain node-based network.
+    max_decompressed_bytes
+        Refuse a file that holds more OSM data than this, in bytes after
+        decompression (the XML text; for .pbf files, the raw size its blob
+        headers state). By default :data:`MAX_OSM_BYTES` (64 GiB), and for
+        .osm.bz2 and .osm.gz files :data:`MAX_COMPRESSION_RATIO` (1000) times
+        the file's size, which no OSM extract approaches (they compress about
+        10:1) but a decompression bomb does. The check reads the file once
+        before libosmium does, in linear time and flat memory; it also refuses
+        XML tags longer than :data:`MAX_XML_TAG_BYTES`, node ids given twice
+        and coordinates libosmium would misread.
 
     Returns
     -------
@@ -506,12 +472,14 @@ def load_osm(
     ------
     OsmFileError
         (a ``ValueError``) if the file is missing, empty, of an unknown type,
-        truncated or not OSM data, or has no drivable road.
+        truncated or not OSM data, larger than ``max_decompressed_bytes``, has
+        a node id twice or a node coordinate that is not a finite number
+        within ±214.7 degrees (naming the node), or has no drivable road.
     """
     path = Path(path)
     check_osm_file(path)
     started = time.perf_counter()
-    ways = _read_ways(path, network_type)
+    ways = _read_ways(path, network_type, max_decompressed_bytes)
     if not ways.way_id:
         msg = f"{path} has no drivable road ({network_type!r} ways); nothing to route on."
         raise OsmFileError(msg)

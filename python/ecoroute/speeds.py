@@ -29,6 +29,14 @@ WALK_KPH = 7.0
 #: speed) and :meth:`ecoroute.RoadNetwork.from_arrays` refuses them.
 MAX_SPEED_KPH = 300.0
 
+#: Lowest speed ecoroute believes, in km/h. Posted limits go down to walking
+#: pace (``maxspeed=walk``, :data:`WALK_KPH`) and a few km/h; a smaller
+#: ``maxspeed`` (``0``, ``0.0001``) is a tagging error, and used as a speed it
+#: would make an arc of 137 m take 57 days. :func:`parse_maxspeed` ignores such values as it
+#: ignores those above :data:`MAX_SPEED_KPH` (the OSM loader counts both in one
+#: warning and imputes the speed; :func:`below_floor` tells them apart).
+MIN_SPEED_KPH = 1.0
+
 #: Legal default limits for ``maxspeed=<country>:<context>`` zone values, in km/h
 #: (OpenStreetMap wiki, "Default speed limits"; only the contexts seen most
 #: often are listed, per country where they differ from :data:`ZONE_DEFAULT_KPH`).
@@ -127,7 +135,8 @@ def parse_maxspeed(value: str | None) -> float:
     ``RU:urban`` or ``DE:zone30`` (:data:`ZONE_KPH`, then
     :data:`ZONE_DEFAULT_KPH` by context), and lists such as ``50;30`` (their
     mean, as osmnx does). ``signals``, ``variable``, anything unknown and
-    speeds above :data:`MAX_SPEED_KPH` (see :func:`above_ceiling`) give NaN.
+    speeds above :data:`MAX_SPEED_KPH` or below :data:`MIN_SPEED_KPH` (see
+    :func:`above_ceiling` and :func:`below_floor`) give NaN.
 
     Examples
     --------
@@ -137,7 +146,7 @@ def parse_maxspeed(value: str | None) -> float:
     60.0
     """
     speed = _parse(value)
-    return math.nan if speed > MAX_SPEED_KPH else speed
+    return speed if MIN_SPEED_KPH <= speed <= MAX_SPEED_KPH else math.nan
 
 
 @functools.lru_cache(maxsize=4096)
@@ -156,8 +165,29 @@ def above_ceiling(value: str | None) -> bool:
     return _parse(value) > MAX_SPEED_KPH
 
 
+@functools.lru_cache(maxsize=4096)
+def below_floor(value: str | None) -> bool:
+    """
+    Return whether a ``maxspeed`` value names a speed below :data:`MIN_SPEED_KPH`.
+
+    Such values are tagging errors (``0``, ``0.0001``); :func:`parse_maxspeed`
+    ignores them and the OSM loader counts them, with those above the ceiling.
+
+    Examples
+    --------
+    >>> below_floor("0.0001"), below_floor("0"), below_floor("walk"), below_floor("fast")
+    (True, True, False, False)
+    """
+    return _parse(value) < MIN_SPEED_KPH
+
+
 def _parse(value: str | None) -> float:
-    """``parse_maxspeed`` without the ceiling; a list with a part above it is ``inf``."""
+    """
+    ``parse_maxspeed`` without the floor and ceiling (``0`` is 0.0).
+
+    A list with a part above the ceiling is ``inf``, else one with a part
+    below the floor is 0.0: one absurd part makes the whole value untrustworthy.
+    """
     if value is None:
         return math.nan
     text = str(value).strip()
@@ -166,7 +196,9 @@ def _parse(value: str | None) -> float:
     if ";" in text or "|" in text:
         parts = [_parse(part) for part in re.split(r"[;|]", text)]
         if any(p > MAX_SPEED_KPH for p in parts):
-            return math.inf  # one absurd part makes the whole value untrustworthy
+            return math.inf
+        if any(p < MIN_SPEED_KPH for p in parts):
+            return 0.0
         known = [p for p in parts if not math.isnan(p)]
         return sum(known) / len(known) if known else math.nan
     match = _NUMBER.match(text)
@@ -177,7 +209,7 @@ def _parse(value: str | None) -> float:
             number *= KPH_PER_MPH
         elif unit in {"knots", "kn"}:
             number *= KPH_PER_KNOT
-        return number if number > 0 else math.nan
+        return number
     lowered = text.lower()
     if lowered == "none":
         return NO_LIMIT_KPH
