@@ -167,3 +167,13 @@ def test_a_network_without_its_rules_opens_every_road(tmp_path):
     assert not any(name.startswith("legal.") for name in bare.attachments)
     assert not ecoroute.Router(bare, "truck_40t_diesel", "co2").rules.closed.any()
     assert network.attachments.keys() >= {"legal.access.hgv"}  # the original keeps them
+
+
+def test_loading_shows_its_progress_when_asked(tmp_path, capsys):
+    osm = detour_map(tmp_path / "map.osm", {})
+    ecoroute.load_osm(osm, largest_component=False, progress=True)
+    err = capsys.readouterr().err
+    assert "loaded map.osm" in err
+    assert "nodes" in err
+    ecoroute.load_osm(osm, largest_component=False)  # not a terminal: silent
+    assert capsys.readouterr().err == ""

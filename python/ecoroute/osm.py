@@ -247,7 +247,9 @@ _ZONE_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type", "zone:maxspeed")
 _COUNTRY = re.compile(r"^([A-Z]{2})(?:-[A-Z0-9]+)?:")
 
 
-def _read_ways(path: Path, network_type: NetworkType, max_bytes: int | None) -> _Ways:
+def _read_ways(
+    path: Path, network_type: NetworkType, max_bytes: int | None, bar: Any = None
+) -> _Ways:
     """
     Read the drivable ways of a file with their node locations, in one pass.
 
@@ -329,6 +331,8 @@ def _read_ways(path: Path, network_type: NetworkType, max_bytes: int | None) -> 
                     ways.legal[len(ways.way_id)] = record
             ways.way_length.append(count)
             ways.way_id.append(way.id)
+            if bar is not None and not len(ways.way_id) & _PROGRESS_EVERY:
+                bar.update(_PROGRESS_EVERY + 1)
             ways.highway.append(tags["highway"])
             ways.direction.append(oneway(tags))
             ways.speed_forward.append(maxspeed if math.isnan(forward) else forward)
@@ -406,6 +410,7 @@ def load_osm(
     dem: Iterable[str | Path] | str | Path | None = None,
     turn_restrictions: bool = True,
     max_decompressed_bytes: int | None = None,
+    progress: bool | None = None,
 ) -> RoadNetwork:
     """
     Load the drivable road network of an OpenStreetMap file.
@@ -462,6 +467,9 @@ def load_osm(
         before libosmium does, in linear time and flat memory; it also refuses
         XML tags longer than :data:`MAX_XML_TAG_BYTES`, node ids given twice
         and coordinates libosmium would misread.
+    progress
+        A progress bar (ways read, with their rate, then each later step):
+        None (the default) shows it on a terminal only, True always, False never.
 
     Returns
     -------
@@ -476,10 +484,53 @@ def load_osm(
         a node id twice or a node coordinate that is not a finite number
         within ±214.7 degrees (naming the node), or has no drivable road.
     """
+    from tqdm.auto import tqdm
+
     path = Path(path)
     check_osm_file(path)
     started = time.perf_counter()
-    ways = _read_ways(path, network_type, max_decompressed_bytes)
+    # A bar on a terminal (progress=None), always (True) or never (False): ways read,
+    # then each later step by name.
+    bar = tqdm(
+        desc=f"reading {path.name}",
+        unit=" ways",
+        unit_scale=True,
+        disable=None if progress is None else not progress,
+    )
+    try:
+        network = _load(
+            path, network_type, simplify, largest_component, dem, turn_restrictions,
+            max_decompressed_bytes, bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
+    log.info(
+        "%s: %d nodes, %d arcs in %.2f s",
+        path.name,
+        network.node_count,
+        network.arc_count,
+        time.perf_counter() - started,
+    )
+    return network
+
+
+#: Ways between two updates of the loading bar (a power of two, minus one: a mask).
+_PROGRESS_EVERY = 2**14 - 1
+
+
+def _load(
+    path: Path,
+    network_type: NetworkType,
+    simplify: bool,
+    largest_component: bool | Literal["weak", "strong"],
+    dem: Iterable[str | Path] | str | Path | None,
+    turn_restrictions: bool,
+    max_decompressed_bytes: int | None,
+    bar: Any,
+) -> RoadNetwork:
+    """The body of :func:`load_osm`, reporting its steps on ``bar``."""
+    ways = _read_ways(path, network_type, max_decompressed_bytes, bar)
+    bar.set_description(f"building {path.name}")
     if not ways.way_id:
         msg = f"{path} has no drivable road ({network_type!r} ways); nothing to route on."
         raise OsmFileError(msg)
@@ -637,18 +688,15 @@ def load_osm(
         _majority(ways.countries),
     )
     if dem is not None:
+        bar.set_description("elevations")
         network = network.with_elevation(_as_list(dem))
     if turn_restrictions:
         from . import turns
 
+        bar.set_description("turn restrictions")
         network = turns.attach(network, turns.read_turns(path, network))
-    log.info(
-        "%s: %d nodes, %d arcs in %.2f s",
-        path.name,
-        network.node_count,
-        network.arc_count,
-        time.perf_counter() - started,
-    )
+    bar.set_description(f"loaded {path.name}")
+    bar.set_postfix_str(f"{network.node_count:,} nodes, {network.arc_count:,} arcs")
     return network
 
 
