@@ -222,3 +222,42 @@ def test_best_trip_climbs_are_the_rises_between_its_nodes(result):
         rise = np.diff(network.elevation_m[nodes])
         kind = feature["properties"]["kind"]
         assert result.best[f"{kind}_climb_m"] == pytest.approx(rise[rise > 0].sum(), abs=1e-9)
+
+
+def test_the_docs_print_the_numbers_the_default_demo_prints(tmp_path):
+    """
+    Tests that the figures docs/getting-started.md and docs/index.md quote are the ones
+    ``ecoroute demo`` (default seed and sizes) prints today, so that they cannot drift.
+    """
+    from pathlib import Path
+
+    lines: list[str] = []
+    demo.run(tmp_path / "demo", echo=lines.append)
+    text = " ".join(" ".join(lines).split())
+    found = {
+        "changed": re.search(r"(\d+) of 200 trips have an eco-route", text),
+        "saving": re.search(r"saves ([\d.]+ %) of the CO2 for ([\d.]+ %) more", text),
+        "best": re.search(r"\(-([\d.]+ %)\) for \+([\d.]+ s)", text),
+        "fleet": re.search(r"-([\d.]+ %) for \+([\d.]+ km)", text),
+        "ev_stops": re.search(r"and (\d+) in the least-CO2 plan", text),
+    }
+    assert all(found.values()), {k: bool(v) for k, v in found.items()}
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    start = " ".join((docs / "getting-started.md").read_text(encoding="utf-8").split())
+    index = " ".join((docs / "index.md").read_text(encoding="utf-8").split())
+    changed = found["changed"].group(1)  # type: ignore[union-attr]
+    saving, extra = found["saving"].groups()  # type: ignore[union-attr]
+    best, best_s = found["best"].groups()  # type: ignore[union-attr]
+    fleet, fleet_km = found["fleet"].groups()  # type: ignore[union-attr]
+    ev = found["ev_stops"].group(1)  # type: ignore[union-attr]
+    for phrase in (
+        f"({changed} of 200 with the default seed)",
+        f"({saving} of the CO2 for {extra} more time)",
+        f"({best} less CO2 for {best_s} more)",
+        f"({fleet} less CO2e for {fleet_km} more)",
+        f"gives it {ev} of the 12 stops",
+    ):
+        assert phrase in start, phrase
+    assert (
+        f"{saving}, with {changed} of 200 trips changing route and the best saving {best}" in index
+    )
