@@ -177,3 +177,18 @@ def test_loading_shows_its_progress_when_asked(tmp_path, capsys):
     assert "nodes" in err
     ecoroute.load_osm(osm, largest_component=False)  # not a terminal: silent
     assert capsys.readouterr().err == ""
+
+
+def test_fleet_planning_shows_its_steps_when_asked(capsys):
+    from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
+
+    from .fleet_helpers import grid_town
+
+    town = grid_town(3, side=4)
+    depot = Depot("D", node=int(town.node_id[0]))
+    stops = [Stop("S", node=int(town.node_id[5]), demand_kg=10.0)]
+    plan_fleet(town, depot, stops, [VehicleType("van_diesel")], max_iterations=50, progress=True)
+    err = capsys.readouterr().err
+    # matrices, the least-CO2 plan, then the two default baselines (distance, time)
+    for step in ("fleet: matrices", "fleet: least-co2 plan", "fleet: time baseline", "4/4"):
+        assert step in err, step

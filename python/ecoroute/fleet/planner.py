@@ -99,6 +99,7 @@ def plan_fleet(
     departure: Any = None,
     speeds: SpeedProfiles | None = None,
     max_snap_m: float | None = None,
+    progress: bool | None = None,
 ) -> FleetPlan:
     """
     Plan routes for a heterogeneous fleet that minimise CO2 (or time, distance, cost).
@@ -160,6 +161,9 @@ def plan_fleet(
         carries): every leg's path obeys them, and the matrices and every
         leg's reported time and emissions include their seconds and the
         energy of pulling away again.
+    progress
+        A progress bar over the steps (matrices, the plan, each baseline):
+        None (the default) on a terminal only, True always, False never.
     departure
         Plan in traffic (issue 12; needs hour-of-week speed profiles on the
         network, :meth:`RoadNetwork.with_speeds`, or ``speeds=``): the plan
@@ -252,6 +256,40 @@ def plan_fleet(
     )
     if clock is not None:
         inputs = timing.with_departure(inputs, clock)
+    from tqdm.auto import tqdm
+
+    others = [b for b in dict.fromkeys(baselines) if b != objective]
+    bar = tqdm(
+        total=2 + len(others),
+        desc="fleet: matrices",
+        unit="step",
+        disable=None if progress is None else not progress,
+    )
+    try:
+        return _plan_steps(
+            network, inputs, objective, others, prepare, num_threads, max_extra_time, turns,
+            clock, speeds, stop_rule, started, bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
+
+
+def _plan_steps(
+    network: RoadNetwork,
+    inputs: Any,
+    objective: str,
+    baselines: Sequence[str],
+    prepare: bool,
+    num_threads: int,
+    max_extra_time: float | None,
+    turns: Any,
+    clock: Any,
+    speeds: Any,
+    stop_rule: dict[str, Any],
+    started: float,
+    bar: Any,
+) -> FleetPlan:
+    """The steps of :func:`plan_fleet` after its checks, each reported on ``bar``."""
     prepare_s = 0.0
     if prepare and network.hierarchy is None:
         began = time.perf_counter()
@@ -268,6 +306,8 @@ def plan_fleet(
     )
 
     energy_cache: dict[tuple[int, str], LegEnergy] = {}
+    bar.update(1)
+    bar.set_description(f"fleet: least-{objective} plan")
     main = _solve(
         network,
         inputs,
@@ -285,9 +325,9 @@ def plan_fleet(
     served = sorted(inputs.stop_index[v.stop] for v in scored.visits)
     baseline_plans: dict[str, FleetPlan] = {}
     savings: dict[str, Savings] = {}
-    for name in dict.fromkeys(baselines):
-        if name == objective:
-            continue
+    bar.update(1)
+    for name in baselines:
+        bar.set_description(f"fleet: {name} baseline")
         outcome = _solve(network, inputs, profiles, name, served, False, stop_rule, energy_cache)
         began = time.perf_counter()
         base_scored = evaluate(network, inputs, profiles, outcome.routes, name)
@@ -303,6 +343,7 @@ def plan_fleet(
             unserved=tuple(u.stop for u in outcome.unassigned),
         )
         evaluate_s += time.perf_counter() - began
+        bar.update(1)
 
     solve_s = main.solver["runtime_s"] + sum(
         p.solver.get("runtime_s", 0.0) for p in baseline_plans.values()
