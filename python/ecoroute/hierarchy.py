@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -238,4 +239,23 @@ def prepare_network(
     return Hierarchy.build(network, order=order, num_threads=num_threads)
 
 
-__all__ = ["ARRAY_NAMES", "Hierarchy"]
+_LAZY: weakref.WeakKeyDictionary[Any, Hierarchy] = weakref.WeakKeyDictionary()
+
+
+def lazy_hierarchy(network: RoadNetwork, *, num_threads: int = 0) -> Hierarchy:
+    """
+    The network's hierarchy: its own if prepared, else one built now and kept with it.
+
+    What a ``Router`` with ``algorithm="auto"`` uses when a request is big enough
+    that preparing pays (:data:`ecoroute.routing.PREPARE_AT_PAIRS`); networks are
+    immutable, so every router on the same network object shares it.
+    """
+    if network.hierarchy is not None:
+        return network.hierarchy
+    hierarchy = _LAZY.get(network)
+    if hierarchy is None:
+        hierarchy = _LAZY[network] = Hierarchy.build(network, num_threads=num_threads)
+    return hierarchy
+
+
+__all__ = ["ARRAY_NAMES", "Hierarchy", "lazy_hierarchy"]

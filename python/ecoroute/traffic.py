@@ -1691,8 +1691,10 @@ class TrafficRouting:
             search = reduced_weight(network, weight, router.node_potential, router.vehicle.name)
             metric = _core.Metric(network._graph, search)
             if router.algorithm == "cch":
-                assert network.hierarchy is not None
-                customized = network.hierarchy.customize(metric, num_threads=router.num_threads)
+                from .hierarchy import lazy_hierarchy
+
+                hierarchy = lazy_hierarchy(network, num_threads=router.num_threads)
+                customized = hierarchy.customize(metric, num_threads=router.num_threads)
                 view._engine = _core.QueryEngine(customized, reported)
             else:
                 points = (
