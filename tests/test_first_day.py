@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -192,3 +193,28 @@ def test_fleet_planning_shows_its_steps_when_asked(capsys):
     # matrices, the least-CO2 plan, then the two default baselines (distance, time)
     for step in ("fleet: matrices", "fleet: least-co2 plan", "fleet: time baseline", "4/4"):
         assert step in err, step
+
+
+def test_the_first_big_matrix_prepares_the_index_and_answers_the_same():
+    from ecoroute.routing import PREPARE_AT_PAIRS
+
+    from .fleet_helpers import grid_town
+
+    town = grid_town(5, side=8)  # 64 nodes, unprepared, no turn data
+    ids = town.node_id
+    auto = ecoroute.Router(town, "van_diesel", "co2")
+    fixed = ecoroute.Router(town, "van_diesel", "co2", algorithm="bidirectional_astar")
+    assert auto.algorithm == "bidirectional_astar"
+    auto.route(int(ids[0]), int(ids[-1]))  # one route: no preparation
+    auto.matrix(ids[:4], ids[:4])  # 16 pairs: none either
+    assert auto.algorithm == "bidirectional_astar"
+    assert len(ids) ** 2 >= PREPARE_AT_PAIRS
+    big = auto.matrix(ids, ids)
+    assert auto.algorithm == "cch"
+    assert town.hierarchy is None  # the network object is unchanged; the index is kept aside
+    reference = fixed.matrix(ids, ids)
+    assert fixed.algorithm == "bidirectional_astar"  # asked for explicitly: never switched
+    np.testing.assert_allclose(big.cost, reference.cost, rtol=1e-9)
+    np.testing.assert_allclose(big.co2_g, reference.co2_g, rtol=1e-9)
+    route = auto.route(int(ids[0]), int(ids[-1]))
+    assert route.cost == pytest.approx(float(reference.cost[0, -1]), rel=1e-9)
