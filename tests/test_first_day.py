@@ -218,3 +218,21 @@ def test_the_first_big_matrix_prepares_the_index_and_answers_the_same():
     np.testing.assert_allclose(big.co2_g, reference.co2_g, rtol=1e-9)
     route = auto.route(int(ids[0]), int(ids[-1]))
     assert route.cost == pytest.approx(float(reference.cost[0, -1]), rel=1e-9)
+
+
+def test_quiet_silences_every_bar(tmp_path, capsys, monkeypatch):
+    from ecoroute._progress import QUIET_VARIABLE
+
+    monkeypatch.delenv(QUIET_VARIABLE, raising=False)
+    osm = detour_map(tmp_path / "map.osm", {})
+    monkeypatch.setenv(QUIET_VARIABLE, "1")
+    ecoroute.load_osm(osm, largest_component=False)  # progress=None: the variable decides
+    assert capsys.readouterr().err == ""
+    ecoroute.load_osm(osm, largest_component=False, progress=True)  # asked for: shown
+    assert "loaded map.osm" in capsys.readouterr().err
+    monkeypatch.delenv(QUIET_VARIABLE)
+    assert main(["--quiet", "vehicles"]) == 0
+    import os
+
+    assert os.environ.get(QUIET_VARIABLE) == "1"
+    monkeypatch.delenv(QUIET_VARIABLE)

@@ -1252,7 +1252,13 @@ def run(
 
         from tqdm.auto import tqdm
 
-        show = progress if progress is not None else (total is None or total > chunk_rows)
+        from ._progress import quiet
+
+        show = (
+            progress
+            if progress is not None
+            else not quiet() and (total is None or total > chunk_rows)
+        )
         resumed = 0
         chunks = 0
         with tqdm(total=total, disable=not show, unit="trip", desc="batch") as bar:

@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog=datasets.OSM_ATTRIBUTION,
     )
     parser.add_argument("--version", action="version", version=f"ecoroute {__version__}")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars (they show on a terminal)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser(
@@ -235,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     fleet_command.add_parser(commands)
 
     args = parser.parse_args(argv)
+    if args.quiet:  # every bar of the package reads it (ecoroute._progress)
+        import os
+
+        from ._progress import QUIET_VARIABLE
+
+        os.environ[QUIET_VARIABLE] = "1"
     if args.command == "build" and args.output is None:
         parser.error("ecoroute build: the following argument is required: -o/--out")
     try:
@@ -364,7 +373,9 @@ def _build(args: argparse.Namespace) -> int:
     component: Any = {"weak": True, "strong": "strong", "all": False}[args.component]
     steps = ["load " + args.file.name] + (["elevation"] if args.dem else [])
     steps += ([] if args.no_prepare else ["prepare"]) + ["save"]
-    with tqdm(total=len(steps), desc=steps[0], unit="step", disable=None) as bar:
+    from ._progress import disable
+
+    with tqdm(total=len(steps), desc=steps[0], unit="step", disable=disable(None)) as bar:
         network = load_osm(
             args.file,
             network_type=args.network_type,

@@ -486,6 +486,8 @@ def load_osm(
     """
     from tqdm.auto import tqdm
 
+    from ._progress import disable
+
     path = Path(path)
     check_osm_file(path)
     started = time.perf_counter()
@@ -495,7 +497,7 @@ def load_osm(
         desc=f"reading {path.name}",
         unit=" ways",
         unit_scale=True,
-        disable=None if progress is None else not progress,
+        disable=disable(progress),
     )
     try:
         network = _load(

@@ -876,8 +876,11 @@ class Router:
         sums = np.empty((count, len(self._report)))
         offset_parts: list[npt.NDArray[np.uint64]] = [np.zeros(1, dtype=np.uint64)]
         arc_parts: list[npt.NDArray[np.uint32]] = []
-        show = count > 100_000 if progress is None else progress
         from tqdm.auto import tqdm
+
+        from ._progress import quiet
+
+        show = (count > 100_000 and not quiet()) if progress is None else progress
 
         with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
             for begin in range(0, count, _CHUNK_PAIRS):

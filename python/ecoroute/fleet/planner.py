@@ -258,12 +258,14 @@ def plan_fleet(
         inputs = timing.with_departure(inputs, clock)
     from tqdm.auto import tqdm
 
+    from .._progress import disable
+
     others = [b for b in dict.fromkeys(baselines) if b != objective]
     bar = tqdm(
         total=2 + len(others),
         desc="fleet: matrices",
         unit="step",
-        disable=None if progress is None else not progress,
+        disable=disable(progress),
     )
     try:
         return _plan_steps(
