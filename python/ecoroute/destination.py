@@ -35,7 +35,7 @@ between two points inside one stretch the route stays inside it rather than
 going out and back in.
 
 The route's own cost ``R`` is read back from its quantity sums (which carry
-no price), exact to the last bit; only :meth:`EndsOnly.costs_from`, which
+no price), so the prices' magnitude costs it no precision; only :meth:`EndsOnly.costs_from`, which
 has no sums, subtracts the prices. Only routes with a price (cost at least
 ``E``) are read at all: an ordinary batch costs one comparison per entry.
 
