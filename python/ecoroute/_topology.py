@@ -55,12 +55,27 @@ def endpoints(node_count: int, tail: IntArray, head: IntArray) -> npt.NDArray[np
     out_degree = np.bincount(tail, minlength=node_count)
     degree = in_degree + out_degree
     n = np.int64(node_count)
-    pairs = np.unique(np.concatenate([tail * n + head, head * n + tail]))
+    pairs = sorted_unique(np.concatenate([tail * n + head, head * n + tail]))
     neighbours = np.bincount(pairs // n, minlength=node_count)
     self_loop = np.zeros(node_count, dtype=bool)
     self_loop[tail[tail == head]] = True
     chain_middle = (neighbours == 2) & ((degree == 2) | (degree == 4))
     return self_loop | (in_degree == 0) | (out_degree == 0) | ~chain_middle
+
+
+def sorted_unique(values: IntArray) -> IntArray:
+    """
+    The distinct values, sorted: ``np.unique`` by sort and mask.
+
+    numpy 2's ``np.unique`` of integers takes a hash path that costs about 80
+    times a sort on tens of millions of values (issue 26: 12.9 s against 0.15 s
+    for 9.4 million), and then sorts anyway.
+    """
+    ordered = np.sort(values, kind="stable")
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def simplify(

@@ -864,7 +864,9 @@ def _distinct_neighbours(network: RoadNetwork) -> IntArray:
     n = np.int64(network.node_count)
     tail = network.tail.astype(np.int64)
     head = network.head.astype(np.int64)
-    pairs = np.unique(np.concatenate([tail * n + head, head * n + tail]))
+    from ._topology import sorted_unique
+
+    pairs = sorted_unique(np.concatenate([tail * n + head, head * n + tail]))
     return np.bincount(pairs // n, minlength=int(n))
 
 
