@@ -329,6 +329,10 @@ def test_a_fleet_gives_a_stop_on_a_road_closed_to_trucks_to_the_van(tmp_path):
     assert not plan.unassigned
     served = {visit.stop: visit.vehicle_type for visit in plan.visits}
     assert served == {"closed": "van_diesel", "heavy": TRUCK}, served
+    # The ISO 14083 report says which legal profile each vehicle's paths obey.
+    profiles = {v["vehicle_type"]: v["legal_profile"] for v in plan.report()["vehicles"]}
+    assert profiles[TRUCK].startswith("hgv, 40.0 t")
+    assert profiles["van_diesel"].startswith("goods, ")
     alone = plan_fleet(network, depot, stops, fleet[:1], max_iterations=200, baselines=())
     assert [(u.stop, u.reason) for u in alone.unassigned] == [("closed", "unreachable")]
     assert {visit.stop for visit in alone.visits} == {"heavy"}

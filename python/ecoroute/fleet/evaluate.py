@@ -343,6 +343,7 @@ def _score_route(
         delivered_kg=float(demand.sum()),
         service_s=float(inputs.service_s[stops].sum()),
         cost=float(cost),
+        legal_profile=vehicle.legal_summary() if hasattr(vehicle, "legal_summary") else "",
         max_duration_s=rtype.max_duration_s,
         shift_end_s=min(rtype.shift_end_s, end_close),
         trip=route.trip + 1,

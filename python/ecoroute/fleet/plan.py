@@ -271,6 +271,10 @@ class VehicleRoute:
         Energy the depot's charger put back before this trip, and how long that took.
     grid_g_per_kwh, grid_wtw_g_per_kwh, charging_efficiency
         The electricity factors an EV's emissions were computed with (None otherwise).
+    legal_profile
+        The vehicle's legal profile as its roads were chosen by (access class,
+        mass, axle load, dimensions, limiter: ``Vehicle.legal_summary``), so a
+        report says which vehicle the paths are legal for (docs/trucks.md).
     """
 
     vehicle: str
@@ -302,6 +306,7 @@ class VehicleRoute:
     grid_g_per_kwh: float | None = None
     grid_wtw_g_per_kwh: float | None = None
     charging_efficiency: float | None = None
+    legal_profile: str = ""
 
     distance_m = _LegSum()
     time_s = _LegSum()
@@ -456,6 +461,7 @@ class VehicleRoute:
             "wait_s": self.wait_s,
             "capacity_kg": self.capacity_kg,
             "delivered_kg": self.delivered_kg,
+            "legal_profile": self.legal_profile,
         }
         for name in SUMMED:
             out[name] = getattr(self, name)
