@@ -252,3 +252,29 @@ def test_the_message_reads_as_the_issue_asks(ladder, tmp_path):
     assert str(raised.value) == (
         f"{path} is corrupted: turns.forbidden holds arc 99999 at row 2; the network has 14 arcs."
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"speeds.arc_count": np.array([99999])}, r"speeds\.arc_count holds 99,999"),
+        ({"speeds.arcs": np.array([0, 0])}, "strictly ascending"),
+        ({"speeds.speed_kph": "negative"}, "speeds above 0"),
+    ],
+)
+def test_saved_speed_profiles_are_checked_against_the_network(ladder, tmp_path, edit, says):
+    """Tests speed profiles whose checksums hold but whose arcs or speeds do not fit the network."""
+    from ecoroute.traffic import SpeedProfiles, attach_speeds
+
+    arcs = np.array([0, 1], dtype=np.uint32)
+    speeds = np.full((2, 168), 30.0, dtype=np.float32)
+    good = attach_speeds(ladder, SpeedProfiles(arcs, speeds, ladder.arc_count))
+    assert ecoroute.RoadNetwork.load(good.save(tmp_path / "good.ecoroute")).attachments.keys() >= {
+        "speeds.arcs"
+    }
+    changes = {
+        k: (-np.asarray(good.attachments[k]) if isinstance(v, str) else v) for k, v in edit.items()
+    }
+    bad = good.with_attachments(**changes)
+    with pytest.raises(ecoroute.NetworkFileError, match=says):
+        ecoroute.RoadNetwork.load(bad.save(tmp_path / "corrupted.ecoroute"))

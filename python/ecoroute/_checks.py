@@ -65,7 +65,7 @@ class _Corrupt(Exception):
 
 def check_attachments(path: str | Path, network: RoadNetwork) -> None:
     """
-    Check the ``turns.*`` and ``legal.*`` attachments of a network loaded from ``path``.
+    Check the ``turns.*``, ``legal.*`` and ``speeds.*`` attachments of a network loaded from ``path``.
 
     Raises
     ------
@@ -77,9 +77,39 @@ def check_attachments(path: str | Path, network: RoadNetwork) -> None:
     try:
         _check_turns(network)
         _check_legal(network)
+        _check_speeds(network)
     except _Corrupt as error:
         msg = f"{path} is corrupted: {error}"
         raise NetworkFileError(msg) from None
+
+
+# ---------------------------------------------------------------------- speeds
+
+
+def _check_speeds(network: RoadNetwork) -> None:
+    """
+    Check the ``speeds.*`` profiles as :func:`ecoroute.traffic.attached_speeds` reads them.
+
+    The profiles check themselves (arcs ascending and in range, speeds finite,
+    above 0, at most ``MAX_SPEED_KPH``) against their own arc count; here that
+    count must also be this network's.
+    """
+    if not any(name.startswith("speeds.") for name in network.attachments):
+        return
+    from .traffic import attached_speeds
+
+    try:
+        profiles = attached_speeds(network)
+    except (ValueError, IndexError, TypeError) as error:
+        msg = f"its speed profiles (speeds.*) are unreadable: {error}"
+        raise _Corrupt(msg) from None
+    assert profiles is not None
+    if profiles.arc_count != network.arc_count:
+        msg = (
+            f"speeds.arc_count holds {profiles.arc_count:,}; the network has "
+            f"{network.arc_count:,} arcs."
+        )
+        raise _Corrupt(msg)
 
 
 # ---------------------------------------------------------------------- turns
