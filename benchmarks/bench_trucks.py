@@ -46,6 +46,7 @@ from _common import SHARED_DATA, median_time, print_table, write_results
 import ecoroute
 from ecoroute import NoRouteError
 from tests.oracles import truck_rules as R
+from tests.oracles.sample import random_points, strong_nodes
 
 EXTRACT = "osm/rhein-neckar.osm.pbf"
 TRUCK = "truck_40t_diesel"
@@ -53,29 +54,6 @@ CAR = "car_petrol"
 VEHICLES = ("car_petrol", "van_diesel", "truck_7_5t_diesel", "truck_18t_diesel", TRUCK)
 #: ``key=value`` pieces of a refusal's message (which tag closed the way).
 _TAG = re.compile(r"\b([a-z_]+(?::[a-z_]+)*)=([^\s,;)'\"]+)")
-
-
-def strong_nodes(network: ecoroute.RoadNetwork) -> np.ndarray:
-    """Indices of the nodes of the largest strongly connected part (where coordinates snap)."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = network.node_count
-    ones = np.ones(network.arc_count, dtype=np.int8)
-    matrix = csr_matrix((ones, (network.tail, network.head)), shape=(n, n))
-    _, label = connected_components(matrix, directed=True, connection="strong")
-    return np.flatnonzero(label == np.bincount(label).argmax())
-
-
-def random_points(network: ecoroute.RoadNetwork, count: int, seed: int) -> list[Any]:
-    """``count`` (lat, lon) pairs within about 50 m of random well-connected nodes."""
-    rng = np.random.default_rng(seed)
-    nodes = strong_nodes(network)
-    index = nodes[rng.integers(0, nodes.size, size=(count, 2))]
-    jitter = rng.uniform(-0.0004, 0.0004, size=(count, 2, 2))
-    lat = network.lat[index] + jitter[..., 0]
-    lon = network.lon[index] + jitter[..., 1]
-    return [((lat[i, 0], lon[i, 0]), (lat[i, 1], lon[i, 1])) for i in range(count)]
 
 
 def _route(router: ecoroute.Router, source: Any, target: Any) -> ecoroute.Route | str:

@@ -31,6 +31,7 @@ from ecoroute._errors import NoRouteError
 
 from .conftest import shared_file
 from .oracles import truck_rules as R
+from .oracles.sample import random_points
 
 TRUCK = "truck_40t_diesel"
 CAR = "car_petrol"
@@ -378,29 +379,6 @@ def rn_rules() -> R.TruckRules:
 @pytest.fixture(scope="module")
 def rn_network() -> ecoroute.RoadNetwork:
     return _load(shared_file(RHEIN_NECKAR)).prepared()
-
-
-def strong_nodes(network) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Indices of the nodes of the largest strongly connected part (where coordinates snap)."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = network.node_count
-    ones = np.ones(network.arc_count, dtype=np.int8)
-    matrix = csr_matrix((ones, (network.tail, network.head)), shape=(n, n))
-    _, label = connected_components(matrix, directed=True, connection="strong")
-    return np.flatnonzero(label == np.bincount(label).argmax())
-
-
-def random_points(network, count, seed):  # type: ignore[no-untyped-def]
-    """``count`` (lat, lon) pairs near random well-connected nodes (within about 50 m), fixed seed."""
-    rng = np.random.default_rng(seed)
-    nodes = strong_nodes(network)
-    index = nodes[rng.integers(0, nodes.size, size=(count, 2))]
-    jitter = rng.uniform(-0.0004, 0.0004, size=(count, 2, 2))
-    lat = network.lat[index] + jitter[..., 0]
-    lon = network.lon[index] + jitter[..., 1]
-    return [((lat[i, 0], lon[i, 0]), (lat[i, 1], lon[i, 1])) for i in range(count)]
 
 
 def _judge(network, rules, objective, kinds):  # type: ignore[no-untyped-def]
