@@ -58,6 +58,7 @@ fails, and "simplification" when (b) passes on the same map loaded with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import fnmatch
 import itertools
@@ -68,6 +69,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -571,6 +573,7 @@ class Row:
     pass_any_road: bool = False
     category: str = ""
     detail: str = ""  # errors, snap distances, speeds: what helps a reader
+    warnings: list[str] = field(default_factory=list)  # ecoroute's, loading the map and routing
 
     @property
     def passed(self) -> bool:
@@ -769,6 +772,16 @@ class Routed:
                 return k - 1
             return k
         return 0 if first else count - 1
+
+
+@contextlib.contextmanager
+def _caught() -> Iterator[list[str]]:
+    """Collect the warnings raised inside (category and message), instead of printing them."""
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        yield caught
+    caught += [f"{r.category.__name__}: {r.message}" for r in records]
 
 
 def _key(lon: float, lat: float) -> tuple[int, int]:
@@ -990,17 +1003,21 @@ class ScenarioRun:
         path = self.workdir / "scenario.osm"
         path.write_text(self.map.to_osm_xml())
         try:
-            self.routed = self._load(path, simplify=True)
+            with _caught() as load_warnings:
+                self.routed = self._load(path, simplify=True)
         except Exception as error:  # noqa: BLE001 - a map ecoroute refuses fails its rows
             for row, _ in self._pending:
                 row.got_router = row.got_any_road = f"load failed: {error}"[:200]
                 row.category = "load"
             return
         for row, check in self._pending:
-            self.check(self.routed, row, check, both=True)
+            with _caught() as row_warnings:
+                self.check(self.routed, row, check, both=True)
+            row.warnings = sorted(set(load_warnings + row_warnings))
         failing = [(row, check) for row, check in self._pending if not row.passed]
         if failing and self.options.diagnose:
-            self.diagnose(path, failing)
+            with _caught():  # the same map's warnings again
+                self.diagnose(path, failing)
         if self.options.verbose and failing:
             self.show(path, failing)
 
