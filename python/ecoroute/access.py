@@ -383,15 +383,9 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
     legal = network.attachments
     if has_legal_attributes(network):
         mode = access_mode(vehicle)
-        if mode != "motorcar":
-            # Cars keep the loader's own reading (ecoroute.osm.drivable decided which ways
-            # a car may drive; barriers and destination roads stay open to them) until the
-            # rules table takes over for cars too (issue 24: its own reading of barriers
-            # and private roads must first agree with an independent oracle, and
-            # time-dependent routes must price destination-only ends as static ones do).
-            code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
-            _close(closed, reason, code == CLOSED, "access")
-            destination = code == DESTINATION
+        code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
+        _close(closed, reason, code == CLOSED, "access")
+        destination = code == DESTINATION
         mass = _mass_t(vehicle, payload_kg)
         checks = (
             ("maxweight", "maxweight_t", mass),

@@ -39,41 +39,9 @@ log = logging.getLogger("ecoroute")
 NetworkType = Literal["drive", "drive_service"]
 
 
-#: Highway values never drivable (osmnx's "drive" filter, matched exactly
-#: rather than as regular-expression substrings).
-EXCLUDED_HIGHWAY = frozenset(
-    [
-        "abandoned",
-        "bridleway",
-        "bus_guideway",
-        "construction",
-        "corridor",
-        "cycleway",
-        "elevator",
-        "escalator",
-        "footway",
-        "no",
-        "path",
-        "pedestrian",
-        "planned",
-        "platform",
-        "proposed",
-        "raceway",
-        "razed",
-        "rest_area",
-        "service",
-        "services",
-        "steps",
-        "track",
-    ]
-)
 #: ``service=*`` values excluded on every network type (as osmnx does).
 EXCLUDED_SERVICE = frozenset(
     ["alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"]
-)
-#: Access values that close a way to private cars.
-CLOSED_ACCESS = frozenset(
-    ["no", "private", "agricultural", "forestry", "emergency", "psv", "bus", "military"]
 )
 #: ``oneway`` values meaning one-way (osmnx's set) and, of those, the reversed ones.
 ONEWAY_VALUES = frozenset({"yes", "true", "1", "-1", "reverse", "T", "F"})
@@ -82,30 +50,33 @@ REVERSED_VALUES = frozenset({"-1", "reverse", "T"})
 IMPLIED_ONEWAY = frozenset({"motorway", "motorway_link"})
 
 
+#: ``highway`` values that are roads for some mode (:data:`ecoroute.osm_rules.HIGHWAY_CLASSES`).
+ROAD_CLASSES = frozenset(
+    [h for h, road in osm_rules.HIGHWAY_CLASSES.items() if road] + list(osm_rules.HIGHWAY_MODES)
+)
+
+
 def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bool:
     """
-    Return whether a way with these tags belongs to the network.
+    Return whether a way with these tags belongs to the network: some vehicle may drive it.
 
-    ``"drive"`` follows osmnx's "drive" filter: a ``highway`` tag that is not
-    an area, not one of :data:`EXCLUDED_HIGHWAY` (service roads included), no
-    ``service`` value from :data:`EXCLUDED_SERVICE`. ``"drive_service"`` also
-    keeps ``highway=service``. Two documented differences from osmnx:
+    The classes are the rules table's (:data:`ecoroute.osm_rules.HIGHWAY_CLASSES`:
+    unknown classes, ``runway``, ``construction``... are not roads); ``"drive"``
+    leaves service roads out as osmnx's "drive" filter does, ``"drive_service"``
+    keeps them. Areas, :data:`EXCLUDED_SERVICE` values and ``oneway=reversible`` /
+    ``alternating`` ways (their direction changes over the day) are left out.
 
-    * access follows OSM's hierarchy for cars (``motorcar``, then
-      ``motor_vehicle``, then ``vehicle``, then ``access``): the most specific
-      tag present decides, and :data:`CLOSED_ACCESS` values close the way.
-      osmnx drops ``access=private`` and ``motor_vehicle``/``motorcar=no`` only,
-      so it keeps ``access=no`` roads and drops ``access=private`` ones that
-      say ``motorcar=yes``.
-    * ``oneway=reversible`` / ``alternating`` ways are dropped (their direction
-      changes over the day, so neither can be relied on); osmnx keeps them as
-      two-way roads.
+    Access decides per mode (:mod:`ecoroute.osm_rules`): a way is kept when any
+    mode (car, van, truck, bus) may drive it in some direction, so
+    ``access=no`` + ``bus=yes`` and ``motor_vehicle=no`` + ``hgv=yes`` ways are
+    kept for the modes they open to, and ``access=private`` ways as
+    destination-only roads. Each vehicle then reads its own mode's access
+    (:func:`ecoroute.access.vehicle_rules`): arcs closed to it cost ``inf``.
+    osmnx keeps ``access=no`` and ``psv`` roads and drops ``access=private``
+    ones, whatever vehicle follows.
     """
     highway = tags.get("highway")
-    if highway is None or (
-        highway in EXCLUDED_HIGHWAY
-        and not (network_type == "drive_service" and highway == "service")
-    ):
+    if highway not in ROAD_CLASSES or (highway == "service" and network_type == "drive"):
         return False
     if tags.get("area") == "yes":
         return False
@@ -113,11 +84,13 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
         return False
     if tags.get("oneway") in {"reversible", "alternating"}:
         return False
-    for key in ("motorcar", "motor_vehicle", "vehicle", "access"):
-        value = tags.get(key)
-        if value is not None:
-            return value not in CLOSED_ACCESS
-    return True
+    if _LEGAL_WAY_KEYS.isdisjoint(tags):
+        return True
+    return any(
+        _directed_access(tags, mode, direction) != osm_rules.CLOSED
+        for mode in osm_rules.MODES
+        for direction in (1, -1)
+    )
 
 
 def oneway(tags: Mapping[str, str]) -> int:
@@ -265,6 +238,7 @@ def _read_ways(
     ways = _Ways()
     ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
     legal_way_keys = _LEGAL_WAY_KEYS
+    road_classes = ROAD_CLASSES
     nan = math.nan
     absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) outside the floor and ceiling
     below = above = False
@@ -291,9 +265,7 @@ def _read_ways(
                     ways.node_legal[way.id] = on_node
                 continue
             highway = way_tags.get("highway")
-            if highway in EXCLUDED_HIGHWAY and not (
-                network_type == "drive_service" and highway == "service"
-            ):
+            if highway not in road_classes:
                 continue  # most non-drivable ways stop here, before reading other tags
             tags = {t.k: t.v for t in way_tags}  # one pass over the tags, not a get per key
             if not drivable(tags, network_type):

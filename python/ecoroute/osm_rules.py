@@ -373,9 +373,9 @@ Whether a ``highway`` value is a road motor vehicles may be routed on.
 
 Classes missing from the table are not drivable (:func:`drivable_highway`), as OSRM routes
 only the classes it lists; osmnx keeps every class it does not exclude. ``track`` is left
-out as by osmnx and OSRM's car profile (Valhalla routes tracks). This table is meant to take
-over ``ecoroute.osm.EXCLUDED_HIGHWAY``'s role; network types (``drive`` without service
-roads) stay the loader's choice.
+out as by osmnx and OSRM's car profile (Valhalla routes tracks). The loader keeps the
+classes marked True (:data:`ecoroute.osm.ROAD_CLASSES`); network types (``drive`` without
+service roads) stay its choice.
 """
 
 HIGHWAY_MODES: dict[str, frozenset[str]] = {"busway": frozenset({"bus"})}

@@ -84,20 +84,22 @@ MOTOR_ROADS = frozenset(
 #: Access values that let the vehicle through (Key:access).
 OPEN_VALUES = frozenset({"yes", "designated", "permissive", "official", "discouraged", "public"})
 #: Access values that let it in only to reach or leave a place on the road (no through traffic).
-DESTINATION_VALUES = frozenset({"destination", "delivery", "customers"})
+#: ``private``, ``permit`` and ``residents`` are read so too, as OSRM's car profile reads them
+#: (``restricted_access_tag_list`` in ``profiles/car.lua``: routable at a route's ends only):
+#: a private yard or a residents' street is where a trip starts or ends, never passes.
+DESTINATION_VALUES = frozenset(
+    {"destination", "delivery", "customers", "private", "permit", "residents"}
+)
 #: Access values that keep it out.
 CLOSED_VALUES = frozenset(
     {
         "no",
-        "private",
         "agricultural",
         "forestry",
         "emergency",
         "psv",
         "bus",
         "military",
-        "permit",
-        "residents",
         "restricted",
         "use_sidepath",
     }
@@ -147,9 +149,16 @@ CLOSING_BARRIERS = frozenset(
 _ONEWAY_ALONG = frozenset({"yes", "true", "1"})
 _ONEWAY_AGAINST = frozenset({"-1", "reverse"})
 
-#: Node keys worth keeping (limits and barriers).
+#: Node keys worth keeping (limits, access and barriers).
 _NODE_KEYS = (
     "barrier",
+    "access",
+    "vehicle",
+    "motor_vehicle",
+    "motorcar",
+    "goods",
+    "hgv",
+    "hgv_articulated",
     "maxheight",
     "maxheight:physical",
     "maxwidth",
@@ -205,6 +214,9 @@ class Truck:
         Whether it carries dangerous goods (hazmat=no closes the way).
     articulated
         Tractor and semi-trailer: ``hgv_articulated`` is read before ``hgv``.
+    car
+        A private car: ``motorcar`` is read instead of ``hgv``/``goods``, and no
+        class speed limit or limiter applies.
     """
 
     mass_t: float
@@ -214,6 +226,7 @@ class Truck:
     length_m: float
     hazmat: bool = False
     articulated: bool = False
+    car: bool = False
 
 
 #: ecoroute's ``truck_40t_diesel`` as issue 23 specifies it (40 t, 5 axles).
@@ -222,8 +235,14 @@ TRUCK_40T = Truck(
 )
 
 
+#: ecoroute's ``car_petrol`` as the rules see it (a 1.7 t car; no limit closes a road to it here).
+CAR = Truck(mass_t=1.7, axle_t=0.85, height_m=1.46, width_m=1.79, length_m=4.28, car=True)
+
+
 def access_modes(truck: Truck) -> tuple[str, ...]:
     """Access keys the truck reads, most specific first (Key:access, transport mode hierarchy)."""
+    if truck.car:
+        return ("motorcar", "motor_vehicle", "vehicle", "access")
     if truck.mass_t <= 3.5:
         return ("goods", "motor_vehicle", "vehicle", "access")
     first = ("hgv_articulated",) if truck.articulated else ()
@@ -427,13 +446,18 @@ def way_verdict(tags: Mapping[str, str], truck: Truck, forward: bool) -> Verdict
 
 
 def node_verdict(tags: Mapping[str, str], truck: Truck) -> Verdict:
-    """Whether ``truck`` may pass a node with ``tags`` (limits, then barriers and their access)."""
+    """
+    Whether ``truck`` may pass a node with ``tags`` (limits, then its access tags, then a barrier).
+
+    Access tags on a node close it (or open a barrier) with or without a
+    barrier: OSRM's car profile reads them so (``process_node`` in
+    ``profiles/car.lua``; its ``access.feature`` routes round ``access=no``
+    nodes), and the wiki's Key:access applies to any element.
+    """
     limit = _limits(tags, truck, None)
     if limit is not None:
         return limit
     barrier = tags.get("barrier")
-    if barrier is None:
-        return _OPEN
     for mode in access_modes(truck):
         value = tags.get(mode)
         if value is not None:
@@ -441,11 +465,12 @@ def node_verdict(tags: Mapping[str, str], truck: Truck) -> Verdict:
             if status is not None:
                 # A destination-only barrier (a gate for deliveries) is passed: which side
                 # the trip starts on is not the node's business.
+                where = f"barrier={barrier} + " if barrier else ""
                 return (
-                    Verdict(CLOSED, f"barrier={barrier} + {mode}={value}")
-                    if (status == CLOSED)
-                    else _OPEN
+                    Verdict(CLOSED, f"{where}{mode}={value}") if (status == CLOSED) else _OPEN
                 )
+    if barrier is None:
+        return _OPEN
     if barrier in CLOSING_BARRIERS:
         return Verdict(CLOSED, f"barrier={barrier}")
     return _OPEN
