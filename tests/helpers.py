@@ -47,6 +47,39 @@ def to_networkx(network: ecoroute.RoadNetwork, weight: np.ndarray) -> nx.MultiDi
     return graph
 
 
+def legal_cost(
+    network: ecoroute.RoadNetwork, weight: np.ndarray, destination: np.ndarray, s: int, t: int
+) -> float:
+    """
+    The least cost from dense node ``s`` to ``t`` when ``destination`` arcs may be driven only at
+    a route's ends (``D* O* D*``), by networkx on a three-phase state graph; inf if none.
+
+    Phase 0: still on the start stretch (destination-only arcs), 1: on open roads, 2: on the
+    end stretch. Open arcs go 0->1 and 1->1, destination-only arcs 0->0, 1->2 and 2->2.
+    Infinite weights are left out.
+    """
+    if s == t:
+        return 0.0
+    graph = nx.DiGraph()
+    w = np.asarray(weight, dtype=np.float64)
+    dest = np.asarray(destination, dtype=bool)
+    edges: dict[tuple[object, object], float] = {}
+    for a, (u, v) in enumerate(zip(network.tail.tolist(), network.head.tolist(), strict=True)):
+        if not np.isfinite(w[a]):
+            continue
+        moves = ((0, 0), (1, 2), (2, 2)) if dest[a] else ((0, 1), (1, 1))
+        for p, q in moves:
+            key = ((u, p), (v, q))
+            edges[key] = min(edges.get(key, np.inf), float(w[a]))
+    graph.add_weighted_edges_from((a, b, x) for (a, b), x in edges.items())
+    for p in (0, 1, 2):
+        graph.add_edge((t, p), "sink", weight=0.0)
+    try:
+        return float(nx.dijkstra_path_length(graph, (s, 0), "sink"))
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return float("inf")
+
+
 def path_cost(
     network: ecoroute.RoadNetwork, weight: np.ndarray, source: int, arcs: np.ndarray
 ) -> float:

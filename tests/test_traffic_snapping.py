@@ -81,7 +81,8 @@ def test_steady_traffic_equals_the_static_partway_route(
     router = ecoroute.Router(
         network, "car_petrol", objective, algorithm="dijkstra", speeds=steady_profiles(network)
     )
-    assert (router.turns is not None) == turn_aware
+    if turn_aware:  # without them the router may still search a plain turn graph
+        assert router.turns is not None  # (Malta's destination-only roads are priced on one)
     points = trip_points(network, seed=5)
     pairs = [(i, i + 1) for i in range(0, 10, 2)] + [(10, 11), (11, 10), (12, 13), (13, 12)]
     for i, j in pairs:
