@@ -75,6 +75,8 @@ def create_app(service: RoutingService, *, workers: int | None = None) -> Starle
 
     async def osrm_post(request: Request) -> Response:
         path = request.path_params
+        if request.method != "POST":  # a GET without coordinates
+            return await not_found(request, HTTPException(404))
         if not request.headers.get("content-type", "").lower().startswith("application/json"):
             message = "POST requests require a Content-Type of application/json."
             error = OsrmError(message, code="InvalidContentType", status=415)
@@ -116,7 +118,7 @@ def create_app(service: RoutingService, *, workers: int | None = None) -> Starle
         Route("/vehicles", vehicle_list, methods=["GET"]),
         Route("/roads", roads, methods=["GET"]),
         Route("/{service}/{version}/{profile}/{coordinates:path}", osrm_get, methods=["GET"]),
-        Route("/{service}/{version}/{profile}", osrm_post, methods=["POST"]),
+        Route("/{service}/{version}/{profile}", osrm_post, methods=["GET", "POST"]),
     ]
     return Starlette(
         routes=routes,
