@@ -315,6 +315,21 @@ def test_post_json_answers_as_get(server):
     wrong = requests.post(url, data="{}", headers={"content-type": "text/plain"}, timeout=60)
     assert wrong.status_code == 415
     assert wrong.json()["code"] == "InvalidContentType"
+    huge = b'{"coordinates": [' + b"[24.94, 60.17]," * 100_000 + b"[24.94, 60.17]]}"
+    too_big = requests.post(
+        url, data=huge, headers={"content-type": "application/json"}, timeout=60
+    )
+    assert (too_big.status_code, too_big.json()["code"]) == (413, "TooBig")
+    for body in (
+        b"{not json",
+        b"[1, 2]",
+        b'{"coordinates": [[1, "x"]]}',
+        b'{"coordinates": [[1, 2], [3, 4]], "steps": {}}',
+    ):
+        bad = requests.post(
+            url, data=body, headers={"content-type": "application/json"}, timeout=60
+        )
+        assert (bad.status_code, bad.json()["code"]) == (400, "InvalidQuery"), body
 
 
 def test_health_and_vehicles(server, network):

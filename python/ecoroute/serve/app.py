@@ -82,7 +82,7 @@ def create_app(service: RoutingService, *, workers: int | None = None) -> Starle
             error = OsrmError(message, code="InvalidContentType", status=415)
             return Response(_json(error.body()), error.status, media_type=JSON_TYPE)
         try:
-            coordinates, params = params_from_json(await request.body())
+            coordinates, params = params_from_json(await _body(request))
         except OsrmError as error:
             return Response(_json(error.body()), error.status, media_type=JSON_TYPE)
         answer = partial(
@@ -125,6 +125,17 @@ def create_app(service: RoutingService, *, workers: int | None = None) -> Starle
         lifespan=lifespan,
         exception_handlers={HTTPException: not_found},
     )
+
+
+async def _body(request: Request) -> bytes:
+    """A POST's body, refused (TooBig, 413) past :data:`MAX_BODY_BYTES` before it is all read."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            msg = f"The request body is over {MAX_BODY_BYTES:,} bytes."
+            raise OsrmError(msg, code="TooBig", status=413)
+    return bytes(body)
 
 
 def _roads(service: RoutingService) -> tuple[int, bytes]:
@@ -172,3 +183,6 @@ def serve(
 
 #: Longest request head uvicorn reads (a GET's URL holds its coordinates).
 MAX_REQUEST_LINE_BYTES = 1 << 20
+
+#: Largest POST body read (500 coordinates with every per-coordinate option fit in 100 kB).
+MAX_BODY_BYTES = 1 << 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -206,6 +207,11 @@ class RoutingService:
                 )
             except (EcoRouteError, ValueError, TypeError, KeyError) as error:
                 raise OsrmError(_message(error), code="InvalidValue") from error
+            # A first query, here under the lock, builds what a router builds lazily (a
+            # time budget's engines, ...), so concurrent first requests do not race to.
+            node = int(self.network.node_id[0])
+            with contextlib.suppress(EcoRouteError):
+                router.route(node, node)
             self._routers[key] = router
             while len(self._routers) > self._max_routers:
                 self._routers.popitem(last=False)
