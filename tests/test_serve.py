@@ -493,3 +493,25 @@ def test_cli_serve_help(capsys):
     out = capsys.readouterr().out
     assert "--max-viaroute-size" in out
     assert "--port" in out
+
+
+def test_departure_routes_each_leg_when_the_previous_one_arrives(network):
+    """With speed profiles, leg 2 departs at leg 1's arrival, as two Router.route calls do."""
+    from ecoroute.traffic import departure_seconds, synthetic_profiles
+
+    timed = network.with_speeds(synthetic_profiles(network, fraction=0.8))
+    service = RoutingService(timed)
+    status, body = service.answer(
+        "route", "v1", "driving", _where(A, C, B), {"departure": "2024-03-04T08:00"}
+    )
+    assert status == 200, body
+    legs = json.loads(body)["routes"][0]["legs"]
+    router = ecoroute.Router(timed, "car_petrol")
+    first = router.route(_lat_lon(A), _lat_lon(C), departure="2024-03-04T08:00")
+    start = departure_seconds("2024-03-04T08:00") + first.time_s
+    second = router.route(_lat_lon(C), _lat_lon(B), departure=start)
+    assert [leg["duration"] for leg in legs] == pytest.approx([first.time_s, second.time_s])
+    assert [leg["co2_g"] for leg in legs] == pytest.approx([first.co2_g, second.co2_g])
+    status, body = service.answer("table", "v1", "driving", _where(A, B), {"departure": "3600"})
+    expected = router.matrix([_lat_lon(A), _lat_lon(B)], [_lat_lon(A), _lat_lon(B)], departure=3600)
+    assert_allclose(json.loads(body)["durations"], expected.time_s, rtol=1e-12)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import numpy.typing as npt
 
@@ -67,8 +65,3 @@ def _chunks(value: int) -> str:
         rest >>= 5
     out.append(chr(rest + 63))
     return "".join(out)
-
-
-def encode_many(lines: Iterable[npt.ArrayLike], precision: int = 5) -> list[str]:
-    """Encode each of several lines (:func:`encode`)."""
-    return [encode(line, precision) for line in lines]
