@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +235,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _turns_flag(batch)
 
+    serve = commands.add_parser(
+        "serve",
+        help="An HTTP routing service in OSRM's shape, with CO2 (docs/serve.md).",
+        description="Serve routes, tables and nearest roads over HTTP in OSRM v5's shape, with "
+        "each route's CO2 beside its duration and distance, and a map page at /. The network "
+        "is loaded (and prepared) once. Needs pip install 'ecoroute[serve]'.",
+    )
+    serve.add_argument("network", type=Path, help="saved network (ecoroute build) or OSM file")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=5000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--vehicle",
+        default=DEFAULT_VEHICLE,
+        help="vehicle of the driving and car profiles (default: %(default)s); every catalogue "
+        "vehicle is a profile of its own",
+    )
+    serve.add_argument(
+        "--objective",
+        default="co2",
+        choices=sorted(OBJECTIVE_QUANTITY),
+        help="what routes minimise when a request names no objective (default: co2)",
+    )
+    for flag, default, text in (
+        ("--max-table-size", 100, "largest table side, sources x destinations"),
+        ("--max-viaroute-size", 500, "most coordinates of a route"),
+        ("--max-nearest-size", 100, "most results of a nearest query"),
+    ):
+        serve.add_argument(
+            flag, type=int, default=default, metavar="N", help=f"{text} (default: {default})"
+        )
+    serve.add_argument(
+        "--workers", type=int, default=0, help="threads that run requests (default 0: every core)"
+    )
+    _turns_flag(serve)
+
     fleet_command.add_parser(commands)
 
     args = parser.parse_args(argv)
@@ -257,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fleet":
             return fleet_command.run(args, _open_network)
+        if args.command == "serve":
+            return _serve(args)
         return _route(args)
     except KeyboardInterrupt:
         print(f"ecoroute {args.command}: interrupted", file=sys.stderr)
@@ -343,6 +382,25 @@ def _open_network(path: Path, turns: bool | None = None) -> RoadNetwork:
     return network
 
 
+def prepared_network(network: RoadNetwork) -> RoadNetwork:
+    """
+    The network with its contraction hierarchy, and its turn graph's if it carries turns.
+
+    What ``ecoroute build`` saves and ``ecoroute serve`` routes on: every
+    router on it then starts on the hierarchy, and never switches index
+    between two queries. Parts already built are kept.
+    """
+    from . import turns
+
+    if network.hierarchy is None:
+        network = network.prepared()
+    graph = turns.attached_graph(network)
+    if graph is not None:  # the turn-expanded graph's hierarchy too, saved as its order
+        graph.prepare()
+        network = turns.attach(network, graph)
+    return network
+
+
 # ---------------------------------------------------------------------- demo
 
 
@@ -387,14 +445,7 @@ def _build(args: argparse.Namespace) -> int:
         bar.update(1 + bool(args.dem))
         if not args.no_prepare:
             bar.set_description("prepare")
-            network = network.prepared()
-            if args.turns:  # the turn-expanded graph's hierarchy too, saved as its order
-                from . import turns
-
-                graph = turns.attached_graph(network)
-                assert graph is not None
-                graph.prepare()
-                network = turns.attach(network, graph)
+            network = prepared_network(network)
             bar.update(1)
         bar.set_description("save")
         network.save(args.output)
@@ -468,16 +519,38 @@ def _legal_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _vehicle_from_args(args: argparse.Namespace) -> Any:
-    """The ``--vehicle`` with the legal-profile flags given on the command line."""
+#: Option name (the flag without dashes, e.g. ``axle_load_t``) -> vehicle field, for every
+#: legal-profile override ``ecoroute route`` takes: what ``ecoroute serve`` reads from a query.
+VEHICLE_OPTIONS: dict[str, str] = {
+    **{
+        flag.removeprefix("--").replace("-", "_"): field
+        for field, (flag, _) in _LEGAL_FLAGS.items()
+    },
+    "hazmat": "hazmat",
+}
+
+
+def vehicle_with(name: str, overrides: Mapping[str, Any]) -> Any:
+    """
+    The catalogue vehicle ``name`` with legal-profile ``overrides`` (vehicle field -> value).
+
+    Without overrides, the name itself (routers resolve it). Raises as
+    :func:`ecoroute.vehicle` does: ``UnknownVehicleError`` for an unknown
+    name, ``ValueError`` for an override out of range.
+    """
     from .emissions.catalogue import vehicle
 
+    return vehicle(name, **overrides) if overrides else name
+
+
+def _vehicle_from_args(args: argparse.Namespace) -> Any:
+    """The ``--vehicle`` with the legal-profile flags given on the command line."""
     overrides = {
         field: getattr(args, field)
-        for field in (*_LEGAL_FLAGS, "hazmat")
+        for field in VEHICLE_OPTIONS.values()
         if getattr(args, field, None) is not None
     }
-    return vehicle(args.vehicle, **overrides) if overrides else args.vehicle
+    return vehicle_with(args.vehicle, overrides)
 
 
 def _route(args: argparse.Namespace) -> int:
@@ -519,6 +592,43 @@ def _route(args: argparse.Namespace) -> int:
         output_file(args.geojson, inputs=[args.network], what="--geojson")
         args.geojson.write_text(route.to_geojson_str())
         print(f"wrote {args.geojson}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    for name in ("max_table_size", "max_viaroute_size", "max_nearest_size"):
+        if getattr(args, name) < 1:
+            msg = f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}"
+            raise ValueError(msg)
+    if args.workers < 0:
+        msg = f"--workers must be 0 (every core) or more, got {args.workers}"
+        raise ValueError(msg)
+    try:
+        from .serve import Limits, RoutingService
+        from .serve.app import serve
+    except ImportError as error:
+        msg = f"ecoroute serve needs Starlette and uvicorn: pip install 'ecoroute[serve]' ({error})"
+        raise ImportError(msg) from error
+
+    started = time.perf_counter()
+    network = prepared_network(_open_network(args.network, args.turns))
+    service = RoutingService(
+        network,
+        vehicle=args.vehicle,
+        objective=args.objective,
+        limits=Limits(
+            max_table_size=args.max_table_size,
+            max_viaroute_size=args.max_viaroute_size,
+            max_nearest_size=args.max_nearest_size,
+        ),
+    )
+    print(
+        f"ecoroute serve: {network.node_count:,} nodes, {network.arc_count:,} arcs ready in "
+        f"{time.perf_counter() - started:.1f} s; driving = {args.vehicle}, least {args.objective}; "
+        f"map at http://{args.host}:{args.port}/",
+        file=sys.stderr,
+    )
+    serve(service, host=args.host, port=args.port, workers=args.workers or None)
     return 0
 
 

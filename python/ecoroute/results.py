@@ -147,6 +147,21 @@ class Route:
         return trim_path(network, points, self.arcs, self._start_fraction, self._end_fraction)
 
     @property
+    def arc_fractions(self) -> FloatArray:
+        """
+        The share of each arc of ``arcs`` the route drives, by length along its shape.
+
+        1 for every arc but the first and last when the route starts or ends
+        part-way along them (a snapped coordinate): per-arc quantities times
+        these give what the route spends on each arc, turn costs aside.
+        """
+        fractions = np.ones(self.arcs.size)
+        if self.arcs.size:
+            fractions[0] -= self._start_fraction
+            fractions[-1] -= 1.0 - self._end_fraction
+        return np.clip(fractions, 0.0, 1.0)
+
+    @property
     def geometry(self) -> shapely.LineString:
         """The route as a shapely LineString in lon/lat (a repeated point when source == target)."""
         import shapely

@@ -275,6 +275,71 @@ class ArcSnapper:
             distance_m=distance,
         )
 
+    def nearest_roads(
+        self, lat: float, lon: float, number: int, *, max_snap_m: float | None = None
+    ) -> Snap:
+        """
+        The ``number`` roads nearest to one point, nearest first: one entry per road.
+
+        A two-way road (an arc and its reverse, :attr:`Snap.reverse_arc`)
+        counts once, as the arc :meth:`snap` would pick; roads farther than
+        the limit are left out, so fewer (or none) may come back. Exact: every
+        index piece that could hold a closer road than the last one kept is
+        examined.
+        """
+        lat_a = as_float_array(np.atleast_1d(lat), "lat", min_value=-90.0, max_value=90.0)
+        lon_a = as_float_array(np.atleast_1d(lon), "lon", size=1, min_value=-180.0, max_value=180.0)
+        limit = self.max_snap_m if max_snap_m is None else check_max_snap_m(max_snap_m)
+        if self._seg_arc.size == 0 or number < 1:
+            return _empty_snap()
+        xyz = np.column_stack(unit_vectors(lat_a, lon_a))[0] * EARTH_RADIUS_M
+        pieces = self._piece_seg.size
+        k = min(pieces, max(_NEAREST_PIECES, 8 * number))
+        while True:
+            chord, piece = self._tree.query(xyz, k=k)
+            segs = np.unique(self._piece_seg[np.atleast_1d(piece)])
+            roads, d, t = self._roads(lat_a[0], lon_a[0], segs)
+            # Roads not seen lie beyond the farthest piece fetched, less half a piece.
+            unseen_m = float(np.atleast_1d(chord)[-1]) - self._piece_half_m
+            if k == pieces or (roads.size >= number and d[number - 1] <= unseen_m):
+                break
+            k = min(pieces, 4 * k)
+        keep = np.flatnonzero(d <= limit)[:number]
+        segment, fraction = roads[keep], t[keep]
+        a, b = self._a[segment], self._b[segment]
+        snapped = a + fraction[:, None] * (b - a)
+        arc = self._seg_arc[segment]
+        along = self._seg_before[segment] + fraction * self._seg_len[segment]
+        drawn = self._drawn[arc]
+        arc_fraction = np.divide(along, drawn, out=np.zeros(arc.size), where=drawn > 0)
+        return Snap(
+            arc=arc,
+            fraction=np.clip(arc_fraction, 0.0, 1.0),
+            reverse_arc=self._reverse[arc],
+            lat=snapped[:, 1].copy(),
+            lon=snapped[:, 0].copy(),
+            distance_m=haversine_m(lat_a[0], lon_a[0], snapped[:, 1], snapped[:, 0]),
+        )
+
+    def _roads(
+        self, lat: float, lon: float, segs: IntArray
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """The best segment of each road among ``segs``, by distance: segments, metres, feet."""
+        d, t = _point_segment(lat, lon, self._a[segs], self._b[segs])
+        order = np.lexsort((segs, d))  # nearest first; ties: the lowest segment, as snap()
+        segs, d, t = segs[order], d[order], t[order]
+        arc = self._seg_arc[segs]
+        reverse = self._reverse[arc]
+        road = np.where(reverse >= 0, np.minimum(arc, reverse), arc)
+        _, first = np.unique(road, return_index=True)
+        first = np.sort(first)
+        return segs[first], d[first], t[first]
+
+
+def _empty_snap() -> Snap:
+    empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0)
+    return Snap(empty_i, empty_f, empty_i, empty_f, empty_f, empty_f)
+
 
 def check_max_snap_m(value: Any) -> float:
     """Return a snapping limit as a float; anything but a number of metres > 0 is a ValueError."""
