@@ -60,6 +60,9 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
     """
     Return whether a way with these tags belongs to the network: some vehicle may drive it.
 
+    Ferries and car trains (``route=ferry`` / ``shuttle_train``,
+    :data:`ecoroute.osm_rules.FERRY_ROUTES`) belong to it too, as arcs of those classes.
+
     The classes are the rules table's (:data:`ecoroute.osm_rules.HIGHWAY_CLASSES`:
     unknown classes, ``runway``, ``construction``... are not roads); ``"drive"``
     leaves service roads out as osmnx's "drive" filter does, ``"drive_service"``
@@ -76,7 +79,9 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
     ones, whatever vehicle follows.
     """
     highway = tags.get("highway")
-    if highway not in ROAD_CLASSES or (highway == "service" and network_type == "drive"):
+    if highway not in ROAD_CLASSES and osm_rules.ferry_route(tags) is None:
+        return False
+    if highway == "service" and network_type == "drive":
         return False
     if tags.get("area") == "yes":
         return False
@@ -212,7 +217,9 @@ def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
 
 
 #: Keys whose presence on a way sends it through the rules table (others are open, unlimited).
-_LEGAL_WAY_KEYS = frozenset(osm_rules.WAY_KEYS - {"highway", "junction", "maxspeed", "oneway"})
+_LEGAL_WAY_KEYS = frozenset(
+    osm_rules.WAY_KEYS - {"highway", "junction", "maxspeed", "oneway", "route", "duration"}
+)
 #: Keys that make a node worth reading (a barrier, access or a limit on it).
 _LEGAL_NODE_KEYS = frozenset(osm_rules.NODE_KEYS - {"highway"})
 #: Tags whose zone values ("DE:urban") name the country whose traffic law applies.
@@ -239,12 +246,13 @@ def _read_ways(
     ref, lat, lon = ways.ref.append, ways.lat.append, ways.lon.append
     legal_way_keys = _LEGAL_WAY_KEYS
     road_classes = ROAD_CLASSES
+    ferry_routes = osm_rules.FERRY_ROUTES
     nan = math.nan
     absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) outside the floor and ceiling
     below = above = False
     prescan_osm_file(path, max_bytes)
     try:
-        highways = osmium.filter.KeyFilter("highway")
+        highways = osmium.filter.KeyFilter("highway", "route")
         highways.enable_for(osmium.osm.WAY)
         node_rules = osmium.filter.KeyFilter(*sorted(_LEGAL_NODE_KEYS))
         node_rules.enable_for(osmium.osm.NODE)
@@ -265,7 +273,7 @@ def _read_ways(
                     ways.node_legal[way.id] = on_node
                 continue
             highway = way_tags.get("highway")
-            if highway not in road_classes:
+            if highway not in road_classes and way_tags.get("route") not in ferry_routes:
                 continue  # most non-drivable ways stop here, before reading other tags
             tags = {t.k: t.v for t in way_tags}  # one pass over the tags, not a get per key
             if not drivable(tags, network_type):
@@ -293,6 +301,9 @@ def _read_ways(
                     above, below = above or high, below or low
                     break
             maxspeed, forward, backward = (parse_maxspeed(value) for value in speeds)
+            ferry = osm_rules.ferry_route(tags) if highway not in road_classes else None
+            if ferry is not None:  # its speed is its length over its duration
+                maxspeed = forward = backward = _ferry_speed_kph(tags, ferry, ways, count)
             _note_country(ways, tags)
             if not legal_way_keys.isdisjoint(tags):
                 record = _WayLegal(tags)
@@ -305,7 +316,7 @@ def _read_ways(
             ways.way_id.append(way.id)
             if bar is not None and not len(ways.way_id) & _PROGRESS_EVERY:
                 bar.update(_PROGRESS_EVERY + 1)
-            ways.highway.append(tags["highway"])
+            ways.highway.append(tags["highway"] if ferry is None else ferry)
             ways.direction.append(oneway(tags))
             ways.speed_forward.append(maxspeed if math.isnan(forward) else forward)
             ways.speed_backward.append(maxspeed if math.isnan(backward) else backward)
@@ -343,6 +354,23 @@ def _read_ways(
             stacklevel=3,
         )
     return ways
+
+
+def _ferry_speed_kph(tags: Mapping[str, str], route: str, ways: _Ways, count: int) -> float:
+    """
+    The speed of a ferry or car-train way just read (its last ``count`` references).
+
+    Its length over its ``duration`` when tagged and readable, else the route's
+    speed (:data:`ecoroute.osm_rules.FERRY_ROUTES`); never below
+    :data:`~ecoroute.speeds.MIN_SPEED_KPH`.
+    """
+    duration_s = osm_rules.parse_duration_s(tags.get("duration", ""))
+    if math.isnan(duration_s):
+        return osm_rules.FERRY_ROUTES[route]
+    lat = np.asarray(ways.lat[-count:], dtype=np.float64)
+    lon = np.asarray(ways.lon[-count:], dtype=np.float64)
+    length_m = float(np.nansum(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])))
+    return max(MIN_SPEED_KPH, 3.6 * length_m / duration_s)
 
 
 def _note_country(ways: _Ways, tags: Mapping[str, str]) -> None:
@@ -612,6 +640,7 @@ def _load(
             )
         if legal is not None:
             keep |= _destination_borders(n, tail, head, legal)
+        keep |= _ferry_terminals(n, tail, head, arc_highway, highway_names)
         merged = _topology.simplify(n, tail, head, keep)
         chain = merged.chain_arcs
         chain_of = np.repeat(np.arange(merged.tail.size), np.diff(merged.chain_offsets))
@@ -827,6 +856,29 @@ def _arc_legal(
     names = sorted(table, key=table.__getitem__)
     out["access_tags"] = np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8).copy()
     return out
+
+
+def _ferry_terminals(
+    n: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    arc_highway: npt.NDArray[np.integer[Any]],
+    highway_names: npt.NDArray[np.str_],
+) -> npt.NDArray[np.bool_]:
+    """
+    Nodes where a ferry or car train meets a road: simplification keeps them.
+
+    A merged arc has one class; merged with the roads at its ends, a ferry
+    would carry the car along them too (or the road would take its speed).
+    """
+    carried = [i for i, name in enumerate(highway_names.tolist()) if name in osm_rules.FERRY_ROUTES]
+    if not carried:
+        return np.zeros(n, dtype=bool)
+    on_board = np.isin(arc_highway, carried).astype(np.int64)
+    ends = np.concatenate([tail, head])
+    touching = np.bincount(ends, weights=np.concatenate([on_board, on_board]), minlength=n)
+    incident = np.bincount(ends, minlength=n)
+    return (touching > 0) & (touching < incident)
 
 
 def _destination_borders(

@@ -381,6 +381,60 @@ service roads) stay its choice.
 HIGHWAY_MODES: dict[str, frozenset[str]] = {"busway": frozenset({"bus"})}
 """Classes not drivable in general but open to some modes (``highway=busway``: buses)."""
 
+FERRY_ROUTES: dict[str, float] = {"ferry": 5.0, "shuttle_train": 10.0}
+"""
+``route`` values that carry vehicles, and the speed (km/h) assumed without a ``duration``.
+
+A ``route=ferry`` way (a ferry line) or ``route=shuttle_train`` way (a car train, such as the
+Channel Tunnel's) is loaded as an arc of class ``ferry`` / ``shuttle_train``: its time is the
+way's ``duration`` (:func:`parse_duration_s`) when tagged, else its length at these speeds,
+which are OSRM's car ``route_speeds``; access tags (``motor_vehicle=no``) close it as any
+road. The vehicle's own engine is off on board: its emissions there are zero (the vessel's
+or train's are not modelled).
+"""
+
+
+def ferry_route(tags: Mapping[str, str]) -> str | None:
+    """Return ``"ferry"`` or ``"shuttle_train"`` for a way that carries vehicles, else None."""
+    route = tags.get("route")
+    return route if route in FERRY_ROUTES else None
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?"
+    r"(?:(\d+(?:[.,]\d+)?)S)?)?$"
+)
+_CLOCK_DURATION = re.compile(r"^(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?$")
+
+
+def parse_duration_s(value: str) -> float:
+    """
+    Seconds of a ``duration`` value; NaN when unreadable or not positive.
+
+    Forms (OSM wiki *Key:duration*): ``mm``, ``hh:mm``, ``hh:mm:ss`` and ISO 8601
+    (``PT1H30M``, ``P1DT2H``).
+
+    Examples
+    --------
+    >>> parse_duration_s("00:01:00"), parse_duration_s("0:10"), parse_duration_s("PT1M")
+    (60.0, 600.0, 60.0)
+    >>> parse_duration_s("45"), parse_duration_s("soon")
+    (2700.0, nan)
+    """
+    text = value.strip().upper()
+    seconds = math.nan
+    if (match := _CLOCK_DURATION.match(text)) is not None:
+        parts = [int(x) for x in match.groups() if x is not None]
+        if len(parts) == 1:
+            seconds = 60.0 * parts[0]
+        else:
+            seconds = 3600.0 * parts[0] + 60.0 * parts[1] + (parts[2] if len(parts) == 3 else 0)
+    elif text.startswith("P") and (match := _ISO_DURATION.match(text)) is not None:
+        d, h, m, sec = (float(x.replace(",", ".")) if x else 0.0 for x in match.groups())
+        if any(match.groups()):
+            seconds = 86400.0 * d + 3600.0 * h + 60.0 * m + sec
+    return seconds if seconds > 0 else math.nan
+
 
 # ============================================================================================
 # Access
@@ -1038,6 +1092,8 @@ _MAXSPEED_KEYS = frozenset(
 WAY_KEYS = frozenset(
     {
         "highway",
+        "route",
+        "duration",
         "junction",
         "tunnel",
         *_ACCESS_KEYS,

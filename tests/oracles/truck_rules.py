@@ -466,9 +466,7 @@ def node_verdict(tags: Mapping[str, str], truck: Truck) -> Verdict:
                 # A destination-only barrier (a gate for deliveries) is passed: which side
                 # the trip starts on is not the node's business.
                 where = f"barrier={barrier} + " if barrier else ""
-                return (
-                    Verdict(CLOSED, f"{where}{mode}={value}") if (status == CLOSED) else _OPEN
-                )
+                return Verdict(CLOSED, f"{where}{mode}={value}") if (status == CLOSED) else _OPEN
     if barrier is None:
         return _OPEN
     if barrier in CLOSING_BARRIERS:

@@ -260,6 +260,9 @@ class Vehicle(ABC):
 
         speed, time = capped_inputs(network, self, arcs, speed, time)
         out = self._arc_amounts(network, arcs, speed, _network_grade(grade), length, payload_kg)
+        on_board = _on_board(network, arcs)
+        if on_board is not None:  # a ferry or car train carries it, its engine off
+            out = {name: np.where(on_board, 0.0, values) for name, values in out.items()}
         out["time_s"] = time
         out["distance_m"] = length
         return out
@@ -1246,6 +1249,20 @@ def _network_grade(grade: FloatArray) -> FloatArray | None:
     if not grade.any():
         return None
     return np.clip(grade, -MAX_ABS_GRADE, MAX_ABS_GRADE)
+
+
+#: Arc classes on which the vehicle is carried (``ecoroute.osm_rules.FERRY_ROUTES``).
+CARRIED_CLASSES = ("ferry", "shuttle_train")
+
+
+def _on_board(network: RoadNetwork, arcs: npt.ArrayLike | None) -> npt.NDArray[np.bool_] | None:
+    """Which arcs (all, or ``arcs``) a ferry or car train carries the vehicle on; None if none."""
+    names = network.highway_names
+    codes = [i for i, name in enumerate(names) if name in CARRIED_CLASSES]
+    if not codes:
+        return None
+    carried = np.isin(network.highway_code, codes)
+    return carried if arcs is None else carried[np.asarray(arcs, dtype=np.intp).ravel()]
 
 
 def _arc_inputs(
