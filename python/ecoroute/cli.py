@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="See what eco-routing changes and costs, on downtown Denver (shipped data).",
         description="On the shipped downtown-Denver network: eco-routes against fastest routes "
         "for a diesel van, one trip's time-CO2 trade-off, and a least-CO2 plan for a mixed fleet "
-        "against the distance-optimal plan; writes report.html (self-contained) and a map.",
+        "against the time-optimal plan a dispatcher runs, the saving split into routing and vehicle "
+        "choice; writes report.html (self-contained) and a map (docs/getting-started.md).",
     )
     demo.add_argument(
         "--out",

@@ -557,6 +557,29 @@ class Savings:
     two-factor Shapley split: the average over both orders of making the
     two changes). ``orders`` keeps the one-sided values.
 
+    ``routing`` and ``assignment`` split the same saving a second way, as a
+    dispatcher would make the changes, one after the other: baseline ``B``
+    -> ``R`` -> plan ``P``. ``R`` (``rerouted``) keeps the baseline's
+    assignment, the same stops on a vehicle of the same type, and plans each
+    vehicle's stops again as the plan is planned: ordered by the solver for
+    that vehicle alone under the plan's objective and driven on the plan's
+    paths (least-CO2 ones for ``"co2"``). Routing is ``B - R``, what keeping
+    today's assignment and routing it for the objective saves; assignment
+    (vehicle choice) is ``R - P``, what choosing which vehicle serves which
+    stops saves on top. They add up to ``B - P`` exactly, per quantity. With
+    a single vehicle there is nothing to assign: ``R`` is ``P`` and
+    assignment is 0. Either part can be negative: routing where the solver's
+    order, chosen on matrices at a constant payload, emits more at the
+    payload really on board than the baseline's order; assignment where the
+    full plan ends worse than the re-routed baseline (too few iterations).
+    Where a vehicle's re-planned route would leave a stop out or break a
+    limit (e.g. a window the slower least-CO2 paths miss), and always for
+    plans with ``departure=`` and types with ``trips > 1`` (not re-planned
+    yet), ``R`` keeps the baseline's order on the plan's paths.
+    ``rerouted_routes`` lists ``R``'s routes as ``(vehicle type, stop ids in
+    order)``, to score with :func:`ecoroute.fleet.evaluate_routes`;
+    ``resequenced`` counts those whose order differs from the baseline's.
+
     ``baseline_unserved`` lists stops the plan serves but the baseline could
     not (e.g. a window met only on the plan's paths); when it is not empty
     the two plans do not deliver the same and the saving is understated or
@@ -574,6 +597,11 @@ class Savings:
     vehicle_choice: dict[str, float]
     orders: dict[str, dict[str, float]]
     baseline_unserved: tuple[str, ...] = ()
+    routing: dict[str, float] = field(default_factory=dict)
+    assignment: dict[str, float] = field(default_factory=dict)
+    rerouted: dict[str, float] = field(default_factory=dict)
+    rerouted_routes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    resequenced: int = 0
 
 
 @dataclass(frozen=True, eq=False)
