@@ -36,7 +36,7 @@ def add_parser(commands: Any) -> None:
     fleet.add_argument(
         "--fleet", type=Path, required=True, help="TOML with [[depots]] and [[vehicles]] tables"
     )
-    fleet.add_argument("--out", type=Path, required=True, help="output folder")
+    fleet.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     fleet.add_argument(
         "--objective", choices=sorted(OBJECTIVES), default=None, help="overrides the TOML's"
     )

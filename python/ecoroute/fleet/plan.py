@@ -603,6 +603,27 @@ class Savings:
     rerouted_routes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     resequenced: int = 0
 
+    def __repr__(self) -> str:
+        return f"Savings({self._summary()})"
+
+    def _summary(self) -> str:
+        """The saving in one line: CO2e, its two steps, the extra time and distance."""
+        parts = [
+            (
+                f"vs {self.baseline!r}: {_mass(self.co2e_wtw_saved_g)} CO2e WTW saved "
+                f"({self.co2e_wtw_saved_pct:.1f} %)"
+            )
+        ]
+        if self.routing:
+            parts.append(
+                f"routing {_mass(self.routing['co2e_wtw_g'])} + vehicle choice "
+                f"{_mass(self.assignment['co2e_wtw_g'])}"
+            )
+        parts.append(
+            f"{self.extra_duration_s / 60:+.1f} min on duty, {self.extra_distance_m / 1000:+.2f} km"
+        )
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True, eq=False)
 class FleetPlan:
@@ -652,6 +673,22 @@ class FleetPlan:
     depot_snap_m: Mapping[str, float] = field(default_factory=dict)
     _network: RoadNetwork | None = field(default=None, repr=False)
     _stop_points: Mapping[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        totals = self.totals
+        types = ", ".join(dict.fromkeys(route.vehicle_type for route in self.routes))
+        parts = [
+            f"objective={self.objective!r}",
+            _count(totals["vehicles_used"], "vehicle") + (f" ({types})" if types else ""),
+            f"{totals['stops_served']} stops served, {totals['stops_unassigned']} unassigned",
+            f"{totals['distance_m'] / 1000:.2f} km",
+            f"{totals['duration_s'] / 3600:.2f} h on duty",
+            f"{_mass(totals['co2e_wtw_g'])} CO2e WTW",
+        ]
+        if totals["violations"]:
+            parts.append(f"{totals['violations']} limits broken")
+        parts += [saving._summary() for saving in self.savings.values()]
+        return f"FleetPlan({'; '.join(parts)})"
 
     # ------------------------------------------------------------------ totals
 
@@ -849,6 +886,18 @@ def _sum_routes(routes: tuple[VehicleRoute, ...], name: str) -> float | None:
     if values and not present:
         return None
     return float(sum(present))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 vehicle``, ``2 vehicles``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _mass(grams: float) -> str:
+    """Grams as text with their unit: kg from a kilogram on, else g."""
+    if abs(grams) >= 1000.0:
+        return f"{grams / 1000.0:.2f} kg"
+    return f"{grams:.1f} g"
 
 
 def _ratio(numerator: float, denominator: float) -> float:
