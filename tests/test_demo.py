@@ -241,6 +241,7 @@ def test_the_docs_print_the_numbers_the_default_demo_prints(tmp_path):
     demo.run(tmp_path / "demo", echo=lines.append)
     text = " ".join(" ".join(lines).split())
     found = {
+        "network": re.search(r"(\d+) junctions, \d+ road arcs, (\d+-\d+ m) above", text),
         "changed": re.search(r"(\d+) of 200 trips have an eco-route", text),
         "saving": re.search(r"saves ([\d.]+ %) of the CO2 for ([\d.]+ %) more", text),
         "best": re.search(r"\(-([\d.]+ %)\) for \+([\d.]+ s)", text),
@@ -252,6 +253,7 @@ def test_the_docs_print_the_numbers_the_default_demo_prints(tmp_path):
     docs = Path(__file__).resolve().parents[1] / "docs"
     start = " ".join((docs / "getting-started.md").read_text(encoding="utf-8").split())
     index = " ".join((docs / "index.md").read_text(encoding="utf-8").split())
+    nodes, heights = found["network"].groups()  # type: ignore[union-attr]
     changed = found["changed"].group(1)  # type: ignore[union-attr]
     saving, extra = found["saving"].groups()  # type: ignore[union-attr]
     best, best_s = found["best"].groups()  # type: ignore[union-attr]
@@ -259,6 +261,7 @@ def test_the_docs_print_the_numbers_the_default_demo_prints(tmp_path):
     routing, vehicle = found["split"].groups()  # type: ignore[union-attr]
     ev = found["ev_stops"].group(1)  # type: ignore[union-attr]
     for phrase in (
+        f"({nodes} junctions, {heights} above sea level",
         f"({changed} of 200 with the default seed)",
         f"({saving} of the CO2 for {extra} more time)",
         f"({best} less CO2 for {best_s} more)",
@@ -271,3 +274,54 @@ def test_the_docs_print_the_numbers_the_default_demo_prints(tmp_path):
     assert (
         f"{saving}, with {changed} of 200 trips changing route and the best saving {best}" in index
     )
+
+
+def _docs_text(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / name
+    return " ".join(path.read_text(encoding="utf-8").split())
+
+
+def test_the_helsinki_figures_the_docs_and_the_demo_quote():
+    """
+    Tests the Helsinki savings that the demo's "Why not more?", docs/getting-started.md
+    and docs/index.md quote against demo.compare_routes on the shipped extract (seed 0,
+    with its turn data and on the node graph), so that they cannot drift.
+    """
+    turns = demo.compare_routes(datasets.helsinki(), 200, np.random.default_rng(0))
+    plain = demo.compare_routes(
+        datasets.helsinki(turn_restrictions=False), 200, np.random.default_rng(0)
+    )
+    with_turns, without = f"{100 * turns.total_saving:.2f} %", f"{100 * plain.total_saving:.2f} %"
+    why = " ".join(demo.WHY.split())
+    assert f"saves {with_turns} with its signals and turns, {without} without them" in why
+    start = _docs_text("getting-started.md")
+    assert (
+        f"saves {with_turns} with its signals and turns ({turns.differing} of 200 trips change "
+        f"route) and {without} on the node graph (`helsinki(turn_restrictions=False)`, "
+        f"{plain.differing} of 200)" in start
+    )
+    index = _docs_text("index.md")
+    assert f"saves {with_turns} over the demo's 200 random trips ({turns.differing} of 200" in index
+    assert f"({without} on the node graph" in index
+
+
+def test_the_benchmark_figures_the_demo_quotes_are_those_docs_vehicles_records():
+    """
+    Tests the van's eco-routing savings the demo and docs/getting-started.md quote for
+    Monaco, Andorra and Malta against the with-turns table of docs/vehicles.md, where
+    ``python benchmarks/bench_ecorouting.py`` recorded them (the benchmark needs OSM
+    extracts and DEM tiles the package does not ship, so this checks the quote, not the
+    measurement).
+    """
+    table = _docs_text("vehicles.md")
+    why = " ".join(demo.WHY.split())
+    start = _docs_text("getting-started.md")
+    for network, place in (("monaco", "in hilly Monaco"), ("andorra", "in Andorra"),
+                           ("malta", "on flat Malta")):  # fmt: skip
+        row = re.search(rf"\| {network} \| van_diesel \| [\d.]+ → ([\d.]+) \|", table)
+        assert row, network
+        quoted = f"{row.group(1)} % {place}"
+        assert quoted in why, quoted
+        assert quoted in start, quoted

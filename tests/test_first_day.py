@@ -447,3 +447,19 @@ def test_every_command_spells_out_and_quiet_alike(monkeypatch, tmp_path, capsys)
     monkeypatch.setenv(QUIET_VARIABLE, "0")  # restored after the test, whatever main() sets
     assert main(["vehicles", "--quiet"]) == 0
     assert os.environ[QUIET_VARIABLE] == "1"
+
+
+def test_every_benchmark_section_names_a_command_that_exists():
+    """
+    Tests that each section of docs/benchmarks.md names the ``python benchmarks/...``
+    command its numbers come from, and that the script is in benchmarks/.
+    """
+    text = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    sections = re.split(r"\n(?=## )", text)[1:]
+    assert len(sections) >= 8
+    for section in sections:
+        heading = section.splitlines()[0]
+        commands = re.findall(r"python benchmarks/(\w+\.py)", " ".join(section.split()))
+        assert commands, f"{heading} names no benchmark command"
+        for script in commands:
+            assert (DOCS.parent / "benchmarks" / script).is_file(), f"{heading}: {script}"
