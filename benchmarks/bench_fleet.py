@@ -13,8 +13,9 @@ one vehicle type, cost plus every quantity on the same paths; median of
 repeats) with one search per pair and on the contraction hierarchy (and the
 time to prepare it), all matrices of a plan, solve time per plan, the CO2e (WTW)
 of the CO2 plan against the distance- and time-optimal plans of the same
-fleet, split into road choice and vehicle choice, with the extra hours on
-duty and kilometres.
+fleet, split into road choice and vehicle choice (Shapley) and along the
+chain baseline -> its assignment re-routed -> plan (routing, vehicle choice;
+see ecoroute.fleet.Savings), with the extra hours on duty and kilometres.
 
 Part 1b (``--malta-battery KWH``): the same day with a ``KWH`` battery on each e-van (no
 reserve), CO2 plan only, ``--malta-battery-iterations`` (2000): the time to bound the energy
@@ -195,6 +196,9 @@ def part_malta(network, iterations: int, seeds: list[int], repeats: int) -> dict
                 "co2e_saved_pct": saving.co2e_wtw_saved_pct,
                 "road_choice_kg": saving.road_choice["co2e_wtw_g"] / 1000,
                 "vehicle_choice_kg": saving.vehicle_choice["co2e_wtw_g"] / 1000,
+                "routing_kg": saving.routing["co2e_wtw_g"] / 1000,
+                "assignment_kg": saving.assignment["co2e_wtw_g"] / 1000,
+                "resequenced_routes": saving.resequenced,
                 "extra_duty_h": saving.extra_duration_s / 3600,
                 "extra_driving_h": saving.extra_driving_s / 3600,
                 "extra_km": saving.extra_distance_m / 1000,
@@ -749,13 +753,15 @@ def _print_malta(result: dict[str, Any]) -> None:
                 "CO2e saved": f"{med(key, 'co2e_saved_pct'):.1f} %",
                 "of which road choice": f"{med(key, 'road_choice_kg'):.1f} kg",
                 "vehicle choice": f"{med(key, 'vehicle_choice_kg'):.1f} kg",
+                "chain: routing": f"{med(key, 'routing_kg'):.1f} kg",
+                "chain: vehicle choice": f"{med(key, 'assignment_kg'):.1f} kg",
                 "extra h on duty": f"{med(key, 'extra_duty_h'):+.1f}",
                 "extra km": f"{med(key, 'extra_km'):+.0f}",
             }
         rows.append(row)
     columns = ["plan", "kg CO2e WTW", "kg CO2 TTW", "km", "h on duty", "h driving", "g CO2e/tkm",
-               "CO2e saved", "of which road choice", "vehicle choice", "extra h on duty",
-               "extra km"]  # fmt: skip
+               "CO2e saved", "of which road choice", "vehicle choice", "chain: routing",
+               "chain: vehicle choice", "extra h on duty", "extra km"]  # fmt: skip
     print_table(rows, columns)
 
 

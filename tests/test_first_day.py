@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -236,3 +238,228 @@ def test_quiet_silences_every_bar(tmp_path, capsys, monkeypatch):
 
     assert os.environ.get(QUIET_VARIABLE) == "1"
     monkeypatch.delenv(QUIET_VARIABLE)
+
+
+def test_prepare_shows_its_steps_when_asked(capsys):
+    from .fleet_helpers import grid_town
+
+    town = grid_town(4, side=6)
+    quietly = town.prepared()  # not a terminal: silent
+    assert capsys.readouterr().err == ""
+    loudly = town.prepared(progress=True)
+    err = capsys.readouterr().err
+    assert "prepare: contraction of 36 nodes" in err
+    assert "2/2" in err
+    np.testing.assert_array_equal(quietly.hierarchy.order, loudly.hierarchy.order)
+
+
+def test_a_big_matrix_shows_its_rows_in_few_calls_and_answers_the_same(monkeypatch, capsys):
+    """
+    Tests that a matrix with its bar answers exactly as in one call, and goes to C++ in
+    blocks of at least four times as many rows as columns (never a call per pair).
+    """
+    from ecoroute.routing import Router as RouterClass
+
+    from .fleet_helpers import grid_town
+
+    town = grid_town(6, side=8).prepared()
+    ids = town.node_id
+    router = ecoroute.Router(town, "van_diesel", "co2")
+    sources = np.resize(ids, 300)  # 300 rows x 10 columns
+    targets = ids[::6][:10]
+    whole = router.matrix(sources, targets, progress=False)
+    blocks: list[int] = []
+    real = RouterClass._matrix_block
+
+    def counted(self, at_hour, src, dst, partway, threads):
+        blocks.append(len(src))
+        return real(self, at_hour, src, dst, partway, threads)
+
+    monkeypatch.setattr(RouterClass, "_matrix_block", counted)
+    shown = router.matrix(sources, targets, progress=True)
+    assert "matrix 300 x 10" in capsys.readouterr().err
+    assert blocks == [40] * 7 + [20]  # max(300 / 20 rows, 4 x 10 columns) per call
+    np.testing.assert_array_equal(shown.cost, whole.cost)
+    for name in whole.quantities:
+        np.testing.assert_array_equal(shown.quantities[name], whole.quantities[name])
+    blocks.clear()
+    router.matrix(sources, targets)  # 3,000 pairs: no bar, one call
+    assert blocks == [300]
+    assert capsys.readouterr().err == ""
+
+
+def test_long_jobs_show_bars_on_a_terminal_only_and_never_when_quiet(monkeypatch):
+    import io
+    import sys
+
+    from ecoroute._progress import LONG_PAIRS, QUIET_VARIABLE, shown
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv(QUIET_VARIABLE, raising=False)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert shown(None, LONG_PAIRS + 1)
+    assert not shown(None, LONG_PAIRS)  # small jobs: no bar
+    assert not shown(False, LONG_PAIRS + 1)
+    monkeypatch.setenv(QUIET_VARIABLE, "1")
+    assert not shown(None, LONG_PAIRS + 1)
+    assert shown(True, 1)  # asked for: shown
+    monkeypatch.delenv(QUIET_VARIABLE)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
+    assert not shown(None, LONG_PAIRS + 1)
+
+
+def test_a_router_without_a_vehicle_names_the_one_it_uses(tmp_path, capsys):
+    import warnings
+
+    network = ecoroute.load_osm(detour_map(tmp_path / "map.osm", {}), largest_component=False)
+    with pytest.warns(ecoroute.DefaultVehicleWarning, match="routes as 'car_petrol'"):
+        router = ecoroute.Router(network)
+    assert "vehicle='car_petrol'" in repr(router.route(S, T))
+    table = router.route_many([S], [T])
+    assert table.attrs == {"vehicle": "car_petrol", "objective": "co2"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ecoroute.DefaultVehicleWarning)
+        ecoroute.Router(network, "van_diesel")  # named: nothing to say
+
+    saved = tmp_path / "net.ecoroute"
+    network.save(saved)
+    base = ["route", "--network", str(saved), "--from", "48.995,8.4", "--to", "49.015,8.4"]
+    assert main(base) == 0
+    captured = capsys.readouterr()
+    assert "note: vehicle: car_petrol (the default; pass --vehicle" in captured.err
+    assert captured.out.startswith("car_petrol, least co2")
+    assert main([*base, "--vehicle", "van_diesel"]) == 0
+    assert "note: vehicle" not in capsys.readouterr().err
+
+
+def test_batch_results_and_fleet_plans_have_short_reprs_with_units(tmp_path):
+    """
+    Tests that a batch summary and a fleet plan name their vehicle and objective, with
+    counts and totals in units, and that the totals are those of the rows written.
+    """
+    import pandas as pd
+
+    from ecoroute import batch
+    from ecoroute.fleet import Depot, Stop, VehicleType, plan_fleet
+
+    from .fleet_helpers import grid_town
+
+    trips = _trips([1, 2, 3])
+    trips.loc[3] = [4, S, 999_999, "C9", 9]  # a destination that is not a node: bad input
+    out = tmp_path / "out.parquet"
+    summary = batch.run(_square(tmp_path), trips, out, vehicle="van_diesel", progress=False)
+    rows = pd.read_parquet(out)
+    routed = rows[rows["status"] == "ok"]
+    assert summary.totals["co2_g"] == pytest.approx(routed["co2_g"].sum())
+    assert summary.totals["distance_m"] == pytest.approx(routed["distance_m"].sum())
+    text = repr(summary)
+    assert text.startswith("BatchSummary(4 trips: 3 ok, 0 no route, 1 bad input; ")
+    assert "vehicle='van_diesel'" in text
+    assert "objective='co2'" in text
+    assert f"{summary.totals['co2_g'] / 1000:,.1f} kg CO2" in text
+    assert len(text) < 300
+
+    town = grid_town(3, side=4)
+    depot = Depot("D", node=int(town.node_id[0]))
+    stops = [Stop(f"S{i}", node=int(town.node_id[i]), demand_kg=10.0) for i in (5, 10)]
+    plan = plan_fleet(town, depot, stops, [VehicleType("van_diesel")], max_iterations=50)
+    text = repr(plan)
+    assert text.startswith("FleetPlan(objective='co2'; 1 vehicle (van_diesel); 2 stops served")
+    assert f"{plan.totals['distance_m'] / 1000:.2f} km" in text
+    assert "CO2e WTW" in text
+    assert "vs 'distance'" in text
+    assert "vs 'time'" in text
+    assert "routing" in text
+    assert "vehicle choice" in text
+    assert len(text) < 400
+    assert repr(plan.savings["time"]).startswith("Savings(vs 'time': ")
+
+
+# ------------------------------------------------------------------ CLI conventions
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS_PATH = re.compile(r"docs/([A-Za-z0-9_./-]+\.md)")
+
+
+def _parser(monkeypatch):
+    """The ``ecoroute`` argument parser, as main() builds it."""
+    import argparse
+
+    found = {}
+
+    def grab(self, args=None, namespace=None):
+        found["parser"] = self
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", grab)
+    with pytest.raises(SystemExit):
+        main([])
+    monkeypatch.undo()
+    return found["parser"]
+
+
+def _commands(parser):
+    """Every (name, parser) of the command line, subcommands of subcommands too."""
+    import argparse
+
+    out = [("ecoroute", parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out += [(f"{name}", sub), *_commands(sub)[1:]]
+    return out
+
+
+def test_every_docs_page_a_help_text_names_exists(monkeypatch):
+    """
+    Tests that every docs/... page named in any ``ecoroute ... --help`` exists under
+    docs/, and that each command's help ends with its own page.
+    """
+    from ecoroute.cli import COMMAND_DOCS
+
+    commands = dict(_commands(_parser(monkeypatch)))
+    assert set(COMMAND_DOCS) <= set(commands)
+    named = 0
+    for name, parser in commands.items():
+        text = parser.format_help()
+        for page in DOCS_PATH.findall(" ".join(text.split())):
+            named += 1
+            assert (DOCS / page).is_file(), f"ecoroute {name} --help names docs/{page}"
+        if name in COMMAND_DOCS:
+            assert text.rstrip().endswith(f"Docs: docs/{COMMAND_DOCS[name]}"), name
+    assert named >= len(COMMAND_DOCS)
+
+
+def test_every_command_spells_out_and_quiet_alike(monkeypatch, tmp_path, capsys):
+    """Tests that each command writing files takes -o/--out, and --quiet goes after any command."""
+    commands = dict(_commands(_parser(monkeypatch)))
+    for name in ("build", "route", "batch", "fleet", "demo"):
+        options = {s for action in commands[name]._actions for s in action.option_strings}
+        assert {"-o", "--out"} <= options, name
+        assert "--output" not in options or name == "build"  # the old spelling, hidden
+    import os
+
+    from ecoroute._progress import QUIET_VARIABLE
+
+    monkeypatch.setenv(QUIET_VARIABLE, "0")  # restored after the test, whatever main() sets
+    assert main(["vehicles", "--quiet"]) == 0
+    assert os.environ[QUIET_VARIABLE] == "1"
+
+
+def test_every_benchmark_section_names_a_command_that_exists():
+    """
+    Tests that each section of docs/benchmarks.md names the ``python benchmarks/...``
+    command its numbers come from, and that the script is in benchmarks/.
+    """
+    text = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    sections = re.split(r"\n(?=## )", text)[1:]
+    assert len(sections) >= 8
+    for section in sections:
+        heading = section.splitlines()[0]
+        commands = re.findall(r"python benchmarks/(\w+\.py)", " ".join(section.split()))
+        assert commands, f"{heading} names no benchmark command"
+        for script in commands:
+            assert (DOCS.parent / "benchmarks" / script).is_file(), f"{heading}: {script}"

@@ -11,6 +11,7 @@ from . import osmnx_io as osmnx_io
 from . import speeds as speeds
 from . import storage as storage
 from . import traffic as traffic
+from ._errors import DefaultVehicleWarning as DefaultVehicleWarning
 from ._errors import EcoRouteError as EcoRouteError
 from ._errors import ElevationError as ElevationError
 from ._errors import FleetInputError as FleetInputError
@@ -45,6 +46,7 @@ from .vehicles import vehicles as vehicles
 
 __all__ = [
     "CombustionVehicle",
+    "DefaultVehicleWarning",
     "EcoRouteError",
     "ElectricVehicle",
     "ElevationError",

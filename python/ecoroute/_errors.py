@@ -56,6 +56,10 @@ class FleetPlanWarning(UserWarning):
     """A fleet plan that breaks a limit the solver could not satisfy in its search budget."""
 
 
+class DefaultVehicleWarning(UserWarning):
+    """A router made without a vehicle: it routes as the default vehicle, which it names."""
+
+
 class OsmFileError(NetworkError):
     """An OSM file that cannot be read: missing, empty, truncated, or not OSM at all."""
 

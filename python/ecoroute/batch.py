@@ -13,7 +13,7 @@ import re
 import shutil
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,7 +24,7 @@ import pandas as pd
 from ._errors import BatchError, UnknownVehicleError
 from ._validate import check_threads
 from .network import RoadNetwork
-from .objectives import OBJECTIVE_QUANTITY, Objective
+from .objectives import OBJECTIVE_QUANTITY, Objective, objective_label
 from .results import PairResults
 from .routing import Router
 from .snapping import DEFAULT_MAX_SNAP_M, Endpoints, partway_lines, partway_pairs, snapper_for
@@ -105,7 +105,14 @@ def result_schema(geometry: Geometry | None = None) -> pa.Schema:
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """What a finished batch job did."""
+    """
+    What a finished batch job did.
+
+    ``vehicle`` is the vehicle of rows without one of their own and
+    ``objective`` what the eco-routes minimised; ``totals`` sums the routed
+    rows' ``co2_g``, ``fastest_co2_g``, ``time_s`` and ``distance_m`` (grams,
+    seconds, metres).
+    """
 
     output: Path
     trips: int
@@ -116,11 +123,32 @@ class BatchSummary:
     resumed_chunks: int
     #: The most frequent reasons rows failed: (count, an example message), most frequent first.
     reasons: tuple[tuple[int, str], ...] = ()
+    vehicle: str = ""
+    objective: str = ""
+    totals: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
         """Rows that got no route (bad input or unreachable)."""
         return self.no_route + self.bad_input
+
+    def __repr__(self) -> str:
+        parts = [
+            (
+                f"{self.trips:,} trips: {self.ok:,} ok, {self.no_route:,} no route, "
+                f"{self.bad_input:,} bad input"
+            ),
+            f"vehicle={self.vehicle!r} (rows without their own)" if self.vehicle else None,
+            f"objective={self.objective!r}" if self.objective else None,
+        ]
+        co2, fastest = self.totals.get("co2_g"), self.totals.get("fastest_co2_g")
+        if co2 is not None and fastest is not None:
+            saved = f", {100 * (1 - co2 / fastest):.2f} % less than fastest" if fastest else ""
+            parts.append(f"{co2 / 1000:,.1f} kg CO2{saved}")
+        if "distance_m" in self.totals:
+            parts.append(f"{self.totals['distance_m'] / 1000:,.1f} km")
+        parts.append(f"out={str(self.output)!r}")
+        return f"BatchSummary({'; '.join(p for p in parts if p)})"
 
 
 # ---------------------------------------------------------------------- reading trips
@@ -1281,11 +1309,13 @@ def run(
                         _write_atomic(carried.apply(result, chunk), part, schema)
                     bar.update(len(chunk))
 
-        counts, reasons = _assemble(parts, chunks, out, schema)
+        counts, reasons, totals = _assemble(parts, chunks, out, schema)
         shutil.rmtree(parts)
         summary = BatchSummary(output=out, trips=sum(counts.values()), ok=counts.get("ok", 0),
                                no_route=counts.get("no_route", 0), bad_input=counts.get("bad_input", 0),
-                               chunks=chunks, resumed_chunks=resumed, reasons=reasons)  # fmt: skip
+                               chunks=chunks, resumed_chunks=resumed, reasons=reasons,
+                               vehicle=vehicle, objective=objective_label(objective),
+                               totals=totals)  # fmt: skip
     finally:
         lock.unlink(missing_ok=True)
     log.info("batch: %s", summary)
@@ -1542,17 +1572,19 @@ def _conform(table: pa.Table, schema: pa.Schema, part: Path) -> pa.Table:
 
 def _assemble(
     parts: Path, chunks: int, out: Path, schema: pa.Schema
-) -> tuple[dict[str, int], tuple[tuple[int, str], ...]]:
+) -> tuple[dict[str, int], tuple[tuple[int, str], ...], dict[str, float]]:
     """
     Concatenate the parts in order into ``out`` (atomically), streaming one part at a time.
 
-    Returns the rows per status and the most frequent failure reasons.
+    Returns the rows per status, the most frequent failure reasons and the
+    sums of :data:`SUMMED_COLUMNS` over the routed rows.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     counts: dict[str, int] = {}
+    totals = dict.fromkeys(SUMMED_COLUMNS, 0.0)
     reasons: dict[str, list[Any]] = {}  # message with its numbers blanked -> [count, example]
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     csv = out.name.lower().endswith(".csv")
@@ -1574,6 +1606,7 @@ def _assemble(
                                                return_counts=True), strict=True):  # fmt: skip
                 counts[str(value)] = counts.get(str(value), 0) + int(count)
             _count_reasons(table, reasons)
+            _add_totals(table, totals)
             if hex_geometry:
                 text = [None if g is None else g.hex() for g in table.column(geometry).to_pylist()]
                 table = table.set_column(geometry, "geometry", pa.array(text, pa.string()))
@@ -1583,7 +1616,19 @@ def _assemble(
     finally:
         tmp.unlink(missing_ok=True)
     ranked = sorted(reasons.values(), key=lambda r: -int(r[0]))[:_REASONS_SHOWN]
-    return counts, tuple((int(n), str(text)) for n, text in ranked)
+    return counts, tuple((int(n), str(text)) for n, text in ranked), totals
+
+
+#: Result columns a job's summary sums over its routed rows (BatchSummary.totals).
+SUMMED_COLUMNS = ("co2_g", "fastest_co2_g", "time_s", "distance_m")
+
+
+def _add_totals(table: pa.Table, totals: dict[str, float]) -> None:
+    """Add the routed rows' sums of :data:`SUMMED_COLUMNS` in ``table`` to ``totals``."""
+    ok = table.column("status").to_numpy(zero_copy_only=False) == "ok"
+    for name in SUMMED_COLUMNS:
+        values = table.column(name).to_numpy(zero_copy_only=False)
+        totals[name] += float(np.asarray(values[ok], dtype=np.float64).sum())
 
 
 #: Failure reasons a job summary lists.

@@ -84,9 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="See what eco-routing changes and costs, on downtown Denver (shipped data).",
         description="On the shipped downtown-Denver network: eco-routes against fastest routes "
         "for a diesel van, one trip's time-CO2 trade-off, and a least-CO2 plan for a mixed fleet "
-        "against the distance-optimal plan; writes report.html (self-contained) and a map.",
+        "against the time-optimal plan a dispatcher runs, the saving split into routing and vehicle "
+        "choice; writes report.html (self-contained) and a map (docs/getting-started.md).",
     )
     demo.add_argument(
+        "-o",
         "--out",
         type=Path,
         default=Path("ecoroute-demo"),
@@ -151,7 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     route.add_argument("--from", dest="source", required=True, type=_lat_lon, metavar="LAT,LON")
     route.add_argument("--to", dest="target", required=True, type=_lat_lon, metavar="LAT,LON")
-    route.add_argument("--vehicle", default="car_petrol", help=f"one of: {', '.join(vehicles())}")
+    route.add_argument(
+        "--vehicle",
+        default=None,
+        help=f"one of: {', '.join(vehicles())} (default: {DEFAULT_VEHICLE}, and a note says so)",
+    )
     _legal_flags(route)
     route.add_argument("--objective", default="co2", choices=sorted(OBJECTIVE_QUANTITY))
     route.add_argument(
@@ -162,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="least-CO2 route within this much more time than the fastest: 5%% or 0.05",
     )
     route.add_argument(
+        "-o",
         "--out",
         dest="geojson",
         type=Path,
@@ -187,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         required=True,
         help="trips .parquet or .csv (columns: docs/tasks/batch.md)",
     )
-    batch.add_argument("--out", type=Path, required=True, help="results .parquet or .csv")
+    batch.add_argument("-o", "--out", type=Path, required=True, help="results .parquet or .csv")
     batch.add_argument(
         "--vehicle",
         default=None,
@@ -273,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _turns_flag(serve)
 
     fleet_command.add_parser(commands)
+    _shared_conventions(commands)
 
     args = parser.parse_args(argv)
     if args.quiet:  # every bar of the package reads it (ecoroute._progress)
@@ -304,6 +312,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ecoroute {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+
+#: The docs page of each command, named at the end of its --help (tests check they exist).
+COMMAND_DOCS = {
+    "vehicles": "vehicles.md",
+    "demo": "getting-started.md",
+    "build": "tasks/load-network.md",
+    "route": "tasks/route.md",
+    "batch": "tasks/batch.md",
+    "fleet": "tasks/fleet-plans.md",
+}
+
+
+def _shared_conventions(commands: Any) -> None:
+    """
+    What every command shares: its docs page at the end of its help, and ``-q/--quiet``.
+
+    ``--quiet`` is accepted after the command too (``ecoroute batch --quiet ...``), as
+    well as before it.
+    """
+    for name, command in commands.choices.items():
+        page = COMMAND_DOCS.get(name)
+        if page is not None and command.epilog is None:
+            command.epilog = f"Docs: docs/{page}"
+        command.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="no progress bars (as ecoroute --quiet)",
+        )
 
 
 def _vehicles(args: argparse.Namespace) -> int:
@@ -554,6 +593,13 @@ def _vehicle_from_args(args: argparse.Namespace) -> Any:
 
 
 def _route(args: argparse.Namespace) -> int:
+    if args.vehicle is None:
+        args.vehicle = DEFAULT_VEHICLE
+        print(
+            f"note: vehicle: {DEFAULT_VEHICLE} (the default; pass --vehicle to choose, "
+            "ecoroute vehicles lists them)",
+            file=sys.stderr,
+        )
     network = _open_network(args.network, args.turns)
     router = Router(
         network,

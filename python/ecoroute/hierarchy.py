@@ -73,6 +73,7 @@ class Hierarchy:
         *,
         order: npt.ArrayLike | None = None,
         num_threads: int = 0,
+        progress: bool | None = None,
     ) -> Hierarchy:
         """
         Compute the hierarchy of ``network``, or rebuild it from a stored ``order``.
@@ -88,24 +89,40 @@ class Hierarchy:
             dissection when None.
         num_threads
             Threads for the nested dissection; 0 uses every core.
+        progress
+            A progress bar over the two steps (node order, contraction):
+            None (the default) on a terminal only, unless ``ECOROUTE_QUIET``
+            is set; True always; False never.
 
         Raises
         ------
         NetworkError
             (a ``ValueError``) if ``order`` is not a permutation of the nodes.
         """
+        from tqdm.auto import tqdm
+
+        from ._progress import disable
+
         graph = network.graph
-        if order is None:
-            x, y, z = unit_vectors(network.lat, network.lon)
-            nodes = _core.nested_dissection_order(
-                graph, x, y, z, num_threads=_check_threads(num_threads)
-            )
-        else:
-            nodes = _as_uint32(order, "order", size=network.node_count, upper=network.node_count)
-        try:
-            return cls(_core.Cch(graph, nodes))
-        except (ValueError, IndexError) as error:
-            raise NetworkError(str(error)) from error
+        steps = tqdm(total=2, unit="step", desc="prepare: node order", disable=disable(progress))
+        with steps:
+            if order is None:
+                x, y, z = unit_vectors(network.lat, network.lon)
+                nodes = _core.nested_dissection_order(
+                    graph, x, y, z, num_threads=_check_threads(num_threads)
+                )
+            else:
+                nodes = _as_uint32(
+                    order, "order", size=network.node_count, upper=network.node_count
+                )
+            steps.update(1)
+            steps.set_description(f"prepare: contraction of {network.node_count:,} nodes")
+            try:
+                built = cls(_core.Cch(graph, nodes))
+            except (ValueError, IndexError) as error:
+                raise NetworkError(str(error)) from error
+            steps.update(1)
+        return built
 
     @classmethod
     def from_arrays(cls, network: RoadNetwork, arrays: Mapping[str, npt.ArrayLike]) -> Hierarchy:
@@ -229,6 +246,7 @@ def prepare_network(
     order: npt.ArrayLike | None = None,
     arrays: Mapping[str, npt.ArrayLike] | None = None,
     num_threads: int = 0,
+    progress: bool | None = None,
 ) -> Hierarchy:
     """Build (or load) the hierarchy of ``network``: the logic behind :meth:`RoadNetwork.prepared`."""
     if order is not None and arrays is not None:
@@ -236,13 +254,15 @@ def prepare_network(
         raise ValueError(msg)
     if arrays is not None:
         return Hierarchy.from_arrays(network, arrays)
-    return Hierarchy.build(network, order=order, num_threads=num_threads)
+    return Hierarchy.build(network, order=order, num_threads=num_threads, progress=progress)
 
 
 _LAZY: weakref.WeakKeyDictionary[Any, Hierarchy] = weakref.WeakKeyDictionary()
 
 
-def lazy_hierarchy(network: RoadNetwork, *, num_threads: int = 0) -> Hierarchy:
+def lazy_hierarchy(
+    network: RoadNetwork, *, num_threads: int = 0, progress: bool | None = None
+) -> Hierarchy:
     """
     The network's hierarchy: its own if prepared, else one built now and kept with it.
 
@@ -254,7 +274,9 @@ def lazy_hierarchy(network: RoadNetwork, *, num_threads: int = 0) -> Hierarchy:
         return network.hierarchy
     hierarchy = _LAZY.get(network)
     if hierarchy is None:
-        hierarchy = _LAZY[network] = Hierarchy.build(network, num_threads=num_threads)
+        hierarchy = _LAZY[network] = Hierarchy.build(
+            network, num_threads=num_threads, progress=progress
+        )
     return hierarchy
 
 

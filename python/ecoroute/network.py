@@ -556,6 +556,7 @@ class RoadNetwork:
         order: npt.ArrayLike | None = None,
         arrays: Mapping[str, npt.ArrayLike] | None = None,
         num_threads: int = 0,
+        progress: bool | None = None,
     ) -> RoadNetwork:
         """
         Return this network with its contraction hierarchy (a new network; this one is unchanged).
@@ -574,6 +575,10 @@ class RoadNetwork:
             nothing recomputed).
         num_threads
             Threads for computing the order; 0 uses every core.
+        progress
+            A progress bar over the steps (node order, contraction): None
+            (the default) on a terminal only, unless ``ECOROUTE_QUIET`` is
+            set (``ecoroute --quiet``); True always; False never.
 
         Returns
         -------
@@ -583,7 +588,9 @@ class RoadNetwork:
         """
         if self.hierarchy is not None and order is None and arrays is None:
             return self
-        hierarchy = prepare_network(self, order=order, arrays=arrays, num_threads=num_threads)
+        hierarchy = prepare_network(
+            self, order=order, arrays=arrays, num_threads=num_threads, progress=progress
+        )
         return self._evolve(hierarchy=hierarchy)
 
     def prepare(

@@ -283,6 +283,17 @@ class PairResults:
     target_arc: npt.NDArray[np.int64] | None = None
     target_fraction: FloatArray | None = None
 
+    def __repr__(self) -> str:
+        pairs = int(self.cost.size)
+        parts = [
+            f"{pairs:,} pairs",
+            f"{int(np.isfinite(self.cost).sum()):,} reachable",
+            f"quantities: {', '.join(self.quantities)}",
+            "with paths" if self.path_offsets is not None else None,
+            "part-way" if self.source_arc is not None else None,
+        ]
+        return f"PairResults({', '.join(p for p in parts if p)})"
+
 
 @dataclass(frozen=True, eq=False)
 class ODMatrix:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -13,8 +15,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _core
-from ._errors import NoRouteError, TooBigError, UnknownNodeError
+from ._errors import DefaultVehicleWarning, NoRouteError, TooBigError, UnknownNodeError
 from ._geo import unit_vectors
+from ._progress import shown
 from ._validate import as_index_array, check_node_argument, check_threads
 from .access import vehicle_rules
 from .objectives import (
@@ -69,6 +72,12 @@ _BASELINE_NAMES = ("fastest_time_s", "fastest_co2_g")
 #: about this many cells, so that Ctrl-C is honoured between blocks).
 _MATRIX_BLOCK_CELLS = 4_000_000
 
+#: The vehicle of a Router made without one (with a DefaultVehicleWarning that names it).
+DEFAULT_VEHICLE = "car_petrol"
+
+#: Blocks of rows a matrix with a progress bar is computed in, at most (see Router.matrix).
+MATRIX_PROGRESS_STEPS = 20
+
 
 class Router:
     """
@@ -83,7 +92,11 @@ class Router:
     network
         The road network to route on.
     vehicle
-        A catalogue name (see :func:`ecoroute.vehicles`) or a :class:`Vehicle`.
+        A catalogue name (see :func:`ecoroute.vehicles`, or ``ecoroute
+        vehicles`` in a shell) or a :class:`Vehicle`. Left out, the router
+        routes as :data:`DEFAULT_VEHICLE` (a petrol car) and says so with a
+        :class:`ecoroute.DefaultVehicleWarning` (once per calling line):
+        name the vehicle, a van or truck emits and is allowed differently.
     objective
         What to minimise: ``"co2"`` (grams, the default), ``"co2e_wtw"``
         (well-to-wheel CO2-equivalent, grams), ``"time"`` (seconds),
@@ -144,7 +157,7 @@ class Router:
     def __init__(
         self,
         network: RoadNetwork,
-        vehicle: str | Vehicle = "car_petrol",
+        vehicle: str | Vehicle | None = None,
         objective: Objective = "co2",
         *,
         algorithm: Algorithm = "auto",
@@ -160,6 +173,14 @@ class Router:
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
         self.max_snap_m = check_max_snap_m(max_snap_m)
+        if vehicle is None:
+            warnings.warn(
+                f"Router: no vehicle given, so it routes as {DEFAULT_VEHICLE!r} (the default); "
+                "pass vehicle= (ecoroute.vehicles() lists them) to route a van or a truck.",
+                DefaultVehicleWarning,
+                stacklevel=2,
+            )
+            vehicle = DEFAULT_VEHICLE
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
         self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
@@ -698,8 +719,9 @@ class Router:
         num_threads
             Overrides the router's ``num_threads`` for this call.
         progress
-            Show a progress bar; by default only for batches of more than
-            100,000 pairs.
+            Show a progress bar: None (the default) for batches of more than
+            100,000 pairs on a terminal, unless ``ECOROUTE_QUIET`` is set
+            (``ecoroute --quiet``); True always; False never.
         departure
             With ``speeds=``: one departure for all pairs or one per pair;
             each pair is routed on the metric of its departure hour (from
@@ -724,6 +746,8 @@ class Router:
             ``source_lon``, ``target_lat``, ``target_lon`` (where the routes
             start and end). Unreachable pairs are rows with
             ``reachable=False`` and infinite costs, never an exception.
+            ``attrs`` names the ``vehicle`` and ``objective`` they were
+            routed for.
 
         Raises
         ------
@@ -744,7 +768,7 @@ class Router:
                     f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
                 )
                 raise ValueError(msg)
-            show = 4 * len(src) > 400_000 if progress is None else progress
+            show = shown(progress, len(src))
             if self.budget is not None:  # every price's routes part-way, then the budget
                 result = self._bounded_partway_pairs(
                     src,
@@ -797,7 +821,9 @@ class Router:
         frame["target_lat"], frame["target_lon"] = dst.lat, dst.lon
         if return_paths:
             frame["nodes"] = self._split_paths(s, result)
-        return pd.DataFrame(frame)
+        table = pd.DataFrame(frame)
+        table.attrs.update(vehicle=self.vehicle.name, objective=self._label)
+        return table
 
     def route_indices(
         self,
@@ -823,7 +849,9 @@ class Router:
         num_threads
             Overrides the router's ``num_threads`` for this call.
         progress
-            Show a progress bar; by default only for more than 100,000 pairs.
+            Show a progress bar: None (the default) for more than 100,000
+            pairs on a terminal, unless ``ECOROUTE_QUIET`` is set; True
+            always; False never.
         departure
             With ``speeds=``: one departure for all pairs or one per pair
             (seconds since Monday 00:00, datetimes or ISO strings); pairs are
@@ -878,9 +906,7 @@ class Router:
         arc_parts: list[npt.NDArray[np.uint32]] = []
         from tqdm.auto import tqdm
 
-        from ._progress import quiet
-
-        show = (count > 100_000 and not quiet()) if progress is None else progress
+        show = shown(progress, count)
 
         with tqdm(total=count, disable=not show, unit="route", desc="routing") as bar:
             for begin in range(0, count, _CHUNK_PAIRS):
@@ -1003,6 +1029,7 @@ class Router:
         num_threads: int | None = None,
         departure: Any = None,
         max_snap_m: float | None = None,
+        progress: bool | None = None,
     ) -> ODMatrix:
         """
         Route from every source to every target in one call: an origin-destination matrix.
@@ -1025,6 +1052,15 @@ class Router:
             coordinates route part-way as without a departure.
         max_snap_m
             Overrides the router's snapping limit for this call.
+        progress
+            A progress bar over the rows: None (the default) for matrices of
+            more than 100,000 pairs on a terminal, unless ``ECOROUTE_QUIET``
+            is set (``ecoroute --quiet``); True always; False never. With
+            the bar the rows go to C++ in :data:`MATRIX_PROGRESS_STEPS`
+            blocks, each of at least four times as many rows as there are
+            columns (one call per block: the hierarchy's searches from the
+            targets, repeated per call, add at most a quarter); without it,
+            in as few calls as memory allows.
 
         Returns
         -------
@@ -1048,14 +1084,11 @@ class Router:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
             at_hour = self._traffic_for(departure).router_at(departure)
-        engine = at_hour._engine
-        bounds: dict[str, FloatArray] = {}
-        if self.budget is not None:
-            cost, quantities, bounds = self._bounded_matrix(s, t, threads, (src, dst))
-        elif partway:
-            cost, quantities = partway_matrix(at_hour, src, dst, num_threads=threads)
+        rows, columns = len(src), len(dst)
+        if not shown(progress, rows * columns):
+            cost, quantities, bounds = self._matrix_block(at_hour, src, dst, partway, threads)
         else:
-            cost, quantities = self._plain_matrix(s, t, threads, engine)
+            cost, quantities, bounds = self._matrix_in_steps(at_hour, src, dst, partway, threads)
         for values in (cost, *quantities.values(), *bounds.values()):
             values.flags.writeable = False
         node_id = self.network.node_id
@@ -1075,6 +1108,40 @@ class Router:
             target_lat=dst.lat,
             target_lon=dst.lon,
         )
+
+    def _matrix_block(
+        self, at_hour: Router, src: Endpoints, dst: Endpoints, partway: bool, threads: int
+    ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, FloatArray]]:
+        """Cost, quantity and bound matrices of ``src`` x ``dst``, as few C++ calls as memory allows."""
+        s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
+        if self.budget is not None:
+            return self._bounded_matrix(s, t, threads, (src, dst))
+        if partway:
+            cost, quantities = partway_matrix(at_hour, src, dst, num_threads=threads)
+        else:
+            cost, quantities = self._plain_matrix(s, t, threads, at_hour._engine)
+        return cost, quantities, {}
+
+    def _matrix_in_steps(
+        self, at_hour: Router, src: Endpoints, dst: Endpoints, partway: bool, threads: int
+    ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, FloatArray]]:
+        """:meth:`_matrix_block` over blocks of rows, with a progress bar (see :meth:`matrix`)."""
+        from tqdm.auto import tqdm
+
+        rows, columns = len(src), len(dst)
+        step = max(1, -(-rows // MATRIX_PROGRESS_STEPS), 4 * columns)
+        parts = []
+        with tqdm(total=rows, unit="row", desc=f"matrix {rows:,} x {columns:,}") as bar:
+            for begin in range(0, rows, step):
+                block = slice(begin, min(rows, begin + step))
+                parts.append(self._matrix_block(at_hour, _rows(src, block), dst, partway, threads))
+                bar.update(block.stop - block.start)
+        cost = np.concatenate([part[0] for part in parts])
+        quantities = {
+            name: np.concatenate([part[1][name] for part in parts]) for name in parts[0][1]
+        }
+        bounds = {name: np.concatenate([part[2][name] for part in parts]) for name in parts[0][2]}
+        return cost, quantities, bounds
 
     def _plain_matrix(
         self,
@@ -1228,6 +1295,13 @@ class Router:
             start = tail[path[0]] if path.size else source  # a part-way start: the arc's tail
             out.append(node_id[np.concatenate(([start], head[path])).astype(np.int64)])
         return out
+
+
+def _rows(points: Endpoints, rows: slice) -> Endpoints:
+    """The points of ``rows`` (every array of the endpoints sliced alike)."""
+    return dataclasses.replace(
+        points, **{f.name: getattr(points, f.name)[rows] for f in dataclasses.fields(points)}
+    )
 
 
 def _legal_summary(vehicle: Vehicle) -> str:

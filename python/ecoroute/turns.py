@@ -735,6 +735,7 @@ class TurnGraph:
         *,
         order: Literal["arc_cuts", "nested_dissection", "lifted"] = "arc_cuts",
         num_threads: int = 0,
+        progress: bool | None = None,
     ) -> _core.Cch:
         """
         Build (once) the contraction hierarchy of the expanded graph.
@@ -759,13 +760,36 @@ class TurnGraph:
             node-based one; the hierarchy is bigger (see docs/turns.md).
         num_threads
             Threads for the nested dissection; 0 uses every core.
+        progress
+            A progress bar over the steps (order, contraction): None (the
+            default) on a terminal only, unless ``ECOROUTE_QUIET`` is set;
+            True always; False never.
         """
         if self._cch is not None:
             return self._cch
+        from tqdm.auto import tqdm
+
+        from ._progress import disable
+
         saved = self.turns.cch_order
-        if saved is not None and saved.size == self.node_count:
-            self._cch = _core.Cch(self.graph, np.ascontiguousarray(saved, dtype=np.uint32))
-            return self._cch
+        with tqdm(
+            total=2, unit="step", desc="prepare turns: order", disable=disable(progress)
+        ) as steps:
+            computed = saved is None or saved.size != self.node_count
+            if computed:
+                nodes = self._order(order, num_threads)
+            else:
+                nodes = np.ascontiguousarray(saved, dtype=np.uint32)
+            steps.update(1)
+            steps.set_description(f"prepare turns: contraction of {self.node_count:,} nodes")
+            self._cch = _core.Cch(self.graph, nodes)
+            steps.update(1)
+        if computed:
+            self.order = np.asarray(nodes, dtype=np.uint32)
+        return self._cch
+
+    def _order(self, order: str, num_threads: int) -> npt.NDArray[np.uint32]:
+        """The contraction order ``prepare`` asks for (see its ``order``)."""
         if order == "lifted":
             network = self.network
             if network.hierarchy is not None:
@@ -777,17 +801,13 @@ class TurnGraph:
                 )
             rank = np.empty(network.node_count, dtype=np.int64)
             rank[np.asarray(node_order, dtype=np.int64)] = np.arange(network.node_count)
-            nodes = np.argsort(rank[self.node_position], kind="stable").astype(np.uint32)
-        elif order == "arc_cuts":
-            nodes = self._arc_cut_order(num_threads)
-        elif order == "nested_dissection":
-            nodes = self._nested_dissection_order(num_threads)
-        else:
-            msg = f"order must be 'arc_cuts', 'nested_dissection' or 'lifted', not {order!r}."
-            raise ValueError(msg)
-        self._cch = _core.Cch(self.graph, nodes)
-        self.order = np.asarray(nodes, dtype=np.uint32)
-        return self._cch
+            return np.argsort(rank[self.node_position], kind="stable").astype(np.uint32)
+        if order == "arc_cuts":
+            return self._arc_cut_order(num_threads)
+        if order == "nested_dissection":
+            return self._nested_dissection_order(num_threads)
+        msg = f"order must be 'arc_cuts', 'nested_dissection' or 'lifted', not {order!r}."
+        raise ValueError(msg)
 
     def _arc_cut_order(self, num_threads: int) -> npt.NDArray[np.uint32]:
         """

@@ -36,7 +36,7 @@ def add_parser(commands: Any) -> None:
     fleet.add_argument(
         "--fleet", type=Path, required=True, help="TOML with [[depots]] and [[vehicles]] tables"
     )
-    fleet.add_argument("--out", type=Path, required=True, help="output folder")
+    fleet.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     fleet.add_argument(
         "--objective", choices=sorted(OBJECTIVES), default=None, help="overrides the TOML's"
     )
@@ -114,9 +114,9 @@ def _print_summary(plan: FleetPlan) -> None:
     for name, saving in plan.savings.items():
         print(
             f"against the {name} plan: {saving.co2e_wtw_saved_g / 1000:+.2f} kg CO2e saved "
-            f"({saving.co2e_wtw_saved_pct:+.1f} %; road choice "
-            f"{saving.road_choice['co2e_wtw_g'] / 1000:+.2f} kg, vehicle choice "
-            f"{saving.vehicle_choice['co2e_wtw_g'] / 1000:+.2f} kg), "
+            f"({saving.co2e_wtw_saved_pct:+.1f} %; routing "
+            f"{saving.routing['co2e_wtw_g'] / 1000:+.2f} kg, vehicle choice "
+            f"{saving.assignment['co2e_wtw_g'] / 1000:+.2f} kg), "
             f"{saving.extra_duration_s / 3600:+.2f} h, {saving.extra_distance_m / 1000:+.1f} km"
         )
         if saving.baseline_unserved:

@@ -149,6 +149,31 @@ class Profiles:
         self._cautious: set[int] = set()
         self.matrix_seconds = 0.0
 
+    def sharing(self, inputs: FleetInputs) -> Profiles:
+        """
+        Profiles for ``inputs`` that reuse these routers and matrices.
+
+        ``inputs`` must have the same depots and stops and differ in their
+        vehicle types only (a subset, other counts): routers and matrices are
+        keyed by vehicle model, payload and path choice, never by type index,
+        so nothing is computed twice. Not for plans with a departure clock
+        (its hour state is kept per type index).
+        """
+        if self.clock is not None:
+            msg = "Profiles.sharing does not carry a departure clock's per-type hours."
+            raise ValueError(msg)
+        other = Profiles(
+            self.network,
+            inputs,
+            num_threads=self.num_threads,
+            max_extra_time=self.max_extra_time,
+            turns=self.turns,
+            speeds=self.speeds,
+        )
+        other._routers = self._routers
+        other._profiles = self._profiles
+        return other
+
     def metric(self, type_index: int, objective: str) -> PathMetric:
         """Return how vehicle type ``type_index`` picks paths and pays for ``objective``."""
         rtype = self.inputs.types[type_index]

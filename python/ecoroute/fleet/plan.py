@@ -557,6 +557,29 @@ class Savings:
     two-factor Shapley split: the average over both orders of making the
     two changes). ``orders`` keeps the one-sided values.
 
+    ``routing`` and ``assignment`` split the same saving a second way, as a
+    dispatcher would make the changes, one after the other: baseline ``B``
+    -> ``R`` -> plan ``P``. ``R`` (``rerouted``) keeps the baseline's
+    assignment, the same stops on a vehicle of the same type, and plans each
+    vehicle's stops again as the plan is planned: ordered by the solver for
+    that vehicle alone under the plan's objective and driven on the plan's
+    paths (least-CO2 ones for ``"co2"``). Routing is ``B - R``, what keeping
+    today's assignment and routing it for the objective saves; assignment
+    (vehicle choice) is ``R - P``, what choosing which vehicle serves which
+    stops saves on top. They add up to ``B - P`` exactly, per quantity. With
+    a single vehicle there is nothing to assign: ``R`` is ``P`` and
+    assignment is 0. Either part can be negative: routing where the solver's
+    order, chosen on matrices at a constant payload, emits more at the
+    payload really on board than the baseline's order; assignment where the
+    full plan ends worse than the re-routed baseline (too few iterations).
+    Where a vehicle's re-planned route would leave a stop out or break a
+    limit (e.g. a window the slower least-CO2 paths miss), and always for
+    plans with ``departure=`` and types with ``trips > 1`` (not re-planned
+    yet), ``R`` keeps the baseline's order on the plan's paths.
+    ``rerouted_routes`` lists ``R``'s routes as ``(vehicle type, stop ids in
+    order)``, to score with :func:`ecoroute.fleet.evaluate_routes`;
+    ``resequenced`` counts those whose order differs from the baseline's.
+
     ``baseline_unserved`` lists stops the plan serves but the baseline could
     not (e.g. a window met only on the plan's paths); when it is not empty
     the two plans do not deliver the same and the saving is understated or
@@ -574,6 +597,32 @@ class Savings:
     vehicle_choice: dict[str, float]
     orders: dict[str, dict[str, float]]
     baseline_unserved: tuple[str, ...] = ()
+    routing: dict[str, float] = field(default_factory=dict)
+    assignment: dict[str, float] = field(default_factory=dict)
+    rerouted: dict[str, float] = field(default_factory=dict)
+    rerouted_routes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    resequenced: int = 0
+
+    def __repr__(self) -> str:
+        return f"Savings({self._summary()})"
+
+    def _summary(self) -> str:
+        """The saving in one line: CO2e, its two steps, the extra time and distance."""
+        parts = [
+            (
+                f"vs {self.baseline!r}: {_mass(self.co2e_wtw_saved_g)} CO2e WTW saved "
+                f"({self.co2e_wtw_saved_pct:.1f} %)"
+            )
+        ]
+        if self.routing:
+            parts.append(
+                f"routing {_mass(self.routing['co2e_wtw_g'])} + vehicle choice "
+                f"{_mass(self.assignment['co2e_wtw_g'])}"
+            )
+        parts.append(
+            f"{self.extra_duration_s / 60:+.1f} min on duty, {self.extra_distance_m / 1000:+.2f} km"
+        )
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -624,6 +673,22 @@ class FleetPlan:
     depot_snap_m: Mapping[str, float] = field(default_factory=dict)
     _network: RoadNetwork | None = field(default=None, repr=False)
     _stop_points: Mapping[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        totals = self.totals
+        types = ", ".join(dict.fromkeys(route.vehicle_type for route in self.routes))
+        parts = [
+            f"objective={self.objective!r}",
+            _count(totals["vehicles_used"], "vehicle") + (f" ({types})" if types else ""),
+            f"{totals['stops_served']} stops served, {totals['stops_unassigned']} unassigned",
+            f"{totals['distance_m'] / 1000:.2f} km",
+            f"{totals['duration_s'] / 3600:.2f} h on duty",
+            f"{_mass(totals['co2e_wtw_g'])} CO2e WTW",
+        ]
+        if totals["violations"]:
+            parts.append(f"{totals['violations']} limits broken")
+        parts += [saving._summary() for saving in self.savings.values()]
+        return f"FleetPlan({'; '.join(parts)})"
 
     # ------------------------------------------------------------------ totals
 
@@ -821,6 +886,18 @@ def _sum_routes(routes: tuple[VehicleRoute, ...], name: str) -> float | None:
     if values and not present:
         return None
     return float(sum(present))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 vehicle``, ``2 vehicles``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _mass(grams: float) -> str:
+    """Grams as text with their unit: kg from a kilogram on, else g."""
+    if abs(grams) >= 1000.0:
+        return f"{grams / 1000.0:.2f} kg"
+    return f"{grams:.1f} g"
 
 
 def _ratio(numerator: float, denominator: float) -> float:

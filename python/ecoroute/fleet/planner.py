@@ -6,7 +6,7 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -110,8 +110,11 @@ def plan_fleet(
     and shifts. Every leg is then expanded to its road path and scored by the
     full emission model at the payload on board, which drops after each
     delivery. The same fleet is planned for each baseline objective and
-    scored the same way, and the saving is split into road choice and
-    vehicle choice (see :class:`ecoroute.fleet.Savings`).
+    scored the same way, and the saving is split into routing (the
+    baseline's assignment re-routed for the objective) and vehicle choice
+    (the rest), and by the Shapley rule into road choice and vehicle choice
+    (see :class:`ecoroute.fleet.Savings`). Each baseline costs one solve,
+    plus one per route of it for the re-routed assignment.
 
     Parameters
     ----------
@@ -336,12 +339,18 @@ def _plan_steps(
         baseline_plans[name] = _plan(
             network, inputs, name, base_scored, outcome.unassigned, outcome.solver, {}
         )
+        bar.set_description(f"fleet: {name} baseline re-routed for {objective}")
+        rerouted, resequenced = _rerouted(
+            network, inputs, profiles, objective, outcome.routes, stop_rule, clock is not None
+        )
         savings[name] = _savings(
             name,
             plan=scored,
             base=base_scored,
             base_on_plan_paths=evaluate(network, inputs, profiles, outcome.routes, objective),
             plan_on_base_paths=evaluate(network, inputs, profiles, main.routes, name),
+            rerouted=rerouted,
+            resequenced=resequenced,
             unserved=tuple(u.stop for u in outcome.unassigned),
         )
         evaluate_s += time.perf_counter() - began
@@ -872,6 +881,65 @@ def _solve_screened(
     return _Outcome(routes, unassigned, info)
 
 
+def _rerouted(
+    network: RoadNetwork,
+    inputs: FleetInputs,
+    profiles: Profiles,
+    objective: str,
+    base_routes: Sequence[PlannedRoute],
+    stop_rule: dict[str, Any],
+    timed: bool,
+) -> tuple[Evaluation, int]:
+    """
+    The baseline's assignment routed for ``objective``: ``R`` of :class:`Savings`.
+
+    Each baseline route keeps its vehicle type and its stops; the planner
+    orders them again for that one vehicle under ``objective``, as it plans
+    the full plan (a fleet of one vehicle of the type, the same stop rule; a
+    time limit is shared out over the routes). So with a single vehicle the
+    re-routed baseline is the plan itself. Where that solve leaves a stop
+    out or its route breaks a limit, and for timed plans (``departure=``)
+    and multi-trip types, the baseline's own order stays, driven on the
+    objective's paths. Returns the scored routes and how many were
+    re-sequenced.
+    """
+    rule = dict(stop_rule)
+    if rule.get("time_limit_s") is not None:
+        rule["time_limit_s"] = rule["time_limit_s"] / max(1, len(base_routes))
+    shared: dict[int, tuple[FleetInputs, Profiles, dict[tuple[int, str], LegEnergy]]] = {}
+    chosen: list[PlannedRoute] = []
+    resequenced = 0
+    for route in base_routes:
+        k = route.type_index
+        keep = route
+        if not timed and inputs.types[k].trips == 1 and len(route.stops) > 1:
+            if k not in shared:
+                alone = replace(inputs, types=(replace(inputs.types[k], count=1),))
+                shared[k] = (alone, profiles.sharing(alone), {})
+            alone, alone_profiles, cache = shared[k]
+            with warnings.catch_warnings():  # an infeasible re-sequence is dropped below
+                warnings.simplefilter("ignore", FleetPlanWarning)
+                outcome = _solve_battery(
+                    network,
+                    alone,
+                    alone_profiles,
+                    objective,
+                    sorted(route.stops),
+                    False,
+                    rule,
+                    cache,
+                )
+            if not outcome.unassigned and len(outcome.routes) == 1:
+                found = outcome.routes[0]
+                candidate = PlannedRoute(k, found.stops, found.start_s, route.trip)
+                new = evaluate(network, inputs, profiles, [candidate], objective).routes
+                if sorted(found.stops) == sorted(route.stops) and all(r.feasible for r in new):
+                    keep = candidate
+                    resequenced += keep.stops != route.stops
+        chosen.append(keep)
+    return evaluate(network, inputs, profiles, chosen, objective), resequenced
+
+
 def _check_payload(inputs: FleetInputs, k: int, r: int, stops: Sequence[int]) -> None:
     """Refuse a given route whose load is beyond what its vehicle model can evaluate."""
     rtype = inputs.types[k]
@@ -931,9 +999,17 @@ def _savings(
     base: Evaluation,
     base_on_plan_paths: Evaluation,
     plan_on_base_paths: Evaluation,
+    rerouted: Evaluation,
+    resequenced: int,
     unserved: tuple[str, ...] = (),
 ) -> Savings:
-    """The saving against one baseline, split into road choice and vehicle choice (Shapley)."""
+    """
+    The saving against one baseline, split two ways (see :class:`Savings`).
+
+    Road choice and vehicle choice by the two-factor Shapley rule; routing
+    (``B - R``) and assignment (``R - P``) along the chain baseline, the
+    baseline's assignment re-routed (``rerouted``), the plan.
+    """
 
     def total(evaluation: Evaluation, quantity: str) -> float:
         return float(sum(getattr(route, quantity) for route in evaluation.routes))
@@ -952,6 +1028,12 @@ def _savings(
             "vehicle_first_vehicle": b - p_tilde,
             "vehicle_first_road": p_tilde - p,
         }
+    routing: dict[str, float] = {}
+    assignment: dict[str, float] = {}
+    for quantity in ("co2_g", "co2e_wtw_g"):
+        b, r, p = total(base, quantity), total(rerouted, quantity), total(plan, quantity)
+        routing[quantity] = b - r
+        assignment[quantity] = r - p
     base_wtw, plan_wtw = total(base, "co2e_wtw_g"), total(plan, "co2e_wtw_g")
 
     def duration(evaluation: Evaluation) -> float:
@@ -969,4 +1051,13 @@ def _savings(
         vehicle_choice=vehicle,
         orders=orders,
         baseline_unserved=unserved,
+        routing=routing,
+        assignment=assignment,
+        rerouted={
+            quantity: total(rerouted, quantity)
+            for quantity in ("co2_g", "co2e_wtw_g", "distance_m", "time_s")
+        }
+        | {"duration_s": duration(rerouted)},
+        rerouted_routes=tuple((r.vehicle_type, tuple(r.stops)) for r in rerouted.routes),
+        resequenced=resequenced,
     )
