@@ -912,10 +912,11 @@ def partway_pairs(
     direct = valid & (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
     weight = np.asarray(router.weight)
     ahead = np.maximum(s_arc, 0)
-    direct_cost = (g - f) * weight[ahead]
-    direct &= ~(cost4 < direct_cost)
-    cost4 = np.where(direct, direct_cost, cost4)
-    sums4 = np.where(direct[..., None], (g - f)[..., None] * _arc_rows(router, ahead), sums4)
+    with np.errstate(invalid="ignore"):  # 0 * inf where no direct drive is possible (not read)
+        direct_cost = (g - f) * weight[ahead]
+        direct &= ~(cost4 < direct_cost)
+        cost4 = np.where(direct, direct_cost, cost4)
+        sums4 = np.where(direct[..., None], (g - f)[..., None] * _arc_rows(router, ahead), sums4)
     best = np.argmin(cost4, axis=1)
     rows = np.arange(k)
     cost = cost4[rows, best]
@@ -1054,7 +1055,8 @@ def partway_matrix(
         f = src.fraction[rows][:, :, None, None]
         g = dst.fraction.T[None, None, :, :]
         direct = (s_arc >= 0) & (s_arc == t_arc) & (f <= g)
-        direct_cost = (g - f) * weight[np.maximum(s_arc, 0)]
+        with np.errstate(invalid="ignore"):  # 0 * inf where no direct drive is possible
+            direct_cost = (g - f) * weight[np.maximum(s_arc, 0)]
         direct &= ~(c < direct_cost)
         c = np.where(direct, direct_cost, c)
         flat = c.reshape(b, 4, n)
