@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import datasets
 from ._errors import EcoRouteError, NoRouteError
 from ._osm_files import SUFFIXES
+from ._vehicle_options import LEGAL_FLAGS as _LEGAL_FLAGS
+from ._vehicle_options import VEHICLE_OPTIONS, vehicle_with
 from ._version import __version__
 from .fleet import command as fleet_command
 from .network import RoadNetwork
@@ -528,16 +530,6 @@ def _fraction(text: str) -> float:
     return value
 
 
-#: CLI flag -> vehicle field, for the legal profile a route obeys (docs/trucks.md).
-_LEGAL_FLAGS = {
-    "height_m": ("--height-m", "vehicle height in metres, against maxheight"),
-    "width_m": ("--width-m", "vehicle width in metres, against maxwidth"),
-    "length_m": ("--length-m", "vehicle length in metres, against maxlength"),
-    "max_axle_load_t": ("--axle-load-t", "load on the most loaded axle in tonnes"),
-    "top_speed_kph": ("--top-speed-kph", "speed limiter in km/h"),
-}
-
-
 def _legal_flags(parser: argparse.ArgumentParser) -> None:
     for field, (flag, text) in _LEGAL_FLAGS.items():
         parser.add_argument(flag, dest=field, type=float, default=None, metavar="X", help=text)
@@ -556,30 +548,6 @@ def _legal_flags(parser: argparse.ArgumentParser) -> None:
         help="load carried (default: the vehicle's average load for emissions; fully laden "
         "against weight limits)",
     )
-
-
-#: Option name (the flag without dashes, e.g. ``axle_load_t``) -> vehicle field, for every
-#: legal-profile override ``ecoroute route`` takes: what ``ecoroute serve`` reads from a query.
-VEHICLE_OPTIONS: dict[str, str] = {
-    **{
-        flag.removeprefix("--").replace("-", "_"): field
-        for field, (flag, _) in _LEGAL_FLAGS.items()
-    },
-    "hazmat": "hazmat",
-}
-
-
-def vehicle_with(name: str, overrides: Mapping[str, Any]) -> Any:
-    """
-    The catalogue vehicle ``name`` with legal-profile ``overrides`` (vehicle field -> value).
-
-    Without overrides, the name itself (routers resolve it). Raises as
-    :func:`ecoroute.vehicle` does: ``UnknownVehicleError`` for an unknown
-    name, ``ValueError`` for an override out of range.
-    """
-    from .emissions.catalogue import vehicle
-
-    return vehicle(name, **overrides) if overrides else name
 
 
 def _vehicle_from_args(args: argparse.Namespace) -> Any:

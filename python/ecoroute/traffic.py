@@ -995,6 +995,8 @@ class _ArcSubset:
         self.arc_count = int(arcs.size)
         self.speed_kph: FloatArray = network.speed_kph[arcs]
         self.travel_time_s: FloatArray = network.travel_time_s[arcs]
+        self.highway_code = network.highway_code[arcs]  # which arcs a ferry carries
+        self.highway_names = network.highway_names
 
     def at(self, speed_kph: FloatArray) -> _ArcSubset:
         out = cast("_ArcSubset", object.__new__(_ArcSubset))

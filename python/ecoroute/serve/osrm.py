@@ -182,7 +182,7 @@ class RequestParser:
     vehicle_options
         ecoroute's legal-profile options by name (``height_m``, ``axle_load_t``,
         ...) and the vehicle field each one sets: the options of
-        ``ecoroute route`` (:data:`ecoroute.cli.VEHICLE_OPTIONS`).
+        ``ecoroute route`` (:data:`ecoroute._vehicle_options.VEHICLE_OPTIONS`).
     objectives
         The objective names a router accepts.
     """

@@ -89,7 +89,7 @@ class RoutingService:
         limits: Limits | None = None,
         max_routers: int = 32,
     ) -> None:
-        from ..cli import VEHICLE_OPTIONS
+        from .._vehicle_options import VEHICLE_OPTIONS
 
         if vehicle not in vehicles():
             msg = f"Unknown vehicle {vehicle!r}; choose one of {', '.join(vehicles())}."
@@ -188,7 +188,7 @@ class RoutingService:
         max_extra_time: float | None,
     ) -> Router:
         """The router of one vehicle setup and objective, built once and shared."""
-        from ..cli import vehicle_with
+        from .._vehicle_options import vehicle_with
 
         key = (vehicle, tuple(sorted(overrides.items())), payload_kg, objective, max_extra_time)
         with self._lock:  # one build at a time; queries never take this lock for long
