@@ -15,7 +15,6 @@ nothing is computed per query.
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -498,17 +497,6 @@ def _cache_put(network: RoadNetwork, key: Any, value: tuple[Any, ...]) -> None:
     cache[key] = value
     while len(cache) > _CACHE_ENTRIES:
         cache.popitem(last=False)
-
-
-def penalty_unit(weights: FloatArray, potential_span: float = 0.0) -> float:
-    """
-    A power of two above any simple path's cost on ``weights``: the price of a destination-only entry.
-
-    Costs decode exactly as ``k * unit + c`` with ``0 <= c < unit``.
-    """
-    finite = weights[np.isfinite(weights)]
-    total = float(np.abs(finite).sum()) + 2.0 * abs(potential_span) + 1.0
-    return float(2.0 ** math.ceil(math.log2(total)))
 
 
 __all__ = [

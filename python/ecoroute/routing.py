@@ -201,7 +201,7 @@ class Router:
 
             turns = attached_graph(network)
         if turns is None and self.rules.restricts and self.rules.destination.any():
-            from .turns import plain_turn_graph  # prices destination-only ends (docs/trucks.md)
+            from .turns import plain_turn_graph  # destination-only ends (docs/trucks.md)
 
             turns = plain_turn_graph(network)
         if turns is not None:
@@ -262,7 +262,7 @@ class Router:
         destination = self._destination_arcs()
         if destination is not None and self.turns is None:
             # The node graph cannot tell a route's ends from its middle: there,
-            # destination-only arcs are closed (the turn graph prices their ends).
+            # destination-only arcs are closed (the turn graph's phases open their ends).
             weight[destination] = np.inf
         weight.flags.writeable = False
         # A potential is needed only where the objective's own weights go negative

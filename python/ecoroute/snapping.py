@@ -681,7 +681,9 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
     from ``tail(b)`` and pays the part of ``b`` before it. Turn-aware engine:
     the arc nodes of the expanded graph ("``a`` has just been driven"); the
     search into arc node ``b`` pays all of ``b`` (and the turn into it), so
-    the part of ``b`` after the target is taken off again.
+    the part of ``b`` after the target is taken off again. A target on an
+    arc the vehicle may drive only at a route's ends is searched into that
+    arc's end copy (:meth:`ecoroute.turns.TurnGraph.target_arc_nodes`).
     """
     network = router.network
     graph = _turn_graph(router)
@@ -703,9 +705,13 @@ def _candidates(router: Router, ends: Endpoints, side: Literal["source", "target
     if side == "source":
         share = 1.0 - fraction  # what is left of the arc to drive
         at = a if graph is not None else network.head[a].astype(np.int64)
+    elif graph is not None:
+        share = fraction - 1.0  # the part after it comes off
+        # Into a destination-only arc's end copy, which every legal route may turn into.
+        at = graph.target_arc_nodes(a, router._destination_arcs())
     else:
-        share = fraction if graph is None else fraction - 1.0  # the part after it comes off
-        at = a if graph is not None else network.tail[a].astype(np.int64)
+        share = fraction
+        at = network.tail[a].astype(np.int64)
     engine[partial] = at[partial]
     with np.errstate(invalid="ignore"):  # 0 * inf on the arcs left out above (not read)
         offset = np.where(partial, share * weight[a], 0.0)

@@ -1148,7 +1148,12 @@ class TrafficRouting:
         return weight
 
     def _shut(self) -> npt.NDArray[np.bool_] | None:
-        """The network arcs the router's vehicle may not drive (None: every arc is open)."""
+        """
+        The network arcs the node-based search may not drive (None: every arc is open).
+
+        Destination-only arcs among them: only a turn graph tells a route's
+        ends from its middle, and a router with such arcs always has one.
+        """
         rules = self.router.rules
         return rules.closed | rules.destination if rules.restricts else None
 
@@ -1661,7 +1666,9 @@ class TrafficRouting:
         weight[self._arcs] = self._hour_weight(hour)
         rules = router.rules
         if rules.restricts:  # arcs closed to the vehicle stay closed at every hour
-            shut = rules.closed | rules.destination
+            # Destination-only arcs are left to the turn graph's phases, which every
+            # router with such arcs searches (ecoroute.destination).
+            shut = rules.closed if router.turns is not None else rules.closed | rules.destination
             weight[shut] = np.inf
             for name, values in at_hour.items():
                 values = np.array(values)
@@ -1687,6 +1694,7 @@ class TrafficRouting:
                 algorithm=router.algorithm,
                 num_threads=router.num_threads,
                 speed_kph=self.profiles.speeds_at(hour, network.speed_kph),
+                destination=router._destination_arcs(),
             )
         else:
             reported = [at_hour[name] for name in router._report]
@@ -1931,10 +1939,10 @@ class _ExpandedSearch:
         profiled = np.flatnonzero(self.row >= 0)
         rows = self.row[profiled]
         slot_time = traffic._slot_time[rows] + graph.time_s[profiled, None].astype(np.float32)
-        shut = traffic._shut()
-        closed_rows = None if shut is None else shut[traffic._arcs[rows]]
-        if closed_rows is not None:  # entering an arc closed to the vehicle: +inf
-            slot_time[closed_rows] = np.inf
+        # An expanded arc closed to the vehicle (into a closed arc, or a turn the phases
+        # of destination-only arcs forbid, ecoroute.destination) costs +inf at every hour.
+        closed_rows = ~np.isfinite(np.asarray(expanded["time_s"])[profiled])
+        slot_time[closed_rows] = np.inf
         if traffic.by_time:
             static_weight = np.empty(0)
             slot_weight = np.empty(0)
@@ -1952,8 +1960,7 @@ class _ExpandedSearch:
                 for name, factor in router.objective_weights.items():
                     at_hour = at_hour + factor * extra[name]
                 slot_weight[:, hour] = self._reduced(at_hour, ends)
-            if closed_rows is not None:
-                slot_weight[closed_rows] = np.inf
+            slot_weight[closed_rows] = np.inf
         self.td = _core.TimeDependentDijkstra(
             graph.graph,
             np.ascontiguousarray(expanded["time_s"], dtype=np.float64),

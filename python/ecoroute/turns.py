@@ -322,12 +322,16 @@ class TurnGraph:
 
     Expanded nodes: ``0 .. m - 1`` stand for the network's arcs ("arc ``b``
     has just been driven, the vehicle is at ``head(b)``"), then copies of
-    arcs made for via-way restrictions, then one start node ``x_out`` and
-    one end node ``x_in`` per network node ``x``. Expanded arcs: ``x_out ->
-    b`` for every arc ``b`` leaving ``x``; ``a -> b`` for every allowed turn;
-    ``a -> x_in`` for every arc ``a`` entering ``x``; and ``x_out -> x_in``
-    (the empty route). A route ``s -> t`` is the expanded path ``s_out ->
-    t_in``, and the arc nodes on it are the route's arcs.
+    arcs made for via-way restrictions, then the end copies of the arc nodes
+    of destination-only arcs (the end phase of a route,
+    :mod:`ecoroute.destination`), then one start node ``x_out`` and one end
+    node ``x_in`` per network node ``x``. Expanded arcs: ``x_out -> b`` for
+    every arc ``b`` leaving ``x`` (and its end copy); ``a -> b`` for every
+    allowed turn (and into and between end copies); ``a -> x_in`` for every
+    arc node ``a`` whose arc enters ``x``; and ``x_out -> x_in`` (the empty
+    route). A route ``s -> t`` is the expanded path ``s_out -> t_in``, and
+    the arcs of the arc nodes on it are the route's arcs. Every copy maps
+    back to its network arc (:attr:`node_arc`).
 
     Attributes
     ----------
@@ -350,6 +354,10 @@ class TurnGraph:
     stop_work
         Per expanded arc, the kinetic energy lost, as a multiple of
         ``m v^2 / 2`` at the speed of the entered arc.
+    end_phase
+        Per expanded node, whether it is an end copy.
+    end_copy
+        Per arc node of the arcs and via-way copies, its end copy (-1: none).
     """
 
     def __init__(self, network: RoadNetwork, turns: TurnRestrictions) -> None:
@@ -386,27 +394,38 @@ class TurnGraph:
             keep = ~np.isin(a * m + b, np.asarray(sorted(removed), dtype=np.int64))
             a, b, u_turn = a[keep], b[keep], u_turn[keep]
         c = len(copy_of)
-        self.node_arc = np.concatenate(
-            [np.arange(m, dtype=np.int64), np.asarray(copy_of, np.int64), np.full(2 * n, -1)]
-        )
-        out0, in0 = m + c, m + c + n
-        self.out_offset, self.in_offset = out0, in0
-        node_count = m + c + 2 * n
-        arc_nodes = np.arange(m + c, dtype=np.int64)
-        arc_of_node = self.node_arc[: m + c]
-        self.node_position = np.concatenate([head[arc_of_node], np.arange(n), np.arange(n)])
-
         turn_tail = np.concatenate([a, np.asarray(extra_from, np.int64)])
         turn_head = np.concatenate([b, np.asarray(extra_to, np.int64)])
-        e_tail = np.concatenate([out0 + tail, turn_tail, arc_nodes, out0 + np.arange(n)])
-        e_head = np.concatenate(
-            [np.arange(m), turn_head, in0 + head[arc_of_node], in0 + np.arange(n)]
+        via_arc = np.concatenate([np.arange(m, dtype=np.int64), np.asarray(copy_of, np.int64)])
+        end_copy, phase_tail, phase_head = self._end_phase(via_arc, turn_tail, turn_head)
+        copies = np.flatnonzero(end_copy >= 0)
+        k = m + c + copies.size  # arc nodes: arcs, via-way copies, end copies
+        self.node_arc = np.concatenate([via_arc, via_arc[copies], np.full(2 * n, -1)])
+        out0, in0 = k, k + n
+        self.out_offset, self.in_offset = out0, in0
+        node_count = k + 2 * n
+        arc_nodes = np.arange(k, dtype=np.int64)
+        arc_of_node = self.node_arc[:k]
+        self.node_position = np.concatenate([head[arc_of_node], np.arange(n), np.arange(n)])
+        #: Per expanded node, whether it is an end copy (:mod:`ecoroute.destination`).
+        self.end_phase = np.zeros(node_count, dtype=bool)
+        self.end_phase[m + c : k] = True
+        #: Per arc node of the start and middle phases, its end copy (-1: none).
+        self.end_copy = end_copy
+
+        # A route starts on an arc (or its end copy) and ends after any arc node.
+        starts = np.concatenate([np.arange(m, dtype=np.int64), end_copy[:m][end_copy[:m] >= 0]])
+        turn_tail = np.concatenate([turn_tail, phase_tail])
+        turn_head = np.concatenate([turn_head, phase_head])
+        e_tail = np.concatenate(
+            [out0 + tail[arc_of_node[starts]], turn_tail, arc_nodes, out0 + np.arange(n)]
         )
+        e_head = np.concatenate([starts, turn_head, in0 + head[arc_of_node], in0 + np.arange(n)])
         self.entered = np.concatenate(
-            [np.arange(m), self.node_arc[turn_head], np.full(m + c + n, -1)]
+            [arc_of_node[starts], self.node_arc[turn_head], np.full(k + n, -1)]
         )
         self.turn_from = np.concatenate(
-            [np.full(m, -1), self.node_arc[turn_tail], np.full(m + c + n, -1)]
+            [np.full(starts.size, -1), self.node_arc[turn_tail], np.full(k + n, -1)]
         )
         order = np.argsort(e_tail, kind="stable")
         e_tail, e_head = e_tail[order], e_head[order]
@@ -468,6 +487,31 @@ class TurnGraph:
                         extra_from.append(nodes[i])
                         extra_to.append(y)
         return copy_of, extra_from, extra_to, removed
+
+    def _end_phase(
+        self, arc_of_node: IntArray, turn_tail: IntArray, turn_head: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """
+        End copies of the arc nodes of destination-only arcs, and the turns into them.
+
+        ``arc_of_node`` is the network arc of each arc node (arcs, then
+        via-way copies), ``turn_tail``/``turn_head`` their turns. An arc node
+        ``b`` of an arc destination-only to some mode gets an end copy ``b'``
+        (numbered after the via-way copies, in the order of ``b``); every turn
+        ``a -> b`` gains ``a -> b'`` and, where ``a`` has a copy, ``a' -> b'``
+        (:mod:`ecoroute.destination`). Returns the end copy of each arc node
+        (-1: none) and the added turns.
+        """
+        from .destination import phase_arcs
+
+        phased = phase_arcs(self.network)[arc_of_node]
+        end_copy = np.full(arc_of_node.size, -1, dtype=np.int64)
+        end_copy[phased] = arc_of_node.size + np.arange(int(phased.sum()))
+        into = np.flatnonzero(end_copy[turn_head] >= 0)
+        both = into[end_copy[turn_tail[into]] >= 0]
+        tails = np.concatenate([turn_tail[into], end_copy[turn_tail[both]]])
+        heads = np.concatenate([end_copy[turn_head[into]], end_copy[turn_head[both]]])
+        return end_copy, tails, heads
 
     def _intersection_costs(self) -> tuple[FloatArray, FloatArray]:
         """Seconds and stop work (multiples of m v^2 / 2) added by each expanded arc."""
@@ -586,6 +630,38 @@ class TurnGraph:
         """Expanded end node ``x_in`` of each network node."""
         return np.asarray(nodes, dtype=np.uint32) + np.uint32(self.in_offset)
 
+    def target_arc_nodes(
+        self, arcs: npt.ArrayLike, destination: npt.NDArray[np.bool_] | None
+    ) -> IntArray:
+        """
+        The arc node by which a route reaches a point part-way along each of ``arcs``.
+
+        The arc's own node; for an arc in ``destination`` (the vehicle's
+        destination-only arcs), its end copy, which every legal route can
+        turn into (:mod:`ecoroute.destination`).
+        """
+        index = np.asarray(arcs, dtype=np.int64)
+        if destination is None:
+            return index.copy()
+        copy = self.end_copy[index]
+        return np.where(np.asarray(destination)[index] & (copy >= 0), copy, index)
+
+    def closed_by_phase(self, destination: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_]:
+        """Per expanded arc, whether the phases of destination-only arcs close it to a vehicle."""
+        from .destination import closed_by_phase
+
+        if destination is not None:
+            missing = np.flatnonzero(
+                np.asarray(destination) & (self.end_copy[: self.network.arc_count] < 0)
+            )
+            if missing.size:
+                msg = (
+                    f"Arc {int(missing[0])} is destination-only but the turn graph has no end "
+                    "copy of it: build the turn graph from the network that carries its rules."
+                )
+                raise NetworkError(msg)
+        return closed_by_phase(self, destination)
+
     def network_paths(
         self, offsets: npt.NDArray[np.uint64], arcs: npt.NDArray[np.uint32]
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
@@ -627,7 +703,9 @@ class TurnGraph:
             keys = self.turn_from[turn] * m + self.entered[turn]
             order = np.argsort(keys, kind="stable")
             start = np.full(m, -1, dtype=np.int64)
-            first = np.flatnonzero((self.turn_from < 0) & (self.entered >= 0))
+            # A route starts on the arc's own node, not on its end copy.
+            into_copy = self.end_phase[self.graph.head]
+            first = np.flatnonzero((self.turn_from < 0) & (self.entered >= 0) & ~into_copy)
             start[self.entered[first]] = first
             self._turn_lookup = (keys[order], turn[order], start)
         keys, turn, start = self._turn_lookup
@@ -820,7 +898,7 @@ class TurnGraph:
         (arcs leaving one node, arcs entering one node), joins two arcs that
         share a network node, so the cut arcs separate the expanded graph:
         a nested dissection of it whose flows ran on the network's nodes.
-        A via-way copy shares its arc's ends and takes the rank just above it.
+        A via-way copy or end copy shares its arc's ends and takes the rank just above it.
         """
         network = self.network
         x, y, z = unit_vectors(network.lat, network.lon)
@@ -1171,8 +1249,9 @@ def turn_engine(
     expanded graph's hierarchy if needed. ``speed_kph`` (per network arc)
     is the speed each arc is driven at when it differs from the network's
     (traffic at an hour): turns pull away to it. ``destination`` (per
-    network arc) marks destination-only arcs, driven only at a route's
-    start and end (:mod:`ecoroute.destination`).
+    network arc) marks the vehicle's destination-only arcs, driven only at a
+    route's start and end: the phase copies close the turns that would pass
+    through them (:mod:`ecoroute.destination`).
 
     Returns
     -------
@@ -1195,7 +1274,11 @@ def turn_engine(
         )
         raise ValueError(msg)
     quantities = graph.quantities(arc_quantities, vehicle, payload_kg, speed_kph=speed_kph)
+    # The phases of destination-only arcs close some turns to this vehicle: +inf in every
+    # quantity, as arcs closed to it (ecoroute.destination).
+    closed = graph.closed_by_phase(destination)
     for values in quantities.values():
+        values[closed] = np.inf
         values.flags.writeable = False
     weight = np.zeros(graph.arc_count)
     for name, factor in objective_weights.items():
@@ -1219,13 +1302,6 @@ def turn_engine(
             f"{vehicle.name} gives a turn a negative weight and there is no potential to shift it."
         )
         raise ValueError(msg)
-    ends_only = destination is not None and bool(np.any(destination))
-    if ends_only:
-        from .destination import transition_prices
-
-        assert destination is not None
-        prices = transition_prices(graph, destination, weight)
-        weight = weight + prices.price
     metric = _core.Metric(graph.graph, weight)
     reported = [quantities[q] for q in report]
     engine: Any
@@ -1235,11 +1311,6 @@ def turn_engine(
     else:
         points = _core.SpherePoints(*graph.unit_vectors()) if "astar" in algorithm else None
         engine = _core.QueryEngine(metric, ALGORITHM_ENUM[algorithm], reported, points)
-    if ends_only:
-        from .destination import EndsOnly
-
-        factors = np.array([float(objective_weights.get(q, 0.0)) for q in report])
-        engine = EndsOnly(engine, prices, graph, factors, node_potential)
     return TurnEngine(engine, graph), algorithm, quantities
 
 
@@ -1250,8 +1321,9 @@ def plain_turn_graph(network: RoadNetwork) -> TurnGraph:
     """
     The turn graph of a network without turn data: every turn allowed, U-turns everywhere.
 
-    It has the node graph's routes, with one expanded arc per turn, which is
-    what pricing destination-only stretches needs (:mod:`ecoroute.destination`).
+    It has the node graph's routes, with one expanded arc per turn and end
+    copies of destination-only arcs, which is what driving those only at a
+    route's ends needs (:mod:`ecoroute.destination`).
     No intersection costs. Built once per network and shared by every
     vehicle's router (each customizes its own metric on it).
     """
