@@ -463,10 +463,10 @@ def node_verdict(tags: Mapping[str, str], truck: Truck) -> Verdict:
         if value is not None:
             status = _value_status(value)
             if status is not None:
-                # A destination-only barrier (a gate for deliveries) is passed: which side
-                # the trip starts on is not the node's business.
+                # A destination-only node (a private gate) lets through only those whose
+                # trip starts or ends behind it: the roads at it are destination-only.
                 where = f"barrier={barrier} + " if barrier else ""
-                return Verdict(CLOSED, f"{where}{mode}={value}") if (status == CLOSED) else _OPEN
+                return _OPEN if status == OPEN else Verdict(status, f"{where}{mode}={value}")
     if barrier is None:
         return _OPEN
     if barrier in CLOSING_BARRIERS:
@@ -776,6 +776,12 @@ class TruckRules:
             if verdict.status == CLOSED:
                 violations.append(Violation("barrier", before.b, verdict.reason, i))
 
+        for i, step in enumerate(steps):  # a destination-only node makes its roads so
+            if step is not None and step.verdict.status == OPEN:
+                at = [self.node(n) for n in (step.a, step.b)]
+                node = next((v for v in at if v.status == DESTINATION), None)
+                if node is not None:
+                    steps[i] = _Step(step.a, step.b, step.way, node)
         status = [s.verdict.status if s is not None else OPEN for s in steps]
         first = next((i for i, x in enumerate(status) if x != DESTINATION), len(status))
         last = max((i for i, x in enumerate(status) if x != DESTINATION), default=-1)
@@ -859,11 +865,17 @@ def arc_verdicts(network: Any, rules: TruckRules) -> tuple[list[Verdict], np.nda
     """
     ways, along = arc_ways(network, rules.roads)
     verdicts = [rules.way(w, f) for w, f in zip(ways.tolist(), along.tolist(), strict=True)]
-    node_ids = network.node_id
-    closed_node = np.array(
-        [rules.node(int(n)).status == CLOSED for n in node_ids.tolist()], dtype=bool
-    )
+    node_verdicts = [rules.node(int(n)) for n in network.node_id.tolist()]
+    closed_node = np.array([v.status == CLOSED for v in node_verdicts], dtype=bool)
     barrier = closed_node[network.tail] | closed_node[network.head]
+    # An open arc at a destination-only node (a private gate) is destination-only.
+    for i, (a, b) in enumerate(zip(network.tail.tolist(), network.head.tolist(), strict=True)):
+        if verdicts[i].status == OPEN:
+            at = next(
+                (v for v in (node_verdicts[a], node_verdicts[b]) if v.status == DESTINATION), None
+            )
+            if at is not None:
+                verdicts[i] = at
     return verdicts, barrier
 
 
