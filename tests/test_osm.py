@@ -36,7 +36,8 @@ def _drivable_xml(src, dst):
             elif obj.is_way():
                 tags = dict(obj.tags)
                 if "highway" in tags and osm.drivable(tags):
-                    tags = {k: v for k, v in tags.items() if k not in legal}
+                    if tags["highway"] in osm.ROAD_CLASSES:  # others are roads by their access
+                        tags = {k: v for k, v in tags.items() if k not in legal}
                     if osm.oneway(tags) == 1 and tags.get("oneway") not in osm.ONEWAY_VALUES:
                         tags["oneway"] = (
                             "yes"  # motorways: implied one-way, made explicit for osmnx

@@ -68,7 +68,7 @@ VALUE_TABLE = {
     "yes": (O, O, O, O),
     "designated": (O, O, O, O),
     "permissive": (O, O, O, O),
-    "official": (O, O, O, O),
+    "official": (C, C, C, C),  # OSRM car access.feature: not routable
     "public": (O, O, O, O),
     "allowed": (O, O, O, O),
     "vehicle": (O, O, O, O),
@@ -82,7 +82,7 @@ VALUE_TABLE = {
     "local": (D, D, D, D),
     "discouraged": (D, D, D, D),
     "unsuitable": (D, D, D, D),
-    "restricted": (D, D, D, D),
+    "restricted": (C, C, C, C),  # OSRM car access.feature: not routable
     "no": (C, C, C, C),
     "agricultural": (C, C, C, C),
     "forestry": (C, C, C, C),

@@ -79,8 +79,11 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
     ones, whatever vehicle follows.
     """
     highway = tags.get("highway")
-    if highway not in ROAD_CLASSES and osm_rules.ferry_route(tags) is None:
+    if highway is None and osm_rules.ferry_route(tags) is None:
         return False
+    if highway not in ROAD_CLASSES and highway is not None:
+        if not any(osm_rules.class_admits(tags, mode) for mode in osm_rules.MODES):
+            return False
     if highway == "service" and network_type == "drive":
         return False
     if tags.get("area") == "yes":
@@ -208,7 +211,14 @@ def _directed_tag(tags: Mapping[str, str], mode: str, direction: int, code: int)
 
 
 def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
-    """The mode's access in one direction, its own one-way rules included (``oneway:hgv``)."""
+    """
+    The mode's access in one direction, its class and its own one-way rules included.
+
+    A class the mode may not drive (``busway`` for a car) closes it unless an
+    explicit motor access opens it (:func:`ecoroute.osm_rules.class_admits`).
+    """
+    if not osm_rules.class_admits(tags, mode):
+        return osm_rules.CLOSED
     code = osm_rules.access_code(tags, mode, direction)
     one = osm_rules.oneway_for(tags, mode)
     if one == osm_rules.REVERSIBLE or (one != 0 and one != direction):
@@ -220,6 +230,8 @@ def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
 _LEGAL_WAY_KEYS = frozenset(
     osm_rules.WAY_KEYS - {"highway", "junction", "maxspeed", "oneway", "route", "duration"}
 )
+#: Keys whose explicit value can make a way of any class a road (osm_rules.class_admits).
+_MOTOR_ACCESS_KEYS = frozenset(k for keys in osm_rules._MOTOR_KEYS.values() for k in keys)
 #: Keys that make a node worth reading (a barrier, access or a limit on it).
 _LEGAL_NODE_KEYS = frozenset(osm_rules.NODE_KEYS - {"highway"})
 #: Tags whose zone values ("DE:urban") name the country whose traffic law applies.
@@ -247,6 +259,7 @@ def _read_ways(
     legal_way_keys = _LEGAL_WAY_KEYS
     road_classes = ROAD_CLASSES
     ferry_routes = osm_rules.FERRY_ROUTES
+    mode_classes = osm_rules.HIGHWAY_MODES  # classes open to some modes only (busway)
     nan = math.nan
     absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) outside the floor and ceiling
     below = above = False
@@ -273,7 +286,11 @@ def _read_ways(
                     ways.node_legal[way.id] = on_node
                 continue
             highway = way_tags.get("highway")
-            if highway not in road_classes and way_tags.get("route") not in ferry_routes:
+            if (
+                highway not in road_classes
+                and way_tags.get("route") not in ferry_routes
+                and not (highway and _MOTOR_ACCESS_KEYS.intersection(t.k for t in way_tags))
+            ):
                 continue  # most non-drivable ways stop here, before reading other tags
             tags = {t.k: t.v for t in way_tags}  # one pass over the tags, not a get per key
             if not drivable(tags, network_type):
@@ -305,7 +322,7 @@ def _read_ways(
             if ferry is not None:  # its speed is its length over its duration
                 maxspeed = forward = backward = _ferry_speed_kph(tags, ferry, ways, count)
             _note_country(ways, tags)
-            if not legal_way_keys.isdisjoint(tags):
+            if not legal_way_keys.isdisjoint(tags) or highway in mode_classes:
                 record = _WayLegal(tags)
                 for pair in osm_rules.unreadable_values(tags):
                     ways.unreadable[pair] = ways.unreadable.get(pair, 0) + 1
@@ -641,6 +658,8 @@ def _load(
         if legal is not None:
             keep |= _destination_borders(n, tail, head, legal)
         keep |= _ferry_terminals(n, tail, head, arc_highway, highway_names)
+        if turn_restrictions:
+            keep |= np.isin(node_id, _restriction_nodes(path, ways))
         merged = _topology.simplify(n, tail, head, keep)
         chain = merged.chain_arcs
         chain_of = np.repeat(np.arange(merged.tail.size), np.diff(merged.chain_offsets))
@@ -856,6 +875,29 @@ def _arc_legal(
     names = sorted(table, key=table.__getitem__)
     out["access_tags"] = np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8).copy()
     return out
+
+
+def _restriction_nodes(path: Path, ways: _Ways) -> npt.NDArray[np.int64]:
+    """
+    OSM ids of the nodes a turn restriction names: its via nodes and its ways' end nodes.
+
+    Simplification keeps them, so a via way in a chain of two-node junctions stays an arc of
+    its own and the restriction can still be matched (:func:`ecoroute.turns.read_turns`).
+    """
+    from .turns import _read_relations
+
+    relations, _ = _read_relations(path, "motorcar")
+    if not relations:
+        return np.empty(0, dtype=np.int64)
+    wanted = {w for r in relations for w in (*r.from_ways, *r.via_ways, *r.to_ways)}
+    ends = np.cumsum(ways.way_length)
+    starts = ends - np.asarray(ways.way_length)
+    refs = np.asarray(ways.ref, dtype=np.int64)
+    nodes = [v for r in relations for v in r.via_nodes]
+    for i, way_id in enumerate(ways.way_id):
+        if way_id in wanted and ends[i] > starts[i]:
+            nodes += [int(refs[starts[i]]), int(refs[ends[i] - 1])]
+    return np.asarray(nodes, dtype=np.int64)
 
 
 def _ferry_terminals(

@@ -78,13 +78,10 @@ and trucks. ``bus`` sits under ``psv`` (public service vehicles), which sits und
 """
 
 ACCESS_VALUES: dict[str, int] = {
-    # Open. "official" is a designation backed by a legal obligation (Key:access): for the mode
-    # it is tagged on, as open as "designated" (Valhalla opens it; OSRM closes it, reading it as
-    # "only the mode whose sign is posted", which is never a car on the roads it routes).
+    # Open.
     "yes": OPEN,
     "designated": OPEN,
     "permissive": OPEN,
-    "official": OPEN,
     "public": OPEN,  # Valhalla's tables
     "allowed": OPEN,  # Valhalla's tables
     "vehicle": OPEN,  # a class as a value: "only vehicles", which every mode here is
@@ -108,10 +105,15 @@ ACCESS_VALUES: dict[str, int] = {
     # DESTINATION keeps the places on them reachable and routes through traffic around them.
     "discouraged": DESTINATION,
     "unsuitable": DESTINATION,  # Valhalla truck table (closed there)
-    # Not documented on Key:access: OSRM closes it, Valhalla opens it; some restriction applies.
-    "restricted": DESTINATION,
     # Closed.
     "no": CLOSED,
+    # "official": the way is for the mode whose sign is posted there (Key:access: a legal
+    # obligation for that mode), which is not a car, van or truck on the ways routed here.
+    # OSRM's car closes it; Valhalla opens it. Closed: a router cannot tell the mode signed.
+    "official": CLOSED,
+    # Not documented on Key:access, "some restriction applies": OSRM closes it, Valhalla
+    # opens it. Closed, the conservative reading (its access.feature expects so).
+    "restricted": CLOSED,
     "agricultural": CLOSED,
     "forestry": CLOSED,
     "emergency": CLOSED,
@@ -173,7 +175,9 @@ LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "maxweightrating_t": ("maxweightrating",),
     "maxaxleload_t": ("maxaxleload",),
     "maxheight_m": ("maxheight:physical", "maxheight"),
-    "maxwidth_m": ("maxwidth:physical", "maxwidth"),
+    # The road's own width binds too (OSRM's car reads width and est_width so): a vehicle
+    # wider than the carriageway does not fit, whatever is signed.
+    "maxwidth_m": ("maxwidth:physical", "maxwidth", "width", "est_width"),
     "maxlength_m": ("maxlength",),
 }
 """
@@ -1060,6 +1064,47 @@ def drivable_highway(highway: str | None, mode: str = "motorcar") -> bool:
     return mode in HIGHWAY_MODES.get(highway, ())
 
 
+#: Per mode, the keys whose explicit OPEN value makes a road of any class (not ``vehicle`` or
+#: ``access``: ``access=yes`` on a footway or ``vehicle=yes`` on a cycleway is about walkers
+#: and cyclists, not cars).
+_MOTOR_KEYS = {
+    mode: tuple(
+        k
+        for key in keys
+        if key not in ("vehicle", "access")
+        for k in (key, key + ":forward", key + ":backward")
+    )
+    for mode, keys in HIERARCHY.items()
+}
+
+
+def class_admits(tags: Mapping[str, str], mode: str) -> bool:
+    """
+    Return whether a way's class lets ``mode`` drive it, before its access tags say more.
+
+    A road class of :data:`HIGHWAY_CLASSES` (and :data:`HIGHWAY_MODES` for the modes listed
+    there), a ferry or car train (:data:`FERRY_ROUTES`), or any class that an explicit motor
+    access opens to the mode (``highway=runway`` + ``motorcar=yes``, ``highway=cycleway`` +
+    ``motor_vehicle=designated``: OSRM's car reads access before the class so).
+
+    Examples
+    --------
+    >>> class_admits({"highway": "busway"}, "motorcar"), class_admits({"highway": "busway"}, "bus")
+    (False, True)
+    >>> class_admits({"highway": "runway", "motorcar": "yes"}, "motorcar")
+    True
+    >>> class_admits({"highway": "footway", "access": "yes"}, "motorcar")
+    False
+    """
+    _check_mode(mode)
+    highway = tags.get("highway")
+    if highway is None:
+        return ferry_route(tags) is not None
+    if drivable_highway(highway, mode):
+        return True
+    return _first_code(tags, _MOTOR_KEYS[mode], mode) == OPEN
+
+
 # ============================================================================================
 # Which keys are read, and which values could not be
 # ============================================================================================
@@ -1132,7 +1177,13 @@ def _limit_readable(value: str, name: str) -> bool:
     return not math.isnan(_parser(name)(value))
 
 
+#: Road widths: free-form in the map ("3-4", "narrow"); an unreadable one is not worth a warning.
+_ROAD_WIDTH_KEYS = frozenset(k for key in ("width", "est_width") for k in _all_directions(key))
+
+
 def _is_readable(key: str, value: str) -> bool:
+    if key in _ROAD_WIDTH_KEYS:
+        return True
     if key in _ACCESS_KEYS or key in _HAZMAT_KEYS:
         return _access_readable(value)
     if key in _ONEWAY_KEYS:
@@ -1214,6 +1265,7 @@ __all__ = [
     "access_value_code",
     "barrier_passable",
     "conditional_keys",
+    "class_admits",
     "drivable_highway",
     "hazmat_flags",
     "maxspeed_kph",

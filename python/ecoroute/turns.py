@@ -61,6 +61,8 @@ ROTATING_MASS_FACTOR = 1.05
 
 _NO = ("no_right_turn", "no_left_turn", "no_u_turn", "no_straight_on", "no_entry", "no_exit")
 _ONLY = ("only_right_turn", "only_left_turn", "only_straight_on", "only_u_turn")
+#: ``no_*`` values that are not turn restrictions.
+_NOT_RESTRICTIONS = frozenset({"no"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -1378,10 +1380,10 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
             if any(key.endswith(":conditional") for key in tags):
                 skipped.append(f"relation {relation.id}: conditional restrictions are not read")
             continue
-        if value in _NO:
+        if value in _NO or (value.startswith("no_") and value not in _NOT_RESTRICTIONS):
             kind = "no"
-        elif value in _ONLY:
-            kind = "only"
+        elif value in _ONLY or value.startswith("only_"):
+            kind = "only"  # any only_* (only_left_on, a mistyped only_left_turn), as OSRM
         else:
             skipped.append(f"relation {relation.id}: unknown restriction {value!r}")
             continue
@@ -1394,6 +1396,13 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
         via_ways = [ref for kind_, ref in members["via"] if kind_ == "w"]
         if not from_ways or not to_ways or bool(via_nodes) == bool(via_ways) or len(via_nodes) > 1:
             skipped.append(f"relation {relation.id}: needs from and to ways and one via")
+            continue
+        # Several from ways only for no_entry, several to ways only for no_exit (OSM wiki
+        # Relation:restriction); other such relations are ambiguous and skipped, as OSRM does.
+        if (len(from_ways) > 1 and value != "no_entry") or (
+            len(to_ways) > 1 and value != "no_exit"
+        ):
+            skipped.append(f"relation {relation.id}: {value} with several from or to ways")
             continue
         relations.append(_Relation(relation.id, kind, from_ways, via_nodes, via_ways, to_ways))
     return relations, skipped

@@ -82,7 +82,9 @@ MOTOR_ROADS = frozenset(
     }
 )
 #: Access values that let the vehicle through (Key:access).
-OPEN_VALUES = frozenset({"yes", "designated", "permissive", "official", "discouraged", "public"})
+#: ``official`` is not among them: the way is for the mode whose sign is posted (OSRM's car
+#: closes it too).
+OPEN_VALUES = frozenset({"yes", "designated", "permissive", "discouraged", "public"})
 #: Access values that let it in only to reach or leave a place on the road (no through traffic).
 #: ``private``, ``permit`` and ``residents`` are read so too, as OSRM's car profile reads them
 #: (``restricted_access_tag_list`` in ``profiles/car.lua``: routable at a route's ends only):
@@ -101,6 +103,7 @@ CLOSED_VALUES = frozenset(
         "bus",
         "military",
         "restricted",
+        "official",
         "use_sidepath",
     }
 )
