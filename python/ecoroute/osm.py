@@ -81,9 +81,12 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
     highway = tags.get("highway")
     if highway is None and osm_rules.ferry_route(tags) is None:
         return False
-    if highway not in ROAD_CLASSES and highway is not None:
-        if not any(osm_rules.class_admits(tags, mode) for mode in osm_rules.MODES):
-            return False
+    if (
+        highway is not None
+        and highway not in ROAD_CLASSES
+        and not any(osm_rules.class_admits(tags, mode) for mode in osm_rules.MODES)
+    ):
+        return False
     if highway == "service" and network_type == "drive":
         return False
     if tags.get("area") == "yes":
