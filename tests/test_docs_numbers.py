@@ -1,0 +1,53 @@
+"""
+The numbers the docs print, against what produces them: counts on the shipped networks are
+recomputed here; timings and figures from benchmarks that need data the package does not
+ship are checked against the table that records them (docs/benchmarks.md), and every other
+timing must say which benchmark measured it and when.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def _text(name: str) -> str:
+    """A page (relative to docs/, or README.md) with its line breaks undone."""
+    path = ROOT / name if name == "README.md" else DOCS / name
+    return " ".join(path.read_text(encoding="utf-8").split())
+
+
+def _table_row(page: str, first_cell: str) -> list[str]:
+    """The cells of the Markdown table row of ``page`` whose first cell is ``first_cell``."""
+    for line in (DOCS / page).read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("|") and cells[0] == first_cell:
+            return cells
+    msg = f"{page} has no table row {first_cell!r}"
+    raise AssertionError(msg)
+
+
+def test_algorithms_quotes_the_recorded_query_and_hierarchy_timings():
+    """
+    Tests that docs/algorithms.md quotes the New York timings of the point-to-point and
+    contraction-hierarchy tables of docs/benchmarks.md (bench_queries.py, bench_cch.py).
+    """
+    text = _text("algorithms.md")
+    auto = _table_row("benchmarks.md", "ecoroute bidirectional A* (`auto`)")
+    networkx = _table_row("benchmarks.md", "networkx bidirectional_dijkstra")
+    assert f"({auto[1]} ms per query on New York, {networkx[2]} faster than networkx's" in text
+    prep = _table_row("benchmarks.md", "preprocessing (order + contraction)")
+    assert f"{prep[1]} on New York, {prep[3]} faster than RoutingKit's" in text
+    custom = _table_row("benchmarks.md", "customization, 2 threads")
+    assert f"{custom[1]} on New York with 2 threads" in text
+    query = _table_row("benchmarks.md", "query with path, per Python call (core)")
+    route = _table_row("benchmarks.md", "Router.route (path, Route object, 5 quantities)")
+    assert f"{query[1]} per query with its path on New York" in text
+    assert f"also builds the Route, {route[1]})" in text
+    matrix = _table_row("benchmarks.md", "matrix 1000x1000")
+    assert f"1000 x 1000 in {matrix[1]} on New York" in text
