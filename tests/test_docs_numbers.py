@@ -51,3 +51,22 @@ def test_algorithms_quotes_the_recorded_query_and_hierarchy_timings():
     assert f"also builds the Route, {route[1]})" in text
     matrix = _table_row("benchmarks.md", "matrix 1000x1000")
     assert f"1000 x 1000 in {matrix[1]} on New York" in text
+
+
+def test_task_pages_quote_the_recorded_matrix_and_loading_speed_ups():
+    """
+    Tests the New York matrix (bench_cch.py) and OSM loading (bench_osm.py) figures that
+    docs/tasks/matrices.md and docs/tasks/load-network.md quote against docs/benchmarks.md.
+    """
+    matrix = _table_row("benchmarks.md", "matrix 1000x1000")
+    assert f"1000 x 1000 in {matrix[1]} on New York, {matrix[3]} faster than RoutingKit" in (
+        _text("tasks/matrices.md")
+    )
+    load = _text("tasks/load-network.md")
+    speed_ups = []
+    for extract, name in (("malta", "Malta"), ("rhein-neckar", "Rhein-Neckar")):
+        row = _table_row("benchmarks.md", extract)
+        assert f"{row[6]} on {name}" in load, extract
+        speed_ups.append(float(row[6].rstrip("x")))
+    assert "about 20 times faster than osmnx" in load
+    assert all(abs(x - 20) <= 1 for x in speed_ups)
