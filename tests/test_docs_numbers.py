@@ -70,3 +70,24 @@ def test_task_pages_quote_the_recorded_matrix_and_loading_speed_ups():
         speed_ups.append(float(row[6].rstrip("x")))
     assert "about 20 times faster than osmnx" in load
     assert all(abs(x - 20) <= 1 for x in speed_ups)
+
+
+def test_traffic_profile_memory_is_what_the_arrays_take():
+    """
+    Tests docs/traffic.md's "``4 + 168 x 4`` bytes per profiled arc" against the arrays
+    ``SpeedProfiles.to_arrays`` gives on the shipped Helsinki network, and its New York
+    arithmetic (99 MB for 20 % of 733,846 arcs, 1.74 x 57 MB, 146,769 profiled arcs).
+    """
+    from ecoroute import datasets, traffic
+
+    profiles = traffic.synthetic_profiles(datasets.helsinki())
+    arrays = profiles.to_arrays()
+    per_arc = (arrays["arcs"].nbytes + arrays["speed_kph"].nbytes) / len(arrays["arcs"])
+    assert per_arc == 4 + 168 * 4
+    text = _text("traffic.md")
+    assert "Memory is `4 + 168 x 4` bytes per profiled arc: 99 MB for 20 % of" in text
+    profiled = round(0.2 * 733_846)
+    assert f"{profiled:,} profiled arcs at 168 hours" in text
+    assert round(per_arc * profiled / 1e6) == 99
+    assert "1.74 x the network's own 57 MB" in text
+    assert round(per_arc * profiled / 1e6 / 57, 2) == pytest.approx(1.74, abs=0.01)
