@@ -91,3 +91,43 @@ def test_traffic_profile_memory_is_what_the_arrays_take():
     assert round(per_arc * profiled / 1e6) == 99
     assert "1.74 x the network's own 57 MB" in text
     assert round(per_arc * profiled / 1e6 / 57, 2) == pytest.approx(1.74, abs=0.01)
+
+
+def _budget_cells(network: str, column: int) -> list[tuple[float, float]]:
+    """(CO2 saved %, extra time %) of docs/benchmarks.md's trade-off rows for ``network``."""
+    found = []
+    for line in (DOCS / "benchmarks.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == network and "time, gap" in line:
+            saved, extra = re.match(r"([\d.]+)% \(\+([\d.]+)% time", cells[column]).groups()
+            found.append((float(saved), float(extra)))
+    assert found, network
+    return found
+
+
+def test_tradeoff_quotes_the_ranges_of_the_recorded_budget_table():
+    """
+    Tests the savings docs/tasks/tradeoff.md quotes for Monaco and Andorra at +5 % and
+    +20 % (turn-aware, and on the node graph) against the bench_tradeoff.py table of
+    docs/benchmarks.md: each range runs from the least to the most of those rows.
+    """
+    text = _text("tasks/tradeoff.md")
+
+    def spread(values: list[float]) -> str:
+        return f"{min(values):.1f}-{max(values):.1f} %"
+
+    turns = {c: _budget_cells("monaco", c) + _budget_cells("andorra", c) for c in (3, 5)}
+    nodes = {
+        c: _budget_cells("monaco (node graph)", c) + _budget_cells("andorra (node graph)", c)
+        for c in (3, 5)
+    }
+    five, twenty = turns[3], turns[5]
+    assert (
+        f"5 % more time saves {spread([s for s, _ in five])} of the CO2 (spending "
+        f"{spread([e for _, e in five])} more time in total), and 20 % saves "
+        f"{spread([s for s, _ in twenty])}" in text
+    )
+    assert (
+        f"({spread([s for s, _ in nodes[3]])} at +5 %, {spread([s for s, _ in nodes[5]])} "
+        "at +20 %, measured in the same run)" in text
+    )
