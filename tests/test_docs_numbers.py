@@ -131,3 +131,19 @@ def test_tradeoff_quotes_the_ranges_of_the_recorded_budget_table():
         f"({spread([s for s, _ in nodes[3]])} at +5 %, {spread([s for s, _ in nodes[5]])} "
         "at +20 %, measured in the same run)" in text
     )
+
+
+def test_vehicles_quotes_the_emission_timings_of_the_emissions_page():
+    """
+    Tests that docs/vehicles.md quotes the per-vehicle New York timings of the table in
+    docs/emissions.md (one run of bench_emissions.py, recorded once).
+    """
+    before = _table_row("emissions.md", "before (commit 4c3c91f, 8 vehicles)")
+    after = _table_row("emissions.md", "after (12 vehicles)")
+    text = _text("vehicles.md")
+    assert f"{after[1]} of CPU time (before: {before[1]})" in text
+    assert f"wall clock {after[2]} at load average 3.5 (before: {before[2]})" in text
+    assert f"{after[3]} at load 8-10 (before: {before[3]})" in text
+    graded = re.search(r"a vehicle costs ([\d-]+ ms) of CPU", _text("emissions.md"))
+    assert graded
+    assert f"(synthetic terrain) {graded.group(1)} of CPU" in text
