@@ -147,3 +147,32 @@ def test_vehicles_quotes_the_emission_timings_of_the_emissions_page():
     graded = re.search(r"a vehicle costs ([\d-]+ ms) of CPU", _text("emissions.md"))
     assert graded
     assert f"(synthetic terrain) {graded.group(1)} of CPU" in text
+
+
+def test_turns_counts_the_restrictions_of_the_shipped_helsinki_extract():
+    """
+    Tests docs/turns.md's count of the Helsinki extract's restriction relations, placed
+    and skipped by reason, against read_turns on the network as load_osm reads it.
+    """
+    import ecoroute
+    from ecoroute import datasets, turns
+
+    path = datasets.helsinki_path()
+    relations, unread = turns._read_relations(path, "motorcar")
+    with pytest.warns(UserWarning, match="clipped extract"):
+        network = ecoroute.load_osm(path)
+    skipped = turns.read_turns(path, network).skipped
+    total = len(relations) + len(unread)
+    reasons = {
+        "no_arc": sum("no arc of the network drives along" in s for s in skipped),
+        "via": sum("is not a node of the network" in s for s in skipped),
+        "missing": sum("is not in the file" in s for s in skipped),
+    }
+    assert sum(reasons.values()) == len(skipped)
+    assert (
+        f"The Helsinki demo extract carries {total} ({total - len(skipped)} placed as "
+        f"`load_osm` reads it by default; of the {len(skipped)} skipped, {reasons['no_arc']} "
+        f"name a `from` or `to` way that no arc drives into or out of the via node, "
+        f"{reasons['via']} have a via node the network does not have, {reasons['missing']} "
+        "names a way missing from the clipped file;" in _text("turns.md")
+    )
