@@ -176,3 +176,22 @@ def test_turns_counts_the_restrictions_of_the_shipped_helsinki_extract():
         f"{reasons['via']} have a via node the network does not have, {reasons['missing']} "
         "names a way missing from the clipped file;" in _text("turns.md")
     )
+
+
+def _table(page: str, header: str) -> list[str]:
+    """The lines of the Markdown table of ``page`` whose first line starts with ``header``."""
+    lines = (DOCS / page).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
+
+
+@pytest.mark.parametrize(
+    "header", ["| step |", "| network | plan |", "| penalties |", "| instance | routes |"]
+)
+def test_fleet_plans_prints_the_fleet_tables_of_the_benchmarks_page(header):
+    """
+    Tests that docs/tasks/fleet-plans.md and docs/benchmarks.md print the same tables of
+    the one bench_fleet.py run, so that a re-run cannot update one page and not the other.
+    """
+    assert _table("tasks/fleet-plans.md", header) == _table("benchmarks.md", header)
