@@ -148,6 +148,21 @@ def timings(network: ecoroute.RoadNetwork, size: int, repeats: int) -> list[dict
     return rows
 
 
+def rule_counts(network: ecoroute.RoadNetwork) -> list[dict[str, object]]:
+    """How many arcs each vehicle's rules close and make destination-only (docs/trucks.md)."""
+    counts = []
+    for vehicle in ("truck_40t_diesel", "van_diesel", "car_petrol"):
+        rules = ecoroute.Router(network, vehicle).rules
+        counts.append(
+            {
+                "vehicle": vehicle,
+                "closed arcs": int(rules.closed.sum()),
+                "destination-only arcs": int(rules.destination.sum()),
+            }
+        )
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pairs", type=int, default=299)
@@ -165,6 +180,7 @@ def main() -> None:
 
     timed = timings(network, args.matrix, args.repeats)  # first: its first Router is the first
     legal = legality(network, rules, args.pairs)
+    counts = rule_counts(network)
     rows = []
     for name in ("truck co2", "truck time"):
         r = legal[name]
@@ -184,6 +200,8 @@ def main() -> None:
         f"{args.pairs} random pairs; loaded and read in {load_s:.1f} s"
     )
     print_table(rows, list(rows[0]))
+    print()
+    print_table(counts, list(counts[0]))
     ratio = legal["time_ratio_over_10km"]
     print(
         f"\nTruck / car fastest time, trips over 10 km: median {ratio['median']:.3f} "
@@ -217,7 +235,13 @@ def main() -> None:
     print(
         write_results(
             "trucks",
-            {"args": vars(args), "legality": legal, "timings": timed, "load_s": load_s},
+            {
+                "args": vars(args),
+                "legality": legal,
+                "rule_counts": counts,
+                "timings": timed,
+                "load_s": load_s,
+            },
         )
     )
 

@@ -463,3 +463,64 @@ def test_every_benchmark_section_names_a_command_that_exists():
         assert commands, f"{heading} names no benchmark command"
         for script in commands:
             assert (DOCS.parent / "benchmarks" / script).is_file(), f"{heading}: {script}"
+
+
+#: A timing or speed-up in prose: "5.06 ms", "0.6 s", "about 3 minutes", "4.6x", "1.74 x the".
+TIMING = re.compile(
+    r"\d(?:[\d,.]*\d)?\s?(?:ms|us|µs|s|seconds?|min|minutes)\b(?!-)"
+    r"|\d(?:\.\d+)?\s?(?:x|\u00d7|times)\s+(?:faster|slower|the)\b|\b\d+(?:\.\d+)?x\b"
+)
+#: Where a timing says it comes from: a benchmark script, a hand measurement or the command
+#: it was measured with ("measured 2026-12-08 with `/usr/bin/time ecoroute demo`"), and a date.
+SOURCE = re.compile(r"benchmarks/\w+\.py|measured\s+by\s+hand|20\d\d-\d\d-\d\d\s+with\s+`")
+MEASURED = re.compile(r"measured\s+(?:by\s+hand\s+)?(?:on\s+)?20\d\d-\d\d-\d\d")
+#: What looks like a timing but is not a measurement (patterns), each with the reason.
+NOT_TIMINGS = {
+    r"`[^`\n]*`": "code and formulas (`W = F s`), not prose",
+    r"for [\d.]+ s more\b": "a route's extra travel time (the demo's: tests/test_demo.py)",
+    r"30 s of constant speed each": "the drive cycle a fit used, not a time it took",
+    r"1\.5 times the shortfall": "how the solver lowers a limit",
+    r"about 3 minutes\)": "how long a slow test runs, for whoever runs it",
+    r"604,800 s \(a week\)": "an input limit",
+    r"takes\s+180\.2 s and emits": "a route's travel time, printed by the page's example",
+    r"\(or 3 minutes\)": "a time budget a user may ask for",
+    r"1\.74 x the network's own": "arithmetic on sizes, checked by tests/test_docs_numbers.py",
+    r"costs 10 s more": "a hand-worked example that tests/test_turns.py checks",
+}
+#: OSRM's car profile, quoted with its parameters (docs/turns.md, section 2).
+OSRM_PARAMETERS = "(OSRM's car profile, `profiles/car.lua`"
+
+
+def _paragraphs(page: Path) -> list[tuple[str, str]]:
+    """Each paragraph (or table, or list) of a page outside code blocks, with its section."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    section, found = "", []
+    for block in re.split(r"\n\s*\n", text):
+        if block.lstrip().startswith("#"):
+            section = ""
+        section += "\n" + block
+        found.append((block, section))
+    return found
+
+
+def test_every_timing_in_the_docs_says_which_benchmark_measured_it_and_when():
+    """
+    Tests that each paragraph of the docs (and the README) that prints a timing or a
+    speed-up names, in itself or earlier in its section, the ``benchmarks/`` script or the
+    hand measurement it comes from and a "measured YYYY-MM-DD" date, and that every script a
+    page names exists. docs/benchmarks.md is checked section by section above.
+    """
+    pages = [p for p in sorted(DOCS.rglob("*.md")) if p.name != "benchmarks.md"]
+    undated = []
+    for page in [*pages, DOCS.parent / "README.md"]:
+        for script in re.findall(r"benchmarks/(\w+\.py)", page.read_text(encoding="utf-8")):
+            assert (DOCS.parent / "benchmarks" / script).is_file(), f"{page.name}: {script}"
+        for block, section in _paragraphs(page):
+            if OSRM_PARAMETERS in block:
+                continue
+            prose = " ".join(block.split())
+            for pattern in NOT_TIMINGS:
+                prose = re.sub(pattern, "", prose)
+            if TIMING.search(prose) and not (SOURCE.search(section) and MEASURED.search(section)):
+                undated.append(f"{page.relative_to(DOCS.parent)}: {block.strip()[:120]}")
+    assert not undated, "\n".join(undated)
