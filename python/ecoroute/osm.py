@@ -7,7 +7,7 @@ import math
 import re
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -215,12 +215,11 @@ def _conditional_access(
     def wanted(key: str) -> bool:
         return key in osm_rules.CONDITIONAL_ACCESS_KEYS
 
+    def reader(mode: str, direction: int) -> Callable[[Mapping[str, str]], int]:
+        return lambda t: _directed_access(t, mode, direction)
+
     profiles = [
-        [
-            code_profile(tags, lambda t, m=mode, d=d: _directed_access(t, m, d), wanted)
-            for d in (1, -1)
-        ]
-        for mode in osm_rules.MODES
+        [code_profile(tags, reader(mode, d), wanted) for d in (1, -1)] for mode in osm_rules.MODES
     ]
     unread = [
         f"{key}={value}"

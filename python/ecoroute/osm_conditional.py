@@ -234,7 +234,7 @@ def hour_bins(condition: Condition) -> tuple[npt.NDArray[np.bool_], npt.NDArray[
     for start, end in condition.minutes:
         covered[start:end] = True
     per_hour = covered.reshape(HOURS_PER_WEEK, 60)
-    return per_hour.all(axis=1), per_hour.any(axis=1)
+    return np.asarray(per_hour.all(axis=1)), np.asarray(per_hour.any(axis=1))
 
 
 def rule_status(condition: Condition) -> npt.NDArray[np.uint8]:
@@ -348,13 +348,15 @@ def turn_hours(condition: Condition) -> npt.NDArray[np.bool_]:
 # ---------------------------------------------------------------------- opening_hours subset
 
 
-def _parse_hours(text: str) -> tuple[tuple[tuple[int, int], ...] | None, frozenset[int] | None] | None:
+def _parse_hours(
+    text: str,
+) -> tuple[tuple[tuple[int, int], ...] | None, frozenset[int] | None] | None:
     """
     Minutes of the week and months of an ``opening_hours`` subset; None if not understood.
 
     The minutes are None when no rule names a time or a day (months alone).
     """
-    week = [[] for _ in range(7)]  # per day: intervals from its 00:00
+    week: list[list[tuple[int, int]]] = [[] for _ in range(7)]  # per day, from its 00:00
     months: set[int] | None = None
     timed = False
     for rule_text in _split_outside_parentheses(text, ";"):

@@ -200,7 +200,7 @@ class Router:
             from .traffic import departure_seconds, hour_of_week
 
             self.conditional_hour = hour_of_week(departure_seconds(conditional_at))
-        self._options = {
+        self._options: dict[str, Any] = {
             "objective": objective,
             "algorithm": algorithm,
             "payload_kg": payload_kg,

@@ -541,9 +541,7 @@ class TurnGraph:
                         extra_rule.append(rule)
         return copy_of, extra_from, extra_to, extra_rule, removed
 
-    def _conditional_turns(
-        self, rule: IntArray
-    ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    def _conditional_turns(self, rule: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
         """
         The expanded arcs conditional restrictions may close, and their hours (OR-ed per arc).
 
@@ -559,7 +557,10 @@ class TurnGraph:
         pair = np.flatnonzero(np.diff(offsets) == 2)
         if pair.size:
             m = self.network.arc_count
-            keys = turns.conditional_arcs[offsets[pair]] * m + turns.conditional_arcs[offsets[pair] + 1]
+            keys = (
+                turns.conditional_arcs[offsets[pair]] * m
+                + turns.conditional_arcs[offsets[pair] + 1]
+            )
             is_turn = np.flatnonzero(self.turn_from >= 0)
             own = self.turn_from[is_turn] * m + self.entered[is_turn]
             order = np.argsort(keys, kind="stable")
@@ -1304,7 +1305,9 @@ def attached(network: RoadNetwork) -> TurnRestrictions | None:
     return turns
 
 
-def _attached_conditionals(arrays: Mapping[str, npt.NDArray[Any]], arc_count: int) -> dict[str, Any]:
+def _attached_conditionals(
+    arrays: Mapping[str, npt.NDArray[Any]], arc_count: int
+) -> dict[str, Any]:
     """The conditional restrictions :func:`attach` stored (none in saves made before them)."""
     if "conditional_offsets" not in arrays:
         return {}
@@ -1568,10 +1571,10 @@ def _read_relations(
         value = _restriction_value(tags, vehicle_class)
         if value is not None:
             wanted.append((value, None))
-        for cond_value, condition, hours, understood in _conditional_values(tags, vehicle_class):
+        for cond_value, condition, when, understood in _conditional_values(tags, vehicle_class):
             if not understood:
                 unread.append(f"relation {relation.id}: {condition}")
-            wanted.append((cond_value, hours))
+            wanted.append((cond_value, when))
         if not wanted:
             continue
         kinds: list[tuple[str, npt.NDArray[np.bool_] | None]] = []
@@ -1846,11 +1849,11 @@ def read_turns(
             skipped.append(f"relation {r.relation_id}: way {missing[0]} is not in the file")
             continue
         if r.hours is not None:  # conditional: kept apart, with its hours
-            pairs: list[tuple[int, int]] = []
+            turn_pairs: list[tuple[int, int]] = []
             before = len(conditional)
             if r.via_nodes:
-                problem = _place_via_node(r, ways, matcher, network, pairs)
-                conditional.extend([a, b] for a, b in sorted(set(pairs)))
+                problem = _place_via_node(r, ways, matcher, network, turn_pairs)
+                conditional.extend([a, b] for a, b in sorted(set(turn_pairs)))
                 conditional_only.extend([False] * (len(conditional) - before))
             else:
                 problem = _place_via_ways(r, ways, matcher, conditional, conditional_only)
@@ -1888,9 +1891,7 @@ def read_turns(
         ),
         conditional_arcs=np.asarray([a for c in conditional for a in c], dtype=np.int64),
         conditional_only=np.asarray(conditional_only, dtype=bool),
-        conditional_hours=np.asarray(conditional_hours, dtype=bool).reshape(
-            -1, 2, HOURS_PER_WEEK
-        ),
+        conditional_hours=np.asarray(conditional_hours, dtype=bool).reshape(-1, 2, HOURS_PER_WEEK),
         unread_conditions=tuple(unread),
     )
 
