@@ -286,3 +286,14 @@ def test_unread_conditions_are_counted_and_follow_the_policy(tmp_path: Path) -> 
 def test_a_bad_policy_is_refused(no_left_at_rush_hour):  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="restrict"):
         ecoroute.Router(no_left_at_rush_hour, "car_petrol", conditional="sometimes")  # type: ignore[arg-type]
+
+
+def test_a_saved_profile_index_out_of_range_is_refused_on_load(tmp_path: Path) -> None:
+    network = ecoroute.load_osm(
+        write_osm(tmp_path / "n.osm", NODES, ways(w13={"access:conditional": "no @ (Mo)"})),
+        simplify=False,
+    )
+    bad = np.full(network.arc_count, 99, dtype=np.int32)
+    network.with_attachments(**{"legal.conditional.hgv": bad}).save(tmp_path / "bad.ecoroute")
+    with pytest.raises(ecoroute.NetworkFileError, match=r"legal\.conditional\.hgv"):
+        ecoroute.RoadNetwork.load(tmp_path / "bad.ecoroute")
