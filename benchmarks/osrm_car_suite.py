@@ -625,8 +625,12 @@ class Routed:
         vehicle: str,
         objective: str,
         network_type: str,
+        conditional_at: Any = None,
     ) -> None:
         self.map = osm_map
+        #: The moment OSRM's extractor read conditional restrictions at
+        #: (``--parse-conditionals-from-now``), or None: then OSRM ignores them.
+        self.conditional_at = conditional_at
         #: None when the map has no road the loader keeps: then nothing is routable
         #: (OSRM's graph is empty too), and every row expecting a route fails.
         self.network: ecoroute.RoadNetwork | None = None
@@ -642,7 +646,15 @@ class Routed:
             if "no drivable road" not in str(error):
                 raise
             return
-        self.router = ecoroute.Router(self.network, vehicle, objective)  # type: ignore[arg-type]
+        # OSRM reads conditional restrictions at one moment and ignores the ones it
+        # cannot parse; without a moment it ignores them all: conditional="ignore".
+        self.router = ecoroute.Router(
+            self.network,
+            vehicle,
+            objective,  # type: ignore[arg-type]
+            conditional="ignore",
+            conditional_at=conditional_at,
+        )
         self.any_road = any_road_snapper(self.router)
         self._point_node = {_key(n.lon, n.lat): n.id for n in osm_map.nodes.values()}
         self._segment_ways: dict[tuple[int, int], list[OsmWay]] = {}
@@ -672,6 +684,8 @@ class Routed:
             return None, NO_ROAD
         (slon, slat), (tlon, tlat) = source, target
         note = ""
+        if self.conditional_at is not None:  # the router reads conditionals at that moment
+            departure = None
         try:
             try:
                 route = self.router.route((slat, slon), (tlat, tlon), departure=departure)
@@ -1030,6 +1044,7 @@ class ScenarioRun:
             vehicle=opts.vehicle,
             objective=opts.objective,
             network_type=opts.network_type,
+            conditional_at=self.departure,
         )
 
     def check(self, routed: Routed, row: Row, check: Any, *, both: bool) -> bool:

@@ -645,7 +645,12 @@ def test_vehicle_classes_except_and_conditional_on_a_hand_written_file(tmp_path)
     assert to_s not in {b for _, b in T.forbidden_turn_pairs(car)}
     assert car.node_control is not None
     assert car.node_control[index[1]] == T.SIGNALS
-    assert car.skipped == ("relation 102: conditional restrictions are not read",)
+    assert car.skipped == ()
+    # The conditional one is kept apart, with its hours (Tuesday 08:00 is hour 32).
+    w_in = arc_of(5, 1)
+    assert car.conditional_arcs.tolist() == [w_in, to_e]
+    assert car.conditional_hours[0, :, 32].all()
+    assert not car.conditional_hours[0, :, 34].any()
 
 
 def test_turns_saved_with_the_network_give_the_same_routes(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -315,6 +315,7 @@ def _check_legal(network: RoadNetwork) -> None:
             name = f"legal.access_tag.{mode}"
             rule = f"legal.access_tags holds {tag_count:,} tags"
             _check_range(name, _per_arc(name, tag, m), 0, tag_count - 1, "tag index", rule)
+    _check_conditional(saved, m)
     for field in _LIMITS:
         if field in saved:
             name = f"legal.{field}"
@@ -334,6 +335,24 @@ def _check_legal(network: RoadNetwork) -> None:
         name = "legal.country"
         text = _vector(name, _integers(name, saved["country"]))
         _check_range(name, text, 0, 127, "byte", "a country code is ASCII text")
+
+
+def _check_conditional(saved: dict[str, Array], m: int) -> None:
+    """Conditional access (``legal.conditional.<mode>`` into ``legal.conditional_profiles``)."""
+    table = saved.get("conditional_profiles")
+    if table is None:
+        return
+    name = "legal.conditional_profiles"
+    if table.ndim != 2 or table.shape[1] != 2 * 168:
+        msg = f"{name} has shape {table.shape}; it must hold rows of 2 x 168 access codes."
+        raise _Corrupt(msg)
+    _check_range(name, table.ravel(), 0, 2, "access code", "codes are 0, 1 and 2")
+    for mode in access.MODES:
+        index = saved.get(f"conditional.{mode}")
+        if index is not None:
+            where = f"legal.conditional.{mode}"
+            rule = f"{name} holds {table.shape[0]:,} profiles"
+            _check_range(where, _per_arc(where, index, m), 0, table.shape[0] - 1, "index", rule)
 
 
 def _tag_count(table: Array | None) -> int:

@@ -58,11 +58,22 @@ REASONS = (
     "hazmat",
     "tunnel",
     "destination",
+    "conditional",
 )
 _REASON_CODE = {name: code for code, name in enumerate(REASONS)}
 
 #: ADR tunnel categories (``legal.tunnel_category``: 0 none or A, 1 B ... 4 E).
 TUNNEL_LETTERS = ("", "B", "C", "D", "E")
+
+#: What a condition that cannot be decided does (:mod:`ecoroute.osm_conditional`):
+#: ``"restrict"`` (the default) takes the stricter value, ``"ignore"`` the unconditional one.
+CONDITIONAL_POLICIES = ("restrict", "ignore")
+
+#: Attachments that are tables, not one value per arc.
+LEGAL_TABLES = ("access_tags", "country", "conditional_profiles")
+
+#: Hours of the week in a conditional access profile (as in ecoroute.traffic).
+_HOURS = 168
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +140,8 @@ def _reason_text(network: RoadNetwork, arc: int, code: int, mode: str) -> str:
         return f"ADR tunnel category {letter}"
     if name == "hazmat":
         return "hazmat=no"
+    if name == "conditional":
+        return "a conditional restriction (key:conditional) in force"
     tag = _access_tag(network, arc, mode)
     if name == "destination":
         return f"{tag or 'a destination-only road'} (no through traffic)"
@@ -364,14 +377,31 @@ def speed_caps(network: RoadNetwork, vehicle: Any) -> FloatArray | None:
     return caps
 
 
-def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | None) -> VehicleRules:
+def vehicle_rules(
+    network: RoadNetwork,
+    vehicle: Vehicle,
+    payload_kg: float | None,
+    *,
+    conditional: str = "restrict",
+    hour: int | None = None,
+) -> VehicleRules:
     """
     Compare the network's legal attributes with ``vehicle`` at ``payload_kg`` (cached per network).
 
     A network without legal attributes (built from arrays, osmnx or an old
     save) closes nothing; speed caps from the vehicle's class still apply.
+    Conditional access (``access:conditional``, ``hgv:conditional``,
+    ``oneway:conditional``, ...) is read at ``hour`` of the week, or without
+    one by the ``conditional`` policy (:func:`conditional_access`).
     """
-    key = ("rules", _vehicle_key(vehicle), None if payload_kg is None else float(payload_kg))
+    check_conditional_policy(conditional)
+    key = (
+        "rules",
+        _vehicle_key(vehicle),
+        None if payload_kg is None else float(payload_kg),
+        conditional,
+        None if hour is None else int(hour) % _HOURS,
+    )
     cached = _cache_get(network, key)
     if cached is not None:
         return cached[0]
@@ -382,8 +412,10 @@ def vehicle_rules(network: RoadNetwork, vehicle: Vehicle, payload_kg: float | No
     legal = network.attachments
     if has_legal_attributes(network):
         mode = access_mode(vehicle)
-        code = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
-        _close(closed, reason, code == CLOSED, "access")
+        base = np.asarray(legal[f"{LEGAL_PREFIX}access.{mode}"])
+        code = conditional_access(network, mode, conditional, hour)
+        _close(closed, reason, base == CLOSED, "access")
+        _close(closed, reason, code == CLOSED, "conditional")
         destination = code == DESTINATION
         mass = _mass_t(vehicle, payload_kg)
         checks = (
@@ -468,6 +500,131 @@ def capped_inputs(
     return new_speed, new_time
 
 
+# ---------------------------------------------------------------------- conditional access
+
+
+def check_conditional_policy(policy: str) -> None:
+    """Raise ``ValueError`` unless ``policy`` is one of :data:`CONDITIONAL_POLICIES`."""
+    if policy not in CONDITIONAL_POLICIES:
+        msg = f"conditional must be 'restrict' or 'ignore', not {policy!r}."
+        raise ValueError(msg)
+
+
+def conditional_profiles(network: RoadNetwork) -> npt.NDArray[np.uint8] | None:
+    """
+    The network's table of conditional access profiles, ``(P, 2, 168)`` uint8, or None.
+
+    Row ``p`` holds, per policy (0 ``"ignore"``, 1 ``"restrict"``) and hour
+    of the week, the access code of the arcs whose ``legal.conditional.<mode>``
+    is ``p``; row 0 is unused (index 0: no conditional access).
+    """
+    table = network.attachments.get(f"{LEGAL_PREFIX}conditional_profiles")
+    if table is None:
+        return None
+    return np.asarray(table, dtype=np.uint8).reshape(-1, 2, _HOURS)
+
+
+def conditional_access(
+    network: RoadNetwork, mode: str, policy: str = "restrict", hour: int | None = None
+) -> npt.NDArray[np.uint8]:
+    """
+    Per arc, ``mode``'s access code with the conditional tags read at ``hour`` of the week.
+
+    Without an hour (no departure), ``"ignore"`` gives the unconditional
+    code and ``"restrict"`` the strictest code at any hour (a road closed at
+    night is closed). At an hour, conditions that a time of the week
+    decides are applied; the others go by the policy
+    (:func:`ecoroute.osm_conditional.code_profile`).
+    """
+    check_conditional_policy(policy)
+    base = np.asarray(network.attachments[f"{LEGAL_PREFIX}access.{mode}"], dtype=np.uint8)
+    index = network.attachments.get(f"{LEGAL_PREFIX}conditional.{mode}")
+    table = conditional_profiles(network)
+    if index is None or table is None or not np.any(index):
+        return base
+    index = np.asarray(index, dtype=np.intp)
+    row = 1 if policy == "restrict" else 0
+    if hour is None:
+        if row == 0:
+            return base
+        per_profile = table[:, row, :].max(axis=1)
+    else:
+        per_profile = table[:, row, int(hour) % _HOURS]
+    return np.where(index > 0, per_profile[index], base).astype(np.uint8)
+
+
+def conditional_hours_of(network: RoadNetwork) -> npt.NDArray[np.int64]:
+    """
+    Per hour of the week, a label: hours with equal labels give every mode the same access.
+
+    Routers with a departure build one static state per label, not per hour.
+    """
+    table = conditional_profiles(network)
+    if table is None:
+        return np.zeros(_HOURS, dtype=np.int64)
+    columns = np.ascontiguousarray(table.transpose(2, 0, 1).reshape(_HOURS, -1))
+    _, label = np.unique(columns, axis=0, return_inverse=True)
+    return np.asarray(label, dtype=np.int64).ravel()
+
+
+def conditional_table(
+    profiles: list[npt.NDArray[np.uint8]],
+) -> tuple[dict[bytes, int], list[npt.NDArray[np.uint8]]]:
+    """A new profile table (row 0 unused) and its index by content, for the loader."""
+    rows = [np.zeros((2, _HOURS), dtype=np.uint8)]
+    index: dict[bytes, int] = {}
+    for profile in profiles:
+        index.setdefault(profile.tobytes(), len(rows))
+        if len(rows) == index[profile.tobytes()]:
+            rows.append(profile)
+    return index, rows
+
+
+def add_profile(index: dict[bytes, int], rows: list[npt.NDArray[np.uint8]], profile: Any) -> int:
+    """Row of ``profile`` in the table, added if new."""
+    profile = np.ascontiguousarray(profile, dtype=np.uint8).reshape(2, _HOURS)
+    key = profile.tobytes()
+    if key not in index:
+        index[key] = len(rows)
+        rows.append(profile)
+    return index[key]
+
+
+def merge_conditional(
+    legal: dict[str, npt.NDArray[Any]],
+    chain: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    out: dict[str, npt.NDArray[Any]],
+) -> None:
+    """
+    The conditional access of merged arcs: per hour the strictest piece (its base where it has none).
+
+    Writes ``conditional.<mode>`` and ``conditional_profiles`` into ``out``
+    (the loader's ``_merge_legal``): a chain is driven end to end, so one
+    piece closed at an hour closes the merged arc at that hour.
+    """
+    table = legal.get("conditional_profiles")
+    if table is None:
+        return
+    rows_in = np.asarray(table, dtype=np.uint8).reshape(-1, 2, _HOURS)
+    index, rows = conditional_table(list(rows_in[1:]))
+    starts = offsets[:-1]
+    for mode in MODES:
+        pieces = np.asarray(legal[f"conditional.{mode}"])[chain]
+        merged = np.zeros(starts.size, dtype=np.int32)
+        has = np.maximum.reduceat(pieces, starts) > 0 if pieces.size else np.zeros(0, bool)
+        base = np.asarray(legal[f"access.{mode}"])[chain]
+        for k in np.flatnonzero(has).tolist():
+            lo, hi = int(offsets[k]), int(offsets[k + 1])
+            profile = np.zeros((2, _HOURS), dtype=np.uint8)
+            for j in range(lo, hi):
+                piece = rows_in[pieces[j]] if pieces[j] else np.full((2, _HOURS), base[j])
+                profile = np.maximum(profile, piece)
+            merged[k] = add_profile(index, rows, profile)
+        out[f"conditional.{mode}"] = merged
+    out["conditional_profiles"] = np.stack(rows).reshape(len(rows), 2 * _HOURS)
+
+
 # ---------------------------------------------------------------------- cache
 
 _CACHE: weakref.WeakKeyDictionary[RoadNetwork, OrderedDict[Any, tuple[Any, ...]]] = (
@@ -501,6 +658,7 @@ def _cache_put(network: RoadNetwork, key: Any, value: tuple[Any, ...]) -> None:
 
 __all__ = [
     "CLOSED",
+    "CONDITIONAL_POLICIES",
     "DESTINATION",
     "LEGAL_PREFIX",
     "MODES",
@@ -508,6 +666,7 @@ __all__ = [
     "REASONS",
     "VehicleRules",
     "capped_inputs",
+    "conditional_access",
     "has_legal_attributes",
     "network_country",
     "speed_caps",

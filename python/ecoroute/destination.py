@@ -77,18 +77,26 @@ BoolArray = npt.NDArray[np.bool_]
 
 def phase_arcs(network: RoadNetwork) -> BoolArray:
     """
-    Per network arc, whether it is destination-only for some mode the map's rules know.
+    Per network arc, whether it is destination-only for some mode the map's rules know (at some hour).
 
     These are the arcs whose arc nodes get an end copy in the turn graph: a
     superset of any one vehicle's destination-only arcs
     (:func:`ecoroute.access.vehicle_rules`), so that one expanded graph, and
     one contraction hierarchy, serves every vehicle.
     """
+    from .access import conditional_profiles
+
     phased = np.zeros(network.arc_count, dtype=bool)
+    table = conditional_profiles(network)
+    # A profile that is destination-only at some hour, under some policy.
+    timed = None if table is None else (table == DESTINATION).any(axis=(1, 2))
     for mode in MODES:
         code = network.attachments.get(f"{LEGAL_PREFIX}access.{mode}")
         if code is not None:
             phased |= np.asarray(code) == DESTINATION
+        index = network.attachments.get(f"{LEGAL_PREFIX}conditional.{mode}")
+        if timed is not None and index is not None:
+            phased |= timed[np.asarray(index, dtype=np.intp)]
     return phased
 
 

@@ -7,7 +7,7 @@ import math
 import re
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,7 +150,7 @@ class _Ways:
 class _WayLegal:
     """What a way says to each mode, per direction (forward, backward), and its limits."""
 
-    __slots__ = ("access", "hazmat", "limits", "maxspeed_hgv", "tags", "tunnel")
+    __slots__ = ("access", "conditional", "hazmat", "limits", "maxspeed_hgv", "tags", "tunnel")
 
     def __init__(self, tags: Mapping[str, str]) -> None:
         self.access = [
@@ -172,10 +172,12 @@ class _WayLegal:
             self.maxspeed_hgv = [osm_rules.maxspeed_kph(tags, "hgv", d) for d in (1, -1)]
         else:
             self.maxspeed_hgv = [math.nan, math.nan]
+        self.conditional = _conditional_access(tags)
 
     def is_default(self) -> bool:
         return (
-            not any(any(row) for row in self.access)
+            self.conditional is None
+            and not any(any(row) for row in self.access)
             and all(math.isinf(x) and x > 0 for x in self.limits)
             and not any(self.hazmat)
             and not any(self.tunnel)
@@ -199,6 +201,41 @@ class _NodeLegal:
 
     def is_default(self) -> bool:
         return not any(self.access) and all(math.isinf(x) and x > 0 for x in self.limits)
+
+
+def _conditional_access(
+    tags: Mapping[str, str],
+) -> tuple[list[list[npt.NDArray[np.uint8] | None]], list[str]] | None:
+    """
+    Per mode and direction, the way's access per policy and hour (None: no conditional), and unread conditions.
+
+    None when the way has no conditional access or one-way tag.
+    """
+    if not any(
+        key.endswith(":conditional") and key[:-12] in osm_rules.CONDITIONAL_ACCESS_KEYS
+        for key in tags
+    ):
+        return None
+    from .osm_conditional import code_profile, parse_conditional
+
+    def wanted(key: str) -> bool:
+        return key in osm_rules.CONDITIONAL_ACCESS_KEYS
+
+    def reader(mode: str, direction: int) -> Callable[[Mapping[str, str]], int]:
+        return lambda t: _directed_access(t, mode, direction)
+
+    profiles = [
+        [code_profile(tags, reader(mode, d), wanted) for d in (1, -1)] for mode in osm_rules.MODES
+    ]
+    unread = [
+        f"{key}={value}"
+        for key, value in tags.items()
+        if key.endswith(":conditional") and wanted(key[:-12])
+        if not all(rule.condition.understood for rule in parse_conditional(value))
+    ]
+    if all(p is None for row in profiles for p in row) and not unread:
+        return None
+    return profiles, unread
 
 
 def _directed_tag(tags: Mapping[str, str], mode: str, direction: int, code: int) -> str:
@@ -232,7 +269,7 @@ def _directed_access(tags: Mapping[str, str], mode: str, direction: int) -> int:
 #: Keys whose presence on a way sends it through the rules table (others are open, unlimited).
 _LEGAL_WAY_KEYS = frozenset(
     osm_rules.WAY_KEYS - {"highway", "junction", "maxspeed", "oneway", "route", "duration"}
-)
+) | frozenset(f"{key}:conditional" for key in osm_rules.CONDITIONAL_ACCESS_KEYS)
 #: Keys whose explicit value can make a way of any class a road (osm_rules.class_admits).
 _MOTOR_ACCESS_KEYS = frozenset(k for keys in osm_rules._MOTOR_KEYS.values() for k in keys)
 #: Keys that make a node worth reading (a barrier, access or a limit on it).
@@ -356,10 +393,14 @@ def _read_ways(
             stacklevel=3,
         )
     if ways.conditional:
+        unread = [t for r in ways.legal.values() if r.conditional for t in r.conditional[1]]
         log.info(
-            "%s: %d conditional restrictions (key:conditional) not applied",
+            "%s: %d conditional tags (key:conditional) on ways; access and one-way ones are "
+            "applied per hour, %d of them with conditions not understood (the router's "
+            "conditional= policy decides those)",
             path.name,
             ways.conditional,
+            len(unread),
         )
     if absurd:
         way_id, value = absurd[0]
@@ -633,7 +674,7 @@ def _load(
             x[keep_arc] for x in (arc_length, arc_time, arc_way, arc_highway)
         )
         legal = {
-            name: values if name == "access_tags" else values[keep_arc]
+            name: values if name in access.LEGAL_TABLES else values[keep_arc]
             for name, values in legal.items()
         }
         node_id, node_lat, node_lon = node_id[keep_node], node_lat[keep_node], node_lon[keep_node]
@@ -807,7 +848,7 @@ def _build(
         return network
     csr = np.argsort(rank[tail], kind="stable")  # the arc order from_arrays chose
     arrays = {
-        access.LEGAL_PREFIX + name: values if name == "access_tags" else values[csr]
+        access.LEGAL_PREFIX + name: values if name in access.LEGAL_TABLES else values[csr]
         for name, values in legal.items()
     }
     arrays[access.LEGAL_PREFIX + "country"] = access.country_attachment(country)
@@ -847,6 +888,7 @@ def _arc_legal(
     column = np.where(along, 0, 1)
     out: dict[str, npt.NDArray[Any]] = {}
     arc_access = way_access[arc_way, :, column]  # (arcs, modes)
+    arc_node = np.zeros(arc_access.shape, dtype=np.uint8)  # what nodes alone say
     arc_limits = way_limits[arc_way]
     arc_tag = way_tag[arc_way, :, column]
     if ways.node_legal:
@@ -866,6 +908,7 @@ def _arc_legal(
             stricter[hit] = node_access[at[hit]] > arc_access[hit]
             arc_tag[stricter] = np.broadcast_to(node_tag[at][:, :], arc_tag.shape)[stricter]
             arc_access[hit] = np.maximum(arc_access[hit], node_access[at[hit]])
+            arc_node[hit] = np.maximum(arc_node[hit], node_access[at[hit]])
             arc_limits[hit] = np.fmin(arc_limits[hit], node_limits[at[hit]])
     for k, mode in enumerate(osm_rules.MODES):
         out[f"access.{mode}"] = np.ascontiguousarray(arc_access[:, k])
@@ -877,6 +920,45 @@ def _arc_legal(
     out["maxspeed_hgv_kph"] = way_hgv_speed[arc_way, column]
     names = sorted(table, key=table.__getitem__)
     out["access_tags"] = np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8).copy()
+    out.update(_arc_conditional(ways, arc_way, column, arc_node))
+    return out
+
+
+def _arc_conditional(
+    ways: _Ways,
+    arc_way: npt.NDArray[np.int64],
+    column: npt.NDArray[np.int64],
+    arc_node: npt.NDArray[np.uint8],
+) -> dict[str, npt.NDArray[Any]]:
+    """
+    Per arc and mode, an index into a table of conditional access profiles (0: none).
+
+    A node that closes or limits the road (a barrier) holds at every hour:
+    the profile of an arc through it is at least the node's code.
+    """
+    modes = len(osm_rules.MODES)
+    way_index = np.zeros((len(ways.way_id), modes, 2), dtype=np.int32)
+    index: dict[bytes, int] = {}
+    rows: list[npt.NDArray[np.uint8]] = [np.zeros((2, 168), dtype=np.uint8)]
+    for i, record in ways.legal.items():
+        if record.conditional is None:
+            continue
+        for k, row in enumerate(record.conditional[0]):
+            for d, profile in enumerate(row):
+                if profile is not None:
+                    way_index[i, k, d] = access.add_profile(index, rows, profile)
+    arc_index = way_index[arc_way, :, column]  # (arcs, modes)
+    floored = np.flatnonzero((arc_index > 0).any(axis=1) & (arc_node > 0).any(axis=1))
+    for a in floored.tolist():
+        for k in range(modes):
+            if arc_index[a, k] and arc_node[a, k]:
+                profile = np.maximum(rows[arc_index[a, k]], arc_node[a, k])
+                arc_index[a, k] = access.add_profile(index, rows, profile)
+    out: dict[str, npt.NDArray[Any]] = {
+        f"conditional.{mode}": np.ascontiguousarray(arc_index[:, k])
+        for k, mode in enumerate(osm_rules.MODES)
+    }
+    out["conditional_profiles"] = np.stack(rows).reshape(len(rows), 2 * 168)
     return out
 
 
@@ -889,7 +971,7 @@ def _restriction_nodes(path: Path, ways: _Ways) -> npt.NDArray[np.int64]:
     """
     from .turns import _read_relations
 
-    relations, _ = _read_relations(path, "motorcar")
+    relations, _, _ = _read_relations(path, "motorcar")
     if not relations:
         return np.empty(0, dtype=np.int64)
     wanted = {w for r in relations for w in (*r.from_ways, *r.via_ways, *r.to_ways)}
@@ -959,9 +1041,12 @@ def _merge_legal(
     """Combine the pieces of each merged arc: the strictest access, limit and speed wins."""
     starts = offsets[:-1]
     out: dict[str, npt.NDArray[Any]] = {}
+    access.merge_conditional(dict(legal), chain, offsets, out)
     for name, values in legal.items():
-        if name == "access_tags":  # the table of tag names, not per arc
-            out[name] = values
+        if name in access.LEGAL_TABLES:  # tables (tag names, profiles), not per arc
+            out.setdefault(name, values)
+            continue
+        if name.startswith("conditional."):  # merged above
             continue
         pieces = values[chain]
         if name.startswith("access_tag."):  # the tag of the piece whose access is strictest

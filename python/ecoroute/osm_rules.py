@@ -1222,15 +1222,20 @@ def unreadable_values(tags: Mapping[str, str]) -> list[tuple[str, str]]:
 
 _CONDITIONAL = ":conditional"
 
+#: Keys whose ``key:conditional`` the loader applies per hour (access and one-way rules,
+#: :func:`ecoroute.osm_conditional.code_profile`); other conditionals are only counted.
+CONDITIONAL_ACCESS_KEYS = frozenset(_ACCESS_KEYS | _ONEWAY_KEYS)
+
 
 def conditional_keys(tags: Mapping[str, str]) -> list[str]:
     """
     Return the ``*:conditional`` keys of a way whose plain key this module reads.
 
     Conditional restrictions (``hgv:conditional=no @ (22:00-06:00)``, OSM wiki *Conditional
-    restrictions*) are not evaluated: the unconditional value applies at all times. The
-    loader counts the ways these keys are on, so that a report can say how many time- or
-    weight-dependent rules were left out.
+    restrictions*): those of :data:`CONDITIONAL_ACCESS_KEYS` are applied per hour of the
+    week (:mod:`ecoroute.osm_conditional`); the others (``maxspeed:conditional``,
+    ``maxweight:conditional``...) are not, the unconditional value applies at all times.
+    The loader counts them all.
 
     Examples
     --------

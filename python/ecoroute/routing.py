@@ -8,7 +8,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ from ._errors import DefaultVehicleWarning, NoRouteError, TooBigError, UnknownNo
 from ._geo import unit_vectors
 from ._progress import shown
 from ._validate import as_index_array, check_node_argument, check_threads
-from .access import vehicle_rules
+from .access import check_conditional_policy, vehicle_rules
 from .objectives import (
     ALGORITHM_ENUM,
     ALGORITHMS,
@@ -52,6 +52,9 @@ from .tradeoff import (
     tradeoff_table,
 )
 from .vehicles import Vehicle, resolve_vehicle
+
+#: What an undecided conditional restriction does (``Router(..., conditional=...)``).
+ConditionalPolicy = Literal["restrict", "ignore"]
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -144,6 +147,23 @@ class Router:
         ``"cch"`` is the expanded graph's own hierarchy (see docs/turns.md).
         By default, the turns the network carries
         (``load_osm(..., turn_restrictions=True)``), if any.
+    conditional
+        What a conditional restriction (``access:conditional``,
+        ``hgv:conditional``, ``oneway:conditional``,
+        ``restriction:conditional``) does when its condition cannot be
+        decided: always without a departure, and with one where the condition
+        is not a time of the week (``wet``, ``weight>7.5``, months, ``sunset``,
+        a typo). ``"restrict"`` (the default): the stricter value applies (a
+        road closed at night is closed; a turn forbidden at rush hour is
+        forbidden), so a route is legal at whatever time it is driven.
+        ``"ignore"``: the unconditional tags alone apply (OSRM without a
+        timestamp). See docs/map-rules.md, "Conditional restrictions".
+    conditional_at
+        A moment (a ``datetime``, an ISO string or seconds since Monday 00:00,
+        as ``departure=``) at which every query of this router reads the
+        conditional restrictions; by default each query with a ``departure=``
+        reads them at its departure hour, and queries without one follow
+        ``conditional``.
 
     Raises
     ------
@@ -169,7 +189,30 @@ class Router:
         speeds: SpeedProfiles | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         turns: TurnRestrictions | TurnGraph | None = None,
+        conditional: ConditionalPolicy = "restrict",
+        conditional_at: Any = None,
     ) -> None:
+        check_conditional_policy(conditional)
+        #: The policy for conditional restrictions, and the hour of the week they are read at.
+        self.conditional: ConditionalPolicy = conditional
+        self.conditional_hour: int | None = None
+        if conditional_at is not None:
+            from .traffic import departure_seconds, hour_of_week
+
+            self.conditional_hour = hour_of_week(departure_seconds(conditional_at))
+        self._options: dict[str, Any] = {
+            "objective": objective,
+            "algorithm": algorithm,
+            "payload_kg": payload_kg,
+            "num_threads": num_threads,
+            "max_extra_time": max_extra_time,
+            "max_extra_time_s": max_extra_time_s,
+            "tradeoff_points": tradeoff_points,
+            "speeds": speeds,
+            "max_snap_m": max_snap_m,
+            "conditional": conditional,
+        }
+        self._at_hours: OrderedDict[int, Router] = OrderedDict()
         self.network = network
         self.tradeoff_points = _check_tradeoff_points(tradeoff_points)
         self.max_snap_m = check_max_snap_m(max_snap_m)
@@ -183,12 +226,14 @@ class Router:
             vehicle = DEFAULT_VEHICLE
         self.vehicle = resolve_vehicle(vehicle)
         self.num_threads = _check_threads(num_threads)
-        self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
-            network, self.vehicle, payload_kg
-        )
         #: What the map's rules say to this vehicle (closed and destination-only arcs,
         #: why, its speed caps): see ecoroute.access and docs/trucks.md.
-        self.rules = vehicle_rules(network, self.vehicle, payload_kg)
+        self.rules = vehicle_rules(
+            network, self.vehicle, payload_kg, conditional=conditional, hour=self.conditional_hour
+        )
+        self.arc_quantities: dict[str, FloatArray] = _arc_quantities(
+            network, self.vehicle, payload_kg, conditional, self.conditional_hour
+        )
         self.objective = objective
         self.objective_weights = objective_weights_of(objective, self.arc_quantities)
         self._payload_kg = payload_kg
@@ -208,6 +253,7 @@ class Router:
             from .turns import TurnGraph
 
             self.turns = turns if isinstance(turns, TurnGraph) else turns.expanded(network)
+        self._options["turns"] = self.turns
         #: Whether this router chose its algorithm itself: it may then switch to the
         #: prepared index when a request is big enough (:meth:`_index_for`).
         self._auto = algorithm == "auto"
@@ -289,6 +335,7 @@ class Router:
                 algorithm=self.algorithm,
                 num_threads=self.num_threads,
                 destination=destination,
+                conditional=(self.conditional, self.conditional_hour),
             )
             return engine, potential, weight
         search_weight = reduced_weight(network, weight, potential, self.vehicle.name)
@@ -307,6 +354,81 @@ class Router:
         points = self._points if "astar" in self.algorithm else None
         plain = _core.QueryEngine(metric, ALGORITHM_ENUM[self.algorithm], reported, points)
         return plain, potential, weight
+
+    # ------------------------------------------------------------------ conditional restrictions
+
+    def _conditional_view(self, departure: Any) -> Router | None:
+        """
+        The router as it is at ``departure``'s hour for conditional restrictions, or None.
+
+        None when nothing is conditional on this network, without a departure,
+        or when the router reads them at a fixed moment (``conditional_at``).
+        Hours that give every conditional restriction the same state share
+        one router (its turn graph and hierarchy are this router's); the last
+        few are kept. One moment per call: a column of departures must fall
+        in hours of one state.
+        """
+        if departure is None or self.conditional_hour is not None:
+            return None
+        labels = self._conditional_states()
+        if labels is None:
+            return None
+        from .traffic import departure_seconds_array, hour_of_week
+
+        if np.ndim(departure) == 0 and not isinstance(departure, pd.Series):
+            seconds = departure_seconds_array(departure, 1)
+        else:
+            seconds = departure_seconds_array(departure, len(departure))
+        hours = np.array([hour_of_week(float(x)) for x in seconds], dtype=np.int64)
+        states = np.unique(labels[hours])
+        if states.size > 1:
+            msg = (
+                "These departures fall in hours with different conditional restrictions; "
+                "route each group on its own (Router(..., conditional_at=...)) or with one "
+                "departure."
+            )
+            raise ValueError(msg)
+        state = int(states[0])
+        view = self._at_hours.get(state)
+        if view is None:
+            options = dict(self._options)
+            view = Router(
+                self.network,
+                self.vehicle,
+                conditional_at=float(hours[0]) * 3600.0,
+                **options,
+            )
+            self._at_hours[state] = view
+            while len(self._at_hours) > _CONDITIONAL_ROUTERS:
+                self._at_hours.popitem(last=False)
+        else:
+            self._at_hours.move_to_end(state)
+        return view
+
+    def _conditional_states(self) -> npt.NDArray[np.int64] | None:
+        """Per hour of the week, a label of its conditional state (None: nothing is conditional)."""
+        if not hasattr(self, "_states"):
+            from .access import conditional_hours_of, conditional_profiles
+
+            columns = []
+            if conditional_profiles(self.network) is not None and any(
+                np.any(self.network.attachments.get(f"legal.conditional.{mode}", 0))
+                for mode in ("motorcar", "goods", "hgv", "bus")
+            ):
+                columns.append(conditional_hours_of(self.network)[:, None])
+            if self.turns is not None and self.turns.conditional_arcs.size:
+                hours = self.turns.conditional_hours.transpose(2, 0, 1)
+                columns.append(hours.reshape(hours.shape[0], -1).astype(np.int64))
+            if not columns:
+                self._states: npt.NDArray[np.int64] | None = None
+            else:
+                _, label = np.unique(np.hstack(columns), axis=0, return_inverse=True)
+                self._states = np.asarray(label, dtype=np.int64).ravel()
+        return self._states
+
+    def _timed(self, departure: Any) -> Any:
+        """The departure a conditional view is asked with: kept with speeds, else dropped."""
+        return departure if self._traffic is not None else None
 
     def _index_for(self, pairs: int) -> None:
         """
@@ -389,6 +511,11 @@ class Router:
         vehicle that the map's rules restrict says which rules closed the way
         (:meth:`refusal_reason`).
         """
+        view = self._conditional_view(departure)
+        if view is not None:
+            return view.route(
+                source, target, departure=view._timed(departure), max_snap_m=max_snap_m
+            )
         try:
             return self._route(source, target, departure=departure, max_snap_m=max_snap_m)
         except NoRouteError as error:
@@ -756,6 +883,18 @@ class Router:
         ValueError
             If the two sequences differ in length, or coordinates are NaN.
         """
+        view = self._conditional_view(departure)
+        if view is not None:
+            return view.route_many(
+                sources,
+                targets,
+                return_paths=return_paths,
+                num_threads=num_threads,
+                progress=progress,
+                departure=view._timed(departure),
+                time_dependent=time_dependent and view._traffic is not None,
+                max_snap_m=max_snap_m,
+            )
         src = self._resolve(sources, "sources", max_snap_m)
         dst = self._resolve(targets, "targets", max_snap_m)
         self._index_for(min(len(src), len(dst)))
@@ -866,6 +1005,17 @@ class Router:
             Costs (``inf`` where unreachable), each reported quantity summed
             along the chosen paths (``inf`` where unreachable), and the paths.
         """
+        view = self._conditional_view(departure)
+        if view is not None:
+            return view.route_indices(
+                sources,
+                targets,
+                with_paths=with_paths,
+                num_threads=num_threads,
+                progress=progress,
+                departure=view._timed(departure),
+                time_dependent=time_dependent and view._traffic is not None,
+            )
         n = self.network.node_count
         s = _as_indices(sources, n, "sources")
         t = _as_indices(targets, n, "targets")
@@ -1069,6 +1219,16 @@ class Router:
             ``time_s``, ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each
             summed along the same least-cost route; ``inf`` where unreachable.
         """
+        view = self._conditional_view(departure)
+        if view is not None:
+            return view.matrix(
+                sources,
+                targets,
+                num_threads=num_threads,
+                departure=view._timed(departure),
+                max_snap_m=max_snap_m,
+                progress=progress,
+            )
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         src = self._resolve(sources, "sources", max_snap_m)
         dst = self._resolve(targets, "targets", max_snap_m)
@@ -1366,6 +1526,9 @@ def _as_points(points: Any, name: str) -> np.ndarray[Any, Any]:
 #: about 0.3 ms and preparing the node index 0.12 s, so a few hundred pairs already pay.
 PREPARE_AT_PAIRS = 2_000
 
+#: Routers kept per router for the conditional states of recent departures.
+_CONDITIONAL_ROUTERS = 4
+
 
 def available_memory_bytes() -> int | None:
     """Memory this machine can still give (Linux ``MemAvailable``), or None where unknown."""
@@ -1447,11 +1610,21 @@ _QUANTITIES_MAX_BYTES = 256 * 2**20
 
 
 def _arc_quantities(
-    network: RoadNetwork, vehicle: Vehicle, payload_kg: float | None
+    network: RoadNetwork,
+    vehicle: Vehicle,
+    payload_kg: float | None,
+    conditional: str = "restrict",
+    hour: int | None = None,
 ) -> dict[str, FloatArray]:
-    """The vehicle's per-arc quantities on the network (read-only arrays), evaluated once."""
+    """
+    The vehicle's per-arc quantities on the network (read-only arrays), evaluated once.
+
+    Arcs closed to it (:func:`ecoroute.access.vehicle_rules` under the
+    conditional policy and hour) cost +inf.
+    """
+    rules = vehicle_rules(network, vehicle, payload_kg, conditional=conditional, hour=hour)
     try:
-        key: Any = (vehicle, payload_kg)
+        key: Any = (vehicle, payload_kg, conditional, hour)
         hash(key)
     except TypeError:  # a vehicle holding unhashable parameters: no sharing
         key = None
@@ -1460,7 +1633,6 @@ def _arc_quantities(
         cache.move_to_end(key)
         return dict(cache[key])
     quantities = vehicle.arc_quantities(network, payload_kg)
-    rules = vehicle_rules(network, vehicle, payload_kg)
     if rules.restricts:
         # Arcs the vehicle may not drive cost +inf in every quantity, so every engine
         # built from them (node or turn graph, CCH or not, any price of time) avoids

@@ -1695,6 +1695,7 @@ class TrafficRouting:
                 num_threads=router.num_threads,
                 speed_kph=self.profiles.speeds_at(hour, network.speed_kph),
                 destination=router._destination_arcs(),
+                conditional=(router.conditional, router.conditional_hour),
             )
         else:
             reported = [at_hour[name] for name in router._report]

@@ -20,6 +20,7 @@ from . import _core
 from ._errors import NetworkError, OsmFileError
 from ._geo import unit_vectors
 from ._osm_files import check_osm_file
+from .osm_conditional import HOURS_PER_WEEK, POLICIES, parse_conditional, turn_hours
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -108,6 +109,20 @@ class TurnRestrictions:
         Whether turns cost time and energy (angle, U-turns, controls).
     skipped
         Restrictions that could not be placed on the network, and why.
+    conditional_offsets, conditional_arcs, conditional_only, conditional_hours
+        Conditional restrictions (``restriction:conditional``), kept apart
+        from the ones that always hold: sequence ``r`` is
+        ``conditional_arcs[conditional_offsets[r]:conditional_offsets[r + 1]]``,
+        two arcs for a via node (the turn), more for via ways; ``only`` as for
+        via ways. ``conditional_hours[r]`` is a ``(2, 168)`` bool array: per
+        policy (row 0 ``"ignore"``, row 1 ``"restrict"``, see
+        :mod:`ecoroute.osm_conditional`) and hour of the week, whether the
+        restriction applies. They stay turns of the expanded graph, closed
+        (``+inf``) by the router at the hours they apply
+        (:meth:`TurnGraph.conditionally_closed`).
+    unread_conditions
+        Conditional restrictions whose condition was not (wholly) understood,
+        as ``"relation <id>: <condition>"``: the router's policy decides them.
     cch_order
         The expanded graph's contraction order saved with the network
         (:func:`attach`); :meth:`TurnGraph.prepare` reuses it instead of
@@ -128,6 +143,13 @@ class TurnRestrictions:
     u_turns: UTurns = "dead_ends"
     intersection_costs: bool = False
     skipped: tuple[str, ...] = ()
+    conditional_offsets: IntArray = field(default_factory=lambda: np.zeros(1, np.int64))
+    conditional_arcs: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    conditional_only: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, bool))
+    conditional_hours: npt.NDArray[np.bool_] = field(
+        default_factory=lambda: np.empty((0, 2, HOURS_PER_WEEK), bool)
+    )
+    unread_conditions: tuple[str, ...] = ()
     cch_order: npt.NDArray[np.uint32] | None = field(default=None, repr=False)
     _cache: dict[int, TurnGraph] = field(default_factory=dict, repr=False)
 
@@ -391,15 +413,20 @@ class TurnGraph:
             allowed &= ~np.isin(a * m + b, banned)
         a, b, u_turn = a[allowed], b[allowed], u_turn[allowed]
 
-        copy_of, extra_from, extra_to, removed = self._via_ways(m, a, b, head)
+        copy_of, extra_from, extra_to, extra_rule, removed = self._via_ways(m, a, b, head)
         if removed:
             keep = ~np.isin(a * m + b, np.asarray(sorted(removed), dtype=np.int64))
             a, b, u_turn = a[keep], b[keep], u_turn[keep]
         c = len(copy_of)
         turn_tail = np.concatenate([a, np.asarray(extra_from, np.int64)])
         turn_head = np.concatenate([b, np.asarray(extra_to, np.int64)])
+        # Per turn, the conditional via-way restriction that may close it (-1: none).
+        turn_rule = np.concatenate([np.full(a.size, -1), np.asarray(extra_rule, np.int64)])
         via_arc = np.concatenate([np.arange(m, dtype=np.int64), np.asarray(copy_of, np.int64)])
-        end_copy, phase_tail, phase_head = self._end_phase(via_arc, turn_tail, turn_head)
+        end_copy, phase_tail, phase_head, phase_source = self._end_phase(
+            via_arc, turn_tail, turn_head
+        )
+        turn_rule = np.concatenate([turn_rule, turn_rule[phase_source]])
         copies = np.flatnonzero(end_copy >= 0)
         k = m + c + copies.size  # arc nodes: arcs, via-way copies, end copies
         self.node_arc = np.concatenate([via_arc, via_arc[copies], np.full(2 * n, -1)])
@@ -429,10 +456,14 @@ class TurnGraph:
         self.turn_from = np.concatenate(
             [np.full(starts.size, -1), self.node_arc[turn_tail], np.full(k + n, -1)]
         )
+        e_rule = np.concatenate([np.full(starts.size, -1), turn_rule, np.full(k + n, -1)])
         order = np.argsort(e_tail, kind="stable")
         e_tail, e_head = e_tail[order], e_head[order]
         self.entered = self.entered[order]
         self.turn_from = self.turn_from[order]
+        #: Expanded arcs a conditional restriction may close, and per policy and hour
+        #: whether it does ((len, 2, 168) bool): :meth:`conditionally_closed`.
+        self.conditional_arcs, self.conditional_hours = self._conditional_turns(e_rule[order])
         offsets = np.zeros(node_count + 1, dtype=np.int64)
         np.cumsum(np.bincount(e_tail, minlength=node_count), out=offsets[1:])
         self.graph = _core.CsrGraph(offsets.astype(np.uint32), e_head.astype(np.uint32))
@@ -448,21 +479,36 @@ class TurnGraph:
 
     def _via_ways(
         self, m: int, a: IntArray, b: IntArray, head: IntArray
-    ) -> tuple[list[int], list[int], list[int], set[int]]:
-        """Copy the via arcs of each via-way restriction so that only the from arc reaches them."""
+    ) -> tuple[list[int], list[int], list[int], list[int], set[int]]:
+        """
+        Copy the via arcs of each via-way restriction so that only the from arc reaches them.
+
+        Conditional via-way restrictions get copies too, with the turns they
+        forbid kept: the fourth list names, per added turn, the conditional
+        restriction that may close it (-1: none).
+        """
         turns = self.turns
         copy_of: list[int] = []
         extra_from: list[int] = []
         extra_to: list[int] = []
+        extra_rule: list[int] = []
         removed: set[int] = set()
-        if not len(turns.via_way_only):
-            return copy_of, extra_from, extra_to, removed
+        offsets, cond_offsets = turns.via_way_offsets, turns.conditional_offsets
+        sequences = [
+            (turns.via_way_arcs[offsets[r] : offsets[r + 1]].tolist(), bool(only), -1)
+            for r, only in enumerate(turns.via_way_only.tolist())
+        ]
+        sequences += [
+            (turns.conditional_arcs[cond_offsets[r] : cond_offsets[r + 1]].tolist(), bool(only), r)
+            for r, only in enumerate(turns.conditional_only.tolist())
+            if cond_offsets[r + 1] - cond_offsets[r] > 2  # via ways (a via node is a turn)
+        ]
+        if not sequences:
+            return copy_of, extra_from, extra_to, extra_rule, removed
         successors: dict[int, list[int]] = defaultdict(list)
         for x, y in zip(a.tolist(), b.tolist(), strict=True):
             successors[x].append(y)
-        offsets = turns.via_way_offsets
-        for r, only in enumerate(turns.via_way_only.tolist()):
-            seq = turns.via_way_arcs[offsets[r] : offsets[r + 1]].tolist()
+        for r, (seq, only, rule) in enumerate(sequences):
             start, via, end = seq[0], seq[1:-1], seq[-1]
             if any(y not in successors[x] for x, y in itertools.pairwise(seq)):
                 continue  # the sequence cannot be driven anyway
@@ -478,6 +524,7 @@ class TurnGraph:
             copy_of.extend(via)
             extra_from.append(start)
             extra_to.append(nodes[0])
+            extra_rule.append(-1)
             for i, arc in enumerate(via):
                 last = i == len(via) - 1
                 nxt = end if last else via[i + 1]
@@ -485,14 +532,79 @@ class TurnGraph:
                     if y == nxt and not last:
                         extra_from.append(nodes[i])
                         extra_to.append(nodes[i + 1])
-                    elif (y == nxt) == bool(only):  # no_*: all but the end; only_*: just it
+                        extra_rule.append(-1)
+                    elif (y == nxt) == only:  # no_*: all but the end; only_*: just it
                         extra_from.append(nodes[i])
                         extra_to.append(y)
-        return copy_of, extra_from, extra_to, removed
+                        extra_rule.append(-1)
+                    elif rule >= 0:  # forbidden at some hours only: kept, priced per hour
+                        extra_from.append(nodes[i])
+                        extra_to.append(y)
+                        extra_rule.append(rule)
+        return copy_of, extra_from, extra_to, extra_rule, removed
+
+    def _conditional_turns(self, rule: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        """
+        The expanded arcs conditional restrictions may close, and their hours (OR-ed per arc).
+
+        ``rule`` names, per expanded arc, the conditional via-way restriction
+        that may close it; a via-node one closes every expanded turn from its
+        from arc into its to arc (via-way copies and end copies included).
+        """
+        turns = self.turns
+        hours = np.asarray(turns.conditional_hours, dtype=bool).reshape(-1, 2, HOURS_PER_WEEK)
+        arcs = [np.flatnonzero(rule >= 0)]
+        rules = [rule[arcs[0]]]
+        offsets = turns.conditional_offsets
+        pair = np.flatnonzero(np.diff(offsets) == 2)
+        if pair.size:
+            m = self.network.arc_count
+            keys = (
+                turns.conditional_arcs[offsets[pair]] * m
+                + turns.conditional_arcs[offsets[pair] + 1]
+            )
+            is_turn = np.flatnonzero(self.turn_from >= 0)
+            own = self.turn_from[is_turn] * m + self.entered[is_turn]
+            order = np.argsort(keys, kind="stable")
+            sorted_keys = keys[order]
+            lo = np.searchsorted(sorted_keys, own, side="left")
+            hi = np.searchsorted(sorted_keys, own, side="right")
+            count = hi - lo
+            expanded = np.repeat(is_turn, count)
+            index = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+            arcs.append(expanded)
+            rules.append(pair[order[index]])
+        arc = np.concatenate(arcs)
+        which = np.concatenate(rules)
+        unique, inverse = np.unique(arc, return_inverse=True)
+        out = np.zeros((unique.size, 2, HOURS_PER_WEEK), dtype=bool)
+        np.logical_or.at(out, inverse, hours[which])
+        return unique.astype(np.int64), out
+
+    def conditionally_closed(self, policy: str, hour: int | None) -> npt.NDArray[np.bool_]:
+        """
+        Per expanded arc, whether a conditional turn restriction closes it.
+
+        ``hour``: the hour of the week the restriction is judged at; None
+        (no departure): closed if it applies at any hour under ``policy``
+        (``"ignore"`` then closes nothing, ``"restrict"`` every restriction
+        whose condition ever holds or is not understood).
+        """
+        closed = np.zeros(self.graph.arc_count, dtype=bool)
+        if not self.conditional_arcs.size:
+            return closed
+        row = POLICIES.index(policy)
+        if hour is None:
+            shut = self.conditional_hours[:, row, :].any(axis=1) if row else np.zeros(0, bool)
+        else:
+            shut = self.conditional_hours[:, row, int(hour) % HOURS_PER_WEEK]
+        if shut.size:
+            closed[self.conditional_arcs[shut]] = True
+        return closed
 
     def _end_phase(
         self, arc_of_node: IntArray, turn_tail: IntArray, turn_head: IntArray
-    ) -> tuple[IntArray, IntArray, IntArray]:
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """
         End copies of the arc nodes of destination-only arcs, and the turns into them.
 
@@ -502,7 +614,7 @@ class TurnGraph:
         (numbered after the via-way copies, in the order of ``b``); every turn
         ``a -> b`` gains ``a -> b'`` and, where ``a`` has a copy, ``a' -> b'``
         (:mod:`ecoroute.destination`). Returns the end copy of each arc node
-        (-1: none) and the added turns.
+        (-1: none), the added turns, and for each the turn it copies.
         """
         from .destination import phase_arcs
 
@@ -513,7 +625,7 @@ class TurnGraph:
         both = into[end_copy[turn_tail[into]] >= 0]
         tails = np.concatenate([turn_tail[into], end_copy[turn_tail[both]]])
         heads = np.concatenate([end_copy[turn_head[into]], end_copy[turn_head[both]]])
-        return end_copy, tails, heads
+        return end_copy, tails, heads, np.concatenate([into, both])
 
     def _intersection_costs(self) -> tuple[FloatArray, FloatArray]:
         """Seconds and stop work (multiples of m v^2 / 2) added by each expanded arc."""
@@ -1072,6 +1184,17 @@ def attach(network: RoadNetwork, turns: TurnRestrictions | TurnGraph) -> RoadNet
         "penalty_s": np.asarray(turns.penalty_s, dtype=np.float64),
         "arc_controls": np.asarray(turns.arc_controls, dtype=np.int64).reshape(-1, 2),
         "approach_controls": np.asarray(turns.approach_controls, dtype=np.int64).reshape(-1, 2),
+        "conditional_offsets": np.asarray(turns.conditional_offsets, dtype=np.int64),
+        "conditional_arcs": np.asarray(turns.conditional_arcs, dtype=np.int64),
+        "conditional_only": np.asarray(turns.conditional_only, dtype=np.uint8),
+        # Packed: one row of 2 x 21 bytes (policy, 168 hours as bits) per restriction.
+        "conditional_hours": np.packbits(
+            np.asarray(turns.conditional_hours, dtype=bool).reshape(-1, 2, HOURS_PER_WEEK),
+            axis=-1,
+        ).reshape(-1, 2 * HOURS_PER_WEEK // 8),
+        "conditional_unread": np.frombuffer(
+            "\n".join(turns.unread_conditions).encode("utf-8"), dtype=np.uint8
+        ).copy(),
     }
     # Every key is always written (empty for "none") so that attaching again
     # replaces all of an earlier attachment.
@@ -1171,6 +1294,7 @@ def attached(network: RoadNetwork) -> TurnRestrictions | None:
             ).reshape(-1, 2),
             u_turns=u_turns,
             intersection_costs=bool(costs),
+            **_attached_conditionals(arrays, arc_count),
             cch_order=(
                 np.array(arrays["cch_order"], dtype=np.uint32)
                 if arrays.get("cch_order", np.empty(0)).size
@@ -1181,6 +1305,38 @@ def attached(network: RoadNetwork) -> TurnRestrictions | None:
         msg = f"The network's stored turn restrictions cannot be read: {error}."
         raise NetworkError(msg) from error
     return turns
+
+
+def _attached_conditionals(
+    arrays: Mapping[str, npt.NDArray[Any]], arc_count: int
+) -> dict[str, Any]:
+    """The conditional restrictions :func:`attach` stored (none in saves made before them)."""
+    if "conditional_offsets" not in arrays:
+        return {}
+    offsets = np.array(arrays["conditional_offsets"], dtype=np.int64)
+    arcs = np.array(arrays["conditional_arcs"], dtype=np.int64)
+    only = np.array(arrays["conditional_only"], dtype=bool)
+    packed = np.asarray(arrays["conditional_hours"], dtype=np.uint8).reshape(
+        len(only), 2, HOURS_PER_WEEK // 8
+    )
+    hours = np.unpackbits(packed, axis=-1, count=HOURS_PER_WEEK).astype(bool)
+    if (
+        offsets.size != only.size + 1
+        or offsets[0] != 0
+        or offsets[-1] != arcs.size
+        or (np.diff(offsets) < 2).any()
+        or (arcs.size and (arcs.min() < 0 or arcs.max() >= arc_count))
+    ):
+        msg = "the conditional restrictions do not fit the network"
+        raise ValueError(msg)
+    text = bytes(np.asarray(arrays.get("conditional_unread", np.empty(0)), np.uint8)).decode()
+    return {
+        "conditional_offsets": offsets,
+        "conditional_arcs": arcs,
+        "conditional_only": only,
+        "conditional_hours": hours,
+        "unread_conditions": tuple(text.split("\n")) if text else (),
+    }
 
 
 # ---------------------------------------------------------------------- the router's engine
@@ -1242,6 +1398,7 @@ def turn_engine(
     num_threads: int,
     speed_kph: FloatArray | None = None,
     destination: npt.NDArray[np.bool_] | None = None,
+    conditional: tuple[str, int | None] = ("ignore", None),
 ) -> tuple[TurnEngine, str, dict[str, FloatArray]]:
     """
     Build the Router's engine on the turn-expanded graph (``Router(..., turns=...)``).
@@ -1253,7 +1410,11 @@ def turn_engine(
     (traffic at an hour): turns pull away to it. ``destination`` (per
     network arc) marks the vehicle's destination-only arcs, driven only at a
     route's start and end: the phase copies close the turns that would pass
-    through them (:mod:`ecoroute.destination`).
+    through them (:mod:`ecoroute.destination`). ``conditional`` is the
+    router's policy and the hour of the week (None: no departure) at which
+    conditional turn restrictions are judged
+    (:meth:`TurnGraph.conditionally_closed`): the turns they close cost
+    ``+inf``, like turns closed by the phases.
 
     Returns
     -------
@@ -1278,7 +1439,7 @@ def turn_engine(
     quantities = graph.quantities(arc_quantities, vehicle, payload_kg, speed_kph=speed_kph)
     # The phases of destination-only arcs close some turns to this vehicle: +inf in every
     # quantity, as arcs closed to it (ecoroute.destination).
-    closed = graph.closed_by_phase(destination)
+    closed = graph.closed_by_phase(destination) | graph.conditionally_closed(*conditional)
     for values in quantities.values():
         values[closed] = np.inf
         values.flags.writeable = False
@@ -1350,6 +1511,35 @@ class _Relation:
     via_nodes: list[int]
     via_ways: list[int]
     to_ways: list[int]
+    #: Conditional restrictions: per policy and hour whether it applies ((2, 168) bool).
+    hours: npt.NDArray[np.bool_] | None = None
+
+
+def _conditional_values(
+    tags: Mapping[str, str], vehicle_class: VehicleClass
+) -> list[tuple[str, str, npt.NDArray[np.bool_], bool]]:
+    """
+    The conditional restrictions of a relation for the vehicle class: (value, condition, hours, understood).
+
+    ``restriction:<vehicle_class>:conditional`` and
+    ``restriction:motor_vehicle:conditional`` before
+    ``restriction:conditional``, as for the unconditional values;
+    ``except=`` exempts as it does there.
+    """
+    excepted = {x.strip() for x in tags.get("except", "").split(";")}
+    if vehicle_class in excepted or "motor_vehicle" in excepted:
+        return []
+    for key in (
+        f"restriction:{vehicle_class}:conditional",
+        "restriction:motor_vehicle:conditional",
+        "restriction:conditional",
+    ):
+        if key in tags:
+            return [
+                (r.value, r.condition.text, turn_hours(r.condition), r.condition.understood)
+                for r in parse_conditional(tags[key])
+            ]
+    return []
 
 
 def _restriction_value(tags: Mapping[str, str], vehicle_class: VehicleClass) -> str | None:
@@ -1363,11 +1553,15 @@ def _restriction_value(tags: Mapping[str, str], vehicle_class: VehicleClass) -> 
     return None
 
 
-def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Relation], list[str]]:
+def _read_relations(
+    path: Path, vehicle_class: VehicleClass
+) -> tuple[list[_Relation], list[str], list[str]]:
+    """The restriction relations for the vehicle class, why some are skipped, unread conditions."""
     import osmium
 
     relations: list[_Relation] = []
     skipped: list[str] = []
+    unread: list[str] = []
     processor = osmium.FileProcessor(str(path)).with_filter(
         osmium.filter.EntityFilter(osmium.osm.RELATION)
     )
@@ -1375,17 +1569,26 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
         tags = dict(relation.tags)
         if tags.get("type") != "restriction":
             continue
+        wanted: list[tuple[str, npt.NDArray[np.bool_] | None]] = []
         value = _restriction_value(tags, vehicle_class)
-        if value is None:
-            if any(key.endswith(":conditional") for key in tags):
-                skipped.append(f"relation {relation.id}: conditional restrictions are not read")
+        if value is not None:
+            wanted.append((value, None))
+        for cond_value, condition, when, understood in _conditional_values(tags, vehicle_class):
+            if not understood:
+                unread.append(f"relation {relation.id}: {condition}")
+            wanted.append((cond_value, when))
+        if not wanted:
             continue
-        if value in _NO or (value.startswith("no_") and value not in _NOT_RESTRICTIONS):
-            kind = "no"
-        elif value in _ONLY or value.startswith("only_"):
-            kind = "only"  # any only_* (only_left_on, a mistyped only_left_turn), as OSRM
-        else:
-            skipped.append(f"relation {relation.id}: unknown restriction {value!r}")
+        kinds: list[tuple[str, str, npt.NDArray[np.bool_] | None]] = []
+        for value, hours in wanted:
+            if value in _NO or (value.startswith("no_") and value not in _NOT_RESTRICTIONS):
+                kinds.append(("no", value, hours))
+            elif value in _ONLY or value.startswith("only_"):
+                # any only_* (only_left_on, a mistyped only_left_turn), as OSRM
+                kinds.append(("only", value, hours))
+            else:
+                skipped.append(f"relation {relation.id}: unknown restriction {value!r}")
+        if not kinds:
             continue
         members: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for member in relation.members:  # type: ignore[union-attr]
@@ -1397,15 +1600,18 @@ def _read_relations(path: Path, vehicle_class: VehicleClass) -> tuple[list[_Rela
         if not from_ways or not to_ways or bool(via_nodes) == bool(via_ways) or len(via_nodes) > 1:
             skipped.append(f"relation {relation.id}: needs from and to ways and one via")
             continue
-        # Several from ways only for no_entry, several to ways only for no_exit (OSM wiki
-        # Relation:restriction); other such relations are ambiguous and skipped, as OSRM does.
-        if (len(from_ways) > 1 and value != "no_entry") or (
-            len(to_ways) > 1 and value != "no_exit"
-        ):
-            skipped.append(f"relation {relation.id}: {value} with several from or to ways")
-            continue
-        relations.append(_Relation(relation.id, kind, from_ways, via_nodes, via_ways, to_ways))
-    return relations, skipped
+        for kind, value, hours in kinds:
+            # Several from ways only for no_entry, several to ways only for no_exit (OSM wiki
+            # Relation:restriction); other such relations are ambiguous and skipped, as OSRM.
+            if (len(from_ways) > 1 and value != "no_entry") or (
+                len(to_ways) > 1 and value != "no_exit"
+            ):
+                skipped.append(f"relation {relation.id}: {value} with several from or to ways")
+                continue
+            relations.append(
+                _Relation(relation.id, kind, from_ways, via_nodes, via_ways, to_ways, hours)
+            )
+    return relations, skipped, unread
 
 
 #: Directions a control can be tagged with, along its way's node order.
@@ -1595,7 +1801,10 @@ def read_turns(
     ``no_*`` and ``only_*``; ``restriction:<vehicle_class>`` and
     ``restriction:motor_vehicle`` before ``restriction``; ``except=`` lists
     that name the vehicle class exempt it. Conditional restrictions
-    (``restriction:conditional``) are not read. Arcs are matched to a
+    (``restriction:conditional``, ``restriction:<vehicle_class>:conditional``,
+    :mod:`ecoroute.osm_conditional`) are kept apart, with the hours they
+    apply (``conditional_*``); the router closes them per its policy and
+    departure (docs/map-rules.md, "Conditional restrictions"). Arcs are matched to a
     relation's ways by the ways' points next to the via node, so simplified
     networks (merged chains) work too. With ``intersection_costs`` the nodes
     tagged ``highway=traffic_signals``, ``stop`` or ``give_way`` are read, with
@@ -1630,7 +1839,7 @@ def read_turns(
         msg = f"vehicle_class must be 'motorcar' or 'hgv', not {vehicle_class!r}."
         raise ValueError(msg)
     try:
-        relations, skipped = _read_relations(path, vehicle_class)
+        relations, skipped, unread = _read_relations(path, vehicle_class)
         wanted = {w for r in relations for w in (*r.from_ways, *r.via_ways, *r.to_ways)}
         ways, controls = _read_ways_and_controls(path, wanted, controls_wanted=intersection_costs)
     except RuntimeError as error:
@@ -1641,12 +1850,25 @@ def read_turns(
     forbidden: list[tuple[int, int]] = []
     sequences: list[list[int]] = []
     only_flags: list[bool] = []
+    conditional: list[list[int]] = []
+    conditional_only: list[bool] = []
+    conditional_hours: list[npt.NDArray[np.bool_]] = []
     for r in relations:
         missing = [w for w in (*r.from_ways, *r.via_ways, *r.to_ways) if w not in ways]
         if missing:
             skipped.append(f"relation {r.relation_id}: way {missing[0]} is not in the file")
             continue
-        if r.via_nodes:
+        if r.hours is not None:  # conditional: kept apart, with its hours
+            turn_pairs: list[tuple[int, int]] = []
+            before = len(conditional)
+            if r.via_nodes:
+                problem = _place_via_node(r, ways, matcher, network, turn_pairs)
+                conditional.extend([a, b] for a, b in sorted(set(turn_pairs)))
+                conditional_only.extend([False] * (len(conditional) - before))
+            else:
+                problem = _place_via_ways(r, ways, matcher, conditional, conditional_only)
+            conditional_hours.extend([r.hours] * (len(conditional) - before))
+        elif r.via_nodes:
             problem = _place_via_node(r, ways, matcher, network, forbidden)
         else:
             problem = _place_via_ways(r, ways, matcher, sequences, only_flags)
@@ -1674,6 +1896,13 @@ def read_turns(
         u_turns=u_turns,
         intersection_costs=intersection_costs,
         skipped=tuple(skipped),
+        conditional_offsets=np.concatenate([[0], np.cumsum([len(c) for c in conditional])]).astype(
+            np.int64
+        ),
+        conditional_arcs=np.asarray([a for c in conditional for a in c], dtype=np.int64),
+        conditional_only=np.asarray(conditional_only, dtype=bool),
+        conditional_hours=np.asarray(conditional_hours, dtype=bool).reshape(-1, 2, HOURS_PER_WEEK),
+        unread_conditions=tuple(unread),
     )
 
 
