@@ -158,7 +158,7 @@ def test_turns_counts_the_restrictions_of_the_shipped_helsinki_extract():
     from ecoroute import datasets, turns
 
     path = datasets.helsinki_path()
-    relations, unread = turns._read_relations(path, "motorcar")
+    relations, unread, _ = turns._read_relations(path, "motorcar")
     with pytest.warns(UserWarning, match="clipped extract"):
         network = ecoroute.load_osm(path)
     skipped = turns.read_turns(path, network).skipped
