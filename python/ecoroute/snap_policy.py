@@ -139,6 +139,7 @@ class PointSnaps:
         """
         moved = np.zeros(len(self), dtype=bool)
         at = np.unique(np.asarray(rows, dtype=np.intp))
+        at = at[np.isfinite(self.lat[at])]  # points given as nodes stay
         if self.fallback is None or at.size == 0:
             return self.nearest, moved
         network = self.fallback.network
