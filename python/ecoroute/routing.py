@@ -441,10 +441,14 @@ class Router:
         ----------
         source, target
             A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
-            is snapped to the nearest point of the nearest usable road: the
-            route starts (ends) there, part-way along the road, in either
-            direction of a two-way road; the snapped point and distance are
-            reported (``source_lat``, ``source_snap_m``, ...).
+            is snapped to the nearest point of the nearest road the vehicle
+            may drive: the route starts (ends) there, part-way along the road,
+            in either direction of a two-way road. If no route joins the two,
+            the ends whose road is not on the largest strongly connected part
+            move to that part's nearest road (the source, then the target,
+            then both: the first that joins). The snapped point, distance and
+            kind are reported (``source_lat``, ``source_snap_m``,
+            ``source_snap_kind``, ...).
         departure
             With ``speeds=``: when the route starts (a ``datetime``, an ISO
             string, or seconds since Monday 00:00); the route is then
@@ -818,7 +822,10 @@ class Router:
             ``source_snap_m`` and ``target_snap_m`` (metres from the given
             coordinates to the snapped points) and ``source_lat``,
             ``source_lon``, ``target_lat``, ``target_lon`` (where the routes
-            start and end). Unreachable pairs are rows with
+            start and end), ``source_snap_kind`` and ``target_snap_kind``
+            (``"node"``, ``"nearest"``, or ``"largest_part"`` where the nearest
+            road could not join the pair: see ``max_snap_m`` of the class).
+            Unreachable pairs are rows with
             ``reachable=False`` and infinite costs, never an exception.
             ``attrs`` names the ``vehicle`` and ``objective`` they were
             routed for.
@@ -1164,6 +1171,9 @@ class Router:
             ``cost`` and one matrix per reported quantity (``co2_g``,
             ``time_s``, ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each
             summed along the same least-cost route; ``inf`` where unreachable.
+            Cells the nearest snaps cannot join are computed again from the
+            largest part's snaps (one sub-matrix per fallback, see
+            :mod:`ecoroute.snap_policy`); ``snap_fallback`` says which.
         """
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
         src = self._resolve_snaps(sources, "sources", max_snap_m)
@@ -1304,7 +1314,8 @@ class Router:
         """
         Return the cost from ``source`` to every node (one-to-all), indexed by node id.
 
-        Unreachable nodes get ``inf``.
+        Unreachable nodes get ``inf``. A coordinate starts at the nearer end
+        of its nearest road (with no single target, nothing to fall back for).
         """
         s, _ = self._resolve_node(source, "source")
         cost = self._engine.costs_from(s)
