@@ -37,7 +37,10 @@ def test_build_then_route(tmp_path, capsys):
     assert "g CO2" in printed
     feature = json.loads(out_json.read_text())
     assert feature["properties"]["source"] == 1
-    assert feature["properties"]["target"] == 4
+    # The target lies on the one-way 4 -> 5 road, 5 % along it: the route ends there, on the
+    # nearest road (issue 24), so its last node is that arc's head, 5.
+    assert feature["properties"]["target"] == 5
+    assert feature["properties"]["target_snap_kind"] == "nearest"
 
 
 def test_route_errors_are_messages_not_tracebacks(tmp_path, capsys):

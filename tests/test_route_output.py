@@ -83,18 +83,27 @@ def test_to_gdf_rows_sum_to_route_totals(tiny):
 
 def test_coordinates_are_snapped_with_distance(tiny):
     """
-    Tests (lat, lon) endpoints: snapped to the nearest point of the nearest usable road (the
-    route starts there, part-way along road 1-2), snap distance reported. Node 5 has no way
-    out (one-way roads into it), so a point on it snaps to the nearest road a vehicle can
-    leave: the 2-4 road, 111 m to the west, at its end node 4.
+    Tests (lat, lon) endpoints: snapped to the nearest point of the nearest road (the route
+    starts there, part-way along road 1-2), snap distance reported. Node 5 has no way out
+    (one-way roads into it): routes to a point there end there, on the nearest road, but
+    routes from it fall back to the nearest road a vehicle can leave and come back to
+    (issue 24): the 2-4 road, 111 m to the west, at its end node 4.
     """
     router = ecoroute.Router(tiny, objective="time")
     route = router.route((60.17003, 24.9401), (60.1710, 24.9421))
     assert route.nodes[0] == 1
-    assert route.nodes[-1] == 4
+    # The target lies on the one-way primary 4 -> 5, 5 % of the way along: driven to there.
+    assert route.nodes[-2:].tolist() == [4, 5]
+    assert route.target_snap_m == pytest.approx(0.0, abs=1e-6)
+    assert route.target_arc == int(route.arcs[-1])
+    assert route.target_snap_kind == "nearest"
     stub = router.route((60.17003, 24.9401), (60.1710, 24.9440))
-    assert stub.nodes[-1] == 4
-    assert stub.target_snap_m == pytest.approx(
+    assert stub.nodes[-1] == 5
+    assert stub.target_snap_m == pytest.approx(0.0, abs=1e-6)
+    away = router.route((60.1710, 24.9440), (60.17003, 24.9401))
+    assert away.source_snap_kind == "largest_part"
+    assert away.nodes[0] == 4
+    assert away.source_snap_m == pytest.approx(
         haversine_m(60.171, 24.944, 60.171, 24.942), rel=1e-6
     )
     assert route.source_snap_m == pytest.approx(

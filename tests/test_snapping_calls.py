@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -21,12 +22,13 @@ def malta() -> ecoroute.RoadNetwork:
 
 
 class BruteSnap:
-    """Nearest point over every segment of every usable arc, in plain NumPy (no index)."""
+    """Nearest point over every segment of the given arcs (default: the strong part), no index."""
 
-    def __init__(self, network: ecoroute.RoadNetwork) -> None:
+    def __init__(self, network: ecoroute.RoadNetwork, usable: np.ndarray | None = None) -> None:
         self.network = network
         arcs, a, b, before, length = [], [], [], [], []
-        for arc in strongly_connected_arcs(network).tolist():
+        usable = strongly_connected_arcs(network) if usable is None else usable
+        for arc in usable.tolist():
             points = network.path_coordinates([arc], int(network.tail[arc]))
             seg = [
                 _haversine(points[i, 1], points[i, 0], points[i + 1, 1], points[i + 1, 0])
@@ -107,6 +109,32 @@ def split_oracle(
             previous, at = name, f
         g.add_edge(previous, v, weight=(1.0 - at) * w)
     return g
+
+
+def fallback_cost(
+    cost: Callable[[str, str], float], moved: dict[str, bool], source: str, target: str
+) -> float:
+    """
+    The cost between two points by OSRM's rule (issue 24), on an oracle's costs.
+
+    ``cost(a, b)`` between named points; a point named ``N<i>`` is at its
+    nearest snap and ``L<i>`` at its largest part's, ``moved[name]`` says
+    whether the two differ. The nearest snaps first, then the source moved,
+    the target moved, both moved: the first finite cost.
+    """
+    s, t = source[1:], target[1:]
+    tries = [(f"N{s}", f"N{t}")]
+    if moved[f"N{s}"]:
+        tries.append((f"L{s}", f"N{t}"))
+    if moved[f"N{t}"]:
+        tries.append((f"N{s}", f"L{t}"))
+    if moved[f"N{s}"] and moved[f"N{t}"]:
+        tries.append((f"L{s}", f"L{t}"))
+    for a, b in tries:
+        value = cost(a, b)
+        if math.isfinite(value):
+            return value
+    return math.inf
 
 
 def oracle_cost(g: nx.MultiDiGraph, source: str, target: str) -> float:
@@ -223,22 +251,39 @@ def test_every_call_matches_the_split_arc_oracle(malta: ecoroute.RoadNetwork, ve
 
 
 def test_stub_depot_is_served_by_every_call() -> None:
-    """Tests a depot beside a one-way stub: route, route_many and matrix all serve it."""
+    """
+    Tests a depot beside a one-way stub: route, route_many and matrix all serve it.
+
+    The depot lies on the stub 1 -> 4 (whose end cannot be left), 10 m before
+    its end and 90 m from the square. As OSRM does (issue 24), routes to it end on the
+    stub, the road it is beside; routes from it cannot start there, so they
+    fall back to the square, the largest strongly connected part, and say so.
+    """
     network = stub_network()
     d = 100.0 / M_PER_DEG
     depot, stop = (-0.9 * d, d), (d, 0.5 * d)
     router = ecoroute.Router(network, "car_petrol", "distance")
     there = router.route(depot, stop)
     back = router.route(stop, depot)
-    # The depot snaps 90 m away onto the square's side 0-1 at its corner 1 (fraction 1);
-    # the stop onto the middle of side 2-3: 100 m + 50 m either way round.
+    # From the depot: snapped 90 m away onto side 0-1 at its corner 1 (fraction 1); the
+    # stop onto the middle of side 2-3: 100 m + 50 m either way round.
     assert there.distance_m == pytest.approx(150.0, rel=1e-6)
-    assert back.distance_m == pytest.approx(150.0, rel=1e-6)
     assert there.source_snap_m == pytest.approx(90.0, rel=1e-4)
+    assert (there.source_snap_kind, there.target_snap_kind) == ("largest_part", "nearest")
+    # To the depot: 150 m to corner 1, then 90 m down the stub, on which the depot lies.
+    assert back.distance_m == pytest.approx(240.0, rel=1e-6)
+    assert back.target_snap_m == pytest.approx(0.0, abs=1e-6)
+    assert (back.source_snap_kind, back.target_snap_kind) == ("nearest", "nearest")
     frame = router.route_many([depot, stop], [stop, depot])
     assert frame["reachable"].all()
+    np.testing.assert_allclose(frame["distance_m"], [150.0, 240.0], rtol=1e-6)
+    assert frame["source_snap_kind"].tolist() == ["largest_part", "nearest"]
+    assert frame["target_snap_kind"].tolist() == ["nearest", "nearest"]
     matrix = router.matrix([depot, stop], [depot, stop])
-    np.testing.assert_allclose(matrix.distance_m, [[0.0, 150.0], [150.0, 0.0]], atol=1e-6)
+    np.testing.assert_allclose(matrix.distance_m, [[0.0, 150.0], [240.0, 0.0]], atol=1e-6)
+    np.testing.assert_array_equal(matrix.snap_fallback, [[0, 1], [0, 0]])
+    assert matrix.source_moved.tolist() == [True, False]
+    assert matrix.target_moved.tolist() == [False, False]
 
 
 def test_node_ids_stay_exact_and_limits_apply_per_call(malta: ecoroute.RoadNetwork) -> None:
@@ -299,14 +344,23 @@ def test_electric_vehicle_with_negative_weights() -> None:
     assert (router.weight < 0).any()
     assert router.node_potential is not None
     points = random_points(network, 6, seed=4)
-    brute = BruteSnap(network)
-    snaps = {f"P{i}": brute.snap(lat, lon) for i, (lat, lon) in enumerate(points)}
+    # Every point at its nearest road (any arc) and its largest part's (issue 24).
+    nearest = BruteSnap(network, np.arange(network.arc_count))
+    largest = BruteSnap(network)
+    snaps = {f"N{i}": nearest.snap(lat, lon) for i, (lat, lon) in enumerate(points)}
+    snaps |= {f"L{i}": largest.snap(lat, lon) for i, (lat, lon) in enumerate(points)}
+    moved = {f"N{i}": snaps[f"N{i}"][:2] != snaps[f"L{i}"][:2] for i in range(6)}
+    assert any(moved.values())  # the seed puts a point beside an arc outside the strong part
     g = split_oracle(network, router.weight, {k: (a, f) for k, (a, f, _) in snaps.items()})
+    lengths = {k: nx.single_source_bellman_ford_path_length(g, k) for k in snaps}
+
+    def cost(a: str, b: str) -> float:
+        return 0.0 if a == b else lengths[a].get(b, math.inf)
+
     matrix = router.matrix(points, points)
     frame = router.route_many(points, points[::-1])
     for a in range(6):
-        lengths = nx.single_source_bellman_ford_path_length(g, f"P{a}")
-        expected = [0.0 if a == b else lengths.get(f"P{b}", math.inf) for b in range(6)]
+        expected = [fallback_cost(cost, moved, f"N{a}", f"N{b}") for b in range(6)]
         np.testing.assert_allclose(matrix.cost[a], expected, rtol=1e-6, atol=1e-9)
         assert frame["cost"][a] == pytest.approx(expected[5 - a], rel=1e-6, abs=1e-9)
         route = router.route(tuple(points[a]), tuple(points[(a + 1) % 6]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -27,7 +28,8 @@ from .network import RoadNetwork
 from .objectives import OBJECTIVE_QUANTITY, Objective, objective_label
 from .results import PairResults
 from .routing import Router
-from .snapping import DEFAULT_MAX_SNAP_M, Endpoints, partway_lines, partway_pairs, snapper_for
+from .snap_policy import PointSnaps, nearest_snapper, overwrite_pairs, pairs_with_fallback
+from .snapping import DEFAULT_MAX_SNAP_M, Endpoints, partway_lines, partway_pairs
 from .vehicles import Vehicle
 from .vehicles import vehicle as catalogue_vehicle
 
@@ -486,7 +488,9 @@ def _snap_per_vehicle(
 
     The first snap (before vehicles are known) is onto every road; a truck's
     point beside a road closed to it moves to the nearest road the truck may
-    use, and a row with none within ``max_snap_m`` is a bad row that says so.
+    use (in any part of the network; rows it cannot join fall back to the
+    largest part's roads when routed, issue 24), and a row with none within
+    ``max_snap_m`` is a bad row that says so.
     """
     for end, (rows_all, lat_all, lon_all) in points.items():
         ok = status[rows_all] == "ok"
@@ -501,7 +505,7 @@ def _snap_per_vehicle(
                 continue
             rows = rows_all[at]
             lat, lon = lat_all[at], lon_all[at]
-            snap = router.snapper.snap(lat, lon, max_snap_m=math.inf)
+            snap = router.nearest_snapper.snap(lat, lon, max_snap_m=math.inf)
             on_road = Endpoints.snapped(network, snap, lat, lon)
             index[end][rows] = on_road.node
             ends[end] = ends[end].replace(rows, on_road)
@@ -862,9 +866,12 @@ def process_chunk(
                 )
                 bad(use_coords & ~valid, f"{end} coordinates are missing, NaN or out of range")
                 if valid.any():
-                    # The nearest usable road (largest strongly connected part); a point
-                    # farther than max_snap_m from every one is a bad row (issue 11).
-                    snap_to = snapper_for(network).snap(lat[valid], lon[valid], max_snap_m=math.inf)
+                    # The nearest road (any part: routing falls back to the largest part's
+                    # where a pair is not joined, issue 24); a point farther than
+                    # max_snap_m from every road is a bad row (issue 11).
+                    snap_to = nearest_snapper(network, None).snap(
+                        lat[valid], lon[valid], max_snap_m=math.inf
+                    )
                     on_road = Endpoints.snapped(network, snap_to, lat[valid], lon[valid])
                     idx[valid] = on_road.node
                     snapped = (np.flatnonzero(valid), on_road)
@@ -974,26 +981,27 @@ def process_chunk(
             None if pd.isna(bin_kg) else float(bin_kg),
             None if pd.isna(extra) else float(extra),
         )
-        s, t = index["origin"][rows], index["destination"][rows]
-        timed = np.isfinite(departure[rows])
-        src, dst = ends["origin"].take(rows), ends["destination"].take(rows)
-        # Part-way along the snapped roads, as Router.route_many (rows with a departure on
-        # their hour's metric, rows with a time budget under it; docs/turns.md).
+        # The nearest roads first, the largest part's for the pairs they cannot join, as
+        # Router.route_many (issue 24); part-way along the snapped roads, rows with a
+        # departure on their hour's metric, rows with a time budget under it (docs/turns.md).
+        routed = pairs_with_fallback(
+            functools.partial(_route_group, eco, fastest, departure[rows]),
+            _group_snaps(ends["origin"], points.get("origin"), rows, eco, max_snap_m),
+            _group_snaps(ends["destination"], points.get("destination"), rows, eco, max_snap_m),
+            joined=lambda pair: np.isfinite(pair[0].cost),
+            overwrite=lambda base, at, part, picked: (
+                overwrite_pairs(base[0], at, part[0], picked),
+                overwrite_pairs(base[1], at, part[1], picked),
+            ),
+        )
+        result, best = routed.result
+        src, dst = routed.source, routed.target
+        s, t = src.node, dst.node
+        index["origin"][rows], index["destination"][rows] = s, t
         partway = src.partway | dst.partway
-        if partway.any():
-            used["origin"] = used["origin"].replace(rows[partway], src.take(partway))
-            used["destination"] = used["destination"].replace(rows[partway], dst.take(partway))
-        at = ~partway
-        if timed[at].any():  # departures: the metric of each departure hour
-            result = _route_with_departures(eco, s[at], t[at], departure[rows][at])
-            best = _route_with_departures(fastest, s[at], t[at], departure[rows][at])
-        else:
-            result = eco.route_indices(s[at], t[at], progress=False)
-            best = fastest.route_indices(s[at], t[at], progress=False)
-        if partway.any():
-            ways = (src.take(partway), dst.take(partway), departure[rows][partway])
-            result = _merge_pairs(result, partway, _partway_with_departures(eco, *ways))
-            best = _merge_pairs(best, partway, _partway_with_departures(fastest, *ways))
+        for end, chosen in (("origin", src), ("destination", dst)):
+            here = chosen.as_nodes(network).replace(np.flatnonzero(partway), chosen.take(partway))
+            used[end] = used[end].replace(rows, here)
         out["cost"][rows] = result.cost
         for q in quantity_columns:
             if q in result.quantities:
@@ -1057,6 +1065,62 @@ def process_chunk(
     if geometry is not None:
         frame["geometry"] = geometry_column
     return frame
+
+
+def _group_snaps(
+    ends: Endpoints,
+    coordinates: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    | None,
+    rows: npt.NDArray[np.intp],
+    router: Router,
+    max_snap_m: float,
+) -> PointSnaps:
+    """
+    One group's trip ends at their nearest snaps, movable onto its vehicle's largest part.
+
+    ``coordinates`` holds the rows given by coordinates and their (lat, lon);
+    the other rows (node ids) stay where they are.
+    """
+    lat = np.full(ends.node.size, np.nan)
+    lon = np.full(ends.node.size, np.nan)
+    if coordinates is not None:
+        at, lat_given, lon_given = coordinates
+        lat[at], lon[at] = lat_given, lon_given
+    mine = ends.take(rows)
+    by_id = np.isnan(lat[rows])
+    return PointSnaps(mine, lat[rows], lon[rows], router.snapper, max_snap_m, by_id)
+
+
+def _route_group(
+    eco: Router,
+    fastest: Router,
+    departures: npt.NDArray[np.float64],
+    pairs: npt.NDArray[np.int64],
+    src: Endpoints,
+    dst: Endpoints,
+) -> tuple[PairResults, PairResults]:
+    """
+    Eco and fastest routes of a group's ``pairs`` between ``src`` and ``dst`` (one per pair).
+
+    Part-way where a point is snapped, node to node elsewhere; ``departures``
+    (the group's, NaN: none) leave on their hour's metric.
+    """
+    s, t = src.node, dst.node
+    seconds = departures[pairs]
+    timed = np.isfinite(seconds)
+    partway = src.partway | dst.partway
+    at = ~partway
+    if timed[at].any():  # departures: the metric of each departure hour
+        result = _route_with_departures(eco, s[at], t[at], seconds[at])
+        best = _route_with_departures(fastest, s[at], t[at], seconds[at])
+    else:
+        result = eco.route_indices(s[at], t[at], progress=False)
+        best = fastest.route_indices(s[at], t[at], progress=False)
+    if partway.any():
+        ways = (src.take(partway), dst.take(partway), seconds[partway])
+        result = _merge_pairs(result, partway, _partway_with_departures(eco, *ways))
+        best = _merge_pairs(best, partway, _partway_with_departures(fastest, *ways))
+    return result, best
 
 
 def _merge_pairs(

@@ -59,6 +59,12 @@ class Route:
         The arcs the route starts and ends part-way on (the first and last of
         ``arcs``, which count only their driven parts), -1 when the route
         starts or ends at a node.
+    source_snap_kind, target_snap_kind
+        How each end was placed (issue 24, :mod:`ecoroute.snap_policy`):
+        ``"node"`` for a node given by id, ``"nearest"`` for a coordinate on
+        the nearest road the vehicle may drive, ``"largest_part"`` when that
+        road could not reach the other end and the route starts (ends) on the
+        nearest road of the network's largest strongly connected part instead.
     fastest_time_s, fastest_co2_g, objective_gap
         Only from a router with a time budget (``max_extra_time``): the
         fastest route's time and CO2, so that the saving and its cost read
@@ -86,6 +92,8 @@ class Route:
     target_lon: float = math.nan
     source_arc: int = -1
     target_arc: int = -1
+    source_snap_kind: str = "node"
+    target_snap_kind: str = "node"
     vehicle: str = ""
     objective: str = ""
     fastest_time_s: float | None = None
@@ -181,6 +189,8 @@ class Route:
             "distance_m": self.distance_m,
             "source_snap_m": self.source_snap_m,
             "target_snap_m": self.target_snap_m,
+            "source_snap_kind": self.source_snap_kind,
+            "target_snap_kind": self.target_snap_kind,
             "source_lat": self.source_lat,
             "source_lon": self.source_lon,
             "target_lat": self.target_lat,
@@ -327,6 +337,15 @@ class ODMatrix:
         With a time budget (``max_extra_time``): ``fastest_time_s``,
         ``fastest_co2_g`` and the objective's gap to the exact optimum (e.g.
         ``co2_gap_g``), each a matrix; otherwise empty.
+    snap_fallback
+        None when every cell routes between the nearest snaps (the usual
+        case). Otherwise an int8 matrix of bits, per cell: 1 where its route
+        starts on the source's snap onto the largest strongly connected part
+        (its nearest road could not reach the target), 2 where it ends on the
+        target's (:mod:`ecoroute.snap_policy`); see :attr:`source_moved`,
+        :attr:`target_moved` and the ``*_snap_kind`` columns of :meth:`to_frame`.
+        ``sources``, ``source_snap_m`` and ``source_lat``/``source_lon`` (and
+        the targets' likewise) describe the nearest snaps.
     """
 
     sources: npt.NDArray[np.int64]
@@ -343,6 +362,12 @@ class ODMatrix:
     source_lon: FloatArray | None = None
     target_lat: FloatArray | None = None
     target_lon: FloatArray | None = None
+    snap_fallback: npt.NDArray[np.int8] | None = None
+    #: Per end (sources, targets), for :meth:`to_frame`: "given_as_node" per point and,
+    #: where some cell fell back, the largest part's snaps ("node", "snap_m", "lat", "lon").
+    _snaps: tuple[Mapping[str, npt.NDArray[Any]], Mapping[str, npt.NDArray[Any]]] | None = field(
+        default=None, repr=False
+    )
 
     def __repr__(self) -> str:
         rows, columns = self.shape
@@ -381,6 +406,20 @@ class ODMatrix:
         """Length in metres of each route."""
         return self.quantities["distance_m"]
 
+    @property
+    def source_moved(self) -> npt.NDArray[np.bool_]:
+        """Per source, whether some cell routes from its largest part's snap (issue 24)."""
+        if self.snap_fallback is None:
+            return np.zeros(len(self.sources), dtype=bool)
+        return np.asarray((self.snap_fallback & 1).any(axis=1))
+
+    @property
+    def target_moved(self) -> npt.NDArray[np.bool_]:
+        """Per target, whether some cell routes to its largest part's snap (issue 24)."""
+        if self.snap_fallback is None:
+            return np.zeros(len(self.targets), dtype=bool)
+        return np.asarray((self.snap_fallback & 2).any(axis=0))
+
     def __getitem__(self, name: str) -> FloatArray:
         """Return ``"cost"`` or a quantity's matrix by name."""
         if name == "cost":
@@ -390,7 +429,13 @@ class ODMatrix:
         return self.quantities[name]
 
     def to_frame(self) -> pd.DataFrame:
-        """Return one row per (source, target) pair, like :meth:`Router.route_many`."""
+        """
+        Return one row per (source, target) pair, like :meth:`Router.route_many`.
+
+        Each row's ``source``, ``source_snap_m``, ``source_lat``/``source_lon``
+        and ``source_snap_kind`` (the targets' likewise) are those its route
+        used: the largest part's snap where the cell fell back to it.
+        """
         rows, columns = self.shape
         frame: dict[str, Any] = {
             "source": np.repeat(self.sources, columns),
@@ -410,4 +455,33 @@ class ODMatrix:
             values = getattr(self, name)
             if values is not None:
                 frame[name] = np.tile(values, rows)
+        moved = (
+            np.zeros(self.cost.size, dtype=np.int8)
+            if self.snap_fallback is None
+            else self.snap_fallback.ravel()
+        )
+        for side, end in enumerate(("source", "target")):
+            cells = (moved & (side + 1)) > 0
+            snaps = self._snaps[side] if self._snaps is not None else {}
+            if cells.any():
+                for name, column in (("node", end), ("snap_m", f"{end}_snap_m"),
+                                     ("lat", f"{end}_lat"), ("lon", f"{end}_lon")):  # fmt: skip
+                    if column in frame and name in snaps:
+                        per_cell = _per_cell(snaps[name], end, rows, columns)
+                        frame[column] = np.where(cells, per_cell, frame[column])
+            given = snaps.get("given_as_node", getattr(self, f"{end}_snap_m") == 0)
+            frame[f"{end}_snap_kind"] = _snap_kinds(_per_cell(given, end, rows, columns), cells)
         return pd.DataFrame(frame)
+
+
+def _per_cell(values: npt.ArrayLike, end: str, rows: int, columns: int) -> npt.NDArray[Any]:
+    """Per-source (``end="source"``) or per-target values spread over the cells, row by row."""
+    if end == "source":
+        return np.repeat(values, columns)
+    return np.tile(values, rows)
+
+
+def _snap_kinds(node: npt.NDArray[np.bool_], moved: npt.NDArray[np.bool_]) -> pd.Categorical:
+    """The ``*_snap_kind`` column: "node", "nearest" or "largest_part" (a categorical)."""
+    codes = np.where(node, 0, np.where(moved, 2, 1)).astype(np.int8)
+    return pd.Categorical.from_codes(codes, categories=["node", "nearest", "largest_part"])

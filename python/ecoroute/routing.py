@@ -31,6 +31,17 @@ from .objectives import (
     reduced_weight,
 )
 from .results import ODMatrix, PairResults, Route
+from .snap_policy import (
+    SNAP_KINDS,
+    FallbackMatrix,
+    PointSnaps,
+    first_joined,
+    matrix_with_fallback,
+    nearest_snapper,
+    overwrite_pairs,
+    pairs_joined,
+    pairs_with_fallback,
+)
 from .snapping import (
     DEFAULT_MAX_SNAP_M,
     Endpoints,
@@ -38,7 +49,6 @@ from .snapping import (
     partway_matrix,
     partway_pairs,
     partway_route,
-    resolve_points,
     route_from_pair,
     snapper_for,
 )
@@ -133,14 +143,17 @@ class Router:
         By default, the profiles the network carries
         (:meth:`RoadNetwork.with_speeds`), if any.
     max_snap_m
-        Coordinates snap to the nearest point of the nearest road of the
-        network's largest strongly connected part (so that the vehicle can
-        leave it and come back), and routes start and end there, part-way
-        along the road (see docs/turns.md, section 3); a point farther than
-        this many metres from every such road raises
+        Coordinates snap to the nearest point of the nearest road the vehicle
+        may drive, and routes start and end there, part-way along the road
+        (see docs/turns.md, section 3). A pair those snaps cannot join (a
+        point on an island or a one-way stub) is routed again from the
+        nearest road of the network's largest strongly connected part, as
+        OSRM does (:mod:`ecoroute.snap_policy`); results say which snap each
+        end used (``source_snap_kind``, ...). A point farther than this many
+        metres from every road the vehicle may drive raises
         :class:`ecoroute.SnapError` (a ``ValueError``) naming it (default
-        1 km; ``math.inf``: no limit). Queries take ``max_snap_m=`` to
-        override it per call.
+        1 km; ``math.inf``: no limit); a largest-part snap farther than it
+        is not used. Queries take ``max_snap_m=`` to override it per call.
     turns
         Turn restrictions and intersection costs (:func:`ecoroute.turns.read_turns`):
         every query then runs on the turn-expanded graph and obeys them; its
@@ -273,6 +286,7 @@ class Router:
         first = ("co2_g", "time_s", "distance_m")
         self._report = [*first, *(q for q in self.arc_quantities if q not in first)]
         self._points: _core.SpherePoints | None = None
+        self._snapper_pair: tuple[Any, Any] | None = None
         self._engine: _core.QueryEngine | TurnEngine
         self._engine, self.node_potential, self.weight = self._make_engine(self.objective_weights)
         self._label = objective_label(objective)
@@ -466,13 +480,32 @@ class Router:
 
     @property
     def snapper(self) -> Any:
-        """The snapper over the roads this vehicle may drive (its largest strongly connected part)."""
+        """The snapper over the largest strongly connected part of the roads this vehicle may drive."""
+        return self._snappers()[1]
+
+    @property
+    def nearest_snapper(self) -> Any:
+        """The snapper over every road this vehicle may drive, whatever part it is in (issue 24)."""
+        return self._snappers()[0]
+
+    def _snappers(self) -> tuple[Any, Any]:
+        """(nearest road, largest part) snappers of this vehicle, looked up once (issue 24)."""
+        if self._snapper_pair is None:
+            closed = self._closed_to_snapping()
+            self._snapper_pair = (
+                nearest_snapper(self.network, closed),
+                snapper_for(self.network, closed),
+            )
+        return self._snapper_pair
+
+    def _closed_to_snapping(self) -> npt.NDArray[np.bool_] | None:
+        """The arcs no point snaps to: closed to the vehicle (None: none)."""
         if not self.rules.restricts:
-            return snapper_for(self.network, None)
+            return None
         closed = self.rules.closed
         if self.turns is None:  # destination-only arcs are closed on the node graph
             closed = closed | self.rules.destination
-        return snapper_for(self.network, closed)
+        return closed
 
     def refusal_reason(self, source: Any) -> str:
         """
@@ -535,10 +568,14 @@ class Router:
         ----------
         source, target
             A node id (the OSM id for OSM data), or a ``(lat, lon)`` tuple that
-            is snapped to the nearest point of the nearest usable road: the
-            route starts (ends) there, part-way along the road, in either
-            direction of a two-way road; the snapped point and distance are
-            reported (``source_lat``, ``source_snap_m``, ...).
+            is snapped to the nearest point of the nearest road the vehicle
+            may drive: the route starts (ends) there, part-way along the road,
+            in either direction of a two-way road. If no route joins the two,
+            the ends whose road is not on the largest strongly connected part
+            move to that part's nearest road (the source, then the target,
+            then both: the first that joins). The snapped point, distance and
+            kind are reported (``source_lat``, ``source_snap_m``,
+            ``source_snap_kind``, ...).
         departure
             With ``speeds=``: when the route starts (a ``datetime``, an ISO
             string, or seconds since Monday 00:00); the route is then
@@ -568,28 +605,42 @@ class Router:
         check_node_argument(target, "target")
         if _is_node_id(source) and _is_node_id(target):  # the hot path: no snapping at all
             s, t = self.network.node_index_of(int(source)), self.network.node_index_of(int(target))
-            s_snap = t_snap = 0.0
-        else:
-            src = self._resolve_one(source, "source", max_snap_m)
-            dst = self._resolve_one(target, "target", max_snap_m)
-            if self._partway(src, dst, departure):
-                what = f"source {source!r} and target {target!r}"
-                if departure is None and self.budget is not None:  # each price part-way
-                    result = self._bounded_partway_pairs(src, dst, with_paths=True, threads=1)
-                    return route_from_pair(self, result, src, dst, what=what)
-                if departure is None:
-                    return partway_route(self, src, dst, what=what)
-                from .traffic import departure_seconds
+            return self._route_nodes(s, t, 0.0, 0.0, departure)
+        src = self._resolve_one_snaps(source, "source", max_snap_m)
+        dst = self._resolve_one_snaps(target, "target", max_snap_m)
+        what = f"source {source!r} and target {target!r}"
+        chosen = first_joined(
+            lambda a, b: self._route_between(a, b, departure, what), src, dst
+        )  # the nearest roads, else the largest part's (issue 24)
+        return dataclasses.replace(
+            chosen.value,
+            source_snap_kind=src.kind(0, chosen.source_moved),
+            target_snap_kind=dst.kind(0, chosen.target_moved),
+        )
 
-                traffic = self._traffic_for(departure)
-                start = np.array([departure_seconds(departure)])
-                timed = traffic.partway_pairs(src, dst, start, num_threads=1)
-                return route_from_pair(
-                    self, timed.result, src, dst, what=what, departure_s=float(start[0])
-                )
-            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
-            s, s_snap = int(src.node[0]), float(src.distance_m[0])
-            t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
+    def _route_between(self, src: Endpoints, dst: Endpoints, departure: Any, what: str) -> Route:
+        """The route between one resolved source and target (see :meth:`_route`)."""
+        if self._partway(src, dst, departure):
+            if departure is None and self.budget is not None:  # each price part-way
+                result = self._bounded_partway_pairs(src, dst, with_paths=True, threads=1)
+                return route_from_pair(self, result, src, dst, what=what)
+            if departure is None:
+                return partway_route(self, src, dst, what=what)
+            from .traffic import departure_seconds
+
+            traffic = self._traffic_for(departure)
+            start = np.array([departure_seconds(departure)])
+            timed = traffic.partway_pairs(src, dst, start, num_threads=1)
+            return route_from_pair(
+                self, timed.result, src, dst, what=what, departure_s=float(start[0])
+            )
+        src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
+        s, s_snap = int(src.node[0]), float(src.distance_m[0])
+        t, t_snap = int(dst.node[0]), float(dst.distance_m[0])
+        return self._route_nodes(s, t, s_snap, t_snap, departure)
+
+    def _route_nodes(self, s: int, t: int, s_snap: float, t_snap: float, departure: Any) -> Route:
+        """The route from dense node ``s`` to ``t`` (snap distances reported as given)."""
         if departure is not None:  # traffic (issue 12)
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
@@ -722,11 +773,28 @@ class Router:
         tradeoff = self._tradeoff_engines()
         check_node_argument(source, "source")
         check_node_argument(target, "target")
-        src, dst = self._resolve_one(source, "source"), self._resolve_one(target, "target")
-        if self._partway(src, dst, None):
-            return self._partway_pareto(
-                tradeoff, src, dst, f"source {source!r} and target {target!r}"
+        src, dst = (
+            self._resolve_one_snaps(source, "source"),
+            self._resolve_one_snaps(target, "target"),
+        )
+        what = f"source {source!r} and target {target!r}"
+        chosen = first_joined(lambda a, b: self._pareto_between(tradeoff, a, b, what), src, dst)
+        routes = tuple(
+            dataclasses.replace(
+                r,
+                source_snap_kind=src.kind(0, chosen.source_moved),
+                target_snap_kind=dst.kind(0, chosen.target_moved),
             )
+            for r in chosen.value.routes
+        )
+        return dataclasses.replace(chosen.value, routes=routes)
+
+    def _pareto_between(
+        self, tradeoff: Tradeoff, src: Endpoints, dst: Endpoints, what: str
+    ) -> Pareto:
+        """:meth:`pareto` between one resolved source and target."""
+        if self._partway(src, dst, None):
+            return self._partway_pareto(tradeoff, src, dst, what)
         s, s_snap = int(src.node[0]), float(src.node_distance_m[0])
         t, t_snap = int(dst.node[0]), float(dst.node_distance_m[0])
         one_s, one_t = np.array([s], dtype=np.uint32), np.array([t], dtype=np.uint32)
@@ -805,17 +873,27 @@ class Router:
             (objective units; 0 when every choice is certified optimal).
         """
         tradeoff = self._tradeoff_engines()
-        src, dst = self._resolve(sources, "sources"), self._resolve(targets, "targets")
+        src, dst = self._resolve_snaps(sources, "sources"), self._resolve_snaps(targets, "targets")
         if len(src) != len(dst):
             msg = f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
             raise ValueError(msg)
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        if self._partway(src, dst, None):
-            per_price = tradeoff.partway_pairs(src, dst, threads)
-            sums = tradeoff.stack(per_price)
-        else:
-            s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
-            sums = tradeoff.pairs(s, t, threads)
+
+        def prices(_rows: Any, a: Endpoints, b: Endpoints) -> FloatArray:
+            """Every price's sums (prices x pairs x quantities) between ``a`` and ``b``."""
+            if self._partway(a, b, None):
+                return tradeoff.stack(tradeoff.partway_pairs(a, b, threads))
+            return tradeoff.pairs(a.node.astype(np.uint32), b.node.astype(np.uint32), threads)
+
+        def joined(sums: FloatArray) -> npt.NDArray[np.bool_]:
+            return np.isfinite(tradeoff.split(sums)[1][-1])  # the fastest price's time
+
+        def overwrite(base: FloatArray, rows: Any, part: FloatArray, picked: Any) -> FloatArray:
+            out = base.copy()
+            out[:, rows] = part[:, picked]
+            return out
+
+        sums = pairs_with_fallback(prices, src, dst, joined=joined, overwrite=overwrite).result
         return tradeoff_table(self, sums, tradeoff, budgets)
 
     def route_many(
@@ -871,7 +949,10 @@ class Router:
             ``source_snap_m`` and ``target_snap_m`` (metres from the given
             coordinates to the snapped points) and ``source_lat``,
             ``source_lon``, ``target_lat``, ``target_lon`` (where the routes
-            start and end). Unreachable pairs are rows with
+            start and end), ``source_snap_kind`` and ``target_snap_kind``
+            (``"node"``, ``"nearest"``, or ``"largest_part"`` where the nearest
+            road could not join the pair: see ``max_snap_m`` of the class).
+            Unreachable pairs are rows with
             ``reachable=False`` and infinite costs, never an exception.
             ``attrs`` names the ``vehicle`` and ``objective`` they were
             routed for.
@@ -895,57 +976,34 @@ class Router:
                 time_dependent=time_dependent and view._traffic is not None,
                 max_snap_m=max_snap_m,
             )
-        src = self._resolve(sources, "sources", max_snap_m)
-        dst = self._resolve(targets, "targets", max_snap_m)
+        src = self._resolve_snaps(sources, "sources", max_snap_m)
+        dst = self._resolve_snaps(targets, "targets", max_snap_m)
         self._index_for(min(len(src), len(dst)))
         if time_dependent and departure is None:
             msg = "time_dependent=True needs a departure (and a router built with speeds=)."
             raise ValueError(msg)
-        if self._partway(src, dst, departure):
-            if len(src) != len(dst):
-                msg = (
-                    f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
-                )
-                raise ValueError(msg)
-            show = shown(progress, len(src))
-            if self.budget is not None:  # every price's routes part-way, then the budget
-                result = self._bounded_partway_pairs(
-                    src,
-                    dst,
-                    with_paths=return_paths,
-                    threads=self.num_threads
-                    if num_threads is None
-                    else _check_threads(num_threads),
-                    progress=show,
-                )
-            elif departure is None:
-                result = partway_pairs(
-                    self, src, dst, with_paths=return_paths, num_threads=num_threads, progress=show
-                )
-            else:  # traffic (issue 12): part-way on the hour's metric, or time-dependent
-                result = self._traffic_for(departure).partway_departures(
-                    src,
-                    dst,
-                    departure,
-                    with_paths=return_paths,
-                    num_threads=self.num_threads
-                    if num_threads is None
-                    else _check_threads(num_threads),
-                    progress=show,
-                    time_dependent=time_dependent,
-                )
-        else:
-            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
-            result = self.route_indices(
-                src.node,
-                dst.node,
+        if len(src) != len(dst):
+            msg = f"sources and targets must have the same length: got {len(src)} and {len(dst)}."
+            raise ValueError(msg)
+        count = len(src)
+
+        def pairs(rows: npt.NDArray[np.int64], a: Endpoints, b: Endpoints) -> PairResults:
+            whole = rows.size == count  # the first call: the progress bar is shown there
+            return self._pairs_between(
+                a,
+                b,
                 with_paths=return_paths,
                 num_threads=num_threads,
-                progress=progress,
-                departure=departure,
+                progress=progress if whole else False,
+                departure=departure if whole else _departure_rows(departure, rows),
                 time_dependent=time_dependent,
             )
-        s, t = src.node, dst.node
+
+        routed = pairs_with_fallback(
+            pairs, src, dst, joined=pairs_joined, overwrite=overwrite_pairs
+        )  # the nearest roads, else the largest part's (issue 24)
+        result, src_used, dst_used = routed.result, routed.source, routed.target
+        s, t = src_used.node, dst_used.node
         frame: dict[str, Any] = {
             "source": self.network.node_id[s],
             "target": self.network.node_id[t],
@@ -954,15 +1012,60 @@ class Router:
         }
         frame.update(result.quantities)
         frame.update(result.bounds)
-        frame["source_snap_m"] = src.distance_m
-        frame["target_snap_m"] = dst.distance_m
-        frame["source_lat"], frame["source_lon"] = src.lat, src.lon
-        frame["target_lat"], frame["target_lon"] = dst.lat, dst.lon
+        frame["source_snap_m"] = src_used.distance_m
+        frame["target_snap_m"] = dst_used.distance_m
+        frame["source_lat"], frame["source_lon"] = src_used.lat, src_used.lon
+        frame["target_lat"], frame["target_lon"] = dst_used.lat, dst_used.lon
+        frame["source_snap_kind"] = _kind_column(src, routed.source_moved)
+        frame["target_snap_kind"] = _kind_column(dst, routed.target_moved)
         if return_paths:
             frame["nodes"] = self._split_paths(s, result)
         table = pd.DataFrame(frame)
         table.attrs.update(vehicle=self.vehicle.name, objective=self._label)
         return table
+
+    def _pairs_between(
+        self,
+        src: Endpoints,
+        dst: Endpoints,
+        *,
+        with_paths: bool,
+        num_threads: int | None,
+        progress: bool | None,
+        departure: Any,
+        time_dependent: bool,
+    ) -> PairResults:
+        """:meth:`route_many`'s routes between resolved points: part-way where any is, else node to node."""
+        if not self._partway(src, dst, departure):
+            return self.route_indices(
+                src.node,
+                dst.node,
+                with_paths=with_paths,
+                num_threads=num_threads,
+                progress=progress,
+                departure=departure,
+                time_dependent=time_dependent,
+            )
+        threads = self.num_threads if num_threads is None else _check_threads(num_threads)
+        show = shown(progress, len(src))
+        if self.budget is not None:  # every price's routes part-way, then the budget
+            return self._bounded_partway_pairs(
+                src, dst, with_paths=with_paths, threads=threads, progress=show
+            )
+        if departure is None:
+            return partway_pairs(
+                self, src, dst, with_paths=with_paths, num_threads=num_threads, progress=show
+            )
+        # traffic (issue 12): part-way on the hour's metric, or time-dependent
+        return self._traffic_for(departure).partway_departures(
+            src,
+            dst,
+            departure,
+            with_paths=with_paths,
+            num_threads=threads,
+            progress=show,
+            time_dependent=time_dependent,
+        )
 
     def route_indices(
         self,
@@ -1218,6 +1321,9 @@ class Router:
             ``cost`` and one matrix per reported quantity (``co2_g``,
             ``time_s``, ``distance_m``, ``fuel_l`` or ``energy_kwh``, ...), each
             summed along the same least-cost route; ``inf`` where unreachable.
+            Cells the nearest snaps cannot join are computed again from the
+            largest part's snaps (one sub-matrix per fallback, see
+            :mod:`ecoroute.snap_policy`); ``snap_fallback`` says which.
         """
         view = self._conditional_view(departure)
         if view is not None:
@@ -1230,43 +1336,50 @@ class Router:
                 progress=progress,
             )
         threads = self.num_threads if num_threads is None else _check_threads(num_threads)
-        src = self._resolve(sources, "sources", max_snap_m)
-        dst = self._resolve(targets, "targets", max_snap_m)
+        src = self._resolve_snaps(sources, "sources", max_snap_m)
+        dst = self._resolve_snaps(targets, "targets", max_snap_m)
         _check_matrix_memory(len(src), len(dst), len(self._report) + 1 + 2 * bool(self.budget))
         self._index_for(len(src) * len(dst))
-        partway = self._partway(src, dst, departure)
-        if not partway:
-            src, dst = src.as_nodes(self.network), dst.as_nodes(self.network)
-        s, t = src.node.astype(np.uint32), dst.node.astype(np.uint32)
         at_hour: Router = self
         if departure is not None:  # traffic (issue 12): the metric of the departure hour
             if self.budget is not None:
                 msg = "departure= and a time budget (max_extra_time) cannot be combined yet."
                 raise ValueError(msg)
             at_hour = self._traffic_for(departure).router_at(departure)
-        rows, columns = len(src), len(dst)
-        if not shown(progress, rows * columns):
-            cost, quantities, bounds = self._matrix_block(at_hour, src, dst, partway, threads)
-        else:
-            cost, quantities, bounds = self._matrix_in_steps(at_hour, src, dst, partway, threads)
-        for values in (cost, *quantities.values(), *bounds.values()):
+        bar = shown(progress, len(src) * len(dst))  # over the first (whole) matrix only
+
+        def block(a: Endpoints, b: Endpoints) -> tuple[Any, Any, Any]:
+            nonlocal bar
+            partway = self._partway(a, b, departure)
+            steps, bar = bar, False
+            if steps:
+                return self._matrix_in_steps(at_hour, a, b, partway, threads)
+            return self._matrix_block(at_hour, a, b, partway, threads)
+
+        done = matrix_with_fallback(block, src, dst)  # nearest roads, else the largest part's
+        for values in (done.cost, *done.quantities.values(), *done.bounds.values()):
             values.flags.writeable = False
+        if done.snap_fallback is not None:
+            done.snap_fallback.flags.writeable = False
+        near_s, near_t = src.nearest, dst.nearest
         node_id = self.network.node_id
         return ODMatrix(
-            sources=node_id[s],
-            targets=node_id[t],
-            cost=cost,
-            quantities=quantities,
-            source_snap_m=src.distance_m,
-            target_snap_m=dst.distance_m,
+            sources=node_id[near_s.node],
+            targets=node_id[near_t.node],
+            cost=done.cost,
+            quantities=done.quantities,
+            source_snap_m=near_s.distance_m,
+            target_snap_m=near_t.distance_m,
             vehicle=self.vehicle.name,
             objective=self._label,
             algorithm=self.algorithm,
-            bounds=bounds,
-            source_lat=src.lat,
-            source_lon=src.lon,
-            target_lat=dst.lat,
-            target_lon=dst.lon,
+            bounds=done.bounds,
+            source_lat=near_s.lat,
+            source_lon=near_s.lon,
+            target_lat=near_t.lat,
+            target_lon=near_t.lon,
+            snap_fallback=done.snap_fallback,
+            _snaps=_matrix_snaps(self.network, done, src, dst),
         )
 
     def _matrix_block(
@@ -1361,7 +1474,8 @@ class Router:
         """
         Return the cost from ``source`` to every node (one-to-all), indexed by node id.
 
-        Unreachable nodes get ``inf``.
+        Unreachable nodes get ``inf``. A coordinate starts at the nearer end
+        of its nearest road (with no single target, nothing to fall back for).
         """
         s, _ = self._resolve_node(source, "source")
         cost = self._engine.costs_from(s)
@@ -1406,10 +1520,17 @@ class Router:
         return some
 
     def _resolve_one(self, point: Any, name: str, max_snap_m: float | None = None) -> Endpoints:
+        """Resolve one node id or (lat, lon) pair to its nearest snap (:meth:`_resolve`)."""
+        return self._resolve_one_snaps(point, name, max_snap_m).nearest
+
+    def _resolve_one_snaps(
+        self, point: Any, name: str, max_snap_m: float | None = None
+    ) -> PointSnaps:
         """Resolve one node id or (lat, lon) pair: the fast path of :meth:`route`."""
         if _is_node_id(point):
-            return Endpoints.at_nodes(self.network, [self.network.node_index_of(int(point))])
-        return self._resolve([point], name, max_snap_m)
+            node = [self.network.node_index_of(int(point))]
+            return PointSnaps.fixed(Endpoints.at_nodes(self.network, node))
+        return self._resolve_snaps([point], name, max_snap_m)
 
     def _resolve_node(self, point: Any, name: str) -> tuple[int, float]:
         """One point as a dense node index (a snapped point: its road's nearer end) and distance."""
@@ -1421,22 +1542,38 @@ class Router:
         Turn node ids or (lat, lon) pairs into :class:`~ecoroute.snapping.Endpoints`.
 
         Node ids stay exact nodes; coordinates snap to the nearest point of the
-        nearest usable road (largest strongly connected part: no island, no
-        one-way stub), within ``max_snap_m`` (default: the router's; issue 11).
+        nearest road the vehicle may drive, within ``max_snap_m`` (default: the
+        router's; issue 11). The largest part's snaps, which queries fall back
+        to, are in :meth:`_resolve_snaps`.
+        """
+        return self._resolve_snaps(points, name, max_snap_m).nearest
+
+    def _resolve_snaps(self, points: Any, name: str, max_snap_m: float | None = None) -> PointSnaps:
+        """
+        Node ids or (lat, lon) pairs as :class:`~ecoroute.snap_policy.PointSnaps` (issue 24).
+
+        Coordinates snap to the nearest road the vehicle may drive (any part
+        of the network), and keep what it takes to move them onto the largest
+        strongly connected part where a query's pair is not joined. Node ids
+        and points resolved beforehand (:class:`Endpoints`) stay where they are.
         """
         if isinstance(points, Endpoints):  # already resolved (e.g. fleet locations)
-            return points
+            return PointSnaps.fixed(points)
         array = _as_points(points, name)
         if array.ndim == 1:  # node ids
-            return Endpoints.at_nodes(self.network, self.network.node_index(array))
+            return PointSnaps.fixed(
+                Endpoints.at_nodes(self.network, self.network.node_index(array))
+            )
         limit = self.max_snap_m if max_snap_m is None else check_max_snap_m(max_snap_m)
-        return resolve_points(
+        nearest, largest = self._snappers()
+        return PointSnaps.snapped(
             self.network,
             array[:, 0],
             array[:, 1],
-            max_snap_m=limit,
+            nearest=nearest,
+            largest_part=largest,
+            limit_m=limit,
             name=name,
-            snapper=self.snapper,
         )
 
     def _split_paths(
@@ -1462,6 +1599,36 @@ def _rows(points: Endpoints, rows: slice) -> Endpoints:
     return dataclasses.replace(
         points, **{f.name: getattr(points, f.name)[rows] for f in dataclasses.fields(points)}
     )
+
+
+def _departure_rows(departure: Any, rows: npt.NDArray[np.int64]) -> Any:
+    """The departures of the pairs ``rows``: one for all stays one, one per pair is taken."""
+    if departure is None or np.ndim(departure) == 0:
+        return departure
+    return np.asarray(departure)[rows]
+
+
+def _kind_column(points: PointSnaps, moved: npt.NDArray[np.bool_]) -> pd.Categorical:
+    """A ``*_snap_kind`` column: "node", "nearest" or "largest_part" per pair (issue 24)."""
+    return pd.Categorical(points.kinds(moved), categories=SNAP_KINDS)
+
+
+def _matrix_snaps(
+    network: RoadNetwork, done: FallbackMatrix, src: PointSnaps, dst: PointSnaps
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per end of a matrix, what ODMatrix.to_frame reports: node-or-not and the fallback snaps."""
+    out: list[dict[str, Any]] = []
+    for points, largest in ((src, done.source_largest), (dst, done.target_largest)):
+        snaps: dict[str, Any] = {"given_as_node": points.given_as_node}
+        if largest is not None:
+            snaps.update(
+                node=network.node_id[largest.node],
+                snap_m=largest.distance_m,
+                lat=largest.lat,
+                lon=largest.lon,
+            )
+        out.append(snaps)
+    return out[0], out[1]
 
 
 def _legal_summary(vehicle: Vehicle) -> str:

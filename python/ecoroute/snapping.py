@@ -398,15 +398,14 @@ def _reverse_arcs(network: RoadNetwork) -> IntArray:
     return out
 
 
-_SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, ArcSnapper] = weakref.WeakKeyDictionary()
-
-
-_VEHICLE_SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, dict[bytes, ArcSnapper]] = (
+_SNAPPERS: weakref.WeakKeyDictionary[RoadNetwork, dict[tuple[str, bytes], ArcSnapper]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def snapper_for(network: RoadNetwork, closed: npt.ArrayLike | None = None) -> ArcSnapper:
+def snapper_for(
+    network: RoadNetwork, closed: npt.ArrayLike | None = None, *, usable: Usable = "strong"
+) -> ArcSnapper:
     """
     The network's :class:`ArcSnapper` over its largest strongly connected part, built once.
 
@@ -414,19 +413,19 @@ def snapper_for(network: RoadNetwork, closed: npt.ArrayLike | None = None) -> Ar
     and fleet plan on the same network object. ``closed`` (a mask of the
     arcs a vehicle may not drive, :func:`ecoroute.access.vehicle_rules`) gives
     that vehicle's own snapper: the largest strongly connected part of the
-    arcs it may drive, kept once per distinct mask.
+    arcs it may drive, kept once per distinct mask. ``usable="all"``: the
+    snapper onto every arc the mask leaves open, whatever part it is in
+    (what :mod:`ecoroute.snap_policy` snaps to first).
     """
+    key = b""
+    mask = None
     if closed is not None and np.asarray(closed).any():
         mask = np.asarray(closed, dtype=bool)
         key = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
-        per_mask = _VEHICLE_SNAPPERS.setdefault(network, {})
-        if key not in per_mask:
-            per_mask[key] = ArcSnapper(network, closed=mask)
-        return per_mask[key]
-    snapper = _SNAPPERS.get(network)
-    if snapper is None:
-        snapper = _SNAPPERS[network] = ArcSnapper(network)
-    return snapper
+    per_key = _SNAPPERS.setdefault(network, {})
+    if (usable, key) not in per_key:
+        per_key[usable, key] = ArcSnapper(network, closed=mask, usable=usable)
+    return per_key[usable, key]
 
 
 def nearest_usable_nodes(
@@ -1160,7 +1159,14 @@ def route_from_pair(
         _start_fraction=float(result.source_fraction[i]) if s_arc >= 0 else 0.0,
         _end_fraction=float(result.target_fraction[i]) if t_arc >= 0 else 1.0,
         departure_s=departure_s,
+        source_snap_kind=_kind_of(source, i),
+        target_snap_kind=_kind_of(target, i),
     )
+
+
+def _kind_of(points: Endpoints, i: int) -> str:
+    """A route end's kind as its snap shows it: a coordinate is "nearest", a node by id "node"."""
+    return "nearest" if points.arc[i] >= 0 or points.distance_m[i] > 0 else "node"
 
 
 @dataclass(frozen=True, eq=False)

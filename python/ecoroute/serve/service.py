@@ -424,11 +424,17 @@ class RoutingService:
         return body
 
     def nearest(self, query: NearestQuery) -> dict[str, Any]:
-        """An OSRM nearest response: the nearest roads this vehicle may drive, nearest first."""
+        """
+        An OSRM nearest response: the nearest roads this vehicle may drive, nearest first.
+
+        Roads in any part of the network, as routes snap first (issue 24); a
+        route from or to one that cannot reach the other end falls back to
+        the largest strongly connected part's.
+        """
         router = self._router(query)
         (lat, lon) = query.lat_lon[0]
         limit = _snap_limit(query.radiuses_m)
-        snap = router.snapper.nearest_roads(lat, lon, query.number, max_snap_m=limit)
+        snap = router.nearest_snapper.nearest_roads(lat, lon, query.number, max_snap_m=limit)
         if len(snap) == 0:
             msg = "Could not find a matching segments for coordinate"
             raise OsrmError(msg, code="NoSegment")
