@@ -203,6 +203,8 @@ def test_tiny_hand_written_file_simplified(tmp_path):
         ({"highway": "primary", "area": "yes"}, False),
         ({"highway": "tertiary", "service": "driveway"}, False),
         ({"highway": "primary", "oneway": "reversible"}, False),
+        ({"highway": "primary", "oneway": "alternating"}, True),
+        ({"highway": "primary", "smoothness": "impassable"}, False),
         ({"highway": "construction"}, False),
     ],
 )

@@ -220,7 +220,8 @@ ONEWAYS = [
     ({"oneway": "false"}, {"motorcar": 0}),
     ({"oneway": "0"}, {"motorcar": 0}),
     ({"oneway": "reversible"}, dict.fromkeys(MODES, REVERSIBLE)),
-    ({"oneway": "alternating"}, dict.fromkeys(MODES, 2)),
+    ({"oneway": "alternating"}, dict.fromkeys(MODES, 0)),  # both ways, one at a time (OSRM)
+    ({"oneway": "alternating", "highway": "motorway"}, dict.fromkeys(MODES, 1)),
     ({"junction": "roundabout"}, dict.fromkeys(MODES, 1)),
     ({"junction": "circular"}, {"hgv": 1}),
     ({"highway": "motorway"}, {"hgv": 1}),

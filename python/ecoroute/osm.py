@@ -66,8 +66,9 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
     The classes are the rules table's (:data:`ecoroute.osm_rules.HIGHWAY_CLASSES`:
     unknown classes, ``runway``, ``construction``... are not roads); ``"drive"``
     leaves service roads out as osmnx's "drive" filter does, ``"drive_service"``
-    keeps them. Areas, :data:`EXCLUDED_SERVICE` values and ``oneway=reversible`` /
-    ``alternating`` ways (their direction changes over the day) are left out.
+    keeps them. Areas, :data:`EXCLUDED_SERVICE` values, ``oneway=reversible`` ways (their
+    direction changes over the day) and ``smoothness=impassable`` ways are left out;
+    ``oneway=alternating`` ways (one direction at a time, switching often) are two-way.
 
     Access decides per mode (:mod:`ecoroute.osm_rules`): a way is kept when any
     mode (car, van, truck, bus) may drive it in some direction, so
@@ -93,7 +94,9 @@ def drivable(tags: Mapping[str, str], network_type: NetworkType = "drive") -> bo
         return False
     if tags.get("service") in EXCLUDED_SERVICE:
         return False
-    if tags.get("oneway") in {"reversible", "alternating"}:
+    if tags.get("oneway") == "reversible":
+        return False
+    if tags.get("smoothness") == "impassable":  # OSRM's car: no vehicle gets through
         return False
     if _LEGAL_WAY_KEYS.isdisjoint(tags):
         return True

@@ -52,7 +52,7 @@ OPEN, DESTINATION, CLOSED = 0, 1, 2
 """Access codes, ordered from most to least permissive (stored as ``uint8`` in arrays)."""
 
 REVERSIBLE = 2
-""":func:`oneway_for`'s answer for ``oneway=reversible``/``alternating`` (the loader closes those)."""
+""":func:`oneway_for`'s answer for ``oneway=reversible`` (the loader closes those ways)."""
 
 MODES = ("motorcar", "goods", "hgv", "bus")
 """
@@ -161,8 +161,10 @@ _ONEWAY_CODES: dict[str, int] = {
     "false": 0,
     "0": 0,
     "reversible": REVERSIBLE,
-    "alternating": REVERSIBLE,
 }
+#: ``oneway=alternating``: one direction at a time, switching often (a single lane with
+#: lights): both directions are driven, as OSRM does; implied one-way rules still apply.
+_ALTERNATING = "alternating"
 _ONEWAY_CASED = {"T": -1, "F": 1}  # Geofabrik shapefile values, case matters
 #: Highway classes and junctions one-way unless ``oneway`` says otherwise (OSM wiki Key:oneway).
 _IMPLIED_ONEWAY_HIGHWAY = frozenset({"motorway", "motorway_link"})
@@ -624,8 +626,9 @@ def oneway_for(tags: Mapping[str, str], mode: str) -> int:
     then ``oneway``, as OSRM does for cars (``get_value_by_prefixed_sequence``); the first
     readable value decides, unreadable ones are skipped. Values are those of
     :func:`ecoroute.osm.oneway` (``yes``, ``true``, ``1``, ``-1``, ``reverse``, Geofabrik's
-    ``T``/``F``, ``no``, ``false``, ``0``); ``reversible`` and ``alternating`` give
-    :data:`REVERSIBLE` (their direction changes over the day, so the loader closes them). With
+    ``T``/``F``, ``no``, ``false``, ``0``); ``reversible`` gives :data:`REVERSIBLE` (its
+    direction changes over the day, so the loader closes it), ``alternating`` (one direction
+    at a time, switching often) counts as two-way, as in OSRM. With
     no readable value, ``junction=roundabout``/``circular`` and ``highway=motorway``/
     ``motorway_link`` are one-way (OSM wiki *Key:oneway*), everything else two-way.
 
@@ -639,6 +642,8 @@ def oneway_for(tags: Mapping[str, str], mode: str) -> int:
     for key in _ONEWAY_CANDIDATES[mode]:
         value = tags.get(key)
         if value:
+            if value.strip().lower() == _ALTERNATING:
+                break  # both ways, one at a time: what the class implies
             code = _oneway_code(value)
             if code is not None:
                 return code
@@ -1187,7 +1192,7 @@ def _is_readable(key: str, value: str) -> bool:
     if key in _ACCESS_KEYS or key in _HAZMAT_KEYS:
         return _access_readable(value)
     if key in _ONEWAY_KEYS:
-        return _oneway_code(value) is not None
+        return _oneway_code(value) is not None or value.strip().lower() == _ALTERNATING
     if key in _TUNNEL_CATEGORY_KEYS:
         letter = value.strip().upper()
         return len(letter) == 1 and letter in _TUNNEL_LETTERS
