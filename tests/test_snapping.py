@@ -195,6 +195,13 @@ def test_a_point_at_a_node_routes_as_the_node() -> None:
     # Nodes on roads the van may drive (its snapper's): a node whose roads are closed to
     # it (a 3.5 t van at a maxweight=3 bridge) snaps to another road, as it should.
     usable = np.unique(network.tail[router.snapper.usable_arcs])
+    # Coordinates cannot tell apart two nodes at one location (Malta has such pairs, e.g. a
+    # bridge's node above a road's): leave those out.
+    where = np.column_stack([network.lat, network.lon])
+    _, first, counts = np.unique(where, axis=0, return_index=True, return_counts=True)
+    alone = np.zeros(network.node_count, dtype=bool)
+    alone[first[counts == 1]] = True
+    usable = usable[alone[usable]]
     rng = np.random.default_rng(11)
     for s, t in rng.choice(usable, size=(25, 2)):
         by_id = router.route(int(network.node_id[s]), int(network.node_id[t]))
