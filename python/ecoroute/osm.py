@@ -618,8 +618,10 @@ def load_osm(
     """
     Load the drivable road network of an OpenStreetMap file.
 
-    Reads .osm, .osm.bz2, .osm.gz and .osm.pbf files with pyosmium and builds
-    the network's arrays directly (no networkx). Ways are filtered as
+    Reads .osm.pbf files with ecoroute's own PBF reader (compiled, two passes
+    over the file, the tag rules run once per distinct set of tags), and
+    .osm, .osm.bz2 and .osm.gz files with pyosmium, and builds the network's
+    arrays directly (no networkx); both readers give the same network. Ways are filtered as
     :func:`drivable` says, one-way rules are :func:`oneway`'s, lengths are
     great-circle distances between consecutive nodes (as osmnx), speeds come
     from ``maxspeed`` (:func:`ecoroute.speeds.parse_maxspeed`; per direction
