@@ -8,6 +8,7 @@
 #include "ecoroute/csr_graph.hpp"
 #include "ecoroute/metric.hpp"
 #include "ecoroute/nested_dissection.hpp"
+#include "ecoroute/osm_pbf.hpp"
 #include "ecoroute/potential.hpp"
 #include "ecoroute/query_engine.hpp"
 #include "ecoroute/td_dijkstra.hpp"
@@ -147,6 +148,30 @@ void def_order(py::module_ &m,
         "z"_a,
         py::kw_only(),
         "num_threads"_a = 0);
+}
+
+// A block's bytes (bytes, bytearray or a memoryview of them), read without the GIL.
+std::span<std::uint8_t const> block_bytes(py::buffer const &block)
+{
+    py::buffer_info const info = block.request();
+    if (info.ndim != 1 || info.itemsize != 1)
+        throw py::value_error("a PBF block must be a 1-D buffer of bytes.");
+    return {static_cast<std::uint8_t const *>(info.ptr), static_cast<std::size_t>(info.size)};
+}
+
+// Tag sets as lists of (key, value) bytes: OSM strings are UTF-8 by rule, not
+// by guarantee, so Python decodes them.
+py::list tag_sets(std::vector<pbf::TagList> const &sets, std::size_t from, std::size_t to)
+{
+    py::list out;
+    for (std::size_t i = from; i < to; ++i)
+    {
+        py::list pairs;
+        for (auto const &[key, value] : sets[i])
+            pairs.append(py::make_tuple(py::bytes(key), py::bytes(value)));
+        out.append(pairs);
+    }
+    return out;
 }
 }  // namespace
 
@@ -504,4 +529,83 @@ PYBIND11_MODULE(_core, m)
             "source"_a,
             "departure"_a);
     // ---- end traffic ----------------------------------------------------
+
+    // ---- OSM PBF reading (ecoroute.osm) ---------------------------------
+    py::class_<pbf::OsmScan>(m, "PbfScan")
+        .def(py::init(
+                 [](std::vector<std::string> way_filter,
+                    std::vector<std::string> way_keys,
+                    std::vector<std::string> way_key_prefixes,
+                    std::vector<std::string> node_filter,
+                    std::vector<std::string> node_keys)
+                 {
+                     return std::make_unique<pbf::OsmScan>(pbf::ScanKeys{
+                         std::move(way_filter),
+                         std::move(way_keys),
+                         std::move(way_key_prefixes),
+                         std::move(node_filter),
+                         std::move(node_keys)});
+                 }),
+             "way_filter"_a,
+             "way_keys"_a,
+             "way_key_prefixes"_a,
+             "node_filter"_a,
+             "node_keys"_a)
+        .def(
+            "read_block",
+            [](pbf::OsmScan &self, py::buffer const &block)
+            {
+                auto const bytes = block_bytes(block);
+                py::gil_scoped_release release;
+                return self.read_block(bytes.data(), bytes.size());
+            },
+            "block"_a)
+        .def("new_way_tag_sets",
+             [](pbf::OsmScan const &self)
+             {
+                 std::vector<pbf::TagList> sets;
+                 for (std::size_t i = self.decided_count(); i < self.way_tag_set_count(); ++i)
+                     sets.push_back(self.way_tag_set(i));
+                 return tag_sets(sets, 0, sets.size());
+             })
+        .def("decide", &pbf::OsmScan::decide, "keep"_a)
+        .def("start_locations",
+             &pbf::OsmScan::start_locations,
+             py::call_guard<py::gil_scoped_release>())
+        .def(
+            "read_locations",
+            [](pbf::OsmScan &self, py::buffer const &block)
+            {
+                auto const bytes = block_bytes(block);
+                py::gil_scoped_release release;
+                self.read_locations(bytes.data(), bytes.size());
+            },
+            "block"_a)
+        .def("node_tag_sets",
+             [](pbf::OsmScan const &self)
+             { return tag_sets(self.node_sets, 0, self.node_sets.size()); })
+        .def_readonly("nodes_after_ways", &pbf::OsmScan::nodes_after_ways)
+        .def_readonly("duplicate_nodes", &pbf::OsmScan::duplicate_nodes)
+        .def_readonly("locations_on_ways", &pbf::OsmScan::locations_on_ways)
+        .def(
+            "take_ways",
+            [](pbf::OsmScan &self)
+            {
+                std::vector<double> lat, lon;
+                {
+                    py::gil_scoped_release release;
+                    self.reference_locations(lat, lon);
+                }
+                py::dict out;
+                out["way_id"] = to_numpy(std::move(self.way_id));
+                out["way_tag_set"] = to_numpy(std::move(self.way_tag_set_of));
+                out["way_length"] = to_numpy(std::move(self.way_length));
+                out["ref"] = to_numpy(std::move(self.refs));
+                out["lat"] = to_numpy(std::move(lat));
+                out["lon"] = to_numpy(std::move(lon));
+                out["node_id"] = to_numpy(std::move(self.node_id));
+                out["node_tag_set"] = to_numpy(std::move(self.node_tag_set_of));
+                return out;
+            },
+            "Hands the arrays over (no copies); the scan is spent after it.");
 }

@@ -49,7 +49,7 @@ def test_cpp_core_tests_pass_under_sanitizers(tmp_path_factory):
         capture_output=True,
         text=True,
     )
-    for test in ("test_search", "test_cch", "test_td_dijkstra"):
+    for test in ("test_search", "test_cch", "test_td_dijkstra", "test_osm_pbf"):
         result = subprocess.run(
             [str(build / test)], capture_output=True, text=True, check=False, timeout=600
         )

@@ -17,6 +17,7 @@ __all__: list[str] = [
     "CchMetric",
     "CsrGraph",
     "Metric",
+    "PbfScan",
     "QueryEngine",
     "SpherePoints",
     "TimeDependentDijkstra",
@@ -53,6 +54,32 @@ class Metric:
     def memory_bytes(self) -> int: ...
     @property
     def weight(self) -> numpy.typing.NDArray[numpy.float64]: ...
+
+class PbfScan:
+    def __init__(
+        self,
+        way_filter: collections.abc.Sequence[str],
+        way_keys: collections.abc.Sequence[str],
+        way_key_prefixes: collections.abc.Sequence[str],
+        node_filter: collections.abc.Sequence[str],
+        node_keys: collections.abc.Sequence[str],
+    ) -> None: ...
+    def decide(self, keep: collections.abc.Sequence[bool]) -> None: ...
+    def new_way_tag_sets(self) -> list[list[tuple[bytes, bytes]]]: ...
+    def node_tag_sets(self) -> list[list[tuple[bytes, bytes]]]: ...
+    def read_block(self, block: typing.Any) -> bool: ...
+    def read_locations(self, block: typing.Any) -> None: ...
+    def start_locations(self) -> None: ...
+    def take_ways(self) -> dict[str, typing.Any]:
+        """
+        Hands the arrays over (no copies); the scan is spent after it.
+        """
+    @property
+    def duplicate_nodes(self) -> bool: ...
+    @property
+    def locations_on_ways(self) -> bool: ...
+    @property
+    def nodes_after_ways(self) -> bool: ...
 
 class SpherePoints:
     def __init__(

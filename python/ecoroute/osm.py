@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from . import _topology, access, osm_rules
+from . import _pbf, _topology, access, osm_rules
 from ._errors import OsmFileError
 from ._geo import haversine_m
 from ._osm_files import (  # noqa: F401 (the caps, documented as ecoroute.osm.*)
@@ -130,15 +130,16 @@ class _Ways:
     """The drivable ways of a file as flat arrays (one row per node reference)."""
 
     def __init__(self) -> None:
-        self.ref: list[int] = []
-        self.lat: list[float] = []
-        self.lon: list[float] = []
-        self.way_length: list[int] = []  # references per way
-        self.way_id: list[int] = []
-        self.highway: list[str] = []
-        self.direction: list[int] = []  # 1, -1 or 0 (two-way)
-        self.speed_forward: list[float] = []
-        self.speed_backward: list[float] = []
+        # Lists while pyosmium's reader appends to them, NumPy arrays from the core's.
+        self.ref: Any = []  # int64
+        self.lat: Any = []  # float64, NaN where the node is missing
+        self.lon: Any = []
+        self.way_length: Any = []  # references per way
+        self.way_id: Any = []
+        self.highway: Any = []  # str
+        self.direction: Any = []  # 1, -1 or 0 (two-way)
+        self.speed_forward: Any = []
+        self.speed_backward: Any = []
         #: Ways whose legal record differs from the default (open, no limit): index -> record.
         self.legal: dict[int, _WayLegal] = {}
         #: Nodes that close or limit the roads through them: OSM id -> record.
@@ -282,18 +283,57 @@ _ZONE_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type", "zone:maxspeed")
 _COUNTRY = re.compile(r"^([A-Z]{2})(?:-[A-Z0-9]+)?:")
 
 
+#: Absurd maxspeed values met while reading: (way id, value), and whether some were above
+#: the ceiling, some below the floor.
+_Absurd = tuple[list[tuple[int, str]], bool, bool]
+
+Reader = Literal["auto", "pbf", "osmium"]
+
+
 def _read_ways(
-    path: Path, network_type: NetworkType, max_bytes: int | None, bar: Any = None
+    path: Path,
+    network_type: NetworkType,
+    max_bytes: int | None,
+    bar: Any = None,
+    reader: Reader = "auto",
 ) -> _Ways:
     """
-    Read the drivable ways of a file with their node locations, in one pass.
+    Read the drivable ways of a file with their node locations.
 
-    Nodes stay in libosmium. The file is first checked for what libosmium
-    would read wrongly or at an unbounded cost (``_osm_files.prescan_osm_file``:
-    its decompressed size, overlong XML tags, unreadable coordinates, node ids
-    given twice in XML). References to negative ids (JOSM's new objects),
-    which libosmium's location index skips, get their locations in a second
-    pass over the nodes.
+    The file is first checked for what the readers would read wrongly or at
+    an unbounded cost (``_osm_files.prescan_osm_file``: its decompressed
+    size, overlong XML tags, unreadable coordinates, node ids given twice in
+    XML). .pbf files are then read by the core (:func:`_read_ways_pbf`, two
+    passes in C++), others by pyosmium (:func:`_read_ways_osmium`), as are
+    the PBF files the core leaves to libosmium (``_pbf.Unsupported``).
+    ``reader`` forces one (tests compare them).
+    """
+    prescan_osm_file(path, max_bytes)
+    if reader != "osmium" and path.name.lower().endswith(".pbf"):
+        try:
+            ways, absurd = _read_ways_pbf(path, network_type, bar)
+        except _pbf.Unsupported as why:
+            if reader == "pbf":
+                raise
+            log.info("%s: read by libosmium (%s)", path.name, why)
+        except _pbf.BrokenPbf as error:
+            msg = f"{path} could not be read as OSM data ({error}); is it truncated or not an OSM file?"
+            raise OsmFileError(msg) from error
+        else:
+            _warn_read(path, ways, absurd)
+            return ways
+    ways, absurd = _read_ways_osmium(path, network_type, bar)
+    _warn_read(path, ways, absurd)
+    return ways
+
+
+def _read_ways_osmium(path: Path, network_type: NetworkType, bar: Any) -> tuple[_Ways, _Absurd]:
+    """
+    Read the drivable ways of a file with their node locations, in one pass of pyosmium.
+
+    Nodes stay in libosmium. References to negative ids (JOSM's new
+    objects), which libosmium's location index skips, get their locations in
+    a second pass over the nodes.
     """
     import osmium
 
@@ -306,7 +346,6 @@ def _read_ways(
     nan = math.nan
     absurd: list[tuple[int, str]] = []  # (way id, maxspeed value) outside the floor and ceiling
     below = above = False
-    prescan_osm_file(path, max_bytes)
     try:
         highways = osmium.filter.KeyFilter("highway", "route")
         highways.enable_for(osmium.osm.WAY)
@@ -387,13 +426,19 @@ def _read_ways(
         msg = f"{path}: a node has a coordinate libosmium cannot read ({error}); fix or delete it."
         raise OsmFileError(msg) from error
     _fill_negative(path, ways)
+    return ways, (absurd, above, below)
+
+
+def _warn_read(path: Path, ways: _Ways, absurd_values: _Absurd) -> None:
+    """Report what the rules could not read, once per file."""
+    absurd, above, below = absurd_values
     if ways.unreadable:
         (key, value), _ = max(ways.unreadable.items(), key=lambda item: item[1])
         total = sum(ways.unreadable.values())
         warnings.warn(
             f"{path.name}: {total:,} access or limit values could not be read (e.g. "
             f"{key}={value!r}); they restrict nothing (ecoroute.osm_rules).",
-            stacklevel=3,
+            stacklevel=4,
         )
     if ways.conditional:
         unread = [t for r in ways.legal.values() if r.conditional for t in r.conditional[1]]
@@ -415,9 +460,8 @@ def _read_ways(
             f"{' or '.join(bound for bound, _ in broken)} (e.g. way {way_id}: {value!r}); "
             "ignored, and their speeds imputed from the highway class "
             f"(ecoroute.speeds.{', '.join(name for _, name in broken)}).",
-            stacklevel=3,
+            stacklevel=4,
         )
-    return ways
 
 
 def _ferry_speed_kph(tags: Mapping[str, str], route: str, ways: _Ways, count: int) -> float:
@@ -431,10 +475,169 @@ def _ferry_speed_kph(tags: Mapping[str, str], route: str, ways: _Ways, count: in
     duration_s = osm_rules.parse_duration_s(tags.get("duration", ""))
     if math.isnan(duration_s):
         return osm_rules.FERRY_ROUTES[route]
-    lat = np.asarray(ways.lat[-count:], dtype=np.float64)
-    lon = np.asarray(ways.lon[-count:], dtype=np.float64)
+    return _timed_speed_kph(duration_s, ways.lat[-count:], ways.lon[-count:])
+
+
+def _timed_speed_kph(duration_s: float, lat_deg: Any, lon_deg: Any) -> float:
+    """The speed of a way of these node locations driven in ``duration_s``."""
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    lon = np.asarray(lon_deg, dtype=np.float64)
     length_m = float(np.nansum(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])))
     return max(MIN_SPEED_KPH, 3.6 * length_m / duration_s)
+
+
+#: The way keys that the core's PBF reader hands on: every key the rules, the speeds, the
+#: filters and the zone countries read (a tag set is a way's tags restricted to these, so
+#: that ways share them), and the conditional forms of the rules' keys.
+_PBF_WAY_KEYS = sorted(
+    osm_rules.WAY_KEYS
+    | osm_rules.NODE_KEYS
+    | {f"{key}:conditional" for key in osm_rules.WAY_KEYS}
+    | set(_ZONE_KEYS)
+    | {"area", "service", "oneway", "junction", "maxspeed:forward", "maxspeed:backward"}
+)
+#: Key prefixes the rules test (``_WayLegal``: any ``maxspeed:hgv*`` key).
+_PBF_WAY_PREFIXES = ["maxspeed:hgv"]
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _read_ways_pbf(path: Path, network_type: NetworkType, bar: Any) -> tuple[_Ways, _Absurd]:
+    """
+    Read the drivable ways of a .pbf file with the core's reader: no Python object per way.
+
+    The core (``_core.PbfScan``) decodes the file in two passes (ways and
+    tagged nodes, then the locations of the referenced nodes) and numbers the
+    distinct tag sets of the ways (their tags restricted to
+    :data:`_PBF_WAY_KEYS`); the rules here run once per tag set, and their
+    answers are spread to the ways with NumPy. The result is
+    :func:`_read_ways_osmium`'s, array for array.
+    """
+    from . import _core
+
+    scan = _core.PbfScan(
+        way_filter=["highway", "route"],
+        way_keys=_PBF_WAY_KEYS,
+        way_key_prefixes=_PBF_WAY_PREFIXES,
+        node_filter=sorted(_LEGAL_NODE_KEYS),
+        node_keys=sorted(osm_rules.NODE_KEYS),
+    )
+    sets: list[dict[str, str]] = []
+    first_highway: list[str | None] = []  # pyosmium's tags.get: the first of repeated keys
+
+    def decide(new: list[list[tuple[bytes, bytes]]]) -> list[bool]:
+        keep = []
+        for raw in new:
+            pairs = [(_text(k), _text(v)) for k, v in raw]
+            tags = dict(pairs)  # the last of repeated keys, as pyosmium's dict
+            highway = next((v for k, v in pairs if k == "highway"), None)
+            route = next((v for k, v in pairs if k == "route"), None)
+            sets.append(tags)
+            first_highway.append(highway)
+            keep.append(
+                (highway in ROAD_CLASSES or route in osm_rules.FERRY_ROUTES)
+                and drivable(tags, network_type)
+            )
+        return keep
+
+    progress = None
+    if bar is not None:
+        bar.reset(total=path.stat().st_size)
+        bar.unit, bar.unit_scale, bar.unit_divisor = "B", True, 1024
+
+        def progress(offset: int) -> None:
+            bar.update(offset - bar.n)
+
+    _pbf.read(path, scan, decide, progress)
+    arrays = scan.take_ways()
+    ways = _Ways()
+    set_of = arrays["way_tag_set"].astype(np.intp)
+    way_id = arrays["way_id"]
+    count = np.bincount(set_of, minlength=len(sets))
+    n_sets = len(sets)
+    highway = np.empty(n_sets, dtype=object)
+    direction = np.zeros(n_sets, dtype=np.int8)
+    forward_kph = np.full(n_sets, math.nan)
+    backward_kph = np.full(n_sets, math.nan)
+    timed = np.full(n_sets, math.nan)  # a ferry's duration, when its speed is length over it
+    absurd_value: dict[int, str] = {}
+    legal_of: dict[int, _WayLegal] = {}
+    above = below = False
+    for s in np.flatnonzero(count).tolist():
+        tags, ways_with = sets[s], int(count[s])
+        speeds = [tags.get(key) for key in ("maxspeed", "maxspeed:forward", "maxspeed:backward")]
+        for value in speeds:
+            if value is None:
+                continue
+            high, low = above_ceiling(value), below_floor(value)
+            if high or low:
+                absurd_value[s] = value
+                above, below = above or high, below or low
+                break
+        maxspeed, forward, backward = (parse_maxspeed(value) for value in speeds)
+        ferry = osm_rules.ferry_route(tags) if first_highway[s] not in ROAD_CLASSES else None
+        if ferry is not None:
+            duration_s = osm_rules.parse_duration_s(tags.get("duration", ""))
+            maxspeed = forward = backward = osm_rules.FERRY_ROUTES[ferry]
+            timed[s] = duration_s
+        for key in _ZONE_KEYS:
+            value = tags.get(key)
+            if value is not None and (match := _COUNTRY.match(value)):
+                ways.countries[match[1]] = ways.countries.get(match[1], 0) + ways_with
+                break
+        if not _LEGAL_WAY_KEYS.isdisjoint(tags):
+            record = _WayLegal(tags)
+            for pair in osm_rules.unreadable_values(tags):
+                ways.unreadable[pair] = ways.unreadable.get(pair, 0) + ways_with
+            ways.conditional += len(osm_rules.conditional_keys(tags)) * ways_with
+            if not record.is_default():
+                legal_of[s] = record
+        highway[s] = tags["highway"] if ferry is None else ferry
+        direction[s] = oneway(tags)
+        forward_kph[s] = maxspeed if math.isnan(forward) else forward
+        backward_kph[s] = maxspeed if math.isnan(backward) else backward
+
+    ways.ref = arrays["ref"]
+    ways.lat, ways.lon = arrays["lat"], arrays["lon"]
+    ways.way_length = arrays["way_length"]
+    ways.way_id = way_id
+    ways.highway = highway[set_of]
+    ways.direction = direction[set_of]
+    ways.speed_forward = forward_kph[set_of]
+    ways.speed_backward = backward_kph[set_of]
+    timed_ways = np.flatnonzero(~np.isnan(timed[set_of]))
+    if timed_ways.size:
+        start = np.concatenate([[0], np.cumsum(ways.way_length, dtype=np.int64)])
+        for i in timed_ways.tolist():
+            at = slice(int(start[i]), int(start[i + 1]))
+            speed = _timed_speed_kph(float(timed[set_of[i]]), ways.lat[at], ways.lon[at])
+            ways.speed_forward[i] = ways.speed_backward[i] = speed
+    if legal_of:
+        has_record = np.zeros(n_sets, dtype=bool)
+        has_record[list(legal_of)] = True
+        for i in np.flatnonzero(has_record[set_of]).tolist():
+            ways.legal[i] = legal_of[int(set_of[i])]
+    absurd: list[tuple[int, str]] = []
+    if absurd_value:
+        is_absurd = np.zeros(n_sets, dtype=bool)
+        is_absurd[list(absurd_value)] = True
+        absurd = [
+            (int(way_id[i]), absurd_value[int(set_of[i])])
+            for i in np.flatnonzero(is_absurd[set_of]).tolist()
+        ]
+    node_records: list[_NodeLegal | None] = []
+    for raw in scan.node_tag_sets():
+        on_node = _NodeLegal({_text(k): _text(v) for k, v in raw})
+        node_records.append(None if on_node.is_default() else on_node)
+    node_set_of = arrays["node_tag_set"]
+    legal_nodes = np.flatnonzero(
+        np.asarray([r is not None for r in node_records], dtype=bool)[node_set_of]
+    ) if node_records else np.empty(0, dtype=np.intp)  # fmt: skip
+    for i in legal_nodes.tolist():
+        ways.node_legal[int(arrays["node_id"][i])] = node_records[int(node_set_of[i])]  # type: ignore[assignment]
+    return ways, (absurd, above, below)
 
 
 def _note_country(ways: _Ways, tags: Mapping[str, str]) -> None:
@@ -479,8 +682,10 @@ def load_osm(
     """
     Load the drivable road network of an OpenStreetMap file.
 
-    Reads .osm, .osm.bz2, .osm.gz and .osm.pbf files with pyosmium and builds
-    the network's arrays directly (no networkx). Ways are filtered as
+    Reads .osm.pbf files with ecoroute's own PBF reader (compiled, two passes
+    over the file, the tag rules run once per distinct set of tags), and
+    .osm, .osm.bz2 and .osm.gz files with pyosmium, and builds the network's
+    arrays directly (no networkx); both readers give the same network. Ways are filtered as
     :func:`drivable` says, one-way rules are :func:`oneway`'s, lengths are
     great-circle distances between consecutive nodes (as osmnx), speeds come
     from ``maxspeed`` (:func:`ecoroute.speeds.parse_maxspeed`; per direction
@@ -597,7 +802,7 @@ def _load(
     """The body of :func:`load_osm`, reporting its steps on ``bar``."""
     ways = _read_ways(path, network_type, max_decompressed_bytes, bar)
     bar.set_description(f"building {path.name}")
-    if not ways.way_id:
+    if len(ways.way_id) == 0:
         msg = f"{path} has no drivable road ({network_type!r} ways); nothing to route on."
         raise OsmFileError(msg)
 
