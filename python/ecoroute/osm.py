@@ -494,7 +494,8 @@ _PBF_WAY_KEYS = sorted(
     | osm_rules.NODE_KEYS
     | {f"{key}:conditional" for key in osm_rules.WAY_KEYS}
     | set(_ZONE_KEYS)
-    | {"area", "service", "oneway", "junction", "maxspeed:forward", "maxspeed:backward"}
+    | {"area", "service", "smoothness", "oneway", "junction"}
+    | {"maxspeed:forward", "maxspeed:backward"}
 )
 #: Key prefixes the rules test (``_WayLegal``: any ``maxspeed:hgv*`` key).
 _PBF_WAY_PREFIXES = ["maxspeed:hgv"]
@@ -537,7 +538,11 @@ def _read_ways_pbf(path: Path, network_type: NetworkType, bar: Any) -> tuple[_Wa
             sets.append(tags)
             first_highway.append(highway)
             keep.append(
-                (highway in ROAD_CLASSES or route in osm_rules.FERRY_ROUTES)
+                (
+                    highway in ROAD_CLASSES
+                    or route in osm_rules.FERRY_ROUTES
+                    or (highway is not None and not _MOTOR_ACCESS_KEYS.isdisjoint(tags))
+                )
                 and drivable(tags, network_type)
             )
         return keep
@@ -587,7 +592,7 @@ def _read_ways_pbf(path: Path, network_type: NetworkType, bar: Any) -> tuple[_Wa
             if value is not None and (match := _COUNTRY.match(value)):
                 ways.countries[match[1]] = ways.countries.get(match[1], 0) + ways_with
                 break
-        if not _LEGAL_WAY_KEYS.isdisjoint(tags):
+        if not _LEGAL_WAY_KEYS.isdisjoint(tags) or tags.get("highway") in osm_rules.HIGHWAY_MODES:
             record = _WayLegal(tags)
             for pair in osm_rules.unreadable_values(tags):
                 ways.unreadable[pair] = ways.unreadable.get(pair, 0) + ways_with
