@@ -53,8 +53,8 @@ WHY = (
     "save (over 1,000 random trips, with the maps' turns and signals) 9.3 % in hilly Monaco, "
     "8.2 % in Andorra and 4.5 % on flat Malta (docs/vehicles.md); the same 200-trip "
     "comparison on "
-    "the flat central-Helsinki extract that ecoroute also ships saves 1.71 % with its signals "
-    "and turns, 0.10 % without them. In a fleet, which vehicle serves which stops matters more "
+    "the flat central-Helsinki extract that ecoroute also ships saves 1.66 % with its signals "
+    "and turns, 0.13 % without them. In a fleet, which vehicle serves which stops matters more "
     "than the road between two stops."
 )
 
