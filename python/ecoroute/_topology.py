@@ -78,6 +78,24 @@ def sorted_unique(values: IntArray) -> IntArray:
     return ordered[keep]
 
 
+def unique_first_inverse(values: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """
+    ``np.unique(values, return_index=True, return_inverse=True)`` by one stable sort.
+
+    The same three arrays (distinct values, each one's first position, each value's index
+    among them), without numpy 2's hash path for integers (see :func:`sorted_unique`).
+    """
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(ordered.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(values.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], order[new], inverse
+
+
 def simplify(
     node_count: int, tail: IntArray, head: IntArray, keep: npt.NDArray[np.bool_] | None = None
 ) -> Simplified:

@@ -31,6 +31,7 @@ from .speeds import (
     above_ceiling,
     below_floor,
     impute_speeds,
+    impute_speeds_by_class,
     parse_maxspeed,
 )
 
@@ -836,7 +837,7 @@ def _load(
         raise OsmFileError(msg)
 
     used = np.concatenate([a, b])
-    node_id, first, inverse = np.unique(ref[used], return_index=True, return_inverse=True)
+    node_id, first, inverse = _topology.unique_first_inverse(ref[used])
     node_lat, node_lon = lat[used][first], lon[used][first]
     u_seg, v_seg = inverse[: a.size], inverse[a.size :]
     seg_way = way_of_ref[a]
@@ -869,7 +870,7 @@ def _load(
         np.asarray(ways.highway, dtype=object).astype(str), return_inverse=True
     )
     arc_highway = highway_code[arc_way]
-    arc_speed, imputed = impute_speeds(arc_speed, highway_names[arc_highway])
+    arc_speed, imputed = impute_speeds_by_class(arc_speed, arc_highway, highway_names)
     log.info(
         "%s: imputed %d of %d arc speeds from highway classes", path.name, imputed, arc_speed.size
     )

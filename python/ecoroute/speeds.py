@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -276,14 +277,31 @@ def impute_speeds(
         The completed speeds and how many were filled in.
     """
     speed = np.array(speed_kph, dtype=np.float64)
+    if not np.isnan(speed).any():
+        return speed, 0
+    names, code = np.unique(np.asarray(highway).astype(str), return_inverse=True)
+    return impute_speeds_by_class(speed, code, names)
+
+
+def impute_speeds_by_class(
+    speed_kph: npt.ArrayLike, code: npt.ArrayLike, names: Sequence[str] | npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], int]:
+    """
+    :func:`impute_speeds` with the classes given as codes into ``names``.
+
+    The loader's form: its arcs already carry class codes, and turning millions of them
+    back into strings only for ``np.unique`` to code them again costs seconds.
+    """
+    speed = np.array(speed_kph, dtype=np.float64)
+    code = np.asarray(code, dtype=np.intp)
+    names = [str(name) for name in np.asarray(names, dtype=object).tolist()]
     missing = np.isnan(speed)
     count = int(missing.sum())
     if count == 0:
         return speed, 0
-    names, code = np.unique(np.asarray(highway).astype(str), return_inverse=True)
     known = ~missing
-    known_sum = np.bincount(code[known], weights=speed[known], minlength=names.size)
-    known_count = np.bincount(code[known], minlength=names.size)
+    known_sum = np.bincount(code[known], weights=speed[known], minlength=len(names))
+    known_count = np.bincount(code[known], minlength=len(names))
     table = np.array([FALLBACK_SPEED_KPH.get(name, DEFAULT_SPEED_KPH) for name in names])
     with np.errstate(invalid="ignore", divide="ignore"):
         fill = np.where(known_count > 0, known_sum / np.maximum(known_count, 1), table)
