@@ -132,7 +132,7 @@ def simplify(
     # Distinct successors of each node in insertion order, each with the first
     # arc to it (osmnx's G.successors and get_edge_data(u, v) key 0).
     n = np.int64(node_count)
-    keys, first_arc = np.unique(tail * n + head, return_index=True)
+    keys, first_arc, _ = unique_first_inverse(tail * n + head)
     succ_tail, succ_head = keys // n, keys % n
     order = np.lexsort((first_arc, succ_tail))
     starts = np.zeros(node_count + 1, dtype=np.int64)
