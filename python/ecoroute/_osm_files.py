@@ -433,7 +433,8 @@ def _protobuf_varint(message: bytes, wanted: int) -> int | None:
     return None
 
 
-def _varint_at(data: bytes, i: int) -> tuple[int | None, int]:
+def _varint_at(data: bytes | memoryview, i: int) -> tuple[int | None, int]:
+    """A protobuf varint at ``i`` and the position after it; None if truncated or over 10 bytes."""
     value = shift = 0
     while i < len(data) and shift < 64:
         byte = data[i]

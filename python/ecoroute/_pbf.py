@@ -8,6 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ._osm_files import _varint_at
+
 #: libosmium's limits, kept so that this reader refuses what libosmium refuses: a
 #: BlobHeader of at most 64 KiB, a blob of at most 32 MiB before and after inflating.
 MAX_HEADER_BYTES = 64 << 10
@@ -31,19 +33,12 @@ class BrokenPbf(Exception):
 
 
 def _varint(data: bytes | memoryview, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while shift < 70:
-        if i >= len(data):
-            msg = "truncated varint"
-            raise BrokenPbf(msg)
-        byte = data[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, i
-        shift += 7
-    msg = "varint longer than 10 bytes"
-    raise BrokenPbf(msg)
+    """The varint at ``i`` and the position after it (the pre-scan's reader, raising)."""
+    value, end = _varint_at(data, i)
+    if value is None:
+        msg = "truncated varint" if end >= len(data) else "varint longer than 10 bytes"
+        raise BrokenPbf(msg)
+    return value, end
 
 
 def _fields(data: bytes | memoryview) -> Iterator[tuple[int, int | memoryview]]:

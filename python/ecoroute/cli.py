@@ -351,24 +351,9 @@ def _vehicles(args: argparse.Namespace) -> int:
     """Print the catalogue: a table, or JSON lines with ``--json``."""
     import json
 
-    from .emissions.catalogue import vehicle
+    from .emissions.catalogue import describe_vehicle
 
-    rows = []
-    for name in vehicles():
-        model = vehicle(name)
-        fuel = getattr(model, "fuel", None)
-        rows.append(
-            {
-                "name": name,
-                "kind": type(model).__name__.removesuffix("Vehicle").lower(),
-                "access_class": getattr(model, "access_class", ""),
-                "curb_mass_kg": getattr(model, "curb_mass_kg", None),
-                "max_payload_kg": getattr(model, "max_payload_kg", None),
-                "energy": getattr(fuel, "name", None) or "electricity",
-                "model": getattr(model, "model", ""),
-                "legal_profile": model.legal_summary() if hasattr(model, "legal_summary") else "",
-            }
-        )
+    rows = [describe_vehicle(name) for name in vehicles()]
     if args.json:
         for row in rows:
             print(json.dumps(row))

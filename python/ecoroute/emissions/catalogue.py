@@ -528,6 +528,28 @@ def vehicles() -> list[str]:
     return sorted(CATALOGUE)
 
 
+def describe_vehicle(name: str) -> dict[str, Any]:
+    """
+    What ``ecoroute vehicles`` and the service's ``/vehicles`` say of catalogue vehicle ``name``.
+
+    Its kind (``combustion``, ``electric``...), access class, curb mass and largest
+    payload in kg, energy (the fuel's name or ``electricity``), emission model and legal
+    profile (:meth:`RoadVehicle.legal_summary`).
+    """
+    model = vehicle(name)
+    fuel = getattr(model, "fuel", None)
+    return {
+        "name": name,
+        "kind": type(model).__name__.removesuffix("Vehicle").lower(),
+        "access_class": getattr(model, "access_class", ""),
+        "curb_mass_kg": getattr(model, "curb_mass_kg", None),
+        "max_payload_kg": getattr(model, "max_payload_kg", None),
+        "energy": getattr(fuel, "name", None) or "electricity",
+        "model": getattr(model, "model", ""),
+        "legal_profile": model.legal_summary() if hasattr(model, "legal_summary") else "",
+    }
+
+
 def vehicle(name: str, **overrides: Any) -> Vehicle:
     """
     Return the catalogue vehicle ``name``, with any parameter overridden by keyword.

@@ -483,20 +483,17 @@ class RoutingService:
 
     def vehicles(self) -> dict[str, Any]:
         """What ``/vehicles`` says: every profile, its vehicle and what it reports."""
-        from ..emissions.catalogue import vehicle
+        from ..emissions.catalogue import describe_vehicle
 
         rows = []
         for name in vehicles():
-            model = vehicle(name)
-            fuel = getattr(model, "fuel", None)
+            about = describe_vehicle(name)
             rows.append(
                 {
                     "profile": name,
                     "default": name == self.vehicle,
-                    "energy": getattr(fuel, "name", None) or "electricity",
-                    "legal_profile": model.legal_summary()
-                    if hasattr(model, "legal_summary")
-                    else "",
+                    "energy": about["energy"],
+                    "legal_profile": about["legal_profile"],
                 }
             )
         return {
